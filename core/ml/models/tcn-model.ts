@@ -1,0 +1,123 @@
+// Temporal convolutional network (Bai, Kolter & Koltun 2018; locuslab/TCN):
+// input projection -> residual blocks of [causal dilated conv -> ReLU -> dropout] × 2
+// with weight normalisation, dilation 2^i at level i -> linear read-out.
+// With convsPerBlock 1, no residual and no weight norm it is the plain conv
+// stack of shared/bench/torch_ref.py.
+import * as tf from '@tensorflow/tfjs';
+import { tidy } from '../engine/tidy.ts';
+import { causalConv1d, stackedReceptiveField } from '../ops/causal-conv.ts';
+import { embedTokens, timeDistributedDense } from '../ops/embed-tokens.ts';
+import type { Rng } from '../rng.ts';
+import type { TcnConfig } from './model-config.ts';
+import { normal, ParamStore, uniform } from './params.ts';
+import type { ForwardOptions, ForwardResult, SequenceModel } from './sequence-model.ts';
+
+export class TcnModel implements SequenceModel {
+  readonly recurrent = false;
+  private readonly params: ParamStore;
+
+  constructor(readonly config: TcnConfig, rng: Rng) {
+    const { vocabSize: v, embedSize: e, hiddenSize: h, levels, kernelSize: k, convsPerBlock } = config;
+    this.params = new ParamStore(rng);
+    const p = this.params;
+    p.add('input/kernel', [v, e], uniform(1 / Math.sqrt(v)));
+    p.add('input/bias', [e], uniform(1 / Math.sqrt(v)));
+    for (let l = 0; l < levels; l++) {
+      for (let c = 0; c < convsPerBlock; c++) {
+        const cin = l === 0 && c === 0 ? e : h;
+        const name = `block${l}/conv${c}`;
+        if (config.weightNorm) {
+          // v ~ N(0, 0.01) as locuslab/TCN; g starts at ‖v‖ so w = v at step 0.
+          const vVar = p.add(`${name}/v`, [k * cin, h], normal(0.01));
+          const norms = tf.tidy(() => tf.norm(vVar, 'euclidean', 0).dataSync() as Float32Array);
+          p.add(`${name}/g`, [h], () => Float32Array.from(norms));
+        } else {
+          p.add(`${name}/kernel`, [k * cin, h], uniform(1 / Math.sqrt(k * cin)));
+        }
+        p.add(`${name}/bias`, [h], uniform(1 / Math.sqrt(k * cin)));
+      }
+      if (config.residual && l === 0 && e !== h) {
+        p.add(`block${l}/downsample/kernel`, [e, h], normal(0.01));
+        p.add(`block${l}/downsample/bias`, [h], uniform(1 / Math.sqrt(e)));
+      }
+    }
+    p.add('output/kernel', [h, v], uniform(1 / Math.sqrt(h)));
+    p.add('output/bias', [v], uniform(1 / Math.sqrt(h)));
+  }
+
+  get variables() {
+    return this.params.list;
+  }
+
+  /** Dilation of level l: 2^l. */
+  dilation(level: number): number {
+    return 2 ** level;
+  }
+
+  initialState(): null {
+    return null;
+  }
+
+  /** Effective convolution kernel [k·Cin, Cout], with weight norm folded in. */
+  convKernel(name: string): tf.Tensor2D {
+    const p = this.params;
+    if (!this.config.weightNorm) return p.get(`${name}/kernel`) as tf.Tensor2D;
+    return tf.tidy(() => {
+      const v = p.get(`${name}/v`);
+      return tf.mul(v, tf.div(p.get(`${name}/g`), tf.norm(v, 'euclidean', 0))) as tf.Tensor2D;
+    });
+  }
+
+  forward(tokens: tf.Tensor2D, _state: null, options: ForwardOptions): ForwardResult {
+    return tidy(() => {
+      const p = this.params;
+      const { levels, kernelSize, convsPerBlock, residual } = this.config;
+      let x = embedTokens(tokens, p.get('input/kernel') as tf.Tensor2D, p.get('input/bias') as tf.Tensor1D);
+      for (let l = 0; l < levels; l++) {
+        let h = x;
+        for (let c = 0; c < convsPerBlock; c++) {
+          const name = `block${l}/conv${c}`;
+          h = tf.relu(causalConv1d(h, this.convKernel(name), p.get(`${name}/bias`) as tf.Tensor1D, kernelSize, this.dilation(l)));
+          h = this.dropout(h, options);
+        }
+        if (residual) {
+          const skip = this.hasDownsample(l)
+            ? timeDistributedDense(x, p.get(`block${l}/downsample/kernel`) as tf.Tensor2D, p.get(`block${l}/downsample/bias`) as tf.Tensor1D)
+            : x;
+          h = tf.relu(tf.add(h, skip)) as tf.Tensor3D;
+        }
+        x = h;
+      }
+      const logits = timeDistributedDense(x, p.get('output/kernel') as tf.Tensor2D, p.get('output/bias') as tf.Tensor1D);
+      return { logits, state: null };
+    });
+  }
+
+  hasDownsample(level: number): boolean {
+    return this.config.residual && level === 0 && this.config.embedSize !== this.config.hiddenSize;
+  }
+
+  private dropout(x: tf.Tensor3D, options: ForwardOptions): tf.Tensor3D {
+    const rate = this.config.dropout;
+    if (!options.training || rate === 0) return x;
+    if (!options.rng) throw new Error('dropout needs options.rng while training');
+    return tf.dropout(x, rate, undefined, options.rng.seed()) as tf.Tensor3D;
+  }
+
+  parameterCount(): number {
+    return this.params.count();
+  }
+
+  /** 1 + convsPerBlock·(k−1)·(2^L − 1) steps. */
+  receptiveField(): number {
+    const dilations: number[] = [];
+    for (let l = 0; l < this.config.levels; l++) {
+      for (let c = 0; c < this.config.convsPerBlock; c++) dilations.push(this.dilation(l));
+    }
+    return stackedReceptiveField(this.config.kernelSize, dilations);
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}
