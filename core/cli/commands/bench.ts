@@ -1,0 +1,40 @@
+// `seqlab bench`: training throughput in the JSON shape of shared/bench/torch_ref.py,
+// so the two can be run side by side and their tokensPerSec divided.
+// It measures in this thread on purpose: nothing else runs while it does.
+import type { Command } from 'commander';
+import * as tf from '@tensorflow/tfjs';
+import { activateBackend } from '../../engine/backends.ts';
+import { runBenchmark } from '../../ml/bench.ts';
+import { BACKEND_NAMES, type BackendName } from '../../ml/train/train-config.ts';
+import type { CliContext } from '../context.ts';
+import { choiceOption, intOption } from '../options.ts';
+
+const BENCH_MODELS = ['lstm', 'gru', 'rnn', 'tcn'] as const;
+
+export function registerBench(program: Command, ctx: () => CliContext): void {
+  program
+    .command('bench')
+    .description('training throughput on random tokens (same shapes as shared/bench/torch_ref.py)')
+    .option('--model <kind>', BENCH_MODELS.join(', '), choiceOption('--model', BENCH_MODELS), 'lstm')
+    .option('--hidden <n>', 'hidden size', intOption('--hidden'), 128)
+    .option('--batch <n>', 'batch size', intOption('--batch'), 32)
+    .option('--seq-len <n>', 'sequence length', intOption('--seq-len'), 64)
+    .option('--vocab <n>', 'vocabulary size', intOption('--vocab'), 64)
+    .option('--levels <n>', 'tcn: dilations 1..2^(levels-1)', intOption('--levels'), 4)
+    .option('--kernel <n>', 'tcn kernel size', intOption('--kernel'), 3)
+    .option('--steps <n>', 'timed steps after 3 warm-up steps', intOption('--steps'), 20)
+    .option('--backend <name>', BACKEND_NAMES.join(', '), choiceOption('--backend', BACKEND_NAMES), 'auto')
+    .action(async (f: { model: (typeof BENCH_MODELS)[number]; hidden: number; batch: number; seqLen: number; vocab: number; levels: number; kernel: number; steps: number; backend: BackendName }) => {
+      const c = ctx();
+      if (f.model === 'gru' || f.model === 'rnn') throw new Error(`--model: ${f.model} is not implemented yet (available: lstm, tcn)`);
+      for (const [flag, v] of [['--hidden', f.hidden], ['--batch', f.batch], ['--seq-len', f.seqLen], ['--levels', f.levels], ['--steps', f.steps]] as const) {
+        if (v < 1) throw new Error(`${flag}: must be at least 1 (got ${v})`);
+      }
+      if (f.vocab < 2) throw new Error(`--vocab: must be at least 2 (got ${f.vocab})`);
+      if (f.kernel < 2) throw new Error(`--kernel: must be at least 2 (got ${f.kernel})`);
+      const backend = await activateBackend(f.backend);
+      const r = await runBenchmark({ model: f.model, hidden: f.hidden, batch: f.batch, seqLen: f.seqLen, vocab: f.vocab, levels: f.levels, kernel: f.kernel, steps: f.steps });
+      const line = { impl: `seqlab-${backend.name}`, ...r, threads: 1, backend: backend.name, device: backend.device, tfjs: tf.version.tfjs };
+      c.emit(line);
+    });
+}

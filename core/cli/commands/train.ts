@@ -1,0 +1,126 @@
+// `seqlab train` and `seqlab resume`: create or pick a run and train it in a
+// worker thread. Ctrl-C asks the worker to checkpoint and stop; a second
+// Ctrl-C quits at once (the run then shows as crashed and can be resumed).
+import type { Command } from 'commander';
+import { MODEL_KINDS } from '../../ml/models/model-config.ts';
+import { BACKEND_NAMES } from '../../ml/train/train-config.ts';
+import { resolveDataset } from '../../services/datasets.ts';
+import { createRun, parseRunConfig } from '../../services/runs.ts';
+import { startTraining } from '../../worker/training-host.ts';
+import type { CliContext } from '../context.ts';
+import { choiceOption, intOption, numberOption, withFlags } from '../options.ts';
+import { trainingReporter } from '../training-progress.ts';
+
+interface TrainFlags {
+  dataset: string;
+  model: 'lstm' | 'tcn';
+  name?: string;
+  hidden?: number;
+  embed?: number;
+  layers?: number;
+  levels?: number;
+  kernel?: number;
+  dropout?: number;
+  steps?: number;
+  batch?: number;
+  seqLen?: number;
+  lr?: number;
+  optimizer?: string;
+  schedule?: string;
+  warmup?: number;
+  clip?: number;
+  seed?: number;
+  checkpointEvery?: number;
+  validEvery?: number;
+  validTokens?: number;
+  backend?: string;
+}
+
+/** Drops undefined entries so schema defaults apply. */
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/** Trains run `runId` in a worker and resolves with the process exit code. */
+async function trainInWorker(ctx: CliContext, runId: number, resume: boolean): Promise<number> {
+  const handle = startTraining({ runId, dataDir: ctx.dataDir, resume }, trainingReporter(ctx));
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      ctx.note('stopping after this step (Ctrl-C again to quit now)...');
+      handle.stop();
+    } else process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  const done = await handle.done;
+  process.off('SIGINT', onSigint);
+  if (done.status === 'crashed') {
+    // A worker that died before recording its end leaves the run 'running'; record it here.
+    const run = ctx.history.getRun(runId);
+    if (run && run.status === 'running') ctx.history.setStatus(runId, 'crashed', done.error ?? 'training worker ended unexpectedly');
+  }
+  if (ctx.json) ctx.emit({ id: runId, status: done.status, step: done.step, validLoss: done.validLoss, error: done.error });
+  return done.status === 'completed' || done.status === 'stopped' ? 0 : 1;
+}
+
+export function registerTrain(program: Command, ctx: () => CliContext): void {
+  program
+    .command('train')
+    .description('train a model on a dataset (default: the built-in "brackets" corpus)')
+    .option('--dataset <name>', 'dataset name or id, or a built-in corpus (brackets, agreement)', 'brackets')
+    .option('--model <kind>', `model kind: ${MODEL_KINDS.join(', ')}`, choiceOption('--model', MODEL_KINDS), 'lstm')
+    .option('--name <name>', 'a name for the run')
+    .option('--hidden <n>', 'hidden size (LSTM) or channels (TCN) [128]', intOption('--hidden'))
+    .option('--embed <n>', 'input projection size [32]', intOption('--embed'))
+    .option('--layers <n>', 'LSTM layers [1]', intOption('--layers'))
+    .option('--levels <n>', 'TCN residual blocks; dilation 2^i at level i [4]', intOption('--levels'))
+    .option('--kernel <n>', 'TCN kernel size [3]', intOption('--kernel'))
+    .option('--dropout <p>', 'dropout rate [LSTM 0, TCN 0.05]', numberOption('--dropout'))
+    .option('--steps <n>', 'optimiser steps [1000]', intOption('--steps'))
+    .option('--batch <n>', 'sequences per step [32]', intOption('--batch'))
+    .option('--seq-len <n>', 'window length, and the TBPTT horizon [64]', intOption('--seq-len'))
+    .option('--lr <x>', 'learning rate [0.002]', numberOption('--lr'))
+    .option('--optimizer <name>', 'adam or sgd [adam]')
+    .option('--schedule <name>', 'constant, cosine or linear [constant]')
+    .option('--warmup <n>', 'linear warm-up steps [0]', intOption('--warmup'))
+    .option('--clip <x>', 'global gradient-norm bound, 0 = off [1]', numberOption('--clip'))
+    .option('--seed <n>', 'random seed [1]', intOption('--seed'))
+    .option('--checkpoint-every <n>', 'checkpoint every N steps [200]', intOption('--checkpoint-every'))
+    .option('--valid-every <n>', 'validate every N steps [100]', intOption('--valid-every'))
+    .option('--valid-tokens <n>', 'tokens per validation [16384]', intOption('--valid-tokens'))
+    .option('--backend <name>', `${BACKEND_NAMES.join(', ')} [auto]`)
+    .action(async (f: TrainFlags) => {
+      const c = ctx();
+      const dataset = await resolveDataset(c.history, c.dataDir, f.dataset);
+      let config;
+      try {
+        config = parseRunConfig(
+          {
+            model: defined({ kind: f.model, hiddenSize: f.hidden, embedSize: f.embed, layers: f.model === 'lstm' ? f.layers : undefined, levels: f.model === 'tcn' ? f.levels : undefined, kernelSize: f.model === 'tcn' ? f.kernel : undefined, dropout: f.dropout }),
+            train: defined({ steps: f.steps, batchSize: f.batch, seqLen: f.seqLen, lr: f.lr, optimizer: f.optimizer, schedule: f.schedule, warmupSteps: f.warmup, clip: f.clip, seed: f.seed, checkpointEvery: f.checkpointEvery, validEvery: f.validEvery, validTokens: f.validTokens, backend: f.backend }),
+          },
+          dataset,
+        );
+      } catch (e) {
+        throw new Error(withFlags((e as Error).message));
+      }
+      const need = config.train.batchSize * (config.train.seqLen + 1);
+      const trainTokens = dataset.splits.train.end - dataset.splits.train.start;
+      if (trainTokens < need) throw new Error(`--batch/--seq-len: dataset "${dataset.name}" has ${trainTokens} training tokens, fewer than batch × (seq-len + 1) = ${need}`);
+      const run = createRun(c.history, dataset, config, f.name);
+      c.note(`run ${run.id}: ${config.model.kind} on "${dataset.name}" (${dataset.stats.tokens.toLocaleString('en')} tokens, vocabulary ${dataset.vocab.symbols.length})`);
+      process.exitCode = await trainInWorker(c, run.id, false);
+    });
+
+  program
+    .command('resume <run>')
+    .description('continue a stopped, crashed or diverged run from its last checkpoint')
+    .action(async (ref: string) => {
+      const c = ctx();
+      const run = c.history.resolveRun(ref);
+      if (run.status === 'running') throw new Error(`run ${run.id} is running (pid ${run.pid}); stop it first`);
+      if (run.status === 'completed') throw new Error(`run ${run.id} already completed all ${run.totalSteps} steps`);
+      process.exitCode = await trainInWorker(c, run.id, true);
+    });
+}

@@ -1,0 +1,55 @@
+// The `seqlab` command line: parses arguments, runs one command, and turns
+// any error into one line on stderr and a non-zero exit code.
+import { Command, CommanderError } from 'commander';
+import * as tf from '@tensorflow/tfjs';
+import pc from 'picocolors';
+import { registerBench } from './commands/bench.ts';
+import { registerDatasets } from './commands/datasets.ts';
+import { registerDoctor } from './commands/doctor.ts';
+import { registerRuns } from './commands/runs.ts';
+import { registerSampleExport } from './commands/sample-export.ts';
+import { registerTrain } from './commands/train.ts';
+import { CliContext, type GlobalOptions } from './context.ts';
+
+tf.env().set('PROD', true); // silences TF.js's console advice about tfjs-node
+
+export function buildProgram(): { program: Command; context: () => CliContext } {
+  const program = new Command();
+  let context: CliContext | undefined;
+  const ctx = () => (context ??= new CliContext(program.opts<GlobalOptions>()));
+  program
+    .name('seqlab')
+    .description('Sequence Lab: when does a sequence model need to be recurrent?')
+    .option('--data-dir <dir>', 'data folder (default: SEQLAB_HOME or the OS application-data folder)')
+    .option('--json', 'machine-readable output')
+    .showHelpAfterError(false)
+    .exitOverride();
+  registerDatasets(program, ctx);
+  registerTrain(program, ctx);
+  registerRuns(program, ctx);
+  registerSampleExport(program, ctx);
+  registerBench(program, ctx);
+  registerDoctor(program, ctx);
+  return { program, context: () => ctx() };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { program, context } = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit "successfully" through this path
+      return e.exitCode;
+    }
+    process.stderr.write(`${pc.red('seqlab:')} ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    try {
+      context().close();
+    } catch {
+      // the context may never have been created (bad arguments)
+    }
+  }
+}

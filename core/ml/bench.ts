@@ -1,0 +1,60 @@
+// Training-throughput benchmark on random tokens, with exactly the model
+// shapes of shared/bench/torch_ref.py (one-hot input, 32-wide projection,
+// one recurrent layer or a plain stack of causal dilated convolutions, linear
+// read-out, Adam 1e-3, no clipping), through the same Trainer as real runs.
+import { memoryTokenSource } from './data/memory-source.ts';
+import { buildModel } from './models/build-model.ts';
+import type { ModelConfig } from './models/model-config.ts';
+import { Rng } from './rng.ts';
+import { trainConfigSchema } from './train/train-config.ts';
+import { Trainer } from './train/trainer.ts';
+
+export interface BenchOptions {
+  model: 'lstm' | 'tcn';
+  hidden: number;
+  batch: number;
+  seqLen: number;
+  vocab: number;
+  levels: number;
+  kernel: number;
+  /** Timed steps, after 3 warm-up steps. */
+  steps: number;
+}
+
+export interface BenchResult {
+  model: string;
+  hidden: number;
+  batch: number;
+  seqLen: number;
+  vocab: number;
+  msPerStep: number;
+  tokensPerSec: number;
+  params: number;
+}
+
+export function benchModelConfig(o: BenchOptions): ModelConfig {
+  return o.model === 'lstm'
+    ? { kind: 'lstm', vocabSize: o.vocab, embedSize: 32, hiddenSize: o.hidden, layers: 1, dropout: 0 }
+    : { kind: 'tcn', vocabSize: o.vocab, embedSize: 32, hiddenSize: o.hidden, levels: o.levels, kernelSize: o.kernel, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: false };
+}
+
+export async function runBenchmark(o: BenchOptions): Promise<BenchResult> {
+  const rng = new Rng(0);
+  const tokens = new Int32Array(o.batch * (o.seqLen + 1) * 2 + 1).map(() => rng.int(o.vocab));
+  const source = memoryTokenSource(tokens);
+  const model = buildModel(benchModelConfig(o), 0);
+  const config = trainConfigSchema.parse({ steps: o.steps + 3, batchSize: o.batch, seqLen: o.seqLen, lr: 1e-3, clip: 0, seed: 0 });
+  const trainer = new Trainer(model, config, source, { train: { start: 0, end: tokens.length }, valid: { start: 0, end: 0 }, test: { start: 0, end: 0 } });
+  try {
+    for (let i = 0; i < 3; i++) await trainer.trainStep();
+    const t0 = performance.now();
+    for (let i = 0; i < o.steps; i++) {
+      if (!(await trainer.trainStep())) throw new Error('benchmark loss became NaN');
+    }
+    const sec = (performance.now() - t0) / 1000 / o.steps;
+    return { model: o.model, hidden: o.hidden, batch: o.batch, seqLen: o.seqLen, vocab: o.vocab, msPerStep: +(sec * 1000).toFixed(3), tokensPerSec: +((o.batch * o.seqLen) / sec).toFixed(1), params: model.parameterCount() };
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+}

@@ -1,0 +1,68 @@
+// Creating runs and loading a run's model back from its record alone.
+import * as tf from '@tensorflow/tfjs';
+import { ZodError } from 'zod';
+import { buildModel } from '../ml/models/build-model.ts';
+import type { SequenceModel } from '../ml/models/sequence-model.ts';
+import { decodeCheckpoint } from '../ml/train/checkpoint.ts';
+import { runConfigSchema, type RunConfig } from '../ml/train/run-config.ts';
+import { describeConfigError } from '../ml/train/train-config.ts';
+import type { DatasetRecord, History, RunRecord } from '../storage/history.ts';
+
+/** Validates a run config against the dataset; errors name the field and the allowed range. */
+export function parseRunConfig(input: { model: Record<string, unknown>; train: Record<string, unknown> }, dataset: DatasetRecord): RunConfig {
+  try {
+    return runConfigSchema.parse({ model: { ...input.model, vocabSize: dataset.vocab.symbols.length }, train: input.train });
+  } catch (e) {
+    if (e instanceof ZodError) throw new Error(describeConfigError(e));
+    throw e;
+  }
+}
+
+/** Parameter count of a config (builds the model once on the current backend). */
+export function countParameters(config: RunConfig): number {
+  const model = buildModel(config.model, 0);
+  const n = model.parameterCount();
+  model.dispose();
+  return n;
+}
+
+/** Stores a new queued run. */
+export function createRun(history: History, dataset: DatasetRecord, config: RunConfig, name?: string): RunRecord {
+  return history.createRun({
+    ...(name ? { name } : {}),
+    datasetId: dataset.id,
+    modelKind: config.model.kind,
+    config,
+    seed: config.train.seed,
+    datasetFingerprint: dataset.fingerprint,
+    totalSteps: config.train.steps,
+    paramCount: countParameters(config),
+  });
+}
+
+export interface LoadedRun {
+  run: RunRecord;
+  config: RunConfig;
+  dataset: DatasetRecord;
+  model: SequenceModel;
+  /** Step of the checkpoint the weights came from. */
+  step: number;
+}
+
+/** Rebuilds a run's model with the weights of its latest valid checkpoint. */
+export function loadRunModel(history: History, ref: string): LoadedRun {
+  const run = history.resolveRun(ref);
+  const config = runConfigSchema.parse(run.config);
+  const dataset = history.getDataset(run.datasetId);
+  if (!dataset) throw new Error(`run ${run.id}: its dataset ${run.datasetId} is gone`);
+  const ckpt = history.loadLatestCheckpoint(run.id);
+  if (!ckpt) throw new Error(`run ${run.id} has no checkpoint yet; train it first (seqlab resume ${run.id})`);
+  const snap = decodeCheckpoint(ckpt.bytes);
+  const model = buildModel(config.model, config.train.seed);
+  for (const { name, variable } of model.variables) {
+    const p = snap.params[name];
+    if (!p || p.values.length !== variable.size) throw new Error(`run ${run.id}: checkpoint lacks parameter "${name}"`);
+    tf.tidy(() => variable.assign(tf.tensor(p.values, variable.shape)));
+  }
+  return { run, config, dataset, model, step: ckpt.step };
+}

@@ -1,0 +1,303 @@
+// The run history: one SQLite database (<dataDir>/history.sqlite) in WAL mode,
+// wrapped by History; the tables' logic lives in history-*.ts.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate, schemaVersion } from './schema.ts';
+import {
+  datasetFromRow,
+  issues,
+  now,
+  splitsSchema,
+  statsSchema,
+  vocabularySchema,
+  type CheckpointInfo,
+  type DatasetRecord,
+  type DatasetRow,
+  type ExportRecord,
+  type MetricRow,
+  type NewDataset,
+  type NewExport,
+  type NewRun,
+  type NewSample,
+  type RunRecord,
+  type RunStatus,
+  type SampleRecord,
+} from './history-types.ts';
+import * as runs from './history-runs.ts';
+import { defaultIsAlive } from './history-runs.ts';
+import * as metrics from './history-metrics.ts';
+import * as checkpoints from './history-checkpoints.ts';
+import * as outputs from './history-outputs.ts';
+import { stmt, toId } from './sql.ts';
+
+export type {
+  CheckpointInfo,
+  DatasetRecord,
+  ExportRecord,
+  MetricRow,
+  NewDataset,
+  NewExport,
+  NewRun,
+  NewSample,
+  RunRecord,
+  RunStatus,
+  SampleRecord,
+} from './history-types.ts';
+export { FINAL_STATUSES, RUN_STATUSES } from './history-types.ts';
+export { defaultIsAlive } from './history-runs.ts';
+
+/** File name of the database inside the data folder. */
+export const HISTORY_FILE = 'history.sqlite';
+
+/** Options of {@link History.open}. */
+export interface OpenOptions {
+  /** Mark runs whose process is gone as crashed (default true). */
+  markCrashed?: boolean;
+  /** Liveness check used for that; defaults to `kill(pid, 0)`. */
+  isAlive?: (pid: number) => boolean;
+}
+
+/**
+ * Access to the run history through one better-sqlite3 connection (WAL,
+ * busy_timeout 5000 ms, foreign keys on). Every write is a BEGIN IMMEDIATE
+ * transaction, so readers (the UI) and the writer (training) never hit
+ * SQLITE_BUSY halfway through a transaction.
+ *
+ * Durability: synchronous=NORMAL by default; in WAL mode a commit survives an
+ * application crash, and after a power cut the last commits may roll back with
+ * the file still consistent. Rows that matter (a final run status, crash marks,
+ * an export) are committed with synchronous=FULL switched on around their
+ * transaction (see `durably` in sql.ts), which fsyncs the WAL at commit.
+ *
+ * Synchronous API; open one History per process or worker thread.
+ */
+export class History {
+  /** Absolute path of the database file. */
+  readonly path: string;
+  private readonly db: Database.Database;
+
+  private constructor(file: string, db: Database.Database) {
+    this.path = file;
+    this.db = db;
+  }
+
+  /**
+   * Opens (creating and migrating when needed) `<dataDir>/history.sqlite` and,
+   * unless `markCrashed: false`, marks runs whose process is gone as crashed.
+   * A read-only, unwritable, damaged or too-new database gives an Error naming
+   * the file and the cause.
+   */
+  static open(dataDir: string, opts: OpenOptions = {}): History {
+    const file = path.resolve(dataDir, HISTORY_FILE);
+    let db: Database.Database | undefined;
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      db = new Database(file, { timeout: 5000 });
+      db.pragma('busy_timeout = 5000');
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      probeWrite(db); // fail here, not at the first metric
+      migrate(db);
+    } catch (err) {
+      db?.close();
+      throw new Error(`cannot open history database ${file}: ${describe(err)}`, { cause: err });
+    }
+    const history = new History(file, db);
+    if (opts.markCrashed ?? true) history.markCrashedRuns(opts.isAlive);
+    return history;
+  }
+
+  /** Closes the connection; further calls throw. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** `PRAGMA integrity_check` result lines; `['ok']` for a sound file. */
+  integrityCheck(): string[] {
+    return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+  }
+
+  // ---- datasets ----
+
+  /** Stores a dataset; a duplicate name gives `dataset "x" already exists`. */
+  insertDataset(d: NewDataset): DatasetRecord {
+    // Validate before writing: a bad row would otherwise only fail on every later read.
+    const bad = [
+      ...(d.kind === 'text' ? [] : [`kind: must be "text", got "${String(d.kind)}"`]),
+      ...(d.level === 'char' || d.level === 'word' ? [] : [`level: must be "char" or "word", got "${String(d.level)}"`]),
+      ...issues('vocab', vocabularySchema.safeParse(d.vocab)),
+      ...issues('stats', statsSchema.safeParse(d.stats)),
+      ...issues('splits', splitsSchema.safeParse(d.splits)),
+    ];
+    if (bad.length > 0) throw new Error(`invalid dataset "${d.name}": ${bad.join('; ')}`);
+    const id = this.db.transaction((): number => {
+      if (stmt(this.db, 'SELECT 1 FROM datasets WHERE name = ?').get(d.name)) {
+        throw new Error(`dataset "${d.name}" already exists`);
+      }
+      const res = stmt(
+        this.db,
+        `INSERT INTO datasets (name, kind, level, source, fingerprint, encoding, vocab_json,
+                               stats_json, splits_json, token_file, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(d.name, d.kind, d.level, d.source, d.fingerprint, d.encoding, JSON.stringify(d.vocab),
+        JSON.stringify(d.stats), JSON.stringify(d.splits), d.tokenFile, now());
+      return toId(res.lastInsertRowid);
+    }).immediate();
+    return this.getDataset(id)!;
+  }
+
+  /** By id (number) or name (string; a string of digits that names no dataset is tried as an id). */
+  getDataset(nameOrId: string | number): DatasetRecord | undefined {
+    const byId = (id: number) => stmt<DatasetRow>(this.db, 'SELECT * FROM datasets WHERE id = ?').get(id);
+    let row: DatasetRow | undefined;
+    if (typeof nameOrId === 'number') row = byId(nameOrId);
+    else {
+      row = stmt<DatasetRow>(this.db, 'SELECT * FROM datasets WHERE name = ?').get(nameOrId);
+      if (!row && /^\d+$/.test(nameOrId)) row = byId(Number(nameOrId));
+    }
+    return row ? datasetFromRow(row) : undefined;
+  }
+
+  /** All datasets, by name. */
+  listDatasets(): DatasetRecord[] {
+    return stmt<DatasetRow>(this.db, 'SELECT * FROM datasets ORDER BY name').all().map(datasetFromRow);
+  }
+
+  /** Deletes the dataset row (not its token file); refused while runs use it. False when unknown. */
+  deleteDataset(id: number): boolean {
+    return this.db.transaction((): boolean => {
+      const row = stmt<{ name: string }>(this.db, 'SELECT name FROM datasets WHERE id = ?').get(id);
+      if (!row) return false;
+      const { n } = stmt<{ n: number }>(this.db, 'SELECT COUNT(*) AS n FROM runs WHERE dataset_id = ?').get(id)!;
+      if (n > 0) throw new Error(`dataset "${row.name}" is used by ${n} run(s); delete them first`);
+      return stmt(this.db, 'DELETE FROM datasets WHERE id = ?').run(id).changes > 0;
+    }).immediate();
+  }
+
+  // ---- runs (see history-runs.ts) ----
+
+  /** Creates a run with status 'queued'. */
+  createRun(r: NewRun): RunRecord {
+    return runs.createRun(this.db, r);
+  }
+
+  /** The run, or undefined. */
+  getRun(id: number): RunRecord | undefined {
+    return runs.getRun(this.db, id);
+  }
+
+  /** Runs, newest first, optionally filtered. */
+  listRuns(filter?: { status?: RunStatus; datasetId?: number }): RunRecord[] {
+    return runs.listRuns(this.db, filter);
+  }
+
+  /** Marks the run running in `pid` (also when resuming); refused while another live process runs it. */
+  markRunning(id: number, p: { pid: number; backend: string; device: string }): RunRecord {
+    return runs.markRunning(this.db, id, p);
+  }
+
+  /** Sets the status; final states also set finished_at and are written with synchronous=FULL. */
+  setStatus(id: number, status: RunStatus, error?: string): RunRecord {
+    return runs.setStatus(this.db, id, status, error);
+  }
+
+  /** Deletes the run and everything attached to it; false when unknown. */
+  deleteRun(id: number): boolean {
+    return runs.deleteRun(this.db, id);
+  }
+
+  /** Numeric id -> run, or Error `no run "ref"; list runs with: seqlab runs`. */
+  resolveRun(ref: string): RunRecord {
+    return runs.resolveRun(this.db, ref);
+  }
+
+  /** Marks runs whose process is gone as crashed; returns their ids. Never touches this process's runs. */
+  markCrashedRuns(isAlive: (pid: number) => boolean = defaultIsAlive): number[] {
+    return runs.markCrashedRuns(this.db, isAlive);
+  }
+
+  // ---- metrics (see history-metrics.ts) ----
+
+  /** Appends rows and updates the run's step, losses and heartbeat, in one transaction. */
+  appendMetrics(runId: number, rows: readonly MetricRow[]): void {
+    metrics.appendMetrics(this.db, runId, rows);
+  }
+
+  /** Rows with step > sinceStep, ordered by step. */
+  getMetrics(runId: number, sinceStep = -1): MetricRow[] {
+    return metrics.getMetrics(this.db, runId, sinceStep);
+  }
+
+  /** Deletes rows after `step` (on resume); returns how many. */
+  truncateMetricsAfter(runId: number, step: number): number {
+    return metrics.truncateMetricsAfter(this.db, runId, step);
+  }
+
+  // ---- checkpoints (see history-checkpoints.ts) ----
+
+  /** Stores a checkpoint and prunes to the `keep` newest, in one transaction. */
+  saveCheckpoint(runId: number, step: number, bytes: Uint8Array, keep = 2): CheckpointInfo {
+    return checkpoints.saveCheckpoint(this.db, runId, step, bytes, keep);
+  }
+
+  /** Newest checkpoint whose sha256 matches; damaged ones are skipped and reported through `onCorrupt`. */
+  loadLatestCheckpoint(
+    runId: number,
+    onCorrupt?: (step: number, reason: string) => void,
+  ): { step: number; bytes: Uint8Array } | undefined {
+    return checkpoints.loadLatestCheckpoint(this.db, runId, onCorrupt);
+  }
+
+  /** Checkpoints of the run, newest first, without bytes. */
+  listCheckpoints(runId: number): CheckpointInfo[] {
+    return checkpoints.listCheckpoints(this.db, runId);
+  }
+
+  // ---- samples and exports (see history-outputs.ts) ----
+
+  /** Stores a generated sample. */
+  addSample(runId: number, s: NewSample): SampleRecord {
+    return outputs.addSample(this.db, runId, s);
+  }
+
+  /** Samples of a run, oldest first. */
+  listSamples(runId: number): SampleRecord[] {
+    return outputs.listSamples(this.db, runId);
+  }
+
+  /** Records an exported file, committed with synchronous=FULL. */
+  recordExport(runId: number, e: NewExport): ExportRecord {
+    return outputs.recordExport(this.db, runId, e);
+  }
+
+  /** Exports of a run, oldest first. */
+  listExports(runId: number): ExportRecord[] {
+    return outputs.listExports(this.db, runId);
+  }
+}
+
+/**
+ * Fails when the database cannot be written. SQLite opens a write-protected file
+ * read-only without complaint, and an up-to-date database needs no write to
+ * open, so write the header's user_version (unchanged) and roll it back.
+ */
+function probeWrite(db: Database.Database): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.pragma(`user_version = ${schemaVersion(db)}`);
+  } finally {
+    db.exec('ROLLBACK');
+  }
+}
+
+/** The cause for an open error, with a hint for the common permission cases. */
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: string }).code ?? '';
+  let msg = code && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
+  if (/READONLY|EACCES|EPERM|EROFS/.test(code)) msg += '; check that the file and its folder are writable';
+  return msg;
+}

@@ -1,0 +1,145 @@
+// The history database schema as ordered migrations, tracked with PRAGMA user_version.
+// Append new migrations at the end; never edit one that has shipped.
+
+import type Database from 'better-sqlite3';
+
+/**
+ * Migration i brings the database from user_version i to i + 1. Each runs in
+ * its own immediate transaction together with the user_version bump, so a crash
+ * mid-migration leaves the previous version intact.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: initial schema.
+  `
+  CREATE TABLE datasets (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL DEFAULT 'text' CHECK (kind IN ('text')),
+    level       TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    encoding    TEXT NOT NULL,
+    vocab_json  TEXT NOT NULL,
+    stats_json  TEXT NOT NULL,
+    splits_json TEXT NOT NULL,
+    token_file  TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+  );
+
+  -- No ON DELETE on dataset_id: deleting a dataset that runs still use is refused.
+  CREATE TABLE runs (
+    id                  INTEGER PRIMARY KEY,
+    name                TEXT,
+    dataset_id          INTEGER NOT NULL REFERENCES datasets(id),
+    model_kind          TEXT NOT NULL,
+    config_json         TEXT NOT NULL,
+    seed                INTEGER NOT NULL,
+    dataset_fingerprint TEXT NOT NULL,
+    backend             TEXT,
+    device              TEXT,
+    status              TEXT NOT NULL DEFAULT 'queued'
+      CHECK (status IN ('queued','running','completed','stopped','crashed','diverged')),
+    step                INTEGER NOT NULL DEFAULT -1,
+    total_steps         INTEGER NOT NULL,
+    param_count         INTEGER NOT NULL,
+    valid_loss          REAL,
+    train_loss          REAL,
+    error               TEXT,
+    pid                 INTEGER,
+    created_at          TEXT NOT NULL,
+    started_at          TEXT,
+    updated_at          TEXT NOT NULL,
+    finished_at         TEXT
+  );
+  CREATE INDEX runs_dataset ON runs(dataset_id);
+  CREATE INDEX runs_status ON runs(status);
+
+  -- The primary key already indexes (run_id, step); WITHOUT ROWID stores the
+  -- rows in that order, so a curve is one contiguous range scan.
+  CREATE TABLE metrics (
+    run_id          INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step            INTEGER NOT NULL,
+    wall_ms         REAL NOT NULL,
+    -- Nullable because SQLite stores NaN as NULL: a diverged step is kept, read back as NaN.
+    train_loss      REAL,
+    valid_loss      REAL,
+    bits_per_symbol REAL,
+    tokens_per_sec  REAL,
+    grad_norm       REAL,
+    lr              REAL,
+    PRIMARY KEY (run_id, step)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE samples (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step        INTEGER NOT NULL,
+    temperature REAL NOT NULL,
+    top_k       INTEGER,
+    prime       TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+  );
+  CREATE INDEX samples_run ON samples(run_id, id);
+
+  CREATE TABLE checkpoints (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step       INTEGER NOT NULL,
+    bytes      BLOB NOT NULL,
+    sha256     TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX checkpoints_run_step ON checkpoints(run_id, step);
+
+  CREATE TABLE exports (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    format     TEXT NOT NULL,
+    path       TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX exports_run ON exports(run_id);
+  `,
+];
+
+/** The user_version this code writes and understands. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Reads `PRAGMA user_version`. */
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Applies the missing migrations, one immediate transaction each, and returns
+ * the resulting version. Idempotent. A database written by a newer Sequence Lab
+ * is refused rather than half-understood.
+ */
+export function migrate(db: Database.Database): number {
+  const check = (v: number): void => {
+    if (v > SCHEMA_VERSION) {
+      throw new Error(
+        `the database has schema version ${v}, but this Sequence Lab only understands up to ` +
+          `version ${SCHEMA_VERSION}: it was written by a newer Sequence Lab; update, or use another data folder`,
+      );
+    }
+  };
+  check(schemaVersion(db));
+  for (;;) {
+    const applied = db
+      .transaction((): boolean => {
+        // Re-read inside the write lock: another process may have migrated meanwhile.
+        const v = schemaVersion(db);
+        check(v);
+        if (v >= SCHEMA_VERSION) return false;
+        db.exec(MIGRATIONS[v]!);
+        db.pragma(`user_version = ${v + 1}`);
+        return true;
+      })
+      .immediate();
+    if (!applied) return schemaVersion(db);
+  }
+}

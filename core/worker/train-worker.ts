@@ -1,0 +1,104 @@
+// Runs one training run inside a worker thread, so no training step ever
+// blocks the event loop of the CLI, the server or Electron's main process.
+// Wires the pure Trainer to the history: metrics (batched), checkpoints and
+// status are written here, on this thread's own database connection.
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { openTokenFile } from '../data/token-file.ts';
+import { activateBackend } from '../engine/backends.ts';
+import { buildModel } from '../ml/models/build-model.ts';
+import { decodeCheckpoint, encodeCheckpoint } from '../ml/train/checkpoint.ts';
+import { runConfigSchema } from '../ml/train/run-config.ts';
+import { Trainer, type StepMetrics } from '../ml/train/trainer.ts';
+import { History } from '../storage/history.ts';
+import type { FinalStatus, StartTraining, ToWorker, TrainingEvent } from './training-protocol.ts';
+
+tf.env().set('PROD', true); // silences TF.js's console advice about tfjs-node
+const port = parentPort;
+if (!port) throw new Error('train-worker must run in a worker thread');
+
+let stopRequested = false;
+const post = (e: TrainingEvent) => port.postMessage(e);
+/** Lets the thread's event loop run (and a 'stop' message arrive) between steps. */
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+const FLUSH_MS = 500;
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'stop') stopRequested = true;
+  else if (msg.type === 'start') void train(msg).finally(() => port.close());
+});
+
+async function train(msg: StartTraining): Promise<void> {
+  const history = History.open(msg.dataDir, { markCrashed: false });
+  let status: FinalStatus = 'crashed';
+  let error: string | null = null;
+  let trainer: Trainer | undefined;
+  const { runId } = msg;
+  try {
+    const run = history.resolveRun(String(runId));
+    const config = runConfigSchema.parse(run.config);
+    const dataset = history.getDataset(run.datasetId);
+    if (!dataset) throw new Error(`run ${runId}: its dataset ${run.datasetId} is gone`);
+    if (dataset.fingerprint !== run.datasetFingerprint) throw new Error(`run ${runId}: dataset "${dataset.name}" changed since the run started (fingerprint mismatch)`);
+    const backend = await activateBackend(config.train.backend);
+    const source = openTokenFile(dataset.tokenFile);
+    const model = buildModel(config.model, config.train.seed);
+    trainer = new Trainer(model, config.train, source, dataset.splits);
+
+    let resumedFrom: number | null = null;
+    if (msg.resume) {
+      const ckpt = history.loadLatestCheckpoint(runId);
+      if (ckpt) {
+        trainer.restore(decodeCheckpoint(ckpt.bytes));
+        resumedFrom = ckpt.step;
+      }
+      // Metrics after the checkpoint are redone, so the curve continues without a jump.
+      history.truncateMetricsAfter(runId, resumedFrom ?? 0);
+    }
+    history.markRunning(runId, { pid: process.pid, backend: backend.name, device: backend.device });
+    post({ type: 'started', runId, backend: backend.name, device: backend.device, step: trainer.step, totalSteps: config.train.steps, paramCount: model.parameterCount(), resumedFrom });
+
+    let pending: StepMetrics[] = [];
+    let lastFlush = performance.now();
+    const flush = () => {
+      if (pending.length) history.appendMetrics(runId, pending);
+      pending = [];
+      lastFlush = performance.now();
+    };
+    const outcome = await trainer.run({
+      onMetrics: async (row) => {
+        pending.push(row);
+        if (row.validLoss !== null || performance.now() - lastFlush > FLUSH_MS) flush();
+        post({ type: 'progress', runId, totalSteps: config.train.steps, metrics: row });
+        await yieldToEventLoop();
+      },
+      onCheckpoint: async (snap) => {
+        flush();
+        history.saveCheckpoint(runId, snap.step, encodeCheckpoint(snap));
+        post({ type: 'checkpoint', runId, step: snap.step });
+      },
+      shouldStop: () => stopRequested,
+    });
+    flush();
+    status = outcome.status;
+    if (outcome.status === 'diverged') error = outcome.error;
+    model.dispose();
+    source.close();
+  } catch (e) {
+    status = 'crashed';
+    error = (e as Error).message;
+  } finally {
+    trainer?.dispose();
+  }
+  let step = trainer?.step ?? 0;
+  let validLoss: number | null = null;
+  try {
+    const run = history.setStatus(runId, status, error ?? undefined);
+    step = Math.max(step, run.step);
+    validLoss = run.validLoss;
+  } catch (e) {
+    error = `${error ? `${error}; ` : ''}could not record the final status: ${(e as Error).message}`;
+  }
+  history.close();
+  post({ type: 'done', runId, status, step, validLoss, error });
+}

@@ -1,0 +1,26 @@
+// Messages between a training worker thread and the thread that started it.
+// The worker owns the run: it writes metrics and checkpoints to the history
+// itself; these messages only report progress and carry the stop request.
+import type { StepMetrics } from '../ml/train/trainer.ts';
+
+export interface StartTraining {
+  type: 'start';
+  runId: number;
+  dataDir: string;
+  /** Continue from the run's last checkpoint instead of from step 0. */
+  resume: boolean;
+}
+
+export interface StopTraining {
+  type: 'stop';
+}
+
+export type ToWorker = StartTraining | StopTraining;
+
+export type FinalStatus = 'completed' | 'stopped' | 'diverged' | 'crashed';
+
+export type TrainingEvent =
+  | { type: 'started'; runId: number; backend: string; device: string; step: number; totalSteps: number; paramCount: number; resumedFrom: number | null }
+  | { type: 'progress'; runId: number; totalSteps: number; metrics: StepMetrics }
+  | { type: 'checkpoint'; runId: number; step: number }
+  | { type: 'done'; runId: number; status: FinalStatus; step: number; validLoss: number | null; error: string | null };

@@ -1,0 +1,110 @@
+// The command line end to end, in child processes, on a real SQLite history:
+// import, train LSTM and TCN, list, sample, export, kill -9 and resume.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { History } from '../../core/storage/history.ts';
+import { jsonLines, seqlab, spawnAndKill, tempHome } from '../helpers/cli.ts';
+
+const home = tempHome();
+const corpusFile = path.join(home, 'tiny.txt');
+// A small corpus with structure: repeated sentences with varying numbers.
+fs.writeFileSync(corpusFile, Array.from({ length: 400 }, (_, i) => `the ${['cat', 'dog', 'bird'][i % 3]} saw ${i % 7} stars.\n`).join(''));
+
+const SMALL = ['--hidden', '16', '--batch', '4', '--seq-len', '16', '--valid-every', '10', '--valid-tokens', '256'];
+
+describe.sequential('seqlab CLI', () => {
+  it('imports a corpus and lists it', () => {
+    const r = seqlab(home, ['--json', 'datasets', 'import', corpusFile, '--name', 'tiny']);
+    expect(r.code, r.stderr).toBe(0);
+    const [d] = jsonLines(r.stdout);
+    expect(d).toMatchObject({ name: 'tiny', level: 'char', files: 1 });
+    const list = jsonLines(seqlab(home, ['--json', 'datasets', 'list']).stdout)[0] as unknown as { name: string }[];
+    expect(list.map((x) => x.name)).toContain('tiny');
+  });
+
+  it('trains an LSTM and a TCN, both found in the history', () => {
+    for (const model of ['lstm', 'tcn']) {
+      const r = seqlab(home, ['--json', 'train', '--dataset', 'tiny', '--model', model, '--steps', '20', '--checkpoint-every', '10', ...SMALL]);
+      expect(r.code, r.stderr).toBe(0);
+      const lines = jsonLines(r.stdout);
+      expect(lines.filter((l) => l['type'] === 'progress')).toHaveLength(20);
+      expect(lines.at(-1)).toMatchObject({ status: 'completed', step: 20 });
+      expect(typeof lines.at(-1)!['validLoss']).toBe('number');
+    }
+    const runs = jsonLines(seqlab(home, ['--json', 'runs']).stdout)[0] as unknown as { id: number; kind: string; status: string; step: number; validLoss: number }[];
+    expect(runs.map((r) => [r.kind, r.status, r.step])).toEqual([['tcn', 'completed', 20], ['lstm', 'completed', 20]]);
+    expect(runs.every((r) => r.validLoss > 0 && r.validLoss < 5)).toBe(true);
+  });
+
+  it('samples text from each run and stores the sample', () => {
+    for (const id of ['1', '2']) {
+      const r = seqlab(home, ['sample', id, '--length', '40', '--prime', 'the ', '--temperature', '0.5']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.startsWith('the ')).toBe(true);
+      expect([...r.stdout.trimEnd()].length).toBeGreaterThanOrEqual(20);
+    }
+    const shown = jsonLines(seqlab(home, ['--json', 'show', '1']).stdout)[0] as { samples: unknown[]; checkpoints: unknown[] };
+    expect(shown.samples).toHaveLength(1);
+    expect(shown.checkpoints).toHaveLength(2);
+  });
+
+  it('exports a model that stock tf.loadLayersModel loads', async () => {
+    const out = path.join(home, 'export-tcn');
+    const r = seqlab(home, ['export', '2', '--format', 'tfjs', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
+    const bin = fs.readFileSync(path.join(out, 'weights.bin'));
+    const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }));
+    const probs = model.predict(tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32')) as tf.Tensor;
+    const sums = await tf.sum(probs, -1).data();
+    expect(Array.from(sums).every((s) => Math.abs(s - 1) < 1e-4)).toBe(true);
+    const shown = jsonLines(seqlab(home, ['--json', 'show', '2']).stdout)[0] as { exports: { format: string; path: string }[] };
+    expect(shown.exports).toMatchObject([{ format: 'tfjs', path: out }]);
+  });
+
+  it('marks a killed run crashed, keeps its metrics, and resumes without a gap', async () => {
+    // Kill -9 right after the step-20 checkpoint event is printed.
+    const lines = await spawnAndKill(home, ['--json', 'train', '--dataset', 'tiny', '--model', 'lstm', '--steps', '60', '--checkpoint-every', '20', ...SMALL], (l) => l.includes('"type":"checkpoint"') && l.includes('"step":20'));
+    expect(lines.some((l) => l.includes('"step":20'))).toBe(true);
+    const runs = jsonLines(seqlab(home, ['--json', 'runs']).stdout)[0] as unknown as { id: number; status: string; step: number }[];
+    const run = runs.find((r) => r.id === 3)!;
+    expect(run.status).toBe('crashed');
+    expect(run.step).toBeGreaterThanOrEqual(20);
+
+    const r = seqlab(home, ['--json', 'resume', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    const events = jsonLines(r.stdout);
+    expect(events[0]).toMatchObject({ type: 'started', resumedFrom: 20 });
+    expect(events.find((e) => e['type'] === 'progress')).toMatchObject({ step: 21 });
+    expect(events.at(-1)).toMatchObject({ id: 3, status: 'completed', step: 60 });
+
+    const h = History.open(home);
+    const steps = h.getMetrics(3).map((m) => m.step);
+    expect(steps).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(h.integrityCheck()).toEqual(['ok']);
+    h.close();
+  });
+
+  it('refuses bad input with one line naming the problem and a non-zero exit', () => {
+    const cases: [string[], RegExp][] = [
+      [['train', '--dataset', 'tiny', '--hidden', '0'], /--hidden \(hiddenSize\): must be a whole number from 1 to 4096/],
+      [['train', '--dataset', 'nope'], /--dataset: no dataset "nope"/],
+      [['train', '--model', 'transformer'], /--model must be one of lstm, tcn/],
+      [['train', '--dataset', 'tiny', '--batch', '4096', '--seq-len', '512'], /--batch\/--seq-len: dataset "tiny" has \d+ training tokens/],
+      [['show', '99'], /no run "99"/],
+      [['resume', '1'], /already completed/],
+      [['datasets', 'import', path.join(home, 'missing.txt')], /does not exist/],
+      [['export', '1', '--format', 'onnx', '--out', path.join(home, 'x')], /--format must be one of tfjs/],
+    ];
+    for (const [args, message] of cases) {
+      const r = seqlab(home, args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.stderr.trim().split('\n').filter(Boolean)).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+    }
+    // nothing half-written: still three runs
+    expect((jsonLines(seqlab(home, ['--json', 'runs']).stdout)[0] as unknown[]).length).toBe(3);
+  });
+});
