@@ -13,7 +13,7 @@ export function parseRunConfig(input: { model: Record<string, unknown>; train: R
   try {
     return runConfigSchema.parse({ model: { ...input.model, vocabSize: dataset.vocab.symbols.length }, train: input.train });
   } catch (e) {
-    if (e instanceof ZodError) throw new Error(describeConfigError(e));
+    if (e instanceof ZodError) throw new Error(describeConfigError(e), { cause: e });
     throw e;
   }
 }

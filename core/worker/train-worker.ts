@@ -30,7 +30,7 @@ port.on('message', (msg: ToWorker) => {
 
 async function train(msg: StartTraining): Promise<void> {
   const history = History.open(msg.dataDir, { markCrashed: false });
-  let status: FinalStatus = 'crashed';
+  let status: FinalStatus;
   let error: string | null = null;
   let trainer: Trainer | undefined;
   const { runId } = msg;

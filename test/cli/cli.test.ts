@@ -105,6 +105,6 @@ describe.sequential('seqlab CLI', () => {
       expect(r.stderr).toMatch(message);
     }
     // nothing half-written: still three runs
-    expect((jsonLines(seqlab(home, ['--json', 'runs']).stdout)[0] as unknown[]).length).toBe(3);
+    expect((jsonLines(seqlab(home, ['--json', 'runs']).stdout)[0] as unknown as unknown[]).length).toBe(3);
   });
 });

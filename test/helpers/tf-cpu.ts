@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 export async function useCpuBackend(): Promise<void> {
+  tf.env().set('PROD', true); // as in the app: no console advice about tfjs-node
   await tf.setBackend('cpu');
   await tf.ready();
 }

@@ -19,6 +19,8 @@ function summary(d: DatasetRecord) {
     encoding: d.encoding,
     fingerprint: d.fingerprint,
     source: d.source,
+    tokenFile: d.tokenFile,
+    splits: d.splits,
   };
 }
 

@@ -103,7 +103,7 @@ export function registerTrain(program: Command, ctx: () => CliContext): void {
           dataset,
         );
       } catch (e) {
-        throw new Error(withFlags((e as Error).message));
+        throw new Error(withFlags((e as Error).message), { cause: e });
       }
       const need = config.train.batchSize * (config.train.seqLen + 1);
       const trainTokens = dataset.splits.train.end - dataset.splits.train.start;

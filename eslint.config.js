@@ -1,0 +1,45 @@
+// Lint rules, including the layering of ARCHITECTURE.md made executable:
+// pure ML code (core/ml) imports no IO, storage, threads, Electron or DOM;
+// only electron/ may import Electron.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const NODE_IO = '^(node:)?(fs|fs/promises|path|os|child_process|worker_threads|cluster|net|http|https|crypto|readline|process)$';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'test-results/**', 'renderer/dist/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', setImmediate: 'readonly', performance: 'readonly', Buffer: 'readonly', URL: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only electron/ may import Electron.' }] }],
+    },
+  },
+  {
+    files: ['core/ml/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'better-sqlite3', message: 'core/ml is pure: storage lives in core/storage.' },
+            { name: 'electron', message: 'core/ml is pure: no Electron.' },
+          ],
+          patterns: [
+            { regex: NODE_IO, message: 'core/ml is pure: no file, process or network IO (receive data through TokenSource, report through sinks).' },
+            { regex: '(^|/)(storage|services|worker|cli)/', message: 'core/ml must not depend on the layers around it.' },
+            { regex: '(^|/)(text-import|token-file|backends|tfjs-export|write-folder-atomically)(\\.ts)?$', message: 'core/ml must not depend on IO modules.' },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,41 @@
+// The layering rules are real: a forbidden import in core/ml fails lint,
+// the same import outside core/ml passes, and the whole tree lints clean.
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './helpers/cli.ts';
+
+const eslint = new ESLint({ cwd: ROOT });
+
+async function ruleIds(code: string, filePath: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return result!.messages.map((m) => m.ruleId ?? m.message);
+}
+
+describe('import boundaries', () => {
+  const forbidden: [string, string][] = [
+    ["import fs from 'node:fs';", 'node:fs'],
+    ["import { readFileSync } from 'fs';", 'fs'],
+    ["import Database from 'better-sqlite3';", 'better-sqlite3'],
+    ["import { app } from 'electron';", 'electron'],
+    ["import { History } from '../../storage/history.ts';", 'storage'],
+    ["import { openTokenFile } from '../../data/token-file.ts';", 'token file IO'],
+    ["import { Worker } from 'node:worker_threads';", 'threads'],
+  ];
+  it.each(forbidden)('core/ml refuses %s (%s)', async (code) => {
+    expect(await ruleIds(`${code}\nexport const x = 1;\n`, 'core/ml/models/bad-example.ts')).toContain('no-restricted-imports');
+  });
+
+  it('allows the same file IO outside core/ml', async () => {
+    expect(await ruleIds("import fs from 'node:fs';\nexport const x = fs.existsSync('.');\n", 'core/data/ok-example.ts')).toEqual([]);
+  });
+
+  it('refuses electron anywhere in core', async () => {
+    expect(await ruleIds("import { app } from 'electron';\nexport const x = app;\n", 'core/services/bad-example.ts')).toContain('no-restricted-imports');
+  });
+
+  it('the whole tree lints clean', async () => {
+    const results = await eslint.lintFiles(['.']);
+    const problems = results.flatMap((r) => r.messages.map((m) => `${r.filePath}:${m.line} ${m.ruleId} ${m.message}`));
+    expect(problems).toEqual([]);
+  });
+});
