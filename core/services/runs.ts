@@ -2,6 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ZodError } from 'zod';
 import { buildModel } from '../ml/models/build-model.ts';
+import type { ModelConfig } from '../ml/models/model-config.ts';
+import { tcnReceptiveField } from '../ml/models/tcn-model.ts';
 import type { SequenceModel } from '../ml/models/sequence-model.ts';
 import { decodeCheckpoint } from '../ml/train/checkpoint.ts';
 import { runConfigSchema, type RunConfig } from '../ml/train/run-config.ts';
@@ -24,6 +26,11 @@ export function countParameters(config: RunConfig): number {
   const n = model.parameterCount();
   model.dispose();
   return n;
+}
+
+/** Receptive field in steps (Infinity for recurrent models). */
+export function receptiveFieldOf(model: ModelConfig): number {
+  return model.kind === 'tcn' ? tcnReceptiveField(model) : Infinity;
 }
 
 /** Stores a new queued run. */

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { MODEL_KINDS } from '../../ml/models/model-config.ts';
 import { BACKEND_NAMES } from '../../ml/train/train-config.ts';
 import { resolveDataset } from '../../services/datasets.ts';
-import { createRun, parseRunConfig } from '../../services/runs.ts';
+import { createRun, parseRunConfig, receptiveFieldOf } from '../../services/runs.ts';
+import { probeBackend } from '../../engine/backends.ts';
 import { startTraining } from '../../worker/training-host.ts';
 import type { CliContext } from '../context.ts';
 import { choiceOption, intOption, numberOption, withFlags } from '../options.ts';
@@ -108,8 +109,14 @@ export function registerTrain(program: Command, ctx: () => CliContext): void {
       const need = config.train.batchSize * (config.train.seqLen + 1);
       const trainTokens = dataset.splits.train.end - dataset.splits.train.start;
       if (trainTokens < need) throw new Error(`--batch/--seq-len: dataset "${dataset.name}" has ${trainTokens} training tokens, fewer than batch × (seq-len + 1) = ${need}`);
+      if (config.train.backend !== 'auto') {
+        // Refuse before anything is written: a run that cannot start should not appear in the history.
+        const probe = await probeBackend(config.train.backend);
+        if (!probe.available) throw new Error(`--backend: ${config.train.backend} is not available: ${probe.reason}`);
+      }
       const run = createRun(c.history, dataset, config, f.name);
-      c.note(`run ${run.id}: ${config.model.kind} on "${dataset.name}" (${dataset.stats.tokens.toLocaleString('en')} tokens, vocabulary ${dataset.vocab.symbols.length})`);
+      const rf = receptiveFieldOf(config.model);
+      c.note(`run ${run.id}: ${config.model.kind} on "${dataset.name}" (${dataset.stats.tokens.toLocaleString('en')} tokens, vocabulary ${dataset.vocab.symbols.length})${Number.isFinite(rf) ? `, receptive field ${rf} steps` : ''}`);
       process.exitCode = await trainInWorker(c, run.id, false);
     });
 

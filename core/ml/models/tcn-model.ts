@@ -110,14 +110,19 @@ export class TcnModel implements SequenceModel {
 
   /** 1 + convsPerBlock·(k−1)·(2^L − 1) steps. */
   receptiveField(): number {
-    const dilations: number[] = [];
-    for (let l = 0; l < this.config.levels; l++) {
-      for (let c = 0; c < this.config.convsPerBlock; c++) dilations.push(this.dilation(l));
-    }
-    return stackedReceptiveField(this.config.kernelSize, dilations);
+    return tcnReceptiveField(this.config);
   }
 
   dispose(): void {
     this.params.dispose();
   }
+}
+
+/** Receptive field of a TCN config, in steps: 1 + convsPerBlock·(k−1)·(2^L − 1). */
+export function tcnReceptiveField(config: Pick<TcnConfig, 'levels' | 'kernelSize' | 'convsPerBlock'>): number {
+  const dilations: number[] = [];
+  for (let l = 0; l < config.levels; l++) {
+    for (let c = 0; c < config.convsPerBlock; c++) dilations.push(2 ** l);
+  }
+  return stackedReceptiveField(config.kernelSize, dilations);
 }
