@@ -53,8 +53,14 @@ export class LstmModel implements SequenceModel {
       const next: tf.Tensor[] = [];
       for (let l = 0; l < this.config.layers; l++) {
         if (l > 0) x = this.dropout(x, options);
-        const xProj = timeDistributedDense(x, p.get(`lstm${l}/kernel`) as tf.Tensor2D, p.get(`lstm${l}/bias`) as tf.Tensor1D);
-        const out = lstmSequence(xProj, start[2 * l] as tf.Tensor2D, start[2 * l + 1] as tf.Tensor2D, p.get(`lstm${l}/recurrent_kernel`) as tf.Tensor2D);
+        const out = lstmSequence(
+          x,
+          p.get(`lstm${l}/kernel`) as tf.Tensor2D,
+          p.get(`lstm${l}/recurrent_kernel`) as tf.Tensor2D,
+          p.get(`lstm${l}/bias`) as tf.Tensor1D,
+          start[2 * l] as tf.Tensor2D,
+          start[2 * l + 1] as tf.Tensor2D,
+        );
         x = out.hs;
         next.push(out.h, out.c);
       }

@@ -21,13 +21,21 @@ function causalConv1dReference(
 ): tf.Tensor3D {
   return tf.tidy(() => {
     const [batch, time, cin] = x.shape;
+    const cout = w.shape[1];
     const pad = (kernelSize - 1) * dilation;
-    const padded = pad > 0 ? tf.pad(x, [[0, 0], [pad, 0], [0, 0]]) : x;
-    const taps: tf.Tensor3D[] = [];
-    for (let j = 0; j < kernelSize; j++) taps.push(tf.slice(padded, [0, j * dilation, 0], [batch, time, cin]));
-    const cols = taps.length === 1 ? taps[0]! : tf.concat(taps, 2);
-    const y = tf.matMul(tf.reshape(cols, [batch * time, kernelSize * cin]), w);
-    return tf.reshape(tf.add(y, bias), [batch, time, w.shape[1]]);
+    // Time-major inside: each tap is then a contiguous slice (and its gradient
+    // a contiguous pad), and taps are summed after one matMul each instead of
+    // concatenated on the channel axis, whose gradient is a strided split.
+    const xt = tf.transpose(x, [1, 0, 2]); // [time, batch, Cin]
+    const padded = pad > 0 ? tf.pad(xt, [[pad, 0], [0, 0], [0, 0]]) : xt;
+    let y: tf.Tensor2D | undefined;
+    for (let j = 0; j < kernelSize; j++) {
+      const tap = tf.reshape(tf.slice(padded, [j * dilation, 0, 0], [time, batch, cin]), [time * batch, cin]) as tf.Tensor2D;
+      const wj = tf.slice(w, [j * cin, 0], [cin, cout]);
+      const part = tf.matMul(tap, wj) as tf.Tensor2D;
+      y = y ? (tf.add(y, part) as tf.Tensor2D) : part;
+    }
+    return tf.transpose(tf.reshape(tf.add(y!, bias), [time, batch, cout]), [1, 0, 2]) as tf.Tensor3D;
   });
 }
 

@@ -1,7 +1,7 @@
 // LSTM recurrence over a window of time steps, gate order i, f, c, o (as in
 // Keras / tfjs-layers, so weights export to tf.layers.lstm unchanged).
-// The input projection x·W + b is done by the caller for all steps at once;
-// this op only runs the part that is truly sequential.
+// The reference is built from stock ops; a backend can register a fused
+// kernel under the same name (see engine/kernel-registry.ts).
 import * as tf from '@tensorflow/tfjs';
 import { defineKernel } from '../engine/kernel-registry.ts';
 
@@ -15,25 +15,34 @@ export interface LstmSequenceResult {
 }
 
 /**
- * i, f, g, o = split(xProj_t + h_{t-1}·U); c_t = σ(f)·c_{t-1} + σ(i)·tanh(g); h_t = σ(o)·tanh(c_t).
- * @param xProj [batch, time, 4·hidden] — x_t·W + b for every step
+ * z_t = x_t·W + h_{t−1}·U + b;  i, f, g, o = split(z_t);
+ * c_t = σ(f)·c_{t−1} + σ(i)·tanh(g);  h_t = σ(o)·tanh(c_t).
+ * @param x [batch, time, in]
+ * @param kernel W, [in, 4·hidden]
+ * @param recurrentKernel U, [hidden, 4·hidden]
+ * @param bias b, [4·hidden]
  * @param h0 [batch, hidden]
  * @param c0 [batch, hidden]
- * @param recurrentKernel U, [hidden, 4·hidden]
  */
 function lstmSequenceReference(
-  xProj: tf.Tensor3D,
+  x: tf.Tensor3D,
+  kernel: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
   h0: tf.Tensor2D,
   c0: tf.Tensor2D,
-  recurrentKernel: tf.Tensor2D,
 ): LstmSequenceResult {
   return tf.tidy(() => {
-    const steps = tf.unstack(xProj, 1) as tf.Tensor2D[];
+    // The window is cut into steps on the narrow input (x, not x·W): on wasm
+    // the cost of Unpack (and of the gradient of stack) grows with the tensor's
+    // size, and slicing x·W per step would make the backward pass O(T²).
+    // Measured against tfjs-layers' LSTM in docs/benchmarks.md.
+    const steps = tf.unstack(x, 1) as tf.Tensor2D[];
     let h = h0;
     let c = c0;
     const hs: tf.Tensor2D[] = [];
-    for (const x of steps) {
-      const z = tf.add(x, tf.matMul(h, recurrentKernel));
+    for (const xt of steps) {
+      const z = tf.add(tf.add(tf.matMul(xt, kernel), tf.matMul(h, recurrentKernel)), bias);
       const [i, f, g, o] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
       h = tf.mul(tf.sigmoid(o), tf.tanh(c));
