@@ -8,6 +8,7 @@ import { registerDatasets } from './commands/datasets.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerSampleExport } from './commands/sample-export.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerTrain } from './commands/train.ts';
 import { CliContext, type GlobalOptions } from './context.ts';
 
@@ -30,12 +31,17 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerSampleExport(program, ctx);
   registerBench(program, ctx);
   registerDoctor(program, ctx);
+  registerServe(program, ctx);
   return { program, context: () => ctx() };
 }
 
 export async function main(argv: string[]): Promise<number> {
   const { program, context } = buildProgram();
   try {
+    // Bookkeeping in this thread (parameter counts, sampling set-up) runs on the
+    // plain cpu backend; importing another backend later must not leave TF.js
+    // pointing at an uninitialised one. Training picks its own in the worker.
+    await tf.setBackend('cpu');
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {

@@ -10,7 +10,9 @@ import { buildModel } from '../ml/models/build-model.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../ml/train/checkpoint.ts';
 import { runConfigSchema } from '../ml/train/run-config.ts';
 import { Trainer, type StepMetrics } from '../ml/train/trainer.ts';
+import { Tokenizer } from '../ml/text/vocab.ts';
 import { History } from '../storage/history.ts';
+import { sampleDuringTraining } from './sample-during-training.ts';
 import type { FinalStatus, StartTraining, ToWorker, TrainingEvent } from './training-protocol.ts';
 
 tf.env().set('PROD', true); // silences TF.js's console advice about tfjs-node
@@ -44,6 +46,7 @@ async function train(msg: StartTraining): Promise<void> {
     const source = openTokenFile(dataset.tokenFile);
     const model = buildModel(config.model, config.train.seed);
     trainer = new Trainer(model, config.train, source, dataset.splits);
+    const tokenizer = new Tokenizer(dataset.vocab);
 
     let resumedFrom: number | null = null;
     if (msg.resume) {
@@ -70,6 +73,11 @@ async function train(msg: StartTraining): Promise<void> {
         pending.push(row);
         if (row.validLoss !== null || performance.now() - lastFlush > FLUSH_MS) flush();
         post({ type: 'progress', runId, totalSteps: config.train.steps, metrics: row });
+        const { sampleEvery, sampleLength, sampleTemperature } = config.train;
+        if (sampleEvery > 0 && (row.step % sampleEvery === 0 || row.step === config.train.steps)) {
+          const sample = await sampleDuringTraining(model, tokenizer, { step: row.step, length: sampleLength, temperature: sampleTemperature, seed: config.train.seed + row.step });
+          post({ type: 'sample', runId, sample: history.addSample(runId, sample) });
+        }
         await yieldToEventLoop();
       },
       onCheckpoint: async (snap) => {

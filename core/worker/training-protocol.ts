@@ -2,6 +2,7 @@
 // The worker owns the run: it writes metrics and checkpoints to the history
 // itself; these messages only report progress and carry the stop request.
 import type { StepMetrics } from '../ml/train/trainer.ts';
+import type { SampleRecord } from '../storage/history.ts';
 
 export interface StartTraining {
   type: 'start';
@@ -23,4 +24,5 @@ export type TrainingEvent =
   | { type: 'started'; runId: number; backend: string; device: string; step: number; totalSteps: number; paramCount: number; resumedFrom: number | null }
   | { type: 'progress'; runId: number; totalSteps: number; metrics: StepMetrics }
   | { type: 'checkpoint'; runId: number; step: number }
+  | { type: 'sample'; runId: number; sample: SampleRecord }
   | { type: 'done'; runId: number; status: FinalStatus; step: number; validLoss: number | null; error: string | null };

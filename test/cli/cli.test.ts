@@ -25,16 +25,16 @@ describe.sequential('seqlab CLI', () => {
   });
 
   it('trains an LSTM and a TCN, both found in the history', () => {
-    for (const model of ['lstm', 'tcn']) {
-      const r = seqlab(home, ['--json', 'train', '--dataset', 'tiny', '--model', model, '--steps', '20', '--checkpoint-every', '10', ...SMALL]);
+    for (const [model, backend] of [['lstm', 'wasm'], ['tcn', 'cpu']]) {
+      const r = seqlab(home, ['--json', 'train', '--dataset', 'tiny', '--model', model!, '--backend', backend!, '--steps', '20', '--checkpoint-every', '10', ...SMALL]);
       expect(r.code, r.stderr).toBe(0);
       const lines = jsonLines(r.stdout);
       expect(lines.filter((l) => l['type'] === 'progress')).toHaveLength(20);
       expect(lines.at(-1)).toMatchObject({ status: 'completed', step: 20 });
       expect(typeof lines.at(-1)!['validLoss']).toBe('number');
     }
-    const runs = jsonLines(seqlab(home, ['--json', 'runs']).stdout)[0] as unknown as { id: number; kind: string; status: string; step: number; validLoss: number }[];
-    expect(runs.map((r) => [r.kind, r.status, r.step])).toEqual([['tcn', 'completed', 20], ['lstm', 'completed', 20]]);
+    const runs = jsonLines(seqlab(home, ['--json', 'runs']).stdout)[0] as unknown as { id: number; kind: string; status: string; step: number; validLoss: number; backend: string }[];
+    expect(runs.map((r) => [r.kind, r.status, r.step, r.backend])).toEqual([['tcn', 'completed', 20, 'cpu'], ['lstm', 'completed', 20, 'wasm']]);
     expect(runs.every((r) => r.validLoss > 0 && r.validLoss < 5)).toBe(true);
   });
 

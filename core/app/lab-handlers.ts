@@ -1,0 +1,194 @@
+// One function per contract request. Arguments arrive validated (defaults
+// filled); results are plain objects the contract's result schemas accept.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { LabEvent, LabParsedArgs, LabRequestName, LabResult } from '../contract/lab-contract.ts';
+import { detectBackends } from '../engine/backends.ts';
+import { buildModel } from '../ml/models/build-model.ts';
+import { runConfigSchema } from '../ml/train/run-config.ts';
+import { BUILTIN_CORPORA } from '../ml/text/builtin-corpora.ts';
+import { ensureBuiltinDataset, importDataset } from '../services/datasets.ts';
+import { exportRun } from '../services/exports.ts';
+import { createRun, parseRunConfig, receptiveFieldOf } from '../services/runs.ts';
+import { sampleRun } from '../services/sampling.ts';
+import { type DatasetRecord, type History, type RunRecord } from '../storage/history.ts';
+import { datasetPreviewText } from './dataset-preview.ts';
+
+export interface HandlerContext {
+  dataDir: string;
+  history: History;
+  mode: 'electron' | 'browser';
+  uploadsDir?: string;
+  emit(e: LabEvent): void;
+  /** Starts training `runId` in a worker thread. */
+  train(runId: number, resume: boolean): void;
+  /** Asks a training run to checkpoint and stop. */
+  stop(runId: number): void;
+  isTraining(runId: number): boolean;
+}
+
+type Handlers = { [N in LabRequestName]: (ctx: HandlerContext, args: LabParsedArgs<N>) => Promise<LabResult<N>> | LabResult<N> };
+
+const VERSION = '0.1.0';
+
+export function datasetSummary(d: DatasetRecord): LabResult<'listDatasets'>[number] {
+  return { id: d.id, name: d.name, level: d.level, tokens: d.stats.tokens, vocabSize: d.stats.vocabSize, unigramEntropyBits: d.stats.unigramEntropyBits, sourceBytes: d.stats.sourceBytes, files: d.stats.files, encoding: d.encoding, source: d.source, createdAt: d.createdAt };
+}
+
+export function runSummary(history: History, r: RunRecord): LabResult<'getRun'> extends infer D ? Omit<D, 'config' | 'datasetFingerprint' | 'checkpoints' | 'samples' | 'exports'> : never {
+  const parsed = runConfigSchema.safeParse(r.config);
+  const rf = parsed.success ? receptiveFieldOf(parsed.data.model) : Infinity;
+  return {
+    id: r.id,
+    name: r.name,
+    datasetId: r.datasetId,
+    datasetName: history.getDataset(r.datasetId)?.name ?? `#${r.datasetId}`,
+    kind: r.modelKind,
+    status: r.status,
+    step: Math.max(0, r.step),
+    totalSteps: r.totalSteps,
+    validLoss: r.validLoss,
+    trainLoss: r.trainLoss,
+    paramCount: r.paramCount,
+    receptiveField: Number.isFinite(rf) ? rf : null,
+    backend: r.backend,
+    device: r.device,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    error: r.error,
+  };
+}
+
+function requireDataset(history: History, id: number): DatasetRecord {
+  const d = history.getDataset(id);
+  if (!d) throw new Error(`datasetId: no dataset ${id}`);
+  return d;
+}
+
+/** Browser-mode uploads are files the server stored under uploadsDir/<id>/. */
+function uploadPaths(ctx: HandlerContext, ids: string[]): string[] {
+  if (!ctx.uploadsDir) throw new Error('uploads: this bridge does not accept uploads; give paths');
+  return ids.map((uid) => {
+    const dir = path.join(ctx.uploadsDir!, uid);
+    if (!fs.existsSync(dir)) throw new Error(`uploads: no upload ${uid}`);
+    return dir;
+  });
+}
+
+export const handlers: Handlers = {
+  async systemInfo(ctx) {
+    const backends = await detectBackends();
+    return {
+      version: VERSION,
+      node: process.version,
+      platform: `${os.platform()} ${os.arch()}, ${os.cpus().length} cores`,
+      tfjs: tf.version.tfjs,
+      backends,
+      auto: backends.find((b) => b.available)?.name ?? null,
+      dataDir: ctx.dataDir,
+      builtinCorpora: BUILTIN_CORPORA.map((b) => ({ name: b.name, description: b.description })),
+      mode: ctx.mode,
+    };
+  },
+
+  listDatasets: (ctx) => ctx.history.listDatasets().map(datasetSummary),
+
+  datasetPreview(ctx, { id, chars }) {
+    const d = requireDataset(ctx.history, id);
+    return { dataset: datasetSummary(d), text: datasetPreviewText(d, chars) };
+  },
+
+  async importDataset(ctx, a) {
+    const paths = [...(a.paths ?? []), ...uploadPaths(ctx, a.uploads ?? [])];
+    const d = await importDataset(ctx.history, ctx.dataDir, {
+      paths,
+      level: a.level,
+      ...(a.name ? { name: a.name } : a.uploads?.length && !a.paths?.length ? { name: fs.readdirSync(paths[0]!)[0]?.replace(/\.txt$/i, '') ?? 'upload' } : {}),
+      ...(a.maxVocab ? { maxVocab: a.maxVocab } : {}),
+      ...(a.encoding ? { encoding: a.encoding } : {}),
+      onProgress: (p) => ctx.emit({ type: 'dataset.importProgress', ...p }),
+    });
+    for (const dir of uploadPaths(ctx, a.uploads ?? [])) fs.rmSync(dir, { recursive: true, force: true });
+    return datasetSummary(d);
+  },
+
+  ensureBuiltin: async (ctx, { name }) => datasetSummary(await ensureBuiltinDataset(ctx.history, ctx.dataDir, name)),
+
+  deleteDataset(ctx, { id }) {
+    const d = requireDataset(ctx.history, id);
+    const deleted = ctx.history.deleteDataset(id);
+    if (deleted) fs.rmSync(path.dirname(d.tokenFile), { recursive: true, force: true });
+    return { deleted };
+  },
+
+  describeModel(ctx, { datasetId, model }) {
+    const config = parseRunConfig({ model, train: {} }, requireDataset(ctx.history, datasetId));
+    const m = buildModel(config.model, 0);
+    const paramCount = m.parameterCount();
+    m.dispose();
+    const rf = receptiveFieldOf(config.model);
+    return { paramCount, receptiveField: Number.isFinite(rf) ? rf : null };
+  },
+
+  startRun(ctx, { datasetId, name, model, train }) {
+    const dataset = requireDataset(ctx.history, datasetId);
+    const config = parseRunConfig({ model, train }, dataset);
+    const need = config.train.batchSize * (config.train.seqLen + 1);
+    const have = dataset.splits.train.end - dataset.splits.train.start;
+    if (have < need) throw new Error(`train.batchSize: dataset "${dataset.name}" has ${have} training tokens, fewer than batchSize × (seqLen + 1) = ${need}`);
+    const run = createRun(ctx.history, dataset, config, name);
+    ctx.train(run.id, false);
+    return runSummary(ctx.history, run);
+  },
+
+  stopRun(ctx, { id }) {
+    const run = ctx.history.resolveRun(String(id));
+    if (!ctx.isTraining(id)) throw new Error(`id: run ${id} is not training here (status ${run.status})`);
+    ctx.stop(id);
+    return runSummary(ctx.history, run);
+  },
+
+  resumeRun(ctx, { id }) {
+    const run = ctx.history.resolveRun(String(id));
+    if (ctx.isTraining(id) || run.status === 'running') throw new Error(`id: run ${id} is already running`);
+    if (run.status === 'completed') throw new Error(`id: run ${id} already completed all ${run.totalSteps} steps`);
+    ctx.train(id, true);
+    return runSummary(ctx.history, run);
+  },
+
+  listRuns: (ctx, { status }) => ctx.history.listRuns(status ? { status } : {}).map((r) => runSummary(ctx.history, r)),
+
+  getRun(ctx, { id }) {
+    const run = ctx.history.resolveRun(String(id));
+    return {
+      ...runSummary(ctx.history, run),
+      config: runConfigSchema.parse(run.config),
+      datasetFingerprint: run.datasetFingerprint,
+      checkpoints: ctx.history.listCheckpoints(id).map((c) => ({ step: c.step, size: c.size, createdAt: c.createdAt })),
+      samples: ctx.history.listSamples(id),
+      exports: ctx.history.listExports(id).map((e) => ({ format: e.format, path: e.path, sha256: e.sha256, createdAt: e.createdAt })),
+    };
+  },
+
+  getMetrics(ctx, { id, sinceStep }) {
+    ctx.history.resolveRun(String(id));
+    return ctx.history.getMetrics(id, sinceStep);
+  },
+
+  sample: (ctx, { id, length, temperature, topK, prime, seed }) => sampleRun(ctx.history, String(id), { length, temperature, topK, seed, ...(prime !== undefined ? { prime } : {}) }),
+
+  async exportRun(ctx, { id, format, outDir }) {
+    const dir = outDir ?? path.join(ctx.dataDir, 'exports', `run-${id}-${format}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    const r = await exportRun(ctx.history, String(id), format, dir);
+    return { outDir: path.resolve(r.outDir), files: r.files, sha256: r.sha256 };
+  },
+
+  deleteRun(ctx, { id }) {
+    const run = ctx.history.resolveRun(String(id));
+    if (ctx.isTraining(id) || run.status === 'running') throw new Error(`id: run ${id} is training; stop it before deleting`);
+    return { deleted: ctx.history.deleteRun(id) };
+  },
+};

@@ -1,0 +1,101 @@
+// The core side of the contract: validates each request, runs it against the
+// history and services, and publishes run events. Both bridges (Electron's
+// IPC in electron/, the HTTP server in core/server) wrap one LabService.
+// Training runs in worker threads; this object only starts and stops them.
+import { describeIssues, labRequests, parseLabRequest, type LabEvent, type LabReply, type LabRequestName } from '../contract/lab-contract.ts';
+import type { History } from '../storage/history.ts';
+import { startTraining, type TrainingHandle } from '../worker/training-host.ts';
+import type { TrainingEvent } from '../worker/training-protocol.ts';
+import { handlers, type HandlerContext } from './lab-handlers.ts';
+
+export interface LabServiceOptions {
+  dataDir: string;
+  history: History;
+  mode: 'electron' | 'browser';
+  /** Where browser-mode uploads are stored (see core/server). */
+  uploadsDir?: string;
+}
+
+export class LabService {
+  private readonly listeners = new Set<(e: LabEvent) => void>();
+  private readonly training = new Map<number, TrainingHandle>();
+  private readonly ctx: HandlerContext;
+
+  constructor(private readonly opts: LabServiceOptions) {
+    this.ctx = {
+      ...opts,
+      emit: (e) => this.emit(e),
+      train: (runId, resume) => this.train(runId, resume),
+      stop: (runId) => this.training.get(runId)?.stop(),
+      isTraining: (runId) => this.training.has(runId),
+    };
+  }
+
+  /**
+   * Handles one request from a bridge. Never throws: a bad request or a failure
+   * becomes `{ ok: false, error }` with a message naming the field or cause.
+   */
+  async handle(name: string, args: unknown): Promise<LabReply<unknown>> {
+    try {
+      const req = parseLabRequest(name, args);
+      const handler = handlers[req.name] as (ctx: HandlerContext, a: unknown) => Promise<unknown>;
+      const result = await handler(this.ctx, req.args);
+      // The result schema is checked too, so a bridge never ships a malformed payload.
+      const checked = labRequests[req.name as LabRequestName].result.safeParse(result);
+      if (!checked.success) throw new Error(`internal: ${name} produced an invalid result (${describeIssues(checked.error)})`);
+      return { ok: true, result: checked.data };
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    }
+  }
+
+  subscribe(listener: (e: LabEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: LabEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // a broken listener (closed connection) must not stop the others
+      }
+    }
+  }
+
+  /** Starts a worker for the run; events are re-published in the contract's shape. */
+  private train(runId: number, resume: boolean): void {
+    if (this.training.has(runId)) throw new Error(`run ${runId} is already training`);
+    const handle = startTraining({ runId, dataDir: this.opts.dataDir, resume }, (e) => this.relay(e));
+    this.training.set(runId, handle);
+    void handle.done.then((done) => {
+      this.training.delete(runId);
+      const run = this.opts.history.getRun(runId);
+      if (done.status === 'crashed' && run?.status === 'running') this.opts.history.setStatus(runId, 'crashed', done.error ?? 'training worker ended unexpectedly');
+    });
+  }
+
+  private relay(e: TrainingEvent): void {
+    switch (e.type) {
+      case 'started':
+        return this.emit({ type: 'run.started', runId: e.runId, backend: e.backend, device: e.device, step: e.step, totalSteps: e.totalSteps, resumedFrom: e.resumedFrom });
+      case 'progress':
+        return this.emit({ type: 'run.progress', runId: e.runId, totalSteps: e.totalSteps, metrics: e.metrics });
+      case 'sample':
+        return this.emit({ type: 'run.sample', runId: e.runId, sample: e.sample });
+      case 'done':
+        return this.emit({ type: 'run.status', runId: e.runId, status: e.status, step: e.step, validLoss: e.validLoss, error: e.error });
+      case 'checkpoint':
+        return;
+    }
+  }
+
+  /** Stops every training run (each checkpoints first) and waits for them. */
+  async close(): Promise<void> {
+    const pending = [...this.training.values()];
+    for (const h of pending) h.stop();
+    await Promise.all(pending.map((h) => h.done));
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,243 @@
+// The one contract between the renderer and the core: every request's name,
+// argument schema and result schema, and the events of the run stream. Both
+// bridges (Electron IPC and the browser-mode HTTP server) carry exactly these
+// payloads, validated with zod on the core side; the renderer imports this
+// file and nothing else of the core. Pure: zod only.
+import { z } from 'zod';
+import { modelConfigSchema } from '../ml/models/model-config.ts';
+import { BACKEND_NAMES, trainConfigSchema } from '../ml/train/train-config.ts';
+
+const id = z.number({ error: 'id: must be a whole number' }).int({ error: 'id: must be a whole number' }).positive({ error: 'id: must be positive' });
+const nullableNumber = z.number().nullable();
+
+export const RUN_STATUS_VALUES = ['queued', 'running', 'completed', 'stopped', 'crashed', 'diverged'] as const;
+export const runStatusSchema = z.enum(RUN_STATUS_VALUES);
+
+export const backendProbeSchema = z.object({
+  name: z.enum(BACKEND_NAMES),
+  available: z.boolean(),
+  device: z.string().optional(),
+  reason: z.string().optional(),
+});
+
+export const systemInfoSchema = z.object({
+  version: z.string(),
+  node: z.string(),
+  platform: z.string(),
+  tfjs: z.string(),
+  backends: z.array(backendProbeSchema),
+  /** What `auto` picks here. */
+  auto: z.string().nullable(),
+  dataDir: z.string(),
+  builtinCorpora: z.array(z.object({ name: z.string(), description: z.string() })),
+  /** Which bridge serves the page. */
+  mode: z.enum(['electron', 'browser']),
+});
+
+export const datasetSummarySchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  level: z.enum(['char', 'word']),
+  tokens: z.number().int(),
+  vocabSize: z.number().int(),
+  unigramEntropyBits: z.number(),
+  sourceBytes: z.number(),
+  files: z.number().int(),
+  encoding: z.string(),
+  source: z.string(),
+  createdAt: z.string(),
+});
+
+export const metricRowSchema = z.object({
+  step: z.number().int(),
+  wallMs: z.number(),
+  trainLoss: z.number(),
+  validLoss: nullableNumber,
+  bitsPerSymbol: z.number(),
+  tokensPerSec: z.number(),
+  gradNorm: z.number(),
+  lr: z.number(),
+});
+
+export const runSummarySchema = z.object({
+  id: z.number().int(),
+  name: z.string().nullable(),
+  datasetId: z.number().int(),
+  datasetName: z.string(),
+  kind: z.string(),
+  status: runStatusSchema,
+  step: z.number().int(),
+  totalSteps: z.number().int(),
+  validLoss: nullableNumber,
+  trainLoss: nullableNumber,
+  paramCount: z.number().int(),
+  /** Steps of context (null for recurrent models: unbounded). */
+  receptiveField: nullableNumber,
+  backend: z.string().nullable(),
+  device: z.string().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  error: z.string().nullable(),
+});
+
+export const sampleSchema = z.object({
+  id: z.number().int(),
+  runId: z.number().int(),
+  step: z.number().int(),
+  temperature: z.number(),
+  topK: z.number().int().nullable(),
+  prime: z.string(),
+  text: z.string(),
+  createdAt: z.string(),
+});
+
+export const runConfigInputSchema = z.object({
+  model: modelConfigSchema,
+  train: trainConfigSchema,
+});
+
+export const runDetailSchema = runSummarySchema.extend({
+  config: runConfigInputSchema,
+  datasetFingerprint: z.string(),
+  checkpoints: z.array(z.object({ step: z.number().int(), size: z.number().int(), createdAt: z.string() })),
+  samples: z.array(sampleSchema),
+  exports: z.array(z.object({ format: z.string(), path: z.string(), sha256: z.string(), createdAt: z.string() })),
+});
+
+export const exportResultSchema = z.object({ outDir: z.string(), files: z.array(z.string()), sha256: z.string() });
+
+const empty = z.object({}).strict();
+const byId = z.object({ id }).strict();
+
+/** A request: argument and result schemas. */
+interface RequestDef<A extends z.ZodType, R extends z.ZodType> {
+  args: A;
+  result: R;
+}
+const req = <A extends z.ZodType, R extends z.ZodType>(args: A, result: R): RequestDef<A, R> => ({ args, result });
+
+/** Model fields as the New-run form sends them; vocabSize comes from the dataset. */
+const modelInput = z.record(z.string(), z.unknown()).refine((m) => typeof m['kind'] === 'string', { message: 'model.kind: required (lstm or tcn)' });
+const trainInput = z.record(z.string(), z.unknown());
+
+export const labRequests = {
+  systemInfo: req(empty, systemInfoSchema),
+  listDatasets: req(empty, z.array(datasetSummarySchema)),
+  /** The first characters of a dataset's text, for the preview pane. */
+  datasetPreview: req(z.object({ id, chars: z.number().int().min(1).max(100_000).default(2000) }).strict(), z.object({ dataset: datasetSummarySchema, text: z.string() })),
+  importDataset: req(
+    z
+      .object({
+        /** Paths on the machine that runs the core (Electron: the user's; browser mode: the server's). */
+        paths: z.array(z.string().min(1)).optional(),
+        /** Ids returned by the browser bridge's upload endpoint. */
+        uploads: z.array(z.string().regex(/^[a-f0-9]{16,64}$/, { error: 'uploads: not an upload id' })).optional(),
+        name: z.string().min(1).max(64).optional(),
+        level: z.enum(['char', 'word']).default('char'),
+        maxVocab: z.number().int().min(2).max(65535).optional(),
+        encoding: z.string().min(1).max(40).optional(),
+      })
+      .strict()
+      .refine((a) => (a.paths?.length ?? 0) + (a.uploads?.length ?? 0) > 0, { message: 'paths: give at least one file or folder', path: ['paths'] }),
+    datasetSummarySchema,
+  ),
+  /** Generates and stores a built-in corpus (a no-op when it exists). */
+  ensureBuiltin: req(z.object({ name: z.string().min(1) }).strict(), datasetSummarySchema),
+  deleteDataset: req(byId, z.object({ deleted: z.boolean() })),
+  /** Parameter count and receptive field of a config, for the live New-run form. */
+  describeModel: req(z.object({ datasetId: id, model: modelInput }).strict(), z.object({ paramCount: z.number().int(), receptiveField: nullableNumber })),
+  startRun: req(z.object({ datasetId: id, name: z.string().max(100).optional(), model: modelInput, train: trainInput }).strict(), runSummarySchema),
+  stopRun: req(byId, runSummarySchema),
+  resumeRun: req(byId, runSummarySchema),
+  listRuns: req(z.object({ status: runStatusSchema.optional() }).strict(), z.array(runSummarySchema)),
+  getRun: req(byId, runDetailSchema),
+  getMetrics: req(z.object({ id, sinceStep: z.number().int().min(-1).default(-1) }).strict(), z.array(metricRowSchema)),
+  sample: req(
+    z
+      .object({
+        id,
+        length: z.number().int().min(1).max(20_000).default(300),
+        temperature: z.number().min(0).max(10).default(0.8),
+        topK: z.number().int().min(0).default(0),
+        prime: z.string().max(10_000).optional(),
+        seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+      })
+      .strict(),
+    sampleSchema,
+  ),
+  /** Exports a run; without outDir it goes to <dataDir>/exports/run-<id>-<format>-<time>. */
+  exportRun: req(z.object({ id, format: z.enum(['tfjs']), outDir: z.string().min(1).optional() }).strict(), exportResultSchema),
+  deleteRun: req(byId, z.object({ deleted: z.boolean() })),
+} as const;
+
+export type LabRequestName = keyof typeof labRequests;
+export const LAB_REQUEST_NAMES = Object.keys(labRequests) as LabRequestName[];
+/** What a caller sends (defaults may be omitted). */
+export type LabArgs<N extends LabRequestName> = z.input<(typeof labRequests)[N]['args']>;
+/** What the core handles (defaults filled). */
+export type LabParsedArgs<N extends LabRequestName> = z.output<(typeof labRequests)[N]['args']>;
+export type LabResult<N extends LabRequestName> = z.output<(typeof labRequests)[N]['result']>;
+
+export const labEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('run.started'), runId: z.number().int(), backend: z.string(), device: z.string(), step: z.number().int(), totalSteps: z.number().int(), resumedFrom: nullableNumber }),
+  z.object({ type: z.literal('run.progress'), runId: z.number().int(), totalSteps: z.number().int(), metrics: metricRowSchema }),
+  z.object({ type: z.literal('run.status'), runId: z.number().int(), status: runStatusSchema, step: z.number().int(), validLoss: nullableNumber, error: z.string().nullable() }),
+  z.object({ type: z.literal('run.sample'), runId: z.number().int(), sample: sampleSchema }),
+  z.object({ type: z.literal('dataset.importProgress'), phase: z.enum(['scan', 'encode']), bytesDone: z.number(), bytesTotal: z.number() }),
+]);
+export type LabEvent = z.infer<typeof labEventSchema>;
+
+/** The reply envelope both bridges use. */
+export type LabReply<T> = { ok: true; result: T } | { ok: false; error: string };
+
+/** What the renderer talks to; implemented by the Electron and the browser bridge. */
+export interface LabApi {
+  request<N extends LabRequestName>(name: N, args: LabArgs<N>): Promise<LabResult<N>>;
+  /** Calls `listener` for every event; returns an unsubscribe function. */
+  subscribe(listener: (event: LabEvent) => void): () => void;
+}
+
+/** Formats a zod error as "field: message; ..." so the UI can name the bad field. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const field = i.path.join('.');
+      if (!field || i.message.startsWith(`${String(i.path.at(-1))}:`) || i.message.startsWith(`${field}:`)) return i.message;
+      return `${field}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+/** Validates a request's name and arguments; throws an Error naming the bad field. */
+export function parseLabRequest<N extends LabRequestName>(name: string, args: unknown): { name: N; args: LabParsedArgs<N> } {
+  if (!Object.hasOwn(labRequests, name)) throw new Error(`request: unknown request "${String(name).slice(0, 60)}"`);
+  const parsed = labRequests[name as N].args.safeParse(args ?? {});
+  if (!parsed.success) throw new Error(describeIssues(parsed.error));
+  return { name: name as N, args: parsed.data as LabParsedArgs<N> };
+}
+
+/**
+ * What a bridge offers the renderer beyond the requests: how files reach the
+ * core. Electron passes local paths (native dialogs, drag-and-drop through
+ * webUtils.getPathForFile); the browser bridge uploads the bytes.
+ */
+export interface LabBridge extends LabApi {
+  readonly kind: 'electron' | 'browser';
+  /** Electron: native open dialog (files or folders); resolves [] when cancelled. */
+  pickImportPaths?(): Promise<string[]>;
+  /** Electron: the local path of a dropped or picked File. */
+  pathForFile?(file: File): string;
+  /** Browser: uploads one file; resolves with the upload id for importDataset({ uploads }). */
+  upload?(file: File, onProgress?: (fraction: number) => void): Promise<string>;
+  /** Electron: native save dialog for an export folder; null when cancelled. */
+  pickExportFolder?(defaultName: string): Promise<string | null>;
+}
+
+/** IPC channel names of the Electron bridge (all under the "lab:" prefix). */
+export const IPC = {
+  request: 'lab:request',
+  event: 'lab:event',
+  pickImportPaths: 'lab:pick-import-paths',
+  pickExportFolder: 'lab:pick-export-folder',
+} as const;
