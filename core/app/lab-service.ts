@@ -3,6 +3,7 @@
 // IPC in electron/, the HTTP server in core/server) wrap one LabService.
 // Training runs in worker threads; this object only starts and stops them.
 import { describeIssues, labRequests, parseLabRequest, type LabEvent, type LabReply, type LabRequestName } from '../contract/lab-contract.ts';
+import { activateBackend } from '../engine/backends.ts';
 import type { History } from '../storage/history.ts';
 import { startTraining, type TrainingHandle } from '../worker/training-host.ts';
 import type { TrainingEvent } from '../worker/training-protocol.ts';
@@ -20,6 +21,12 @@ export class LabService {
   private readonly listeners = new Set<(e: LabEvent) => void>();
   private readonly training = new Map<number, TrainingHandle>();
   private readonly ctx: HandlerContext;
+  /**
+   * Requests that build a model in this thread (parameter counts, sampling,
+   * export) need an initialised TF.js backend; probing others must not leave
+   * TF.js pointing at an uninitialised one. Training picks its own in workers.
+   */
+  private readonly ready: Promise<unknown> = activateBackend('wasm').catch(() => activateBackend('cpu'));
 
   constructor(private readonly opts: LabServiceOptions) {
     this.ctx = {
@@ -37,6 +44,7 @@ export class LabService {
    */
   async handle(name: string, args: unknown): Promise<LabReply<unknown>> {
     try {
+      await this.ready;
       const req = parseLabRequest(name, args);
       const handler = handlers[req.name] as (ctx: HandlerContext, a: unknown) => Promise<unknown>;
       const result = await handler(this.ctx, req.args);

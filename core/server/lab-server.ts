@@ -58,6 +58,18 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   }
 }
 
+/** True when the raw request path has a ".." segment, plain or percent-encoded. */
+function hasDotSegment(rawUrl: string): boolean {
+  const pathPart = rawUrl.split('?')[0]!;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathPart);
+  } catch {
+    return true;
+  }
+  return decoded.split(/[/\\]/).includes('..');
+}
+
 export async function startLabServer(opts: LabServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token ?? newToken();
@@ -78,6 +90,8 @@ export async function startLabServer(opts: LabServerOptions): Promise<RunningSer
   });
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // Refuse dot segments before URL parsing, which would silently resolve them.
+    if (hasDotSegment(req.url ?? '/')) return send(res, 403, { ok: false, error: 'path leaves the app folder' });
     const url = new URL(req.url ?? '/', 'http://placeholder');
     const verdict = checkRequest(req, url, token, allowedHosts);
     if (!verdict.ok) return send(res, verdict.status, { ok: false, error: verdict.reason });

@@ -1,0 +1,85 @@
+// The contract itself: every request and event survives both bridges'
+// serialisation (JSON over HTTP, structured clone over Electron IPC) and
+// parses back to the same value; invalid payloads are refused naming the field.
+import { describe, expect, it } from 'vitest';
+import { LAB_REQUEST_NAMES, labEventSchema, labRequests, parseLabRequest, type LabEvent, type LabRequestName } from '../../core/contract/lab-contract.ts';
+
+const metric = { step: 3, wallMs: 12.5, trainLoss: 2.1, validLoss: null, bitsPerSymbol: 3.03, tokensPerSec: 1000, gradNorm: 0.5, lr: 0.002 };
+const sample = { id: 1, runId: 2, step: 50, temperature: 0.8, topK: null, prime: 'the ', text: 'cat sat', createdAt: '2026-11-27T00:00:00Z' };
+
+/** One valid argument object per request; the test fails if a request is missing here. */
+const exampleArgs: Record<LabRequestName, unknown> = {
+  systemInfo: {},
+  listDatasets: {},
+  datasetPreview: { id: 1 },
+  importDataset: { paths: ['/tmp/a.txt'], level: 'word', maxVocab: 1000, name: 'a', encoding: 'windows-1252' },
+  ensureBuiltin: { name: 'brackets' },
+  deleteDataset: { id: 2 },
+  describeModel: { datasetId: 1, model: { kind: 'tcn', levels: 3 } },
+  startRun: { datasetId: 1, name: 'x', model: { kind: 'lstm', hiddenSize: 64 }, train: { steps: 10 } },
+  stopRun: { id: 1 },
+  resumeRun: { id: 1 },
+  listRuns: { status: 'crashed' },
+  getRun: { id: 1 },
+  getMetrics: { id: 1, sinceStep: 10 },
+  sample: { id: 1, length: 20, temperature: 0, topK: 5, prime: 'ab', seed: 3 },
+  exportRun: { id: 1, format: 'tfjs', outDir: '/tmp/out' },
+  deleteRun: { id: 1 },
+};
+
+const events: LabEvent[] = [
+  { type: 'run.started', runId: 1, backend: 'wasm', device: 'wasm, SIMD, 1 thread', step: 0, totalSteps: 10, resumedFrom: null },
+  { type: 'run.progress', runId: 1, totalSteps: 10, metrics: metric },
+  { type: 'run.status', runId: 1, status: 'diverged', step: 4, validLoss: null, error: 'loss became NaN or infinite at step 4' },
+  { type: 'run.sample', runId: 1, sample },
+  { type: 'dataset.importProgress', phase: 'encode', bytesDone: 10, bytesTotal: 20 },
+];
+
+const viaHttp = (v: unknown) => JSON.parse(JSON.stringify(v));
+const viaIpc = (v: unknown) => structuredClone(v);
+
+describe('requests', () => {
+  it('has an example for every request', () => {
+    expect(Object.keys(exampleArgs).sort()).toEqual([...LAB_REQUEST_NAMES].sort());
+  });
+
+  it.each(LAB_REQUEST_NAMES)('%s arguments round-trip through both bridges', (name) => {
+    const direct = parseLabRequest(name, exampleArgs[name]).args;
+    for (const carry of [viaHttp, viaIpc]) expect(parseLabRequest(name, carry(exampleArgs[name])).args).toEqual(direct);
+  });
+
+  const refused: [string, unknown, RegExp][] = [
+    ['getRun', { id: 'one' }, /^id: must be a whole number/],
+    ['getRun', { id: -3 }, /^id: must be positive/],
+    ['getRun', {}, /^id: /],
+    ['getRun', { id: 1, extra: true }, /extra/],
+    ['importDataset', { level: 'char' }, /^paths: give at least one file or folder/],
+    ['importDataset', { paths: ['a'], level: 'byte' }, /^level: /],
+    ['importDataset', { uploads: ['../../etc'] }, /uploads\.0: uploads: not an upload id|not an upload id/],
+    ['sample', { id: 1, temperature: 99 }, /^temperature: /],
+    ['startRun', { datasetId: 1, model: { hiddenSize: 3 }, train: {} }, /model\.kind: required/],
+    ['exportRun', { id: 1, format: 'pickle' }, /^format: /],
+    ['nope', {}, /unknown request "nope"/],
+    ['__proto__', {}, /unknown request/],
+  ];
+  it.each(refused)('refuses %s %j naming the field', (name, args, message) => {
+    expect(() => parseLabRequest(name, args)).toThrow(message);
+  });
+
+  it('every result schema accepts what it describes (example systemInfo result)', () => {
+    const info = { version: '0.1.0', node: 'v20', platform: 'linux', tfjs: '4.22.0', backends: [{ name: 'wasm', available: true, device: 'wasm' }], auto: 'wasm', dataDir: '/d', builtinCorpora: [], mode: 'browser' };
+    for (const carry of [viaHttp, viaIpc]) expect(labRequests.systemInfo.result.parse(carry(info))).toEqual(info);
+  });
+});
+
+describe('events', () => {
+  it('covers every event type', () => {
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(labEventSchema.options.map((o) => o.shape.type.value)));
+  });
+  it.each(events.map((e) => [e.type, e] as const))('%s round-trips through both bridges', (_t, event) => {
+    for (const carry of [viaHttp, viaIpc]) expect(labEventSchema.parse(carry(event))).toEqual(event);
+  });
+  it('refuses a malformed event', () => {
+    expect(labEventSchema.safeParse({ type: 'run.status', runId: 1, status: 'exploded', step: 1, validLoss: null, error: null }).success).toBe(false);
+  });
+});
