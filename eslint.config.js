@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 const NODE_IO = '^(node:)?(fs|fs/promises|path|os|child_process|worker_threads|cluster|net|http|https|crypto|readline|process)$';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'test-results/**', 'renderer/dist/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'test-results/**', 'renderer/dist/**', '**/*.svelte'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -40,6 +40,47 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // The contract is shared with the renderer bundle: zod and the pure config schemas only.
+    files: ['core/contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^@tensorflow/', message: 'the contract ships to the renderer: no TF.js' },
+            { regex: NODE_IO, message: 'the contract ships to the renderer: no Node IO' },
+            { regex: '(^|/)(storage|services|worker|cli|app|server|engine|data)/', message: 'the contract depends on zod schemas only' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The renderer reaches the core only through the contract (ARCHITECTURE.md).
+    files: ['renderer/**/*.ts', 'renderer/**/*.js'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'the renderer talks to the core through window.lab (the contract), never Electron' }],
+          patterns: [
+            { regex: NODE_IO, message: 'the renderer runs in a browser: no Node modules' },
+            { regex: '(^|/)core/(?!contract/)', message: 'the renderer may import only core/contract from the core' },
+            { regex: '^@tensorflow/|^better-sqlite3$', message: 'the renderer does no ML and no storage' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // IPC only through the typed wrappers (GitHub Desktop's rule).
+    files: ['electron/**/*.ts'],
+    ignores: ['electron/ipc.ts', 'electron/preload.ts', 'electron/preload-*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', importNames: ['ipcMain', 'ipcRenderer'], message: 'use the typed IPC wrappers in electron/ipc.ts and electron/preload.ts' }] }],
     },
   },
 );

@@ -33,6 +33,24 @@ describe('import boundaries', () => {
     expect(await ruleIds("import { app } from 'electron';\nexport const x = app;\n", 'core/services/bad-example.ts')).toContain('no-restricted-imports');
   });
 
+  it('lets the renderer import only the contract from the core', async () => {
+    expect(await ruleIds("import { History } from '../../core/storage/history.ts';\nexport const x = History;\n", 'renderer/src/lib/bad-example.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds("import fs from 'node:fs';\nexport const x = fs;\n", 'renderer/src/lib/bad-example.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds("import { ipcRenderer } from 'electron';\nexport const x = ipcRenderer;\n", 'renderer/src/lib/bad-example.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds("import { labRequests } from '../../../core/contract/lab-contract.ts';\nexport const x = labRequests;\n", 'renderer/src/lib/ok-example.ts')).toEqual([]);
+  });
+
+  it('keeps TF.js and Node out of the contract', async () => {
+    expect(await ruleIds("import * as tf from '@tensorflow/tfjs';\nexport const x = tf;\n", 'core/contract/bad-example.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds("import { History } from '../storage/history.ts';\nexport const x = History;\n", 'core/contract/bad-example.ts')).toContain('no-restricted-imports');
+  });
+
+  it('allows ipcMain only in the typed IPC wrapper', async () => {
+    const code = "import { ipcMain } from 'electron';\nexport const x = ipcMain;\n";
+    expect(await ruleIds(code, 'electron/window-example.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds(code, 'electron/ipc.ts')).toEqual([]);
+  });
+
   it('the whole tree lints clean', async () => {
     const results = await eslint.lintFiles(['.']);
     const problems = results.flatMap((r) => r.messages.map((m) => `${r.filePath}:${m.line} ${m.ruleId} ${m.message}`));
