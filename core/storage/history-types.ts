@@ -2,6 +2,7 @@
 // JSON columns are parsed and checked with zod on read, so a damaged row fails loudly.
 
 import { z } from 'zod';
+import type { StepMetrics } from '../ml/train/trainer.ts';
 import type {
   DatasetSplits,
   DatasetStats,
@@ -95,16 +96,7 @@ export interface NewRun {
  * One training step's metrics. A NaN loss is stored as NULL by SQLite and read
  * back as NaN, so a diverging step is kept rather than refused.
  */
-export interface MetricRow {
-  step: number;
-  wallMs: number;
-  trainLoss: number;
-  validLoss: number | null;
-  bitsPerSymbol: number;
-  tokensPerSec: number;
-  gradNorm: number;
-  lr: number;
-}
+export type MetricRow = StepMetrics;
 
 /** A generated text sample. `topK` null means sampling from the full distribution. */
 export interface SampleRecord {

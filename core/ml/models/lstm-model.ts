@@ -3,6 +3,7 @@
 // comparable with shared/bench/torch_ref.py.
 import * as tf from '@tensorflow/tfjs';
 import { tidy } from '../engine/tidy.ts';
+import { seededDropout } from '../ops/dropout.ts';
 import { embedTokens, timeDistributedDense } from '../ops/embed-tokens.ts';
 import { lstmSequence } from '../ops/lstm-sequence.ts';
 import type { Rng } from '../rng.ts';
@@ -52,7 +53,7 @@ export class LstmModel implements SequenceModel {
       let x = embedTokens(tokens, p.get('input/kernel') as tf.Tensor2D, p.get('input/bias') as tf.Tensor1D);
       const next: tf.Tensor[] = [];
       for (let l = 0; l < this.config.layers; l++) {
-        if (l > 0) x = this.dropout(x, options);
+        if (l > 0) x = seededDropout(x, this.config.dropout, options);
         const out = lstmSequence(
           x,
           p.get(`lstm${l}/kernel`) as tf.Tensor2D,
@@ -64,17 +65,10 @@ export class LstmModel implements SequenceModel {
         x = out.hs;
         next.push(out.h, out.c);
       }
-      x = this.dropout(x, options);
+      x = seededDropout(x, this.config.dropout, options);
       const logits = timeDistributedDense(x, p.get('output/kernel') as tf.Tensor2D, p.get('output/bias') as tf.Tensor1D);
       return { logits, state: next };
     });
-  }
-
-  private dropout(x: tf.Tensor3D, options: ForwardOptions): tf.Tensor3D {
-    const rate = this.config.dropout;
-    if (!options.training || rate === 0) return x;
-    if (!options.rng) throw new Error('dropout needs options.rng while training');
-    return tf.dropout(x, rate, undefined, options.rng.seed()) as tf.Tensor3D;
   }
 
   parameterCount(): number {

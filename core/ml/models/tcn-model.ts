@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { tidy } from '../engine/tidy.ts';
 import { causalConv1d, stackedReceptiveField } from '../ops/causal-conv.ts';
+import { seededDropout } from '../ops/dropout.ts';
 import { embedTokens, timeDistributedDense } from '../ops/embed-tokens.ts';
 import type { Rng } from '../rng.ts';
 import type { TcnConfig } from './model-config.ts';
@@ -78,7 +79,7 @@ export class TcnModel implements SequenceModel {
         for (let c = 0; c < convsPerBlock; c++) {
           const name = `block${l}/conv${c}`;
           h = tf.relu(causalConv1d(h, this.convKernel(name), p.get(`${name}/bias`) as tf.Tensor1D, kernelSize, this.dilation(l)));
-          h = this.dropout(h, options);
+          h = seededDropout(h, this.config.dropout, options);
         }
         if (residual) {
           const skip = this.hasDownsample(l)
@@ -95,13 +96,6 @@ export class TcnModel implements SequenceModel {
 
   hasDownsample(level: number): boolean {
     return this.config.residual && level === 0 && this.config.embedSize !== this.config.hiddenSize;
-  }
-
-  private dropout(x: tf.Tensor3D, options: ForwardOptions): tf.Tensor3D {
-    const rate = this.config.dropout;
-    if (!options.training || rate === 0) return x;
-    if (!options.rng) throw new Error('dropout needs options.rng while training');
-    return tf.dropout(x, rate, undefined, options.rng.seed()) as tf.Tensor3D;
   }
 
   parameterCount(): number {
