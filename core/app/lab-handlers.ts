@@ -6,13 +6,13 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { LabEvent, LabParsedArgs, LabRequestName, LabResult } from '../contract/lab-contract.ts';
 import { detectBackends } from '../engine/backends.ts';
-import { buildModel } from '../ml/models/build-model.ts';
+import { countParameters } from '../ml/models/parameter-count.ts';
 import { runConfigSchema } from '../ml/train/run-config.ts';
 import { BUILTIN_CORPORA } from '../ml/text/builtin-corpora.ts';
 import { ensureBuiltinDataset, importDataset } from '../services/datasets.ts';
-import { exportRun } from '../services/exports.ts';
 import { createRun, parseRunConfig, receptiveFieldOf } from '../services/runs.ts';
-import { sampleRun } from '../services/sampling.ts';
+import type { ExportResult } from '../export/tfjs-export.ts';
+import { runTask } from '../worker/task-host.ts';
 import { type DatasetRecord, type History, type RunRecord } from '../storage/history.ts';
 import { datasetPreviewText } from './dataset-preview.ts';
 
@@ -126,9 +126,7 @@ export const handlers: Handlers = {
 
   describeModel(ctx, { datasetId, model }) {
     const config = parseRunConfig({ model, train: {} }, requireDataset(ctx.history, datasetId));
-    const m = buildModel(config.model, 0);
-    const paramCount = m.parameterCount();
-    m.dispose();
+    const paramCount = countParameters(config.model);
     const rf = receptiveFieldOf(config.model);
     return { paramCount, receptiveField: Number.isFinite(rf) ? rf : null };
   },
@@ -178,11 +176,13 @@ export const handlers: Handlers = {
     return ctx.history.getMetrics(id, sinceStep);
   },
 
-  sample: (ctx, { id, length, temperature, topK, prime, seed }) => sampleRun(ctx.history, String(id), { length, temperature, topK, seed, ...(prime !== undefined ? { prime } : {}) }),
+  // Sampling and export build the model: they run in a worker thread, off the app's main thread.
+  sample: (ctx, { id, length, temperature, topK, prime, seed }) =>
+    runTask({ kind: 'sample', dataDir: ctx.dataDir, runRef: String(id), args: { length, temperature, topK, seed, ...(prime !== undefined ? { prime } : {}) } }),
 
   async exportRun(ctx, { id, format, outDir }) {
     const dir = outDir ?? path.join(ctx.dataDir, 'exports', `run-${id}-${format}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-    const r = await exportRun(ctx.history, String(id), format, dir);
+    const r = await runTask<ExportResult>({ kind: 'export', dataDir: ctx.dataDir, runRef: String(id), args: { format, outDir: dir } });
     return { outDir: path.resolve(r.outDir), files: r.files, sha256: r.sha256 };
   },
 

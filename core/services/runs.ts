@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ZodError } from 'zod';
 import { buildModel } from '../ml/models/build-model.ts';
 import type { ModelConfig } from '../ml/models/model-config.ts';
+import { countParameters } from '../ml/models/parameter-count.ts';
 import { tcnReceptiveField } from '../ml/models/tcn-model.ts';
 import type { SequenceModel } from '../ml/models/sequence-model.ts';
 import { decodeCheckpoint } from '../ml/train/checkpoint.ts';
@@ -20,14 +21,6 @@ export function parseRunConfig(input: { model: Record<string, unknown>; train: R
   }
 }
 
-/** Parameter count of a config (builds the model once on the current backend). */
-export function countParameters(config: RunConfig): number {
-  const model = buildModel(config.model, 0);
-  const n = model.parameterCount();
-  model.dispose();
-  return n;
-}
-
 /** Receptive field in steps (Infinity for recurrent models). */
 export function receptiveFieldOf(model: ModelConfig): number {
   return model.kind === 'tcn' ? tcnReceptiveField(model) : Infinity;
@@ -43,7 +36,7 @@ export function createRun(history: History, dataset: DatasetRecord, config: RunC
     seed: config.train.seed,
     datasetFingerprint: dataset.fingerprint,
     totalSteps: config.train.steps,
-    paramCount: countParameters(config),
+    paramCount: countParameters(config.model),
   });
 }
 

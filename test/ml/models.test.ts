@@ -5,6 +5,7 @@ import { tidy } from '../../core/ml/engine/tidy.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../../core/ml/models/build-model.ts';
 import type { ModelConfig } from '../../core/ml/models/model-config.ts';
+import { countParameters } from '../../core/ml/models/parameter-count.ts';
 import { crossEntropy } from '../../core/ml/train/loss.ts';
 import { useCpuBackend } from '../helpers/tf-cpu.ts';
 
@@ -24,6 +25,7 @@ async function logitsFor(model: ReturnType<typeof buildModel>, tokens: number[])
   return data;
 }
 
+const configs_ = configs;
 describe.each(Object.entries(configs))('%s', (_name, config) => {
   it('is causal: changing the input at t+1 changes no output at <= t', async () => {
     const model = buildModel(config, 3);
@@ -109,6 +111,20 @@ describe('receptive field and size', () => {
     expect(m.parameterCount()).toBe(expected);
     expect(m.receptiveField()).toBe(Infinity);
     m.dispose();
+  });
+
+  it('counts parameters from the config alone, exactly as the built model has them', () => {
+    const configs: ModelConfig[] = [
+      ...Object.values(configs_),
+      { kind: 'lstm', vocabSize: 50, embedSize: 32, hiddenSize: 64, layers: 3, dropout: 0 },
+      { kind: 'tcn', vocabSize: 50, embedSize: 32, hiddenSize: 32, levels: 3, kernelSize: 2, dropout: 0, convsPerBlock: 2, weightNorm: true, residual: true },
+      { kind: 'tcn', vocabSize: 50, embedSize: 16, hiddenSize: 24, levels: 2, kernelSize: 5, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: true },
+    ];
+    for (const c of configs) {
+      const m = buildModel(c, 1);
+      expect(countParameters(c), JSON.stringify(c)).toBe(m.parameterCount());
+      m.dispose();
+    }
   });
 
   it('refuses a bad config naming the field', () => {

@@ -164,6 +164,15 @@ describe('requests over HTTP', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run.status', status: 'completed', step: 12 });
     const metrics = await call('getMetrics', { id: (started.result as { id: number }).id, sinceStep: 6 });
     expect((metrics.result as { step: number }[]).map((m) => m.step)).toEqual([7, 8, 9, 10, 11, 12]);
+    const runId = (started.result as { id: number }).id;
+    const sampled = await call('sample', { id: runId, length: 12, temperature: 0.5, prime: 'line ' });
+    expect(sampled).toMatchObject({ ok: true, result: { runId, step: 12, prime: 'line ', temperature: 0.5 } });
+    expect([...(sampled.result as { text: string }).text]).toHaveLength(12);
+    const exported = await call('exportRun', { id: runId, format: 'tfjs' });
+    expect(exported).toMatchObject({ ok: true, result: { files: ['model.json', 'weights.bin', 'seqlab.json'] } });
+    expect(fs.existsSync(path.join((exported.result as { outDir: string }).outDir, 'model.json'))).toBe(true);
+    const detail = await call('getRun', { id: runId });
+    expect(detail).toMatchObject({ ok: true, result: { status: 'completed', samples: [{ step: 12 }, { prime: 'line ' }], exports: [{ format: 'tfjs' }] } });
     const invalid = await call('startRun', { datasetId, model: { kind: 'lstm', hiddenSize: 0 }, train: {} });
     expect(invalid).toEqual({ ok: false, error: 'hiddenSize: must be a whole number from 1 to 4096' });
   });

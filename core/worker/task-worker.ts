@@ -1,0 +1,30 @@
+// Runs one short task that builds a model (sampling, export) in a worker
+// thread, so the app's main thread (Electron's main process, the server)
+// never blocks on model work. Opens its own history connection.
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { activateBackend } from '../engine/backends.ts';
+import { exportRun } from '../services/exports.ts';
+import { sampleRun, type SampleRequest } from '../services/sampling.ts';
+import { History } from '../storage/history.ts';
+import type { TaskRequest } from './task-host.ts';
+
+tf.env().set('PROD', true);
+const task = workerData as TaskRequest;
+
+async function run(): Promise<unknown> {
+  await activateBackend('wasm').catch(() => activateBackend('cpu'));
+  const history = History.open(task.dataDir, { markCrashed: false });
+  try {
+    if (task.kind === 'sample') return await sampleRun(history, task.runRef, task.args as SampleRequest);
+    const { format, outDir } = task.args as { format: string; outDir: string };
+    return await exportRun(history, task.runRef, format, outDir);
+  } finally {
+    history.close();
+  }
+}
+
+run().then(
+  (result) => parentPort!.postMessage({ ok: true, result }),
+  (e: Error) => parentPort!.postMessage({ ok: false, error: e.message }),
+);
