@@ -70,6 +70,7 @@ function requireDataset(history: History, id: number): DatasetRecord {
 
 /** Browser-mode uploads are files the server stored under uploadsDir/<id>/. */
 function uploadPaths(ctx: HandlerContext, ids: string[]): string[] {
+  if (ids.length === 0) return [];
   if (!ctx.uploadsDir) throw new Error('uploads: this bridge does not accept uploads; give paths');
   return ids.map((uid) => {
     const dir = path.join(ctx.uploadsDir!, uid);
