@@ -7,10 +7,10 @@ import { SECURITY_HEADERS } from '../core/server/http-security.ts';
 import { resolveStatic } from '../core/server/static-files.ts';
 import { APP_HOST, APP_SCHEME } from './app-origin.ts';
 
-/** How the scheme is registered: a standard, secure origin that fetch() may use; no CORS, no service workers. */
+/** How the scheme is registered: a standard, secure origin that fetch() may use; CORS-enabled because Vite marks the module scripts crossorigin (same-origin, and no Access-Control-Allow-Origin header is ever sent); no service workers. */
 export const APP_SCHEME_PRIVILEGES: CustomScheme = {
   scheme: APP_SCHEME,
-  privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, allowServiceWorkers: false, bypassCSP: false },
+  privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, allowServiceWorkers: false, bypassCSP: false },
 };
 
 /**

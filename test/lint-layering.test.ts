@@ -1,5 +1,7 @@
 // The layering rules are real: a forbidden import in core/ml fails lint,
 // the same import outside core/ml passes, and the whole tree lints clean.
+import fs from 'node:fs';
+import path from 'node:path';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/cli.ts';
@@ -38,6 +40,16 @@ describe('import boundaries', () => {
     expect(await ruleIds("import fs from 'node:fs';\nexport const x = fs;\n", 'renderer/src/lib/bad-example.ts')).toContain('no-restricted-imports');
     expect(await ruleIds("import { ipcRenderer } from 'electron';\nexport const x = ipcRenderer;\n", 'renderer/src/lib/bad-example.ts')).toContain('no-restricted-imports');
     expect(await ruleIds("import { labRequests } from '../../../core/contract/lab-contract.ts';\nexport const x = labRequests;\n", 'renderer/src/lib/ok-example.ts')).toEqual([]);
+  });
+
+  it('Svelte components import only the contract from the core (ESLint does not read .svelte files)', () => {
+    const files = fs.readdirSync(path.join(ROOT, 'renderer/src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.svelte'));
+    expect(files.length).toBeGreaterThan(5);
+    const bad = files.flatMap((f) => {
+      const text = fs.readFileSync(path.join(ROOT, 'renderer/src', f), 'utf8');
+      return [...text.matchAll(/from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]!).filter((spec) => /(^|\/)core\/(?!contract\/)|^node:|^electron$|^@tensorflow\/|^better-sqlite3$/.test(spec)).map((spec) => `${f}: ${spec}`);
+    });
+    expect(bad).toEqual([]);
   });
 
   it('keeps TF.js and Node out of the contract', async () => {

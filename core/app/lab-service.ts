@@ -77,10 +77,13 @@ export class LabService {
     if (this.training.has(runId)) throw new Error(`run ${runId} is already training`);
     const handle = startTraining({ runId, dataDir: this.opts.dataDir, resume }, (e) => this.relay(e));
     this.training.set(runId, handle);
+    // The final status is announced only once the worker has exited, so a
+    // client that reacts to it (e.g. Resume after Stop) finds the run free.
     void handle.done.then((done) => {
       this.training.delete(runId);
       const run = this.opts.history.getRun(runId);
       if (done.status === 'crashed' && run?.status === 'running') this.opts.history.setStatus(runId, 'crashed', done.error ?? 'training worker ended unexpectedly');
+      this.emit({ type: 'run.status', runId, status: done.status, step: done.step, validLoss: done.validLoss, error: done.error });
     });
   }
 
@@ -92,8 +95,7 @@ export class LabService {
         return this.emit({ type: 'run.progress', runId: e.runId, totalSteps: e.totalSteps, metrics: e.metrics });
       case 'sample':
         return this.emit({ type: 'run.sample', runId: e.runId, sample: e.sample });
-      case 'done':
-        return this.emit({ type: 'run.status', runId: e.runId, status: e.status, step: e.step, validLoss: e.validLoss, error: e.error });
+      case 'done': // announced when the worker has exited (see train())
       case 'checkpoint':
         return;
     }

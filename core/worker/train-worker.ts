@@ -9,7 +9,7 @@ import { activateBackend } from '../engine/backends.ts';
 import { buildModel } from '../ml/models/build-model.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../ml/train/checkpoint.ts';
 import { runConfigSchema } from '../ml/train/run-config.ts';
-import { Trainer, type StepMetrics } from '../ml/train/trainer.ts';
+import { Trainer } from '../ml/train/trainer.ts';
 import { Tokenizer } from '../ml/text/vocab.ts';
 import { History } from '../storage/history.ts';
 import { sampleDuringTraining } from './sample-during-training.ts';
@@ -23,7 +23,6 @@ let stopRequested = false;
 const post = (e: TrainingEvent) => port.postMessage(e);
 /** Lets the thread's event loop run (and a 'stop' message arrive) between steps. */
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
-const FLUSH_MS = 500;
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'stop') stopRequested = true;
@@ -61,17 +60,10 @@ async function train(msg: StartTraining): Promise<void> {
     history.markRunning(runId, { pid: process.pid, backend: backend.name, device: backend.device });
     post({ type: 'started', runId, backend: backend.name, device: backend.device, step: trainer.step, totalSteps: config.train.steps, paramCount: model.parameterCount(), resumedFrom });
 
-    let pending: StepMetrics[] = [];
-    let lastFlush = performance.now();
-    const flush = () => {
-      if (pending.length) history.appendMetrics(runId, pending);
-      pending = [];
-      lastFlush = performance.now();
-    };
     const outcome = await trainer.run({
       onMetrics: async (row) => {
-        pending.push(row);
-        if (row.validLoss !== null || performance.now() - lastFlush > FLUSH_MS) flush();
+        // Stored before it is announced: whatever a client saw, getMetrics can return.
+        history.appendMetrics(runId, [row]);
         post({ type: 'progress', runId, totalSteps: config.train.steps, metrics: row });
         const { sampleEvery, sampleLength, sampleTemperature } = config.train;
         if (sampleEvery > 0 && (row.step % sampleEvery === 0 || row.step === config.train.steps)) {
@@ -81,13 +73,11 @@ async function train(msg: StartTraining): Promise<void> {
         await yieldToEventLoop();
       },
       onCheckpoint: async (snap) => {
-        flush();
         history.saveCheckpoint(runId, snap.step, encodeCheckpoint(snap));
         post({ type: 'checkpoint', runId, step: snap.step });
       },
       shouldStop: () => stopRequested,
     });
-    flush();
     status = outcome.status;
     if (outcome.status === 'diverged') error = outcome.error;
     model.dispose();

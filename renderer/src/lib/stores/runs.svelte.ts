@@ -1,0 +1,117 @@
+// The run list, kept current from events: run.started / run.status change a
+// run at once; run.progress (many per second) is merged per animation frame.
+import type { LabArgs, LabEvent } from '../../../../core/contract/lab-contract.ts';
+import { perFrame } from '../frame.ts';
+import { lab } from '../lab-client.ts';
+import type { RunSummary } from '../types.ts';
+
+/** Retries of resumeRun while a stopped run's worker is still exiting (250 ms apart). */
+const RESUME_RETRIES = 40;
+
+class RunsStore {
+  list = $state<RunSummary[]>([]);
+  loaded = $state(false);
+  error = $state<string | null>(null);
+  private readonly progress = new Map<number, Extract<LabEvent, { type: 'run.progress' }>>();
+  private readonly flush = perFrame(() => this.applyProgress());
+  private refreshing: Promise<void> | null = null;
+
+  byId(id: number): RunSummary | undefined {
+    return this.list.find((r) => r.id === id);
+  }
+
+  /** Reloads the list (coalesces concurrent calls). */
+  refresh(): Promise<void> {
+    this.refreshing ??= lab
+      .request('listRuns', {})
+      .then((list) => {
+        this.list = list;
+        this.loaded = true;
+        this.error = null;
+      })
+      .catch((e: Error) => {
+        this.error = e.message;
+      })
+      .finally(() => {
+        this.refreshing = null;
+      });
+    return this.refreshing;
+  }
+
+  upsert(run: RunSummary): void {
+    const i = this.list.findIndex((r) => r.id === run.id);
+    if (i >= 0) this.list[i] = run;
+    else this.list = [run, ...this.list];
+  }
+
+  async start(args: LabArgs<'startRun'>): Promise<RunSummary> {
+    const run = await lab.request('startRun', args);
+    this.upsert(run);
+    return run;
+  }
+
+  async stop(id: number): Promise<void> {
+    await lab.request('stopRun', { id });
+  }
+
+  async resume(id: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const run = await lab.request('resumeRun', { id });
+        this.upsert({ ...run, status: run.status === 'running' ? 'running' : 'queued' });
+        return;
+      } catch (e) {
+        // The core announces "stopped" a moment before the run's worker thread has
+        // exited, and refuses a resume as "already running" until then: retry briefly.
+        const stillExiting = /already running/.test((e as Error).message) && this.byId(id)?.status !== 'running';
+        if (!stillExiting || attempt >= RESUME_RETRIES) throw e;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  async remove(id: number): Promise<void> {
+    await lab.request('deleteRun', { id });
+    this.list = this.list.filter((r) => r.id !== id);
+  }
+
+  apply(e: LabEvent): void {
+    if (e.type === 'dataset.importProgress') return;
+    const run = this.byId(e.runId);
+    if (!run) {
+      void this.refresh(); // a run started elsewhere (another window, the CLI)
+      return;
+    }
+    switch (e.type) {
+      case 'run.started':
+        Object.assign(run, { status: 'running', backend: e.backend, device: e.device, step: e.step, totalSteps: e.totalSteps });
+        return;
+      case 'run.progress':
+        this.progress.set(e.runId, e);
+        this.flush();
+        return;
+      case 'run.status':
+        this.progress.delete(e.runId);
+        Object.assign(run, { status: e.status, step: e.step, error: e.error, ...(e.validLoss !== null ? { validLoss: e.validLoss } : {}) });
+        void this.refresh(); // finishedAt, final losses
+        return;
+      case 'run.sample':
+        return;
+    }
+  }
+
+  private applyProgress(): void {
+    for (const [id, e] of this.progress) {
+      const run = this.byId(id);
+      if (!run) continue;
+      run.step = e.metrics.step;
+      run.totalSteps = e.totalSteps;
+      run.trainLoss = e.metrics.trainLoss;
+      if (e.metrics.validLoss !== null) run.validLoss = e.metrics.validLoss;
+      if (run.status === 'queued') run.status = 'running';
+    }
+    this.progress.clear();
+  }
+}
+
+export const runs = new RunsStore();

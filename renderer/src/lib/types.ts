@@ -1,0 +1,11 @@
+// Result types of the contract under the names the screens use.
+import type { LabResult, RUN_STATUS_VALUES } from '../../../core/contract/lab-contract.ts';
+
+export type RunSummary = LabResult<'listRuns'>[number];
+export type RunDetail = LabResult<'getRun'>;
+export type RunStatus = (typeof RUN_STATUS_VALUES)[number];
+export type Sample = LabResult<'sample'>;
+export type DatasetSummary = LabResult<'listDatasets'>[number];
+export type SystemInfo = LabResult<'systemInfo'>;
+export type ExportResult = LabResult<'exportRun'>;
+export type MetricRow = LabResult<'getMetrics'>[number];
