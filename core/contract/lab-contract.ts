@@ -167,7 +167,7 @@ export const labRequests = {
     sampleSchema,
   ),
   /** Exports a run; without outDir it goes to <dataDir>/exports/run-<id>-<format>-<time>. */
-  exportRun: req(z.object({ id, format: z.enum(['tfjs']), outDir: z.string().min(1).optional() }).strict(), exportResultSchema),
+  exportRun: req(z.object({ id, format: z.enum(['tfjs', 'onnx', 'safetensors']), outDir: z.string().min(1).optional() }).strict(), exportResultSchema),
   deleteRun: req(byId, z.object({ deleted: z.boolean() })),
 } as const;
 

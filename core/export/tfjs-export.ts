@@ -12,8 +12,8 @@ export interface ExportResult {
   sha256: string;
 }
 
-/** Writes the model to `outDir` (created; must not exist or be empty). */
-export async function exportTfjs(model: SequenceModel, outDir: string, sidecar: Record<string, unknown>): Promise<ExportResult> {
+/** Writes the model to `outDir` (created; must not exist or be empty); `extra` files ride along. */
+export async function exportTfjs(model: SequenceModel, outDir: string, sidecar: Record<string, unknown>, extra: Record<string, string> = {}): Promise<ExportResult> {
   const layers = toLayersModel(model);
   let artifacts: tf.io.ModelArtifacts | undefined;
   await layers.save(
@@ -33,6 +33,7 @@ export async function exportTfjs(model: SequenceModel, outDir: string, sidecar: 
     weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
   };
   const files = {
+    ...extra,
     'model.json': JSON.stringify(modelJson),
     'weights.bin': new Uint8Array(weightData),
     'seqlab.json': JSON.stringify({ ...sidecar, input: 'token ids [batch, time] (int32)', output: 'next-token probabilities [batch, time, vocab]' }, null, 2),

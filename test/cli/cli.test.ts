@@ -64,6 +64,22 @@ describe.sequential('seqlab CLI', () => {
     expect(shown.exports).toMatchObject([{ format: 'tfjs', path: out }]);
   });
 
+  it('exports onnx and safetensors with the run record, each recorded in the history', () => {
+    for (const format of ['onnx', 'safetensors']) {
+      const out = path.join(home, `export-lstm-${format}`);
+      const r = seqlab(home, ['export', '1', '--format', format, '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      const file = format === 'onnx' ? 'model.onnx' : 'model.safetensors';
+      expect(fs.readdirSync(out).sort()).toEqual([file, 'metrics.csv', 'run.json', 'samples.json', 'seqlab.json'].sort());
+      expect(fs.readFileSync(path.join(out, 'metrics.csv'), 'utf8')).toMatch(/^step,wallMs,trainLoss,validLoss,/);
+      const run = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
+      expect(run).toMatchObject({ id: 1, seed: expect.any(Number), datasetFingerprint: expect.any(String) });
+    }
+    const shown = jsonLines(seqlab(home, ['--json', 'show', '1']).stdout)[0] as { exports: { format: string; sha256: string }[] };
+    expect(shown.exports.map((e) => e.format).sort()).toEqual(['onnx', 'safetensors']);
+    expect(shown.exports.every((e) => /^[0-9a-f]{64}$/.test(e.sha256))).toBe(true);
+  });
+
   it('marks a killed run crashed, keeps its metrics, and resumes without a gap', async () => {
     // Kill -9 right after the step-20 checkpoint event is printed.
     const lines = await spawnAndKill(home, ['--json', 'train', '--dataset', 'tiny', '--model', 'lstm', '--steps', '60', '--checkpoint-every', '20', ...SMALL], (l) => l.includes('"type":"checkpoint"') && l.includes('"step":20'));
@@ -98,7 +114,7 @@ describe.sequential('seqlab CLI', () => {
       [['show', '99'], /no run "99"/],
       [['resume', '1'], /already completed/],
       [['datasets', 'import', path.join(home, 'missing.txt')], /does not exist/],
-      [['export', '1', '--format', 'onnx', '--out', path.join(home, 'x')], /--format must be one of tfjs/],
+      [['export', '1', '--format', 'pickle', '--out', path.join(home, 'x')], /--format must be one of tfjs, onnx, safetensors/],
     ];
     for (const [args, message] of cases) {
       const r = seqlab(home, args);

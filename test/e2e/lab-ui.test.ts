@@ -234,6 +234,12 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('renderer in Chromium agai
     const outDir = (await result.locator('.path').textContent())!.trim();
     expect(outDir.startsWith(server.home)).toBe(true);
     expect(fs.existsSync(path.join(outDir, 'model.json'))).toBe(true);
+    // The same panel exports ONNX.
+    await page.locator('#export-format').selectOption('onnx');
+    await page.getByRole('button', { name: 'Export (onnx)' }).click();
+    await until(async () => (await result.locator('.path').textContent())!.trim() !== outDir).toBe(true);
+    const onnxDir = (await result.locator('.path').textContent())!.trim();
+    expect(fs.existsSync(path.join(onnxDir, 'model.onnx'))).toBe(true);
     expect(await page.evaluate(UNLABELLED)).toEqual([]);
     await screenshot(page, 'run');
   });

@@ -169,10 +169,13 @@ describe('requests over HTTP', () => {
     expect(sampled).toMatchObject({ ok: true, result: { runId, step: 12, prime: 'line ', temperature: 0.5 } });
     expect([...(sampled.result as { text: string }).text]).toHaveLength(12);
     const exported = await call('exportRun', { id: runId, format: 'tfjs' });
-    expect(exported).toMatchObject({ ok: true, result: { files: ['model.json', 'weights.bin', 'seqlab.json'] } });
+    expect(exported.ok).toBe(true);
+    expect([...(exported.result as { files: string[] }).files].sort()).toEqual(['metrics.csv', 'model.json', 'run.json', 'samples.json', 'seqlab.json', 'weights.bin']);
+    const onnx = await call('exportRun', { id: runId, format: 'onnx' });
+    expect((onnx.result as { files: string[] }).files).toContain('model.onnx');
     expect(fs.existsSync(path.join((exported.result as { outDir: string }).outDir, 'model.json'))).toBe(true);
     const detail = await call('getRun', { id: runId });
-    expect(detail).toMatchObject({ ok: true, result: { status: 'completed', samples: [{ step: 12 }, { prime: 'line ' }], exports: [{ format: 'tfjs' }] } });
+    expect(detail).toMatchObject({ ok: true, result: { status: 'completed', samples: [{ step: 12 }, { prime: 'line ' }], exports: [{ format: 'tfjs' }, { format: 'onnx' }] } });
     const invalid = await call('startRun', { datasetId, model: { kind: 'lstm', hiddenSize: 0 }, train: {} });
     expect(invalid).toEqual({ ok: false, error: 'hiddenSize: must be a whole number from 1 to 4096' });
   });
