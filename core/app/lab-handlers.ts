@@ -10,7 +10,7 @@ import { countParameters } from '../ml/models/parameter-count.ts';
 import { runConfigSchema } from '../ml/train/run-config.ts';
 import { BUILTIN_CORPORA } from '../ml/text/builtin-corpora.ts';
 import { ensureBuiltinDataset, importDataset } from '../services/datasets.ts';
-import { createRun, parseRunConfig, receptiveFieldOf } from '../services/runs.ts';
+import { checkFitsDataset, createRun, parseRunConfig, receptiveFieldOf } from '../services/runs.ts';
 import type { ExportResult } from '../export/tfjs-export.ts';
 import { runTask } from '../worker/task-host.ts';
 import { type DatasetRecord, type History, type RunRecord } from '../storage/history.ts';
@@ -135,9 +135,7 @@ export const handlers: Handlers = {
   startRun(ctx, { datasetId, name, model, train }) {
     const dataset = requireDataset(ctx.history, datasetId);
     const config = parseRunConfig({ model, train }, dataset);
-    const need = config.train.batchSize * (config.train.seqLen + 1);
-    const have = dataset.splits.train.end - dataset.splits.train.start;
-    if (have < need) throw new Error(`train.batchSize: dataset "${dataset.name}" has ${have} training tokens, fewer than batchSize × (seqLen + 1) = ${need}`);
+    checkFitsDataset(config, dataset, { field: 'train.batchSize', formula: 'batchSize × (seqLen + 1)' });
     const run = createRun(ctx.history, dataset, config, name);
     ctx.train(run.id, false);
     return runSummary(ctx.history, run);

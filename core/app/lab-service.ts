@@ -3,7 +3,7 @@
 // IPC in electron/, the HTTP server in core/server) wrap one LabService.
 // Training runs in worker threads; this object only starts and stops them.
 import { describeIssues, labRequests, parseLabRequest, type LabEvent, type LabReply, type LabRequestName } from '../contract/lab-contract.ts';
-import { activateBackend } from '../engine/backends.ts';
+import { activateLocalBackend } from '../engine/backends.ts';
 import type { History } from '../storage/history.ts';
 import { startTraining, type TrainingHandle } from '../worker/training-host.ts';
 import type { TrainingEvent } from '../worker/training-protocol.ts';
@@ -26,7 +26,7 @@ export class LabService {
    * export) need an initialised TF.js backend; probing others must not leave
    * TF.js pointing at an uninitialised one. Training picks its own in workers.
    */
-  private readonly ready: Promise<unknown> = activateBackend('wasm').catch(() => activateBackend('cpu'));
+  private readonly ready: Promise<unknown> = activateLocalBackend();
 
   constructor(private readonly opts: LabServiceOptions) {
     this.ctx = {

@@ -124,6 +124,14 @@ export async function detectBackends(): Promise<BackendProbe[]> {
 }
 
 /**
+ * The backend for short model work outside training (parameter bookkeeping,
+ * sampling, export): wasm, else cpu. Never probes the GPU.
+ */
+export function activateLocalBackend(): Promise<ActiveBackend> {
+  return activateBackend('wasm').catch(() => activateBackend('cpu'));
+}
+
+/**
  * Makes `requested` the active TF.js backend. 'auto' takes the first rung that
  * works; a named backend that is unavailable is an error naming what is missing.
  */

@@ -26,6 +26,17 @@ export function receptiveFieldOf(model: ModelConfig): number {
   return model.kind === 'tcn' ? tcnReceptiveField(model) : Infinity;
 }
 
+/**
+ * Refuses a config whose batch does not fit the dataset's training split
+ * (WindowBatcher would only fail later, inside the worker).
+ * @param label how the caller names the offending fields (CLI flags or contract fields)
+ */
+export function checkFitsDataset(config: RunConfig, dataset: DatasetRecord, label: { field: string; formula: string }): void {
+  const need = config.train.batchSize * (config.train.seqLen + 1);
+  const have = dataset.splits.train.end - dataset.splits.train.start;
+  if (have < need) throw new Error(`${label.field}: dataset "${dataset.name}" has ${have} training tokens, fewer than ${label.formula} = ${need}`);
+}
+
 /** Stores a new queued run. */
 export function createRun(history: History, dataset: DatasetRecord, config: RunConfig, name?: string): RunRecord {
   return history.createRun({

@@ -1,8 +1,7 @@
 // Text generation from a stored run: tokenise the prime, generate, decode,
 // and keep the sample in the run's history.
-import { Rng } from '../ml/rng.ts';
-import { generate } from '../ml/sample.ts';
-import { EOS, Tokenizer } from '../ml/text/vocab.ts';
+import { generateText } from '../ml/sample-text.ts';
+import { Tokenizer } from '../ml/text/vocab.ts';
 import type { History, SampleRecord } from '../storage/history.ts';
 import { loadRunModel } from './runs.ts';
 
@@ -21,12 +20,7 @@ export async function sampleRun(history: History, ref: string, req: SampleReques
   if (!Number.isInteger(req.topK) || req.topK < 0) throw new Error('--top-k: must be a whole number ≥ 0 (0 = off)');
   const loaded = loadRunModel(history, ref);
   try {
-    const tokenizer = new Tokenizer(loaded.dataset.vocab);
-    const prime = req.prime ?? (loaded.dataset.vocab.level === 'word' ? EOS : '\n');
-    let ids = Array.from(tokenizer.encode(prime));
-    if (ids.length === 0) ids = [0];
-    const out = await generate(loaded.model, { prime: ids, length: req.length, temperature: req.temperature, topK: req.topK, rng: new Rng(req.seed) });
-    const text = tokenizer.decode(out);
+    const text = await generateText(loaded.model, new Tokenizer(loaded.dataset.vocab), req);
     return history.addSample(loaded.run.id, { step: loaded.step, temperature: req.temperature, topK: req.topK, prime: req.prime ?? '', text });
   } finally {
     loaded.model.dispose();

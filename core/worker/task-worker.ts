@@ -3,7 +3,7 @@
 // never blocks on model work. Opens its own history connection.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { activateBackend } from '../engine/backends.ts';
+import { activateLocalBackend } from '../engine/backends.ts';
 import { exportRun } from '../services/exports.ts';
 import { sampleRun, type SampleRequest } from '../services/sampling.ts';
 import { History } from '../storage/history.ts';
@@ -13,7 +13,7 @@ tf.env().set('PROD', true);
 const task = workerData as TaskRequest;
 
 async function run(): Promise<unknown> {
-  await activateBackend('wasm').catch(() => activateBackend('cpu'));
+  await activateLocalBackend();
   const history = History.open(task.dataDir, { markCrashed: false });
   try {
     if (task.kind === 'sample') return await sampleRun(history, task.runRef, task.args as SampleRequest);

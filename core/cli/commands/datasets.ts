@@ -2,26 +2,14 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { DatasetRecord } from '../../storage/history.ts';
+import { datasetSummary } from '../../app/lab-handlers.ts';
 import { BUILTIN_NAMES, importDataset } from '../../services/datasets.ts';
 import { table, type CliContext } from '../context.ts';
 import { choiceOption, intOption } from '../options.ts';
 
+/** The app's dataset summary plus what scripts need to read the tokens themselves. */
 function summary(d: DatasetRecord) {
-  return {
-    id: d.id,
-    name: d.name,
-    level: d.level,
-    tokens: d.stats.tokens,
-    vocabSize: d.stats.vocabSize,
-    unigramEntropyBits: d.stats.unigramEntropyBits,
-    sourceBytes: d.stats.sourceBytes,
-    files: d.stats.files,
-    encoding: d.encoding,
-    fingerprint: d.fingerprint,
-    source: d.source,
-    tokenFile: d.tokenFile,
-    splits: d.splits,
-  };
+  return { ...datasetSummary(d), fingerprint: d.fingerprint, tokenFile: d.tokenFile, splits: d.splits };
 }
 
 export function registerDatasets(program: Command, ctx: () => CliContext): void {

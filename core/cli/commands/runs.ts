@@ -1,14 +1,11 @@
 // `seqlab runs` and `seqlab show <run>`.
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { RUN_STATUSES, type RunRecord, type RunStatus } from '../../storage/history.ts';
+import { runSummary } from '../../app/lab-handlers.ts';
+import { RUN_STATUSES, type RunStatus } from '../../storage/history.ts';
 import { formatLoss, table, type CliContext } from '../context.ts';
 import { choiceOption } from '../options.ts';
 import { colourStatus } from '../training-progress.ts';
-
-function summary(r: RunRecord) {
-  return { id: r.id, name: r.name, kind: r.modelKind, status: r.status, step: r.step, totalSteps: r.totalSteps, validLoss: r.validLoss, trainLoss: r.trainLoss, paramCount: r.paramCount, backend: r.backend, device: r.device, datasetId: r.datasetId, createdAt: r.createdAt, error: r.error };
-}
 
 export function registerRuns(program: Command, ctx: () => CliContext): void {
   program
@@ -18,7 +15,7 @@ export function registerRuns(program: Command, ctx: () => CliContext): void {
     .action((f: { status?: RunStatus }) => {
       const c = ctx();
       const runs = c.history.listRuns(f.status ? { status: f.status } : {});
-      if (c.json) return c.emit(runs.map(summary));
+      if (c.json) return c.emit(runs.map((r) => runSummary(c.history, r)));
       if (runs.length === 0) return c.say('no runs yet: try  seqlab train');
       const names = new Map(c.history.listDatasets().map((d) => [d.id, d.name]));
       c.say(table(['id', 'kind', 'status', 'step', 'valid loss', 'params', 'dataset', 'backend', 'created'], runs.map((r) => [r.id, r.modelKind, colourStatus(r.status), `${Math.max(0, r.step)}/${r.totalSteps}`, formatLoss(r.validLoss), r.paramCount.toLocaleString('en'), names.get(r.datasetId) ?? r.datasetId, r.backend ?? '-', r.createdAt.slice(0, 19)])));
@@ -36,7 +33,7 @@ export function registerRuns(program: Command, ctx: () => CliContext): void {
       const samples = h.listSamples(run.id);
       const exports = h.listExports(run.id);
       const dataset = h.getDataset(run.datasetId);
-      if (c.json) return c.emit({ ...summary(run), config: run.config, dataset: dataset?.name, datasetFingerprint: run.datasetFingerprint, metrics, checkpoints, samples, exports });
+      if (c.json) return c.emit({ ...runSummary(h, run), config: run.config, dataset: dataset?.name, datasetFingerprint: run.datasetFingerprint, metrics, checkpoints, samples, exports });
       c.say(`${pc.bold(`run ${run.id}`)}${run.name ? ` "${run.name}"` : ''}: ${run.modelKind}, ${colourStatus(run.status)}, step ${Math.max(0, run.step)}/${run.totalSteps}${run.error ? ` (${run.error})` : ''}`);
       c.say(`dataset ${dataset?.name ?? run.datasetId} (fingerprint ${run.datasetFingerprint.slice(0, 12)}), ${run.paramCount.toLocaleString('en')} parameters, backend ${run.backend ?? '-'} (${run.device ?? '-'})`);
       c.say(`config ${JSON.stringify(run.config)}`);

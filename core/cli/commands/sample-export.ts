@@ -1,7 +1,7 @@
 // `seqlab sample <run>` and `seqlab export <run>`.
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { activateBackend } from '../../engine/backends.ts';
+import { activateBackend, activateLocalBackend } from '../../engine/backends.ts';
 import { EXPORT_FORMATS, exportRun } from '../../services/exports.ts';
 import { sampleRun } from '../../services/sampling.ts';
 import type { CliContext } from '../context.ts';
@@ -18,7 +18,7 @@ export function registerSampleExport(program: Command, ctx: () => CliContext): v
     .option('--seed <n>', 'random seed', intOption('--seed'), 1)
     .action(async (ref: string, f: { length: number; temperature: number; topK: number; prime?: string; seed: number }) => {
       const c = ctx();
-      await activateBackend('wasm').catch(() => activateBackend('cpu'));
+      await activateLocalBackend();
       const s = await sampleRun(c.history, ref, { length: f.length, temperature: f.temperature, topK: f.topK, seed: f.seed, ...(f.prime !== undefined ? { prime: f.prime } : {}) });
       if (c.json) return c.emit(s);
       c.say(`${pc.dim(s.prime)}${s.text}`);

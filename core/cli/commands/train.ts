@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { MODEL_KINDS } from '../../ml/models/model-config.ts';
 import { BACKEND_NAMES } from '../../ml/train/train-config.ts';
 import { resolveDataset } from '../../services/datasets.ts';
-import { createRun, parseRunConfig, receptiveFieldOf } from '../../services/runs.ts';
+import { checkFitsDataset, createRun, parseRunConfig, receptiveFieldOf } from '../../services/runs.ts';
 import { probeBackend } from '../../engine/backends.ts';
 import { startTraining } from '../../worker/training-host.ts';
 import type { CliContext } from '../context.ts';
@@ -106,9 +106,7 @@ export function registerTrain(program: Command, ctx: () => CliContext): void {
       } catch (e) {
         throw new Error(withFlags((e as Error).message), { cause: e });
       }
-      const need = config.train.batchSize * (config.train.seqLen + 1);
-      const trainTokens = dataset.splits.train.end - dataset.splits.train.start;
-      if (trainTokens < need) throw new Error(`--batch/--seq-len: dataset "${dataset.name}" has ${trainTokens} training tokens, fewer than batch × (seq-len + 1) = ${need}`);
+      checkFitsDataset(config, dataset, { field: '--batch/--seq-len', formula: 'batch × (seq-len + 1)' });
       if (config.train.backend !== 'auto') {
         // Refuse before anything is written: a run that cannot start should not appear in the history.
         const probe = await probeBackend(config.train.backend);
