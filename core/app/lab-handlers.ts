@@ -8,13 +8,15 @@ import type { LabEvent, LabParsedArgs, LabRequestName, LabResult } from '../cont
 import { detectBackends } from '../engine/backends.ts';
 import { countParameters } from '../ml/models/parameter-count.ts';
 import { runConfigSchema } from '../ml/train/run-config.ts';
-import { BUILTIN_CORPORA } from '../ml/text/builtin-corpora.ts';
-import { ensureBuiltinDataset, importDataset } from '../services/datasets.ts';
+import { BUILTIN_DATASETS, ensureBuiltinDataset, importDataset } from '../services/datasets.ts';
+import { createSyntheticDataset } from '../services/task-datasets.ts';
 import { checkFitsDataset, createRun, parseRunConfig, receptiveFieldOf } from '../services/runs.ts';
+import { datasetBaseline, describeDatasetTask, lossUnitOf } from '../services/task-data.ts';
 import type { ExportResult } from '../export/tfjs-export.ts';
 import { runTask } from '../worker/task-host.ts';
 import { type DatasetRecord, type History, type RunRecord } from '../storage/history.ts';
 import { datasetPreviewText } from './dataset-preview.ts';
+import { experimentHandlers } from './experiment-handlers.ts';
 
 export interface HandlerContext {
   dataDir: string;
@@ -27,6 +29,11 @@ export interface HandlerContext {
   /** Asks a training run to checkpoint and stop. */
   stop(runId: number): void;
   isTraining(runId: number): boolean;
+  /** Starts (or resumes) an experiment in the background; throws when it cannot start. */
+  driveExperiment(id: number): void;
+  /** Asks a running experiment to stop its member (or analysis). */
+  stopExperiment(id: number): void;
+  isExperimentRunning(id: number): boolean;
 }
 
 type Handlers = { [N in LabRequestName]: (ctx: HandlerContext, args: LabParsedArgs<N>) => Promise<LabResult<N>> | LabResult<N> };
@@ -34,7 +41,7 @@ type Handlers = { [N in LabRequestName]: (ctx: HandlerContext, args: LabParsedAr
 const VERSION = '0.1.0';
 
 export function datasetSummary(d: DatasetRecord): LabResult<'listDatasets'>[number] {
-  return { id: d.id, name: d.name, level: d.level, tokens: d.stats.tokens, vocabSize: d.stats.vocabSize, unigramEntropyBits: d.stats.unigramEntropyBits, sourceBytes: d.stats.sourceBytes, files: d.stats.files, encoding: d.encoding, source: d.source, createdAt: d.createdAt };
+  return { id: d.id, name: d.name, kind: d.kind, level: d.level, task: describeDatasetTask(d), baseline: datasetBaseline(d), lossUnit: lossUnitOf(d), tokens: d.stats.tokens, vocabSize: d.stats.vocabSize, unigramEntropyBits: d.stats.unigramEntropyBits, sourceBytes: d.stats.sourceBytes, files: d.stats.files, encoding: d.encoding, source: d.source, createdAt: d.createdAt };
 }
 
 export function runSummary(history: History, r: RunRecord): LabResult<'getRun'> extends infer D ? Omit<D, 'config' | 'datasetFingerprint' | 'checkpoints' | 'samples' | 'exports'> : never {
@@ -75,11 +82,15 @@ function uploadPaths(ctx: HandlerContext, ids: string[]): string[] {
   return ids.map((uid) => {
     const dir = path.join(ctx.uploadsDir!, uid);
     if (!fs.existsSync(dir)) throw new Error(`uploads: no upload ${uid}`);
-    return dir;
+    // One uploaded file is imported as that file (a piano-roll JSON must be imported on its own, not as a folder).
+    const entries = fs.readdirSync(dir);
+    return entries.length === 1 && fs.statSync(path.join(dir, entries[0]!)).isFile() ? path.join(dir, entries[0]!) : dir;
   });
 }
 
 export const handlers: Handlers = {
+  ...experimentHandlers,
+
   async systemInfo(ctx) {
     const backends = await detectBackends();
     return {
@@ -90,7 +101,7 @@ export const handlers: Handlers = {
       backends,
       auto: backends.find((b) => b.available)?.name ?? null,
       dataDir: ctx.dataDir,
-      builtinCorpora: BUILTIN_CORPORA.map((b) => ({ name: b.name, description: b.description })),
+      builtinCorpora: BUILTIN_DATASETS,
       mode: ctx.mode,
     };
   },
@@ -107,21 +118,24 @@ export const handlers: Handlers = {
     const d = await importDataset(ctx.history, ctx.dataDir, {
       paths,
       level: a.level,
-      ...(a.name ? { name: a.name } : a.uploads?.length && !a.paths?.length ? { name: fs.readdirSync(paths[0]!)[0]?.replace(/\.txt$/i, '') ?? 'upload' } : {}),
+      ...(a.name ? { name: a.name } : a.uploads?.length && !a.paths?.length ? { name: path.basename(fs.statSync(paths[0]!).isFile() ? paths[0]! : (fs.readdirSync(paths[0]!)[0] ?? 'upload')).replace(/\.(txt|json|midi?)$/i, '') } : {}),
       ...(a.maxVocab ? { maxVocab: a.maxVocab } : {}),
       ...(a.encoding ? { encoding: a.encoding } : {}),
       onProgress: (p) => ctx.emit({ type: 'dataset.importProgress', ...p }),
     });
-    for (const dir of uploadPaths(ctx, a.uploads ?? [])) fs.rmSync(dir, { recursive: true, force: true });
+    for (const uid of a.uploads ?? []) fs.rmSync(path.join(ctx.uploadsDir!, uid), { recursive: true, force: true });
     return datasetSummary(d);
   },
 
   ensureBuiltin: async (ctx, { name }) => datasetSummary(await ensureBuiltinDataset(ctx.history, ctx.dataDir, name)),
 
+  createSyntheticDataset: (ctx, a) => datasetSummary(createSyntheticDataset(ctx.history, a)),
+
   deleteDataset(ctx, { id }) {
     const d = requireDataset(ctx.history, id);
     const deleted = ctx.history.deleteDataset(id);
-    if (deleted) fs.rmSync(path.dirname(d.tokenFile), { recursive: true, force: true });
+    // Synthetic datasets have no folder (tokenFile ''): never derive one from an empty path.
+    if (deleted && d.tokenFile) fs.rmSync(path.dirname(d.tokenFile), { recursive: true, force: true });
     return { deleted };
   },
 

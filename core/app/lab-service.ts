@@ -4,6 +4,7 @@
 // Training runs in worker threads; this object only starts and stops them.
 import { describeIssues, labRequests, parseLabRequest, type LabEvent, type LabReply, type LabRequestName } from '../contract/lab-contract.ts';
 import { activateLocalBackend } from '../engine/backends.ts';
+import { driveExperiment, type ExperimentEvent, type ExperimentHandle } from '../services/experiments.ts';
 import type { History } from '../storage/history.ts';
 import { startTraining, type TrainingHandle } from '../worker/training-host.ts';
 import type { TrainingEvent } from '../worker/training-protocol.ts';
@@ -20,6 +21,7 @@ export interface LabServiceOptions {
 export class LabService {
   private readonly listeners = new Set<(e: LabEvent) => void>();
   private readonly training = new Map<number, TrainingHandle>();
+  private readonly experiments = new Map<number, ExperimentHandle>();
   private readonly ctx: HandlerContext;
   /**
    * Requests that build a model in this thread (parameter counts, sampling,
@@ -35,6 +37,9 @@ export class LabService {
       train: (runId, resume) => this.train(runId, resume),
       stop: (runId) => this.training.get(runId)?.stop(),
       isTraining: (runId) => this.training.has(runId),
+      driveExperiment: (id) => this.driveExperiment(id),
+      stopExperiment: (id) => this.experiments.get(id)?.stop(),
+      isExperimentRunning: (id) => this.experiments.has(id),
     };
   }
 
@@ -72,10 +77,16 @@ export class LabService {
     }
   }
 
-  /** Starts a worker for the run; events are re-published in the contract's shape. */
-  private train(runId: number, resume: boolean): void {
+  /**
+   * Starts a worker for the run; events are re-published in the contract's shape
+   * (and passed to `onEvent`: an experiment follows its member this way).
+   */
+  private train(runId: number, resume: boolean, onEvent?: (e: TrainingEvent) => void): TrainingHandle {
     if (this.training.has(runId)) throw new Error(`run ${runId} is already training`);
-    const handle = startTraining({ runId, dataDir: this.opts.dataDir, resume }, (e) => this.relay(e));
+    const handle = startTraining({ runId, dataDir: this.opts.dataDir, resume }, (e) => {
+      this.relay(e);
+      onEvent?.(e);
+    });
     this.training.set(runId, handle);
     // The final status is announced only once the worker has exited, so a
     // client that reacts to it (e.g. Resume after Stop) finds the run free.
@@ -85,6 +96,25 @@ export class LabService {
       if (done.status === 'crashed' && run?.status === 'running') this.opts.history.setStatus(runId, 'crashed', done.error ?? 'training worker ended unexpectedly');
       this.emit({ type: 'run.status', runId, status: done.status, step: done.step, validLoss: done.validLoss, error: done.error });
     });
+    return handle;
+  }
+
+  /** Drives an experiment in the background: its members train through train(), so they show as runs too. */
+  private driveExperiment(id: number): void {
+    if (this.experiments.has(id)) throw new Error(`experiment ${id} is already running`);
+    const handle = driveExperiment(this.opts.history, this.opts.dataDir, id, {
+      startTraining: (o, onEvent) => this.train(o.runId, o.resume, onEvent),
+      onEvent: (e) => this.relayExperiment(e),
+    });
+    this.experiments.set(id, handle);
+    void handle.done.then(() => this.experiments.delete(id));
+  }
+
+  private relayExperiment(e: ExperimentEvent): void {
+    if (e.type === 'status') return this.emit({ type: 'experiment.status', experimentId: e.experimentId, status: e.status, phase: e.phase, error: e.error });
+    if (e.event.type !== 'progress') return;
+    const m = e.event.metrics;
+    this.emit({ type: 'experiment.progress', experimentId: e.experimentId, runId: e.runId, role: e.role, member: e.index, members: e.of, step: m.step, totalSteps: e.event.totalSteps, trainLoss: m.trainLoss, validLoss: m.validLoss });
   }
 
   private relay(e: TrainingEvent): void {
@@ -103,6 +133,10 @@ export class LabService {
 
   /** Stops every training run (each checkpoints first) and waits for them. */
   async close(): Promise<void> {
+    // Experiments first: each stops its member and records itself 'stopped' (resumable).
+    const driving = [...this.experiments.values()];
+    for (const h of driving) h.stop();
+    await Promise.all(driving.map((h) => h.done));
     const pending = [...this.training.values()];
     for (const h of pending) h.stop();
     await Promise.all(pending.map((h) => h.done));

@@ -48,10 +48,14 @@ export class CliContext {
   }
 }
 
-/** Formats a loss in nats with its bits-per-symbol equivalent. */
-export function formatLoss(nats: number | null | undefined): string {
-  if (nats === null || nats === undefined) return '-';
-  return `${nats.toFixed(4)} (${(nats / Math.LN2).toFixed(3)} bits)`;
+/**
+ * Formats a loss: in nats with its bits-per-symbol equivalent for categorical
+ * tasks, plain for the others (NLL per step of music, MSE of the adding problem).
+ */
+export function formatLoss(value: number | null | undefined, unit: 'nats' | 'nats per step' | 'MSE' = 'nats'): string {
+  if (value === null || value === undefined) return '-';
+  if (unit === 'nats') return `${value.toFixed(4)} (${(value / Math.LN2).toFixed(3)} bits)`;
+  return `${value.toPrecision(5)} ${unit === 'MSE' ? 'MSE' : 'nats/step'}`;
 }
 
 /** Renders rows as an aligned text table. */

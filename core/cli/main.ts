@@ -6,6 +6,7 @@ import pc from 'picocolors';
 import { registerBench } from './commands/bench.ts';
 import { registerDatasets } from './commands/datasets.ts';
 import { registerDoctor } from './commands/doctor.ts';
+import { registerExperiment } from './commands/experiment.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerSampleExport } from './commands/sample-export.ts';
 import { registerServe } from './commands/serve.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerDatasets(program, ctx);
   registerTrain(program, ctx);
   registerRuns(program, ctx);
+  registerExperiment(program, ctx);
   registerSampleExport(program, ctx);
   registerBench(program, ctx);
   registerDoctor(program, ctx);

@@ -9,6 +9,8 @@ export function trainingReporter(ctx: CliContext): (e: TrainingEvent) => void {
   const tty = process.stderr.isTTY && !ctx.json;
   let bar: cliProgress.SingleBar | undefined;
   let lastValid = '-';
+  // Bits only mean something for categorical tasks; the metrics say which (bitsPerSymbol null otherwise).
+  let unit: 'nats' | 'nats per step' = 'nats';
   return (e) => {
     if (ctx.json) {
       ctx.emit(e.type === 'progress' ? { type: 'progress', runId: e.runId, totalSteps: e.totalSteps, ...e.metrics } : e);
@@ -27,9 +29,10 @@ export function trainingReporter(ctx: CliContext): (e: TrainingEvent) => void {
         break;
       case 'progress': {
         const m = e.metrics;
+        if (m.bitsPerSymbol === null) unit = 'nats per step';
         if (m.validLoss !== null) lastValid = m.validLoss.toFixed(4);
         if (bar) bar.update(m.step, { loss: m.trainLoss.toFixed(4), valid: lastValid, tps: Math.round(m.tokensPerSec).toLocaleString('en') });
-        else if (m.validLoss !== null) ctx.say(`step ${m.step}/${e.totalSteps}  train ${m.trainLoss.toFixed(4)}  valid ${formatLoss(m.validLoss)}  ${Math.round(m.tokensPerSec)} tok/s`);
+        else if (m.validLoss !== null) ctx.say(`step ${m.step}/${e.totalSteps}  train ${m.trainLoss.toFixed(4)}  valid ${formatLoss(m.validLoss, unit)}  ${Math.round(m.tokensPerSec)} tok/s`);
         break;
       }
       case 'checkpoint':
@@ -37,7 +40,7 @@ export function trainingReporter(ctx: CliContext): (e: TrainingEvent) => void {
       case 'done':
         bar?.stop();
         bar = undefined;
-        ctx.say(`run ${e.runId} ${colourStatus(e.status)} at step ${e.step}, valid loss ${formatLoss(e.validLoss)}${e.error ? `: ${e.error}` : ''}`);
+        ctx.say(`run ${e.runId} ${colourStatus(e.status)} at step ${e.step}, valid loss ${formatLoss(e.validLoss, unit)}${e.error ? `: ${e.error}` : ''}`);
         break;
     }
   };

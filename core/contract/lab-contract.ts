@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { modelConfigSchema } from '../ml/models/model-config.ts';
 import { BACKEND_NAMES, trainConfigSchema } from '../ml/train/train-config.ts';
+import { EXPERIMENT_KINDS } from '../ml/experiments/experiment-config.ts';
+import { experimentResultSchema } from '../ml/experiments/result-types.ts';
 
 const id = z.number({ error: 'id: must be a whole number' }).int({ error: 'id: must be a whole number' }).positive({ error: 'id: must be positive' });
 const nullableNumber = z.number().nullable();
@@ -34,10 +36,21 @@ export const systemInfoSchema = z.object({
   mode: z.enum(['electron', 'browser']),
 });
 
+export const DATASET_KIND_VALUES = ['text', 'music', 'synthetic'] as const;
+
 export const datasetSummarySchema = z.object({
   id: z.number().int(),
   name: z.string(),
-  level: z.enum(['char', 'word']),
+  /** Task family: next-token text, piano rolls, or a generated synthetic task. */
+  kind: z.enum(DATASET_KIND_VALUES),
+  /** Token level of a text corpus; null for music and synthetic datasets. */
+  level: z.enum(['char', 'word']).nullable(),
+  /** What the task asks of a model and how it is scored, in one line (e.g. "copy memory, T = 100: cross-entropy over 10 symbols"). */
+  task: z.string(),
+  /** Valid loss of a trivial predictor (n-gram for text, always-1.0 for adding, blanks for copy memory, pitch frequencies for music), to read curves against. */
+  baseline: z.object({ label: z.string(), loss: z.number() }).nullable(),
+  /** Unit of the task's loss as curves should label it: 'nats' (text: also bits), 'nats per step' (music), 'MSE' (adding). */
+  lossUnit: z.enum(['nats', 'nats per step', 'MSE']),
   tokens: z.number().int(),
   vocabSize: z.number().int(),
   unigramEntropyBits: z.number(),
@@ -53,7 +66,10 @@ export const metricRowSchema = z.object({
   wallMs: z.number(),
   trainLoss: z.number(),
   validLoss: nullableNumber,
-  bitsPerSymbol: z.number(),
+  bitsPerSymbol: nullableNumber,
+  validAccuracy: nullableNumber,
+  stabilityBound: nullableNumber,
+  contraction: nullableNumber,
   tokensPerSec: z.number(),
   gradNorm: z.number(),
   lr: z.number(),
@@ -107,6 +123,46 @@ export const runDetailSchema = runSummarySchema.extend({
 
 export const exportResultSchema = z.object({ outDir: z.string(), files: z.array(z.string()), sha256: z.string() });
 
+// ---- experiments (core/services/experiments.ts; configs in core/ml/experiments/experiment-config.ts) ----
+
+export const EXPERIMENT_STATUS_VALUES = ['queued', 'running', 'completed', 'failed', 'stopped'] as const;
+export const experimentKindSchema = z.enum(EXPERIMENT_KINDS, { error: `kind: must be one of ${EXPERIMENT_KINDS.join(', ')}` });
+
+/** A member run of an experiment, with its run's progress. */
+export const experimentMemberSchema = z.object({
+  runId: z.number().int(),
+  /** What the run is to the experiment: "stable", "lstm", "context-8", "model", ... */
+  role: z.string(),
+  position: z.number().int(),
+  /** false: an existing run the experiment only reads (e.g. the run a truncation sweep analyses). */
+  owned: z.boolean(),
+  status: runStatusSchema,
+  step: z.number().int(),
+  totalSteps: z.number().int(),
+  validLoss: nullableNumber,
+});
+
+export const experimentSummarySchema = z.object({
+  id: z.number().int(),
+  kind: experimentKindSchema,
+  /** Human title of the kind ("Truncation sweep"). */
+  title: z.string(),
+  name: z.string().nullable(),
+  status: z.enum(EXPERIMENT_STATUS_VALUES),
+  error: z.string().nullable(),
+  members: z.array(experimentMemberSchema),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
+export const experimentDetailSchema = experimentSummarySchema.extend({
+  /** The parsed config, every default filled. */
+  config: z.record(z.string(), z.unknown()),
+  /** Notes, tables ({columns, rows}) and plots (series of [x, y] points, axis labels, log flags); null until completed. */
+  result: experimentResultSchema.nullable(),
+});
+
 const empty = z.object({}).strict();
 const byId = z.object({ id }).strict();
 
@@ -144,6 +200,22 @@ export const labRequests = {
   ),
   /** Generates and stores a built-in corpus (a no-op when it exists). */
   ensureBuiltin: req(z.object({ name: z.string().min(1) }).strict(), datasetSummarySchema),
+  /** Stores a synthetic task (adding problem or copy memory, Bai et al. 2018) as a dataset; its data is regenerated from these parameters. */
+  createSyntheticDataset: req(
+    z
+      .object({
+        task: z.enum(['adding', 'copy'], { error: 'task: must be adding or copy' }),
+        name: z.string().min(1).max(64).optional(),
+        /** Sequence length T (adding) or the blank span T (copy memory: sequences are T + 20 long). */
+        length: z.number().int().min(1).max(100_000).optional(),
+        trainSize: z.number().int().min(1).max(10_000_000).optional(),
+        validSize: z.number().int().min(1).max(1_000_000).optional(),
+        testSize: z.number().int().min(1).max(1_000_000).optional(),
+        seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+      })
+      .strict(),
+    datasetSummarySchema,
+  ),
   deleteDataset: req(byId, z.object({ deleted: z.boolean() })),
   /** Parameter count and receptive field of a config, for the live New-run form. */
   describeModel: req(z.object({ datasetId: id, model: modelInput }).strict(), z.object({ paramCount: z.number().int(), receptiveField: nullableNumber })),
@@ -169,6 +241,24 @@ export const labRequests = {
   /** Exports a run; without outDir it goes to <dataDir>/exports/run-<id>-<format>-<time>. */
   exportRun: req(z.object({ id, format: z.enum(['tfjs', 'onnx', 'safetensors']), outDir: z.string().min(1).optional() }).strict(), exportResultSchema),
   deleteRun: req(byId, z.object({ deleted: z.boolean() })),
+  /** The experiment kinds, with the default value of every optional config field. */
+  listExperimentKinds: req(empty, z.array(z.object({ kind: experimentKindSchema, title: z.string(), description: z.string(), defaults: z.record(z.string(), z.unknown()) }))),
+  listExperiments: req(empty, z.array(experimentSummarySchema)),
+  getExperiment: req(byId, experimentDetailSchema),
+  /**
+   * Creates an experiment with its member runs and starts it (members train one
+   * after another, then the analysis runs). `config` is checked against the
+   * kind's schema; errors name the field as "config.train.steps: ...".
+   */
+  startExperiment: req(z.object({ kind: experimentKindSchema, name: z.string().max(100).optional(), config: z.record(z.string(), z.unknown()).default({}) }).strict(), experimentSummarySchema),
+  /** Stops the member training now (it checkpoints) or the analysis; the experiment ends 'stopped'. */
+  stopExperiment: req(byId, experimentSummarySchema),
+  /** Continues a failed or stopped experiment: completed members are kept. */
+  resumeExperiment: req(byId, experimentSummarySchema),
+  /** Writes experiment.json, a CSV per table and a PNG (+ points CSV) per plot; without outDir to <dataDir>/exports/experiment-<id>-<time>. */
+  exportExperiment: req(z.object({ id, outDir: z.string().min(1).optional() }).strict(), exportResultSchema),
+  /** Deletes the experiment record; its runs stay. */
+  deleteExperiment: req(byId, z.object({ deleted: z.boolean() })),
 } as const;
 
 export type LabRequestName = keyof typeof labRequests;
@@ -185,6 +275,10 @@ export const labEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run.status'), runId: z.number().int(), status: runStatusSchema, step: z.number().int(), validLoss: nullableNumber, error: z.string().nullable() }),
   z.object({ type: z.literal('run.sample'), runId: z.number().int(), sample: sampleSchema }),
   z.object({ type: z.literal('dataset.importProgress'), phase: z.enum(['scan', 'encode']), bytesDone: z.number(), bytesTotal: z.number() }),
+  /** An experiment changed status, or phase while running (training its members, then analysing). */
+  z.object({ type: z.literal('experiment.status'), experimentId: z.number().int(), status: z.enum(EXPERIMENT_STATUS_VALUES), phase: z.enum(['training', 'analyzing']).nullable(), error: z.string().nullable() }),
+  /** A step of the member training now: member `member` (0-based) of `members` trained ones. The run's own run.* events flow too. */
+  z.object({ type: z.literal('experiment.progress'), experimentId: z.number().int(), runId: z.number().int(), role: z.string(), member: z.number().int(), members: z.number().int(), step: z.number().int(), totalSteps: z.number().int(), trainLoss: z.number(), validLoss: nullableNumber }),
 ]);
 export type LabEvent = z.infer<typeof labEventSchema>;
 

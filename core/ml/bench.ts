@@ -6,11 +6,12 @@ import { memoryTokenSource } from './data/memory-source.ts';
 import { buildModel } from './models/build-model.ts';
 import type { ModelConfig } from './models/model-config.ts';
 import { Rng } from './rng.ts';
+import { createTextTask } from './tasks/text-task.ts';
 import { trainConfigSchema } from './train/train-config.ts';
 import { Trainer } from './train/trainer.ts';
 
 export interface BenchOptions {
-  model: 'lstm' | 'tcn';
+  model: 'rnn' | 'gru' | 'lstm' | 'tcn';
   hidden: number;
   batch: number;
   seqLen: number;
@@ -33,9 +34,10 @@ export interface BenchResult {
 }
 
 export function benchModelConfig(o: BenchOptions): ModelConfig {
-  return o.model === 'lstm'
-    ? { kind: 'lstm', vocabSize: o.vocab, embedSize: 32, hiddenSize: o.hidden, layers: 1, dropout: 0 }
-    : { kind: 'tcn', vocabSize: o.vocab, embedSize: 32, hiddenSize: o.hidden, levels: o.levels, kernelSize: o.kernel, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: false };
+  // One recurrent layer as torch.nn.RNN/GRU/LSTM(32, hidden) in torch_ref.py (torch.nn.RNN has a second
+  // bias vector of `hidden` values that ours folds into one; the compute per step is the same).
+  if (o.model !== 'tcn') return { kind: o.model, vocabSize: o.vocab, inputFeatures: 0, embedSize: 32, hiddenSize: o.hidden, layers: 1, dropout: 0 };
+  return { kind: 'tcn', vocabSize: o.vocab, inputFeatures: 0, embedSize: 32, hiddenSize: o.hidden, levels: o.levels, kernelSize: o.kernel, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: false };
 }
 
 export async function runBenchmark(o: BenchOptions): Promise<BenchResult> {
@@ -44,7 +46,7 @@ export async function runBenchmark(o: BenchOptions): Promise<BenchResult> {
   const source = memoryTokenSource(tokens);
   const model = buildModel(benchModelConfig(o), 0);
   const config = trainConfigSchema.parse({ steps: o.steps + 3, batchSize: o.batch, seqLen: o.seqLen, lr: 1e-3, clip: 0, seed: 0 });
-  const trainer = new Trainer(model, config, source, { train: { start: 0, end: tokens.length }, valid: { start: 0, end: 0 }, test: { start: 0, end: 0 } });
+  const trainer = new Trainer(model, config, createTextTask(source, { train: { start: 0, end: tokens.length }, valid: { start: 0, end: 0 }, test: { start: 0, end: 0 } }, o.vocab));
   try {
     for (let i = 0; i < 3; i++) await trainer.trainStep();
     const t0 = performance.now();

@@ -1,13 +1,18 @@
 // Dataset operations shared by the CLI and the app: import files into the data
 // folder and the history, and materialise the built-in corpora on first use.
 // A failed import leaves neither a token folder nor a history row behind.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { importTextCorpus, importTextString, type ImportedCorpus, type ImportProgress } from '../data/text-import.ts';
 import type { TextLevel } from '../ml/data/dataset-types.ts';
 import { BUILTIN_CORPORA } from '../ml/text/builtin-corpora.ts';
+import { openTokenFile } from '../data/token-file.ts';
+import { CapacityError } from '../ml/baselines/int-key-map.ts';
+import { NgramModel } from '../ml/baselines/ngram.ts';
 import type { DatasetRecord, History } from '../storage/history.ts';
+import { checkDatasetName, newDatasetFolder } from './dataset-folders.ts';
+import type { SyntheticTaskInput } from '../ml/tasks/synthetic.ts';
+import { createSyntheticDataset, importMusicDataset, looksLikeMusic } from './task-datasets.ts';
 
 export interface ImportDatasetOptions {
   paths: string[];
@@ -18,26 +23,13 @@ export interface ImportDatasetOptions {
   onProgress?: (p: ImportProgress) => void;
 }
 
-const NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N}._ -]{0,63}$/u;
-
-function checkName(name: string): string {
-  if (!NAME_RE.test(name)) throw new Error(`--name: "${name}" must be 1-64 letters, digits, '.', '_', '-' or spaces, starting with a letter or digit`);
-  return name;
-}
-
-/** Folder for a new dataset's token file: <dataDir>/datasets/<slug>-<random>. */
-function newDatasetFolder(dataDir: string, name: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'dataset';
-  const dir = path.join(dataDir, 'datasets', `${slug}-${randomBytes(4).toString('hex')}`);
-  fs.mkdirSync(dir, { recursive: true });
-  return dir;
-}
 
 async function store(history: History, dataDir: string, name: string, make: (outDir: string) => Promise<ImportedCorpus>, source: string): Promise<DatasetRecord> {
   if (history.getDataset(name)) throw new Error(`--name: dataset "${name}" already exists; pick another name`);
   const outDir = newDatasetFolder(dataDir, name);
   try {
     const c = await make(outDir);
+    const baseline = ngramBaseline(c);
     return history.insertDataset({
       name,
       kind: 'text',
@@ -49,6 +41,7 @@ async function store(history: History, dataDir: string, name: string, make: (out
       stats: c.stats,
       splits: c.splits,
       tokenFile: c.tokenFile,
+      task: baseline ? { baseline } : null,
     });
   } catch (e) {
     fs.rmSync(outDir, { recursive: true, force: true });
@@ -56,20 +49,61 @@ async function store(history: History, dataDir: string, name: string, make: (out
   }
 }
 
-/** Imports text files or folders as a new dataset. */
+/**
+ * The valid loss of an interpolated Kneser-Ney n-gram model trained on the
+ * train split: the trivial baseline text curves are read against. Trained on
+ * at most NGRAM_TRAIN_TOKENS so a huge corpus costs seconds, not minutes; a
+ * corpus whose n-grams overflow the table simply gets no baseline.
+ */
+function ngramBaseline(c: ImportedCorpus): { label: string; loss: number } | null {
+  const order = c.vocab.level === 'word' ? 3 : 5;
+  const source = openTokenFile(c.tokenFile);
+  try {
+    const train = { start: c.splits.train.start, end: Math.min(c.splits.train.end, c.splits.train.start + NGRAM_TRAIN_TOKENS) };
+    const valid = { start: c.splits.valid.start, end: Math.min(c.splits.valid.end, c.splits.valid.start + NGRAM_VALID_TOKENS) };
+    if (valid.end - valid.start < 1 || train.end - train.start < order) return null;
+    const model = NgramModel.train(source, { order, vocabSize: c.vocab.symbols.length }, train);
+    return { label: `${order}-gram, Kneser-Ney`, loss: model.evaluate(source, valid).loss };
+  } catch (e) {
+    if (e instanceof CapacityError) return null;
+    throw e;
+  } finally {
+    source.close();
+  }
+}
+
+const NGRAM_TRAIN_TOKENS = 5_000_000;
+const NGRAM_VALID_TOKENS = 500_000;
+
+/** Imports text files or folders as a new dataset; MIDI files and piano-roll JSON become a music dataset. */
 export async function importDataset(history: History, dataDir: string, opts: ImportDatasetOptions): Promise<DatasetRecord> {
   if (opts.paths.length === 0) throw new Error('path: give a .txt file or a folder of them');
   for (const p of opts.paths) if (!fs.existsSync(p)) throw new Error(`path: ${p} does not exist`);
-  const name = checkName(opts.name ?? path.basename(path.resolve(opts.paths[0]!)).replace(/\.txt$/i, ''));
+  const name = checkDatasetName(opts.name ?? path.basename(path.resolve(opts.paths[0]!)).replace(/\.(txt|json|midi?)$/i, ''));
+  if (looksLikeMusic(opts.paths)) return importMusicDataset(history, dataDir, { paths: opts.paths, name });
   return store(history, dataDir, name, (outDir) => importTextCorpus({ ...opts, outDir }), opts.paths.map((p) => path.resolve(p)).join(', '));
 }
 
-export const BUILTIN_NAMES = BUILTIN_CORPORA.map((c) => c.name);
+/** Built-in synthetic tasks at the lengths the experiments use (generated on first use, offline). */
+export const BUILTIN_SYNTHETIC: readonly { name: string; description: string; params: SyntheticTaskInput }[] = [
+  { name: 'adding-200', description: 'adding problem, T = 200 (Bai et al. 2018): MSE of the sum of two marked values', params: { task: 'adding', length: 200 } },
+  { name: 'copy-100', description: 'copy memory, T = 100 (Bai et al. 2018): recall 10 symbols after 100 blanks', params: { task: 'copy', length: 100 } },
+];
+
+/** Every built-in dataset with a one-line description (text corpora and synthetic tasks). */
+export const BUILTIN_DATASETS: { name: string; description: string }[] = [
+  ...BUILTIN_CORPORA.map((c) => ({ name: c.name, description: c.description })),
+  ...BUILTIN_SYNTHETIC.map((s) => ({ name: s.name, description: s.description })),
+];
+
+export const BUILTIN_NAMES = [...BUILTIN_CORPORA.map((c) => c.name), ...BUILTIN_SYNTHETIC.map((s) => s.name)];
 
 /** The built-in corpus `name`, generated and stored on first use. */
 export async function ensureBuiltinDataset(history: History, dataDir: string, name: string): Promise<DatasetRecord> {
   const existing = history.getDataset(name);
   if (existing) return existing;
+  const synthetic = BUILTIN_SYNTHETIC.find((s) => s.name === name);
+  if (synthetic) return createSyntheticDataset(history, { ...synthetic.params, name });
   const corpus = BUILTIN_CORPORA.find((c) => c.name === name);
   if (!corpus) throw new Error(`no built-in corpus "${name}" (built-ins: ${BUILTIN_NAMES.join(', ')})`);
   return store(history, dataDir, name, (outDir) => importTextString({ text: corpus.generate(), name, outDir, level: 'char' }), `built-in: ${corpus.description}`);

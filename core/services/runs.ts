@@ -4,17 +4,18 @@ import { ZodError } from 'zod';
 import { buildModel } from '../ml/models/build-model.ts';
 import type { ModelConfig } from '../ml/models/model-config.ts';
 import { countParameters } from '../ml/models/parameter-count.ts';
-import { tcnReceptiveField } from '../ml/models/tcn-model.ts';
+import { receptiveFieldOfConfig } from '../ml/models/receptive-field.ts';
 import type { SequenceModel } from '../ml/models/sequence-model.ts';
 import { decodeCheckpoint } from '../ml/train/checkpoint.ts';
 import { runConfigSchema, type RunConfig } from '../ml/train/run-config.ts';
 import { describeConfigError } from '../ml/train/train-config.ts';
 import type { DatasetRecord, History, RunRecord } from '../storage/history.ts';
+import { taskWidths } from './task-data.ts';
 
 /** Validates a run config against the dataset; errors name the field and the allowed range. */
 export function parseRunConfig(input: { model: Record<string, unknown>; train: Record<string, unknown> }, dataset: DatasetRecord): RunConfig {
   try {
-    return runConfigSchema.parse({ model: { ...input.model, vocabSize: dataset.vocab.symbols.length }, train: input.train });
+    return runConfigSchema.parse({ model: { ...input.model, ...taskWidths(dataset) }, train: input.train });
   } catch (e) {
     if (e instanceof ZodError) throw new Error(describeConfigError(e), { cause: e });
     throw e;
@@ -23,7 +24,7 @@ export function parseRunConfig(input: { model: Record<string, unknown>; train: R
 
 /** Receptive field in steps (Infinity for recurrent models). */
 export function receptiveFieldOf(model: ModelConfig): number {
-  return model.kind === 'tcn' ? tcnReceptiveField(model) : Infinity;
+  return receptiveFieldOfConfig(model);
 }
 
 /**
@@ -32,6 +33,7 @@ export function receptiveFieldOf(model: ModelConfig): number {
  * @param label how the caller names the offending fields (CLI flags or contract fields)
  */
 export function checkFitsDataset(config: RunConfig, dataset: DatasetRecord, label: { field: string; formula: string }): void {
+  if (dataset.kind !== 'text') return; // episodic tasks batch whole sequences; seqLen does not apply
   const need = config.train.batchSize * (config.train.seqLen + 1);
   const have = dataset.splits.train.end - dataset.splits.train.start;
   if (have < need) throw new Error(`${label.field}: dataset "${dataset.name}" has ${have} training tokens, fewer than ${label.formula} = ${need}`);

@@ -14,6 +14,9 @@ interface MetricDbRow {
   tokens_per_sec: number | null;
   grad_norm: number | null;
   lr: number | null;
+  valid_accuracy: number | null;
+  stability_bound: number | null;
+  contraction: number | null;
 }
 
 // SQLite turns NaN into NULL; for the always-present columns NULL can only mean NaN.
@@ -53,14 +56,14 @@ export function appendMetrics(db: Database.Database, runId: number, rows: readon
   const insert = stmt(
     db,
     `INSERT INTO metrics (run_id, step, wall_ms, train_loss, valid_loss, bits_per_symbol,
-                          tokens_per_sec, grad_norm, lr)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                          tokens_per_sec, grad_norm, lr, valid_accuracy, stability_bound, contraction)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   db.transaction(() => {
     requireRun(db, runId);
     for (const r of rows) {
       try {
-        insert.run(runId, r.step, r.wallMs, r.trainLoss, r.validLoss, r.bitsPerSymbol, r.tokensPerSec, r.gradNorm, r.lr);
+        insert.run(runId, r.step, r.wallMs, r.trainLoss, r.validLoss, r.bitsPerSymbol, r.tokensPerSec, r.gradNorm, r.lr, r.validAccuracy, r.stabilityBound, r.contraction);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
           throw new Error(
@@ -91,7 +94,8 @@ export function appendMetrics(db: Database.Database, runId: number, rows: readon
 export function getMetrics(db: Database.Database, runId: number, sinceStep = -1): MetricRow[] {
   const rows = stmt<MetricDbRow>(
     db,
-    `SELECT step, wall_ms, train_loss, valid_loss, bits_per_symbol, tokens_per_sec, grad_norm, lr
+    `SELECT step, wall_ms, train_loss, valid_loss, bits_per_symbol, tokens_per_sec, grad_norm, lr,
+            valid_accuracy, stability_bound, contraction
        FROM metrics WHERE run_id = ? AND step > ? ORDER BY step`,
   ).all(runId, sinceStep);
   return rows.map((r) => ({
@@ -99,7 +103,11 @@ export function getMetrics(db: Database.Database, runId: number, sinceStep = -1)
     wallMs: r.wall_ms,
     trainLoss: nan(r.train_loss),
     validLoss: r.valid_loss,
-    bitsPerSymbol: nan(r.bits_per_symbol),
+    // NULL also means "not defined for this task" (bits for music or regression).
+    bitsPerSymbol: r.bits_per_symbol,
+    validAccuracy: r.valid_accuracy,
+    stabilityBound: r.stability_bound,
+    contraction: r.contraction,
     tokensPerSec: nan(r.tokens_per_sec),
     gradNorm: nan(r.grad_norm),
     lr: nan(r.lr),

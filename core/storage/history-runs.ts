@@ -145,6 +145,9 @@ export function deleteRun(db: Database.Database, id: number, isAlive: (pid: numb
     if (row.status === 'running' && row.pid !== null && isAlive(row.pid)) {
       throw new Error(`run ${id} is running in process ${row.pid}; stop it before deleting`);
     }
+    // experiment_runs refers to runs without ON DELETE: say why instead of a bare FOREIGN KEY error.
+    const owner = stmt<{ experiment_id: number }>(db, 'SELECT experiment_id FROM experiment_runs WHERE run_id = ? ORDER BY experiment_id LIMIT 1').get(id);
+    if (owner) throw new Error(`run ${id} belongs to experiment ${owner.experiment_id}; delete the experiment first (seqlab experiment delete ${owner.experiment_id})`);
     return stmt(db, 'DELETE FROM runs WHERE id = ?').run(id).changes > 0;
   }).immediate();
 }

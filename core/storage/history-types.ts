@@ -31,12 +31,22 @@ export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>([
   'diverged',
 ]);
 
-/** A stored corpus. */
+/** Task family of a dataset: next-token text, piano rolls, or a generated synthetic task. */
+export type DatasetKind = 'text' | 'music' | 'synthetic';
+export const DATASET_KINDS: readonly DatasetKind[] = ['text', 'music', 'synthetic'];
+
+/**
+ * A stored dataset. For text, `splits` are token ranges of `tokenFile`; for
+ * music they are sequence-index ranges of the piano-roll file `tokenFile`; a
+ * synthetic dataset has no file: it is regenerated from `task` (its
+ * generator's parameters and seed), and `splits` count its sequences.
+ */
 export interface DatasetRecord {
   id: number;
   name: string;
-  kind: 'text';
-  level: TextLevel;
+  kind: DatasetKind;
+  /** Token level of a text corpus; null for the other kinds. */
+  level: TextLevel | null;
   /** Where the corpus came from (a path or a description). */
   source: string;
   fingerprint: string;
@@ -45,8 +55,10 @@ export interface DatasetRecord {
   vocab: Vocabulary;
   stats: DatasetStats;
   splits: DatasetSplits;
-  /** Path of the token file. */
+  /** Path of the token file (text) or piano-roll file (music); '' for synthetic. */
   tokenFile: string;
+  /** Task parameters (synthetic generator settings, piano-roll layout); null for text. */
+  task: Record<string, unknown> | null;
   createdAt: string;
 }
 
@@ -159,6 +171,9 @@ export const statsSchema = z.object({
   unigramEntropyBits: z.number().nonnegative(),
 });
 
+/** Schema of `datasets.task_json` (each task family validates its own fields when it opens the dataset). */
+export const taskColumnSchema = z.record(z.string(), z.unknown());
+
 /** Schema of `datasets.splits_json`. */
 export const splitsSchema = z.object({ train: rangeSchema, valid: rangeSchema, test: rangeSchema });
 
@@ -199,7 +214,7 @@ export interface DatasetRow {
   id: number;
   name: string;
   kind: string;
-  level: string;
+  level: string | null;
   source: string;
   fingerprint: string;
   encoding: string;
@@ -207,6 +222,7 @@ export interface DatasetRow {
   stats_json: string;
   splits_json: string;
   token_file: string;
+  task_json: string | null;
   created_at: string;
 }
 
@@ -237,13 +253,14 @@ export interface RunRow {
 
 /** Maps a `datasets` row, validating its JSON columns. */
 export function datasetFromRow(r: DatasetRow): DatasetRecord {
-  if (r.kind !== 'text') throw new Error(`corrupt datasets id ${r.id} column kind: unknown kind "${r.kind}"`);
-  const level = levelSchema.safeParse(r.level);
-  if (!level.success) throw new Error(`corrupt datasets id ${r.id} column level: unknown level "${r.level}"`);
+  const kind = z.enum(DATASET_KINDS).safeParse(r.kind);
+  if (!kind.success) throw new Error(`corrupt datasets id ${r.id} column kind: unknown kind "${r.kind}"`);
+  const level = (kind.data === 'text' ? levelSchema : z.null()).safeParse(r.level);
+  if (!level.success) throw new Error(`corrupt datasets id ${r.id} column level: "${r.level}" is not a level of a ${kind.data} dataset`);
   return {
     id: r.id,
     name: r.name,
-    kind: 'text',
+    kind: kind.data,
     level: level.data,
     source: r.source,
     fingerprint: r.fingerprint,
@@ -252,6 +269,7 @@ export function datasetFromRow(r: DatasetRow): DatasetRecord {
     stats: parseJsonColumn('datasets', r.id, 'stats_json', r.stats_json, statsSchema),
     splits: parseJsonColumn('datasets', r.id, 'splits_json', r.splits_json, splitsSchema),
     tokenFile: r.token_file,
+    task: r.task_json === null ? null : parseJsonColumn('datasets', r.id, 'task_json', r.task_json, taskColumnSchema),
     createdAt: r.created_at,
   };
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, schemaVersion } from './schema.ts';
 import {
+  DATASET_KINDS,
   datasetFromRow,
   issues,
   now,
@@ -30,6 +31,9 @@ import { defaultIsAlive } from './history-runs.ts';
 import * as metrics from './history-metrics.ts';
 import * as checkpoints from './history-checkpoints.ts';
 import * as outputs from './history-outputs.ts';
+import * as experiments from './history-experiments.ts';
+import type { ExperimentMember, ExperimentRecord, ExperimentStatus, NewExperiment } from './history-experiments.ts';
+import type { ExperimentResult } from '../ml/experiments/result-types.ts';
 import { stmt, toId } from './sql.ts';
 
 export type {
@@ -45,8 +49,10 @@ export type {
   RunStatus,
   SampleRecord,
 } from './history-types.ts';
-export { FINAL_STATUSES, RUN_STATUSES } from './history-types.ts';
+export { DATASET_KINDS, FINAL_STATUSES, RUN_STATUSES } from './history-types.ts';
 export { defaultIsAlive } from './history-runs.ts';
+export type { ExperimentMember, ExperimentRecord, ExperimentStatus, NewExperiment } from './history-experiments.ts';
+export { EXPERIMENT_STATUSES } from './history-experiments.ts';
 
 /** File name of the database inside the data folder. */
 export const HISTORY_FILE = 'history.sqlite';
@@ -106,7 +112,10 @@ export class History {
       throw new Error(`cannot open history database ${file}: ${describe(err)}`, { cause: err });
     }
     const history = new History(file, db);
-    if (opts.markCrashed ?? true) history.markCrashedRuns(opts.isAlive);
+    if (opts.markCrashed ?? true) {
+      history.markCrashedRuns(opts.isAlive);
+      history.markCrashedExperiments(opts.isAlive);
+    }
     return history;
   }
 
@@ -126,8 +135,10 @@ export class History {
   insertDataset(d: NewDataset): DatasetRecord {
     // Validate before writing: a bad row would otherwise only fail on every later read.
     const bad = [
-      ...(d.kind === 'text' ? [] : [`kind: must be "text", got "${String(d.kind)}"`]),
-      ...(d.level === 'char' || d.level === 'word' ? [] : [`level: must be "char" or "word", got "${String(d.level)}"`]),
+      ...(DATASET_KINDS.includes(d.kind) ? [] : [`kind: must be one of ${DATASET_KINDS.join(', ')}, got "${String(d.kind)}"`]),
+      ...(d.kind !== 'text' || d.level === 'char' || d.level === 'word' ? [] : [`level: must be "char" or "word", got "${String(d.level)}"`]),
+      ...(d.kind === 'text' || d.level === null ? [] : [`level: must be null for a ${d.kind} dataset`]),
+      ...(d.kind === 'text' || d.task !== null ? [] : [`task: a ${d.kind} dataset needs its task parameters`]),
       ...issues('vocab', vocabularySchema.safeParse(d.vocab)),
       ...issues('stats', statsSchema.safeParse(d.stats)),
       ...issues('splits', splitsSchema.safeParse(d.splits)),
@@ -140,10 +151,10 @@ export class History {
       const res = stmt(
         this.db,
         `INSERT INTO datasets (name, kind, level, source, fingerprint, encoding, vocab_json,
-                               stats_json, splits_json, token_file, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                               stats_json, splits_json, token_file, task_json, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(d.name, d.kind, d.level, d.source, d.fingerprint, d.encoding, JSON.stringify(d.vocab),
-        JSON.stringify(d.stats), JSON.stringify(d.splits), d.tokenFile, now());
+        JSON.stringify(d.stats), JSON.stringify(d.splits), d.tokenFile, d.task === null ? null : JSON.stringify(d.task), now());
       return toId(res.lastInsertRowid);
     }).immediate();
     return this.getDataset(id)!;
@@ -276,6 +287,71 @@ export class History {
   /** Exports of a run, oldest first. */
   listExports(runId: number): ExportRecord[] {
     return outputs.listExports(this.db, runId);
+  }
+
+  /**
+   * Runs `fn` in one immediate transaction: the history calls inside it become
+   * savepoints, and either all of their writes commit or none (e.g. an
+   * experiment row with its member runs).
+   */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  // ---- experiments (see history-experiments.ts) ----
+
+  /** Stores a queued experiment; add its members with addExperimentMember. */
+  insertExperiment(e: NewExperiment): ExperimentRecord {
+    return experiments.insertExperiment(this.db, e);
+  }
+
+  /** Appends a member run at the next position. */
+  addExperimentMember(experimentId: number, m: { runId: number; role: string; owned: boolean }): ExperimentMember {
+    return experiments.addMember(this.db, experimentId, m);
+  }
+
+  getExperiment(id: number): ExperimentRecord | undefined {
+    return experiments.getExperiment(this.db, id);
+  }
+
+  /** Experiments, newest first. */
+  listExperiments(): ExperimentRecord[] {
+    return experiments.listExperiments(this.db);
+  }
+
+  /** Numeric id -> experiment, or Error `no experiment "ref"; ...`. */
+  resolveExperiment(ref: string): ExperimentRecord {
+    return experiments.resolveExperiment(this.db, ref);
+  }
+
+  /** Marks it running in `pid`; refused while another live process drives it. */
+  markExperimentRunning(id: number, pid: number): ExperimentRecord {
+    return experiments.markExperimentRunning(this.db, id, pid);
+  }
+
+  /** Sets queued/running/failed/stopped (final ones durably). */
+  setExperimentStatus(id: number, status: Exclude<ExperimentStatus, 'completed'>, error?: string): ExperimentRecord {
+    return experiments.setExperimentStatus(this.db, id, status, error);
+  }
+
+  /** Stores the result and marks it completed. */
+  completeExperiment(id: number, result: ExperimentResult): ExperimentRecord {
+    return experiments.completeExperiment(this.db, id, result);
+  }
+
+  /** Marks experiments whose process is gone as failed; returns their ids. */
+  markCrashedExperiments(isAlive: (pid: number) => boolean = defaultIsAlive): number[] {
+    return experiments.markCrashedExperiments(this.db, isAlive);
+  }
+
+  /** Deletes the experiment (its runs stay); false when unknown. */
+  deleteExperiment(id: number): boolean {
+    return experiments.deleteExperiment(this.db, id);
+  }
+
+  /** Experiments a run belongs to. */
+  experimentsOfRun(runId: number): number[] {
+    return experiments.experimentsOfRun(this.db, runId);
   }
 }
 

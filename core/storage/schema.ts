@@ -103,7 +103,81 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX exports_run ON exports(run_id);
   `,
+  // 2: datasets of other task families (polyphonic music, synthetic tasks) and
+  // per-step accuracy / stability read-outs. SQLite cannot change a CHECK in
+  // place, so datasets is rebuilt (a TABLE_REBUILDS entry: see migrate()).
+  `
+  CREATE TABLE datasets_v2 (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL DEFAULT 'text' CHECK (kind IN ('text', 'music', 'synthetic')),
+    -- char | word for text; NULL for the other kinds.
+    level       TEXT,
+    source      TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    encoding    TEXT NOT NULL,
+    vocab_json  TEXT NOT NULL,
+    stats_json  TEXT NOT NULL,
+    splits_json TEXT NOT NULL,
+    -- tokens.u16 for text, the piano-roll file for music, '' for synthetic (generated from task_json).
+    token_file  TEXT NOT NULL,
+    -- Task parameters: synthetic generator settings, piano-roll layout; NULL for text.
+    task_json   TEXT,
+    created_at  TEXT NOT NULL
+  );
+  INSERT INTO datasets_v2 (id, name, kind, level, source, fingerprint, encoding, vocab_json, stats_json, splits_json, token_file, task_json, created_at)
+    SELECT id, name, kind, level, source, fingerprint, encoding, vocab_json, stats_json, splits_json, token_file, NULL, created_at FROM datasets;
+  DROP TABLE datasets;
+  ALTER TABLE datasets_v2 RENAME TO datasets;
+
+  ALTER TABLE metrics ADD COLUMN valid_accuracy REAL;
+  ALTER TABLE metrics ADD COLUMN stability_bound REAL;
+  ALTER TABLE metrics ADD COLUMN contraction REAL;
+  `,
+  // 3: experiments (core/services/experiments.ts): a config, a status, the
+  // result tables and plots, and the member runs it trains or reads.
+  `
+  CREATE TABLE experiments (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    name        TEXT,
+    config_json TEXT NOT NULL,
+    status      TEXT NOT NULL DEFAULT 'queued'
+      CHECK (status IN ('queued','running','completed','failed','stopped')),
+    -- Tables and plots (core/ml/experiments/result-types.ts); NULL until completed.
+    result_json TEXT,
+    error       TEXT,
+    -- Process driving it while running: how a dead one is found on the next open.
+    pid         INTEGER,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    finished_at TEXT
+  );
+  CREATE INDEX experiments_status ON experiments(status);
+
+  -- No ON DELETE on run_id: deleting a run an experiment uses is refused.
+  CREATE TABLE experiment_runs (
+    experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    run_id        INTEGER NOT NULL REFERENCES runs(id),
+    role          TEXT NOT NULL,
+    position      INTEGER NOT NULL,
+    -- 1: the experiment created and trains this run; 0: an existing run it only reads.
+    owned         INTEGER NOT NULL DEFAULT 1 CHECK (owned IN (0, 1)),
+    PRIMARY KEY (experiment_id, position),
+    UNIQUE (experiment_id, role)
+  ) WITHOUT ROWID;
+  CREATE INDEX experiment_runs_run ON experiment_runs(run_id);
+  `,
 ];
+
+/**
+ * Migrations that rebuild a table other tables refer to. SQLite's procedure
+ * for that (https://sqlite.org/lang_altertable.html, "making other kinds of
+ * table schema changes") needs foreign keys off during the transaction —
+ * deferring them is not enough, the drop counts as a violation that the
+ * rename never clears — and a foreign_key_check before commit.
+ */
+const TABLE_REBUILDS: ReadonlySet<number> = new Set([1]);
 
 /** The user_version this code writes and understands. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -129,17 +203,30 @@ export function migrate(db: Database.Database): number {
   };
   check(schemaVersion(db));
   for (;;) {
-    const applied = db
-      .transaction((): boolean => {
-        // Re-read inside the write lock: another process may have migrated meanwhile.
-        const v = schemaVersion(db);
-        check(v);
-        if (v >= SCHEMA_VERSION) return false;
-        db.exec(MIGRATIONS[v]!);
-        db.pragma(`user_version = ${v + 1}`);
-        return true;
-      })
-      .immediate();
-    if (!applied) return schemaVersion(db);
+    const next = schemaVersion(db);
+    // foreign_keys cannot change inside a transaction, so it is switched off before one that rebuilds.
+    const rebuild = TABLE_REBUILDS.has(next);
+    const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+    if (rebuild) db.pragma('foreign_keys = OFF');
+    try {
+      const applied = db
+        .transaction((): boolean => {
+          // Re-read inside the write lock: another process may have migrated meanwhile.
+          const v = schemaVersion(db);
+          check(v);
+          if (v >= SCHEMA_VERSION) return false;
+          db.exec(MIGRATIONS[v]!);
+          if (TABLE_REBUILDS.has(v)) {
+            const broken = db.pragma('foreign_key_check') as unknown[];
+            if (broken.length > 0) throw new Error(`migration ${v + 1} would leave ${broken.length} broken foreign key(s); nothing was changed`);
+          }
+          db.pragma(`user_version = ${v + 1}`);
+          return true;
+        })
+        .immediate();
+      if (!applied) return schemaVersion(db);
+    } finally {
+      if (rebuild) db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+    }
   }
 }

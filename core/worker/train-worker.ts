@@ -4,13 +4,14 @@
 // status are written here, on this thread's own database connection.
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { openTokenFile } from '../data/token-file.ts';
 import { activateBackend } from '../engine/backends.ts';
 import { buildModel } from '../ml/models/build-model.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../ml/train/checkpoint.ts';
 import { runConfigSchema } from '../ml/train/run-config.ts';
 import { Trainer } from '../ml/train/trainer.ts';
 import { Tokenizer } from '../ml/text/vocab.ts';
+import { measureBatchContraction } from '../ml/stability/batch-contraction.ts';
+import { openTaskData, type OpenedTask } from '../services/task-data.ts';
 import { History } from '../storage/history.ts';
 import { sampleDuringTraining } from './sample-during-training.ts';
 import type { FinalStatus, StartTraining, ToWorker, TrainingEvent } from './training-protocol.ts';
@@ -34,6 +35,7 @@ async function train(msg: StartTraining): Promise<void> {
   let status: FinalStatus;
   let error: string | null = null;
   let trainer: Trainer | undefined;
+  let task: OpenedTask | undefined;
   const { runId } = msg;
   try {
     const run = history.resolveRun(String(runId));
@@ -42,10 +44,11 @@ async function train(msg: StartTraining): Promise<void> {
     if (!dataset) throw new Error(`run ${runId}: its dataset ${run.datasetId} is gone`);
     if (dataset.fingerprint !== run.datasetFingerprint) throw new Error(`run ${runId}: dataset "${dataset.name}" changed since the run started (fingerprint mismatch)`);
     const backend = await activateBackend(config.train.backend);
-    const source = openTokenFile(dataset.tokenFile);
+    task = openTaskData(dataset);
     const model = buildModel(config.model, config.train.seed);
-    trainer = new Trainer(model, config.train, source, dataset.splits);
-    const tokenizer = new Tokenizer(dataset.vocab);
+    trainer = new Trainer(model, config.train, task.data, { contraction: measureBatchContraction });
+    // Text samples only make sense for text; music and synthetic tasks have no tokenizer.
+    const tokenizer = dataset.kind === 'text' ? new Tokenizer(dataset.vocab) : null;
 
     let resumedFrom: number | null = null;
     if (msg.resume) {
@@ -66,7 +69,7 @@ async function train(msg: StartTraining): Promise<void> {
         history.appendMetrics(runId, [row]);
         post({ type: 'progress', runId, totalSteps: config.train.steps, metrics: row });
         const { sampleEvery, sampleLength, sampleTemperature } = config.train;
-        if (sampleEvery > 0 && (row.step % sampleEvery === 0 || row.step === config.train.steps)) {
+        if (tokenizer && sampleEvery > 0 && (row.step % sampleEvery === 0 || row.step === config.train.steps)) {
           const sample = await sampleDuringTraining(model, tokenizer, { step: row.step, length: sampleLength, temperature: sampleTemperature, seed: config.train.seed + row.step });
           post({ type: 'sample', runId, sample: history.addSample(runId, sample) });
         }
@@ -81,12 +84,12 @@ async function train(msg: StartTraining): Promise<void> {
     status = outcome.status;
     if (outcome.status === 'diverged') error = outcome.error;
     model.dispose();
-    source.close();
   } catch (e) {
     status = 'crashed';
     error = (e as Error).message;
   } finally {
     trainer?.dispose();
+    task?.close();
   }
   let step = trainer?.step ?? 0;
   let validLoss: number | null = null;

@@ -110,7 +110,7 @@ describe.sequential('seqlab CLI', () => {
       [['train', '--model', 'transformer'], /--model must be one of lstm, tcn/],
       [['train', '--dataset', 'tiny', '--batch', '4096', '--seq-len', '512'], /--batch\/--seq-len: dataset "tiny" has \d+ training tokens/],
       [['train', '--dataset', 'tiny', '--backend', 'tensorflow'], /--backend: tensorflow is not available: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed/],
-      [['bench', '--model', 'gru'], /--model: gru is not implemented yet/],
+      [['bench', '--model', 'wavenet'], /--model must be one of lstm, gru, rnn, tcn/],
       [['show', '99'], /no run "99"/],
       [['resume', '1'], /already completed/],
       [['datasets', 'import', path.join(home, 'missing.txt')], /does not exist/],

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { LAB_REQUEST_NAMES, labEventSchema, labRequests, parseLabRequest, type LabEvent, type LabRequestName } from '../../core/contract/lab-contract.ts';
 
-const metric = { step: 3, wallMs: 12.5, trainLoss: 2.1, validLoss: null, bitsPerSymbol: 3.03, tokensPerSec: 1000, gradNorm: 0.5, lr: 0.002 };
+const metric = { step: 3, wallMs: 12.5, trainLoss: 2.1, validLoss: null, bitsPerSymbol: 3.03, validAccuracy: null, stabilityBound: null, contraction: null, tokensPerSec: 1000, gradNorm: 0.5, lr: 0.002 };
 const sample = { id: 1, runId: 2, step: 50, temperature: 0.8, topK: null, prime: 'the ', text: 'cat sat', createdAt: '2026-11-27T00:00:00Z' };
 
 /** One valid argument object per request; the test fails if a request is missing here. */
@@ -14,6 +14,7 @@ const exampleArgs: Record<LabRequestName, unknown> = {
   datasetPreview: { id: 1 },
   importDataset: { paths: ['/tmp/a.txt'], level: 'word', maxVocab: 1000, name: 'a', encoding: 'windows-1252' },
   ensureBuiltin: { name: 'brackets' },
+  createSyntheticDataset: { task: 'copy', length: 20, trainSize: 100, name: 'copy-small' },
   deleteDataset: { id: 2 },
   describeModel: { datasetId: 1, model: { kind: 'tcn', levels: 3 } },
   startRun: { datasetId: 1, name: 'x', model: { kind: 'lstm', hiddenSize: 64 }, train: { steps: 10 } },
@@ -25,6 +26,14 @@ const exampleArgs: Record<LabRequestName, unknown> = {
   sample: { id: 1, length: 20, temperature: 0, topK: 5, prime: 'ab', seed: 3 },
   exportRun: { id: 1, format: 'tfjs', outDir: '/tmp/out' },
   deleteRun: { id: 1 },
+  listExperimentKinds: {},
+  listExperiments: {},
+  getExperiment: { id: 1 },
+  startExperiment: { kind: 'stability', name: 'rnn on brackets', config: { datasetId: 1, model: { kind: 'rnn', hiddenSize: 32 }, lambda: 0.9, train: { steps: 200 } } },
+  stopExperiment: { id: 1 },
+  resumeExperiment: { id: 1 },
+  exportExperiment: { id: 1, outDir: '/tmp/exp' },
+  deleteExperiment: { id: 1 },
 };
 
 const events: LabEvent[] = [
@@ -33,6 +42,8 @@ const events: LabEvent[] = [
   { type: 'run.status', runId: 1, status: 'diverged', step: 4, validLoss: null, error: 'loss became NaN or infinite at step 4' },
   { type: 'run.sample', runId: 1, sample },
   { type: 'dataset.importProgress', phase: 'encode', bytesDone: 10, bytesTotal: 20 },
+  { type: 'experiment.status', experimentId: 2, status: 'running', phase: 'analyzing', error: null },
+  { type: 'experiment.progress', experimentId: 2, runId: 5, role: 'stable', member: 1, members: 2, step: 40, totalSteps: 200, trainLoss: 1.2, validLoss: null },
 ];
 
 const viaHttp = (v: unknown) => JSON.parse(JSON.stringify(v));
@@ -59,6 +70,8 @@ describe('requests', () => {
     ['sample', { id: 1, temperature: 99 }, /^temperature: /],
     ['startRun', { datasetId: 1, model: { hiddenSize: 3 }, train: {} }, /model\.kind: required/],
     ['exportRun', { id: 1, format: 'pickle' }, /^format: /],
+    ['startExperiment', { kind: 'vibes', config: {} }, /^kind: must be one of truncation, stability/],
+    ['startExperiment', { kind: 'memory', config: 'contexts' }, /^config: /],
     ['nope', {}, /unknown request "nope"/],
     ['__proto__', {}, /unknown request/],
   ];

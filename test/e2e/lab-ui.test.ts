@@ -112,11 +112,11 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('renderer in Chromium agai
     await page.check('input[name="level"][value="word"]');
     await page.setInputFiles('#import-files', pickedPath);
     await page.locator('tr[data-dataset="picked"]').waitFor();
-    expect(await page.locator('tr[data-dataset="picked"] td').nth(1).textContent()).toBe('word');
+    expect(await page.locator('tr[data-dataset="picked"] td').nth(1).textContent()).toBe('text, word');
     await page.check('input[name="level"][value="char"]');
 
     const dropped = await page.evaluateHandle("(() => { const dt = new DataTransfer(); dt.items.add(new File(['dropped text, dropped words. '.repeat(300)], 'dropped.txt', { type: 'text/plain' })); return dt; })()");
-    await page.dispatchEvent('[aria-label="Drop text files here to import them"]', 'drop', { dataTransfer: dropped });
+    await page.dispatchEvent('[aria-label="Drop text or music files here to import them"]', 'drop', { dataTransfer: dropped });
     await page.locator('tr[data-dataset="dropped"]').waitFor();
 
     // A bad file: the core's message names the file and the byte offset, inline.

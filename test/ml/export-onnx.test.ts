@@ -21,11 +21,14 @@ beforeAll(async () => {
 });
 
 const cases: Record<string, ModelConfig> = {
-  'lstm 2 layers': { kind: 'lstm', vocabSize: 9, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0.2 },
-  'lstm hidden 7, one layer': { kind: 'lstm', vocabSize: 11, embedSize: 3, hiddenSize: 7, layers: 1, dropout: 0 },
-  'tcn residual + weight norm': { kind: 'tcn', vocabSize: 9, embedSize: 5, hiddenSize: 6, levels: 3, kernelSize: 3, dropout: 0.1, convsPerBlock: 2, weightNorm: true, residual: true },
-  'tcn residual, same widths, no weight norm': { kind: 'tcn', vocabSize: 9, embedSize: 7, hiddenSize: 7, levels: 2, kernelSize: 2, dropout: 0, convsPerBlock: 2, weightNorm: false, residual: true },
-  'tcn plain, hidden 7, kernel 2, one level': { kind: 'tcn', vocabSize: 9, embedSize: 4, hiddenSize: 7, levels: 1, kernelSize: 2, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: false },
+  'lstm 2 layers': { kind: 'lstm', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0.2 },
+  'lstm hidden 7, one layer': { kind: 'lstm', vocabSize: 11, inputFeatures: 0, embedSize: 3, hiddenSize: 7, layers: 1, dropout: 0 },
+  'tcn residual + weight norm': { kind: 'tcn', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 6, levels: 3, kernelSize: 3, dropout: 0.1, convsPerBlock: 2, weightNorm: true, residual: true },
+  'tcn residual, same widths, no weight norm': { kind: 'tcn', vocabSize: 9, inputFeatures: 0, embedSize: 7, hiddenSize: 7, levels: 2, kernelSize: 2, dropout: 0, convsPerBlock: 2, weightNorm: false, residual: true },
+  'tcn plain, hidden 7, kernel 2, one level': { kind: 'tcn', vocabSize: 9, inputFeatures: 0, embedSize: 4, hiddenSize: 7, levels: 1, kernelSize: 2, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: false },
+  'rnn 2 layers': { kind: 'rnn', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0.2 },
+  'gru 2 layers (linear_before_reset)': { kind: 'gru', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0.2 },
+  'gru hidden 3, one layer': { kind: 'gru', vocabSize: 11, inputFeatures: 0, embedSize: 4, hiddenSize: 3, layers: 1, dropout: 0 },
 };
 
 /** Random token ids, seeded. */

@@ -25,9 +25,10 @@ function fileLoader(dir: string): tf.io.IOHandler {
 }
 
 const cases: Record<string, ModelConfig> = {
-  'lstm 2 layers': { kind: 'lstm', vocabSize: 9, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0.2 },
-  'tcn residual + weight norm': { kind: 'tcn', vocabSize: 9, embedSize: 5, hiddenSize: 6, levels: 3, kernelSize: 3, dropout: 0.1, convsPerBlock: 2, weightNorm: true, residual: true },
-  'tcn plain, kernel 2, one level': { kind: 'tcn', vocabSize: 9, embedSize: 4, hiddenSize: 7, levels: 1, kernelSize: 2, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: false },
+  'lstm 2 layers': { kind: 'lstm', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0.2 },
+  'tcn residual + weight norm': { kind: 'tcn', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 6, levels: 3, kernelSize: 3, dropout: 0.1, convsPerBlock: 2, weightNorm: true, residual: true },
+  'tcn plain, kernel 2, one level': { kind: 'tcn', vocabSize: 9, inputFeatures: 0, embedSize: 4, hiddenSize: 7, levels: 1, kernelSize: 2, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: false },
+  'rnn 2 layers (simpleRNN)': { kind: 'rnn', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0.2 },
 };
 
 describe.each(Object.entries(cases))('tfjs export: %s', (_name, config) => {

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../../core/ml/models/build-model.ts';
 import type { ModelConfig } from '../../core/ml/models/model-config.ts';
 import { countParameters } from '../../core/ml/models/parameter-count.ts';
+import { receptiveFieldOfConfig } from '../../core/ml/models/receptive-field.ts';
 import { crossEntropy } from '../../core/ml/train/loss.ts';
 import { useCpuBackend } from '../helpers/tf-cpu.ts';
 
@@ -13,9 +14,19 @@ beforeAll(useCpuBackend);
 
 const V = 7;
 const configs: Record<string, ModelConfig> = {
-  lstm: { kind: 'lstm', vocabSize: V, embedSize: 5, hiddenSize: 6, layers: 2, dropout: 0 },
-  tcn: { kind: 'tcn', vocabSize: V, embedSize: 5, hiddenSize: 6, levels: 3, kernelSize: 2, dropout: 0, convsPerBlock: 2, weightNorm: true, residual: true },
-  'tcn-plain': { kind: 'tcn', vocabSize: V, embedSize: 4, hiddenSize: 4, levels: 2, kernelSize: 3, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: false },
+  lstm: { kind: 'lstm', vocabSize: V, inputFeatures: 0, embedSize: 5, hiddenSize: 6, layers: 2, dropout: 0 },
+  tcn: { kind: 'tcn', vocabSize: V, inputFeatures: 0, embedSize: 5, hiddenSize: 6, levels: 3, kernelSize: 2, dropout: 0, convsPerBlock: 2, weightNorm: true, residual: true },
+  'tcn-plain': { kind: 'tcn', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 4, levels: 2, kernelSize: 3, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: false },
+  gcnn: { kind: 'gcnn', vocabSize: V, inputFeatures: 0, embedSize: 5, hiddenSize: 6, levels: 2, convsPerBlock: 2, kernelSize: 3, dilated: false, dropout: 0, weightNorm: true },
+  'gcnn-dilated': { kind: 'gcnn', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 4, levels: 3, convsPerBlock: 1, kernelSize: 2, dilated: true, dropout: 0, weightNorm: false },
+  wavenet: { kind: 'wavenet', vocabSize: V, inputFeatures: 0, embedSize: 5, residualChannels: 4, dilationChannels: 3, skipChannels: 6, stacks: 2, layersPerStack: 2, kernelSize: 2, dropout: 0 },
+  'lstm-stable': { kind: 'lstm', vocabSize: V, inputFeatures: 0, embedSize: 5, hiddenSize: 6, layers: 2, dropout: 0, stabilize: true },
+  rnn: { kind: 'rnn', vocabSize: V, inputFeatures: 0, embedSize: 5, hiddenSize: 6, layers: 2, dropout: 0 },
+  'rnn-stable': { kind: 'rnn', vocabSize: V, inputFeatures: 0, embedSize: 5, hiddenSize: 6, layers: 1, dropout: 0, spectralBound: 0.8 },
+  gru: { kind: 'gru', vocabSize: V, inputFeatures: 0, embedSize: 5, hiddenSize: 6, layers: 2, dropout: 0 },
+  'truncated-rnn': { kind: 'truncated', vocabSize: V, inputFeatures: 0, embedSize: 5, dropout: 0, base: { kind: 'rnn', hiddenSize: 6, layers: 2 }, k: 3 },
+  'truncated-lstm': { kind: 'truncated', vocabSize: V, inputFeatures: 0, embedSize: 4, dropout: 0, base: { kind: 'lstm', hiddenSize: 5, layers: 1 }, k: 4 },
+  'truncated-gru': { kind: 'truncated', vocabSize: V, inputFeatures: 0, embedSize: 4, dropout: 0, base: { kind: 'gru', hiddenSize: 5, layers: 2 }, k: 2 },
 };
 
 async function logitsFor(model: ReturnType<typeof buildModel>, tokens: number[]): Promise<Float32Array> {
@@ -84,7 +95,7 @@ describe.each(Object.entries(configs))('%s', (_name, config) => {
 describe('receptive field and size', () => {
   it('TCN receptive field is 1 + 2(k-1)(2^L - 1) and is exactly the dependency span', async () => {
     for (const [k, L] of [[2, 3], [3, 2], [3, 4]] as const) {
-      const model = buildModel({ kind: 'tcn', vocabSize: V, embedSize: 3, hiddenSize: 3, levels: L, kernelSize: k, dropout: 0, convsPerBlock: 2, weightNorm: true, residual: true }, 1);
+      const model = buildModel({ kind: 'tcn', vocabSize: V, inputFeatures: 0, embedSize: 3, hiddenSize: 3, levels: L, kernelSize: k, dropout: 0, convsPerBlock: 2, weightNorm: true, residual: true }, 1);
       // Positive weights keep every ReLU open, so no path is silently cut and the span shows in full.
       for (const { variable } of model.variables) tf.tidy(() => variable.assign(tf.add(tf.abs(variable), 0.5)));
       const rf = 1 + 2 * (k - 1) * (2 ** L - 1);
@@ -106,7 +117,7 @@ describe('receptive field and size', () => {
   });
 
   it('LSTM parameter count matches the formula', () => {
-    const m = buildModel({ kind: 'lstm', vocabSize: 64, embedSize: 32, hiddenSize: 128, layers: 2, dropout: 0 }, 1);
+    const m = buildModel({ kind: 'lstm', vocabSize: 64, inputFeatures: 0, embedSize: 32, hiddenSize: 128, layers: 2, dropout: 0 }, 1);
     const expected = 64 * 32 + 32 + (32 * 512 + 128 * 512 + 512) + (128 * 512 + 128 * 512 + 512) + 128 * 64 + 64;
     expect(m.parameterCount()).toBe(expected);
     expect(m.receptiveField()).toBe(Infinity);
@@ -116,9 +127,18 @@ describe('receptive field and size', () => {
   it('counts parameters from the config alone, exactly as the built model has them', () => {
     const configs: ModelConfig[] = [
       ...Object.values(configs_),
-      { kind: 'lstm', vocabSize: 50, embedSize: 32, hiddenSize: 64, layers: 3, dropout: 0 },
-      { kind: 'tcn', vocabSize: 50, embedSize: 32, hiddenSize: 32, levels: 3, kernelSize: 2, dropout: 0, convsPerBlock: 2, weightNorm: true, residual: true },
-      { kind: 'tcn', vocabSize: 50, embedSize: 16, hiddenSize: 24, levels: 2, kernelSize: 5, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: true },
+      { kind: 'lstm', vocabSize: 50, inputFeatures: 0, embedSize: 32, hiddenSize: 64, layers: 3, dropout: 0 },
+      { kind: 'tcn', vocabSize: 50, inputFeatures: 0, embedSize: 32, hiddenSize: 32, levels: 3, kernelSize: 2, dropout: 0, convsPerBlock: 2, weightNorm: true, residual: true },
+      { kind: 'tcn', vocabSize: 50, inputFeatures: 0, embedSize: 16, hiddenSize: 24, levels: 2, kernelSize: 5, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: true },
+      { kind: 'gcnn', vocabSize: 50, inputFeatures: 0, embedSize: 16, hiddenSize: 24, levels: 3, convsPerBlock: 3, kernelSize: 4, dilated: false, dropout: 0.1, weightNorm: true },
+      { kind: 'gcnn', vocabSize: 50, inputFeatures: 3, embedSize: 24, hiddenSize: 24, levels: 2, convsPerBlock: 1, kernelSize: 5, dilated: true, dropout: 0, weightNorm: false },
+      { kind: 'wavenet', vocabSize: 256, inputFeatures: 0, embedSize: 32, residualChannels: 16, dilationChannels: 24, skipChannels: 40, stacks: 3, layersPerStack: 4, kernelSize: 3, dropout: 0 },
+      { kind: 'wavenet', vocabSize: 1, inputFeatures: 2, embedSize: 8, residualChannels: 8, dilationChannels: 8, skipChannels: 8, stacks: 1, layersPerStack: 1, kernelSize: 2, dropout: 0 },
+      { kind: 'rnn', vocabSize: 50, inputFeatures: 3, embedSize: 16, hiddenSize: 24, layers: 3, dropout: 0, spectralBound: null },
+      { kind: 'gru', vocabSize: 50, inputFeatures: 0, embedSize: 32, hiddenSize: 64, layers: 3, dropout: 0.1 },
+      { kind: 'lstm', vocabSize: 9, inputFeatures: 4, embedSize: 8, hiddenSize: 16, layers: 1, dropout: 0, stabilize: true },
+      { kind: 'truncated', vocabSize: 50, inputFeatures: 0, embedSize: 16, dropout: 0, base: { kind: 'gru', hiddenSize: 24, layers: 2 }, k: 8 },
+      { kind: 'truncated', vocabSize: 2, inputFeatures: 5, embedSize: 8, dropout: 0, base: { kind: 'lstm', hiddenSize: 12, layers: 3, stabilize: true }, k: 100 },
     ];
     for (const c of configs) {
       const m = buildModel(c, 1);
@@ -127,7 +147,15 @@ describe('receptive field and size', () => {
     }
   });
 
+  it('receptiveFieldOfConfig agrees with the built model (recurrent: Infinity; truncated: k; tcn: its span)', () => {
+    for (const c of Object.values(configs_).filter((c) => ['rnn', 'lstm', 'gru', 'truncated', 'tcn'].includes(c.kind))) {
+      const m = buildModel(c, 1);
+      expect(receptiveFieldOfConfig(c), c.kind).toBe(m.receptiveField());
+      m.dispose();
+    }
+  });
+
   it('refuses a bad config naming the field', () => {
-    expect(() => buildModel({ kind: 'lstm', vocabSize: 10, embedSize: 32, hiddenSize: 0, layers: 1, dropout: 0 }, 1)).toThrow(/hiddenSize: must be a whole number from 1 to 4096/);
+    expect(() => buildModel({ kind: 'lstm', vocabSize: 10, inputFeatures: 0, embedSize: 32, hiddenSize: 0, layers: 1, dropout: 0 }, 1)).toThrow(/hiddenSize: must be a whole number from 1 to 4096/);
   });
 });

@@ -10,6 +10,7 @@ import { decodeCheckpoint, encodeCheckpoint } from '../../core/ml/train/checkpoi
 import { clipByGlobalNorm, globalNorm } from '../../core/ml/train/clip.ts';
 import { trainConfigSchema } from '../../core/ml/train/train-config.ts';
 import { Trainer, type StepMetrics } from '../../core/ml/train/trainer.ts';
+import { createTextTask } from '../../core/ml/tasks/text-task.ts';
 import { patternCorpus } from '../helpers/memory-source.ts';
 import { leakedTensors, useCpuBackend } from '../helpers/tf-cpu.ts';
 
@@ -17,15 +18,15 @@ beforeAll(useCpuBackend);
 
 const V = 11;
 const models: Record<string, ModelConfig> = {
-  lstm: { kind: 'lstm', vocabSize: V, embedSize: 8, hiddenSize: 16, layers: 1, dropout: 0 },
-  tcn: { kind: 'tcn', vocabSize: V, embedSize: 8, hiddenSize: 16, levels: 2, kernelSize: 3, dropout: 0.1, convsPerBlock: 2, weightNorm: true, residual: true },
+  lstm: { kind: 'lstm', vocabSize: V, inputFeatures: 0, embedSize: 8, hiddenSize: 16, layers: 1, dropout: 0 },
+  tcn: { kind: 'tcn', vocabSize: V, inputFeatures: 0, embedSize: 8, hiddenSize: 16, levels: 2, kernelSize: 3, dropout: 0.1, convsPerBlock: 2, weightNorm: true, residual: true },
 };
 const corpus = patternCorpus(4000, V);
 
 function makeTrainer(model: ModelConfig, over: Partial<Record<string, unknown>> = {}) {
   const config = trainConfigSchema.parse({ steps: 30, batchSize: 4, seqLen: 16, lr: 0.01, validEvery: 10, validTokens: 256, checkpointEvery: 10, seed: 7, ...over });
   const m = buildModel(model, config.seed);
-  return { model: m, trainer: new Trainer(m, config, corpus.source, corpus.splits), config };
+  return { model: m, trainer: new Trainer(m, config, createTextTask(corpus.source, corpus.splits, V)), config };
 }
 
 async function runSteps(trainer: Trainer, n: number): Promise<StepMetrics[]> {
@@ -40,7 +41,7 @@ describe.each(Object.entries(models))('%s training', (_name, modelConfig) => {
     const first = (await trainer.trainStep())!.trainLoss;
     let last = first;
     for (let i = 0; i < 150; i++) {
-      (trainer as unknown as { batcher: { cursor: number } }).batcher.cursor = 0; // same batch every step
+      (trainer as unknown as { batches: { cursor: number } }).batches.cursor = 0; // same batch every step
       last = (await trainer.trainStep())!.trainLoss;
     }
     expect(first).toBeGreaterThan(1.5);
@@ -125,7 +126,7 @@ describe('training safeguards', () => {
     expect(rows.map((r) => r.step)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
     expect(rows.filter((r) => r.validLoss !== null).map((r) => r.step)).toEqual([10, 20]);
     expect(ckpts).toEqual([10, 20, 22]);
-    expect(rows.every((r) => r.tokensPerSec > 0 && r.gradNorm > 0 && Math.abs(r.bitsPerSymbol - r.trainLoss / Math.LN2) < 1e-9)).toBe(true);
+    expect(rows.every((r) => r.tokensPerSec > 0 && r.gradNorm > 0 && Math.abs(r.bitsPerSymbol! - r.trainLoss / Math.LN2) < 1e-9)).toBe(true);
     trainer.dispose();
     model.dispose();
   });

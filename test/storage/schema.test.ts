@@ -21,7 +21,29 @@ describe('migrations', () => {
     const first = db.prepare('SELECT sql FROM sqlite_master ORDER BY name').pluck().all();
     expect(migrate(db)).toBe(SCHEMA_VERSION);
     expect(db.prepare('SELECT sql FROM sqlite_master ORDER BY name').pluck().all()).toEqual(first);
-    expect(tables(db)).toEqual(['checkpoints', 'datasets', 'exports', 'metrics', 'runs', 'samples']);
+    expect(tables(db)).toEqual(['checkpoints', 'datasets', 'experiment_runs', 'experiments', 'exports', 'metrics', 'runs', 'samples']);
+    db.close();
+  });
+
+  it('2 rebuilds datasets for music and synthetic kinds without losing rows or the runs that point at them', () => {
+    const db = new Database(path.join(tempDir(), 'v1.sqlite'));
+    db.pragma('foreign_keys = ON');
+    db.exec(MIGRATIONS[0]!);
+    db.pragma('user_version = 1');
+    const at = '2026-01-01T00:00:00.000Z';
+    db.prepare(`INSERT INTO datasets (name, kind, level, source, fingerprint, encoding, vocab_json, stats_json, splits_json, token_file, created_at)
+                VALUES ('old', 'text', 'char', 's', 'f', 'utf-8', '{}', '{}', '{}', '/t', ?)`).run(at);
+    db.prepare(`INSERT INTO runs (dataset_id, model_kind, config_json, seed, dataset_fingerprint, total_steps, param_count, created_at, updated_at)
+                VALUES (1, 'lstm', '{}', 1, 'f', 10, 5, ?, ?)`).run(at, at);
+    db.prepare(`INSERT INTO metrics (run_id, step, wall_ms, train_loss) VALUES (1, 1, 2, 3)`).run();
+    expect(migrate(db)).toBe(SCHEMA_VERSION);
+    expect(db.prepare('SELECT name, kind, level, task_json FROM datasets').all()).toEqual([{ name: 'old', kind: 'text', level: 'char', task_json: null }]);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    expect(db.prepare('SELECT valid_accuracy, stability_bound, contraction FROM metrics').get()).toEqual({ valid_accuracy: null, stability_bound: null, contraction: null });
+    // The rebuilt table keeps its constraints: runs still refer to it, the kind check holds.
+    expect(() => db.prepare('DELETE FROM datasets WHERE id = 1').run()).toThrow(/FOREIGN KEY/);
+    expect(() => db.prepare(`UPDATE datasets SET kind = 'video' WHERE id = 1`).run()).toThrow(/CHECK/);
+    db.prepare(`UPDATE datasets SET kind = 'music', level = NULL, task_json = '{}' WHERE id = 1`).run();
     db.close();
   });
 

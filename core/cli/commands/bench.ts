@@ -26,7 +26,6 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
     .option('--backend <name>', BACKEND_NAMES.join(', '), choiceOption('--backend', BACKEND_NAMES), 'auto')
     .action(async (f: { model: (typeof BENCH_MODELS)[number]; hidden: number; batch: number; seqLen: number; vocab: number; levels: number; kernel: number; steps: number; backend: BackendName }) => {
       const c = ctx();
-      if (f.model === 'gru' || f.model === 'rnn') throw new Error(`--model: ${f.model} is not implemented yet (available: lstm, tcn)`);
       for (const [flag, v] of [['--hidden', f.hidden], ['--batch', f.batch], ['--seq-len', f.seqLen], ['--levels', f.levels], ['--steps', f.steps]] as const) {
         if (v < 1) throw new Error(`${flag}: must be at least 1 (got ${v})`);
       }

@@ -1,9 +1,13 @@
 // `seqlab datasets import|list`.
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { ZodError } from 'zod';
+import { describeConfigError } from '../../ml/train/train-config.ts';
+import { describeDatasetTask } from '../../services/task-data.ts';
 import type { DatasetRecord } from '../../storage/history.ts';
 import { datasetSummary } from '../../app/lab-handlers.ts';
 import { BUILTIN_NAMES, importDataset } from '../../services/datasets.ts';
+import { createSyntheticDataset } from '../../services/task-datasets.ts';
 import { table, type CliContext } from '../context.ts';
 import { choiceOption, intOption } from '../options.ts';
 
@@ -44,7 +48,13 @@ export function registerDatasets(program: Command, ctx: () => CliContext): void 
       });
       bar?.stop();
       if (c.json) return c.emit(summary(d));
-      c.say(`imported dataset ${d.id} "${d.name}": ${d.stats.tokens.toLocaleString('en')} ${d.level === 'char' ? 'characters' : 'words'}, vocabulary ${d.stats.vocabSize}, unigram entropy ${d.stats.unigramEntropyBits.toFixed(3)} bits/symbol, ${d.stats.files} file(s), ${d.encoding}`);
+      c.say(
+        d.kind === 'text'
+          ? `imported dataset ${d.id} "${d.name}": ${d.stats.tokens.toLocaleString('en')} ${d.level === 'char' ? 'characters' : 'words'}, vocabulary ${d.stats.vocabSize}, unigram entropy ${d.stats.unigramEntropyBits.toFixed(3)} bits/symbol, ${d.stats.files} file(s), ${d.encoding}`
+          : `imported dataset ${d.id} "${d.name}": ${describeDatasetTask(d)}; ${d.splits.train.end - d.splits.train.start}/${d.splits.valid.end - d.splits.valid.start}/${d.splits.test.end - d.splits.test.start} train/valid/test sequences, ${d.stats.tokens.toLocaleString('en')} steps, ${d.stats.files} file(s), ${d.encoding}`,
+      );
+      const refused = (d.task?.['refused'] ?? []) as { file: string; reason: string }[];
+      for (const r of refused) c.note(`refused ${r.file}: ${r.reason}`);
     });
 
   datasets
@@ -54,8 +64,33 @@ export function registerDatasets(program: Command, ctx: () => CliContext): void 
       const c = ctx();
       const list = c.history.listDatasets();
       if (c.json) return c.emit(list.map(summary));
-      c.say(table(['id', 'name', 'level', 'tokens', 'vocab', 'entropy bits', 'source'], list.map((d) => [d.id, d.name, d.level, d.stats.tokens, d.stats.vocabSize, d.stats.unigramEntropyBits.toFixed(3), d.source.slice(0, 60)])));
+      c.say(table(['id', 'name', 'kind', 'tokens/steps', 'vocab', 'entropy bits', 'source'], list.map((d) => [d.id, d.name, d.level ? `${d.kind} (${d.level})` : d.kind, d.stats.tokens, d.stats.vocabSize, d.stats.unigramEntropyBits.toFixed(3), d.source.slice(0, 60)])));
       const missing = BUILTIN_NAMES.filter((n) => !list.some((d) => d.name === n));
-      if (missing.length) c.say(`\nbuilt-in corpora, generated on first use: ${missing.join(', ')}`);
+      if (missing.length) c.say(`\nbuilt-in datasets, generated on first use: ${missing.join(', ')}`);
+    });
+
+  datasets
+    .command('synth')
+    .description('store a synthetic task of Bai et al. 2018 as a dataset: the adding problem or copy memory')
+    .requiredOption('--task <task>', 'adding or copy', choiceOption('--task', ['adding', 'copy'] as const))
+    .option('--length <n>', 'sequence length T (adding, default 200) or blank span T (copy, default 100)', intOption('--length'))
+    .option('--train-size <n>', 'training sequences (adding 50000, copy 10000)', intOption('--train-size'))
+    .option('--valid-size <n>', 'validation sequences [1000]', intOption('--valid-size'))
+    .option('--test-size <n>', 'test sequences [1000]', intOption('--test-size'))
+    .option('--seed <n>', 'data seed [0]', intOption('--seed'))
+    .option('--name <name>', 'dataset name [<task>-T<length>]')
+    .action((f: { task: 'adding' | 'copy'; length?: number; trainSize?: number; validSize?: number; testSize?: number; seed?: number; name?: string }) => {
+      const c = ctx();
+      const defined = Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as typeof f;
+      let d: DatasetRecord;
+      try {
+        d = createSyntheticDataset(c.history, defined);
+      } catch (e) {
+        // zod names the field; say it as the flag the user typed
+        const message = e instanceof ZodError ? describeConfigError(e) : (e as Error).message;
+        throw new Error(message.replace(/\b(length|trainSize|validSize|testSize|seed)\b/g, (m) => `--${m.replace(/[A-Z]/g, (x) => `-${x.toLowerCase()}`)}`), { cause: e });
+      }
+      if (c.json) return c.emit(summary(d));
+      c.say(`created dataset ${d.id} "${d.name}": ${describeDatasetTask(d)}; trivial baseline ${String((d.task?.['baseline'] as { loss: number }).loss.toPrecision(4))}`);
     });
 }

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import * as tf from '@tensorflow/tfjs';
 import { detectBackends } from '../../engine/backends.ts';
-import { BUILTIN_CORPORA } from '../../ml/text/builtin-corpora.ts';
+import { BUILTIN_DATASETS } from '../../services/datasets.ts';
 import type { CliContext } from '../context.ts';
 
 export async function systemReport(c: CliContext) {
@@ -21,7 +21,7 @@ export async function systemReport(c: CliContext) {
     history: history.path,
     datasets: history.listDatasets().length,
     runs: history.listRuns().length,
-    builtinCorpora: BUILTIN_CORPORA.map((b) => ({ name: b.name, description: b.description })),
+    builtinCorpora: BUILTIN_DATASETS,
   };
 }
 

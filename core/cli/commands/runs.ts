@@ -3,7 +3,11 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { runSummary } from '../../app/lab-handlers.ts';
 import { RUN_STATUSES, type RunStatus } from '../../storage/history.ts';
+import { lossUnitOf } from '../../services/task-data.ts';
+import type { DatasetRecord } from '../../storage/history.ts';
 import { formatLoss, table, type CliContext } from '../context.ts';
+
+const unitOf = (d: DatasetRecord | undefined) => (d ? lossUnitOf(d) : 'nats');
 import { choiceOption } from '../options.ts';
 import { colourStatus } from '../training-progress.ts';
 
@@ -17,8 +21,8 @@ export function registerRuns(program: Command, ctx: () => CliContext): void {
       const runs = c.history.listRuns(f.status ? { status: f.status } : {});
       if (c.json) return c.emit(runs.map((r) => runSummary(c.history, r)));
       if (runs.length === 0) return c.say('no runs yet: try  seqlab train');
-      const names = new Map(c.history.listDatasets().map((d) => [d.id, d.name]));
-      c.say(table(['id', 'kind', 'status', 'step', 'valid loss', 'params', 'dataset', 'backend', 'created'], runs.map((r) => [r.id, r.modelKind, colourStatus(r.status), `${Math.max(0, r.step)}/${r.totalSteps}`, formatLoss(r.validLoss), r.paramCount.toLocaleString('en'), names.get(r.datasetId) ?? r.datasetId, r.backend ?? '-', r.createdAt.slice(0, 19)])));
+      const datasets = new Map(c.history.listDatasets().map((d) => [d.id, d]));
+      c.say(table(['id', 'kind', 'status', 'step', 'valid loss', 'params', 'dataset', 'backend', 'created'], runs.map((r) => [r.id, r.modelKind, colourStatus(r.status), `${Math.max(0, r.step)}/${r.totalSteps}`, formatLoss(r.validLoss, unitOf(datasets.get(r.datasetId))), r.paramCount.toLocaleString('en'), datasets.get(r.datasetId)?.name ?? r.datasetId, r.backend ?? '-', r.createdAt.slice(0, 19)])));
     });
 
   program
@@ -39,7 +43,8 @@ export function registerRuns(program: Command, ctx: () => CliContext): void {
       c.say(`config ${JSON.stringify(run.config)}`);
       const valid = metrics.filter((m) => m.validLoss !== null);
       c.say(`\n${pc.bold('validation')}`);
-      c.say(valid.length ? table(['step', 'valid loss', 'train loss', 'grad norm', 'tok/s', 'wall s'], valid.map((m) => [m.step, formatLoss(m.validLoss), m.trainLoss.toFixed(4), m.gradNorm.toFixed(3), Math.round(m.tokensPerSec), (m.wallMs / 1000).toFixed(1)])) : 'none yet');
+      const extra = (m: (typeof valid)[number]) => [m.validAccuracy === null ? '-' : m.validAccuracy.toFixed(4), m.stabilityBound === null ? '-' : m.stabilityBound.toFixed(4), m.contraction === null ? '-' : m.contraction.toFixed(4)];
+      c.say(valid.length ? table(['step', 'valid loss', 'train loss', 'accuracy', 'stability bound', 'contraction', 'grad norm', 'tok/s', 'wall s'], valid.map((m) => [m.step, formatLoss(m.validLoss, unitOf(dataset)), m.trainLoss.toFixed(4), ...extra(m), m.gradNorm.toFixed(3), Math.round(m.tokensPerSec), (m.wallMs / 1000).toFixed(1)])) : 'none yet');
       c.say(`\n${pc.bold('checkpoints')}  ${checkpoints.map((k) => `step ${k.step} (${(k.size / 1024).toFixed(0)} KiB)`).join(', ') || 'none'}`);
       for (const s of samples.slice(-3)) c.say(`\n${pc.bold(`sample at step ${s.step}, temperature ${s.temperature}`)}\n${s.prime}${s.text}`);
       for (const e of exports) c.say(`\nexport ${e.format} -> ${e.path} (sha256 ${e.sha256.slice(0, 12)}, ${e.createdAt})`);

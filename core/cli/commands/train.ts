@@ -2,11 +2,13 @@
 // worker thread. Ctrl-C asks the worker to checkpoint and stop; a second
 // Ctrl-C quits at once (the run then shows as crashed and can be resumed).
 import type { Command } from 'commander';
-import { MODEL_KINDS } from '../../ml/models/model-config.ts';
-import { BACKEND_NAMES } from '../../ml/train/train-config.ts';
+import { InvalidArgumentError } from 'commander';
+import { MODEL_KINDS, modelConfigSchema } from '../../ml/models/model-config.ts';
+import { BACKEND_NAMES, trainConfigSchema } from '../../ml/train/train-config.ts';
 import { resolveDataset } from '../../services/datasets.ts';
 import { checkFitsDataset, createRun, parseRunConfig, receptiveFieldOf } from '../../services/runs.ts';
 import { probeBackend } from '../../engine/backends.ts';
+import { describeDatasetTask } from '../../services/task-data.ts';
 import { startTraining } from '../../worker/training-host.ts';
 import type { CliContext } from '../context.ts';
 import { choiceOption, intOption, numberOption, withFlags } from '../options.ts';
@@ -14,7 +16,7 @@ import { trainingReporter } from '../training-progress.ts';
 
 interface TrainFlags {
   dataset: string;
-  model: 'lstm' | 'tcn';
+  model: (typeof MODEL_KINDS)[number];
   name?: string;
   hidden?: number;
   embed?: number;
@@ -35,6 +37,44 @@ interface TrainFlags {
   validEvery?: number;
   validTokens?: number;
   backend?: string;
+  set: Record<string, unknown>;
+}
+
+/**
+ * `--set key=value`, repeatable: any model or training field by its config
+ * name (e.g. `--set spectralBound=0.9`, `--set stacks=2`). Values are read as
+ * JSON where they parse (numbers, true/false, null), else as strings.
+ */
+function collectSetting(value: string, previous: Record<string, unknown>): Record<string, unknown> {
+  const m = /^([A-Za-z][A-Za-z0-9]*)=(.*)$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`--set must look like field=value (got "${value}")`);
+  let parsed: unknown = m[2];
+  try {
+    parsed = JSON.parse(m[2]!);
+  } catch {
+    // a plain string
+  }
+  return { ...previous, [m[1]!]: parsed };
+}
+
+/** Field names of a model kind's config, so kind-specific flags reach only kinds that have the field. */
+function modelFields(kind: string): Set<string> {
+  const option = modelConfigSchema.options.find((o) => o.shape.kind.value === kind);
+  return new Set(option ? Object.keys(option.shape) : []);
+}
+
+/** Splits `--set` fields between the model and the training config; an unknown field is refused by name. */
+function splitSettings(kind: string, set: Record<string, unknown>): { model: Record<string, unknown>; train: Record<string, unknown> } {
+  const modelKeys = modelFields(kind);
+  const trainKeys = new Set(Object.keys(trainConfigSchema.shape));
+  const model: Record<string, unknown> = {};
+  const train: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(set)) {
+    if (modelKeys.has(k) && k !== 'kind') model[k] = v;
+    else if (trainKeys.has(k)) train[k] = v;
+    else throw new Error(`--set: "${k}" is not a field of a ${kind} model or of training (model fields: ${[...modelKeys].filter((f) => f !== 'kind').join(', ')})`);
+  }
+  return { model, train };
 }
 
 /** Drops undefined entries so schema defaults apply. */
@@ -91,15 +131,19 @@ export function registerTrain(program: Command, ctx: () => CliContext): void {
     .option('--valid-every <n>', 'validate every N steps [100]', intOption('--valid-every'))
     .option('--valid-tokens <n>', 'tokens per validation [16384]', intOption('--valid-tokens'))
     .option('--backend <name>', `${BACKEND_NAMES.join(', ')} [auto]`)
+    .option('--set <field=value>', 'any model or training field by name, repeatable (e.g. --set spectralBound=0.9)', collectSetting, {})
     .action(async (f: TrainFlags) => {
       const c = ctx();
       const dataset = await resolveDataset(c.history, c.dataDir, f.dataset);
       let config;
       try {
+        const fields = modelFields(f.model);
+        const only = (field: string, v: unknown) => (fields.has(field) ? v : undefined);
+        const extra = splitSettings(f.model, f.set);
         config = parseRunConfig(
           {
-            model: defined({ kind: f.model, hiddenSize: f.hidden, embedSize: f.embed, layers: f.model === 'lstm' ? f.layers : undefined, levels: f.model === 'tcn' ? f.levels : undefined, kernelSize: f.model === 'tcn' ? f.kernel : undefined, dropout: f.dropout }),
-            train: defined({ steps: f.steps, batchSize: f.batch, seqLen: f.seqLen, lr: f.lr, optimizer: f.optimizer, schedule: f.schedule, warmupSteps: f.warmup, clip: f.clip, seed: f.seed, checkpointEvery: f.checkpointEvery, validEvery: f.validEvery, validTokens: f.validTokens, backend: f.backend }),
+            model: defined({ kind: f.model, hiddenSize: only('hiddenSize', f.hidden), embedSize: only('embedSize', f.embed), layers: only('layers', f.layers), levels: only('levels', f.levels), kernelSize: only('kernelSize', f.kernel), dropout: only('dropout', f.dropout), ...extra.model }),
+            train: defined({ steps: f.steps, batchSize: f.batch, seqLen: f.seqLen, lr: f.lr, optimizer: f.optimizer, schedule: f.schedule, warmupSteps: f.warmup, clip: f.clip, seed: f.seed, checkpointEvery: f.checkpointEvery, validEvery: f.validEvery, validTokens: f.validTokens, backend: f.backend, ...extra.train }),
           },
           dataset,
         );
@@ -114,7 +158,7 @@ export function registerTrain(program: Command, ctx: () => CliContext): void {
       }
       const run = createRun(c.history, dataset, config, f.name);
       const rf = receptiveFieldOf(config.model);
-      c.note(`run ${run.id}: ${config.model.kind} on "${dataset.name}" (${dataset.stats.tokens.toLocaleString('en')} tokens, vocabulary ${dataset.vocab.symbols.length})${Number.isFinite(rf) ? `, receptive field ${rf} steps` : ''}`);
+      c.note(`run ${run.id}: ${config.model.kind} on "${dataset.name}" (${describeDatasetTask(dataset)}), ${run.paramCount.toLocaleString('en')} parameters${Number.isFinite(rf) ? `, receptive field ${rf} steps` : ''}`);
       process.exitCode = await trainInWorker(c, run.id, false);
     });
 

@@ -9,13 +9,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { LstmModel } from '../models/lstm-model.ts';
 import type { SequenceModel } from '../models/sequence-model.ts';
+import { RnnModel } from '../models/rnn-model.ts';
 import { TcnModel } from '../models/tcn-model.ts';
+import { exportRefusal } from './export-support.ts';
 
 /** Builds the equivalent tf.LayersModel with the model's current weights. */
 export function toLayersModel(model: SequenceModel): tf.LayersModel {
   if (model instanceof LstmModel) return lstmToLayers(model);
   if (model instanceof TcnModel) return tcnToLayers(model);
-  throw new Error(`export: no tfjs layers mapping for model kind "${model.config.kind}"`);
+  if (model instanceof RnnModel) return rnnToLayers(model);
+  const reason =
+    model.config.kind === 'gru' ? "tfjs-layers' GRU has no reset_after, the variant the lab trains" : `no tf.layers mapping for ${model.config.kind}`;
+  throw exportRefusal('tfjs', model.config.kind, reason);
 }
 
 function weight(model: SequenceModel, name: string): tf.Tensor {
@@ -51,6 +56,28 @@ function lstmToLayers(model: LstmModel): tf.LayersModel {
   tf.tidy(() => {
     embed.layer.setWeights(embed.weights());
     lstms.forEach((layer, l) => layer.setWeights(['kernel', 'recurrent_kernel', 'bias'].map((n) => weight(model, `lstm${l}/${n}`))));
+    out.layer.setWeights(out.weights());
+  });
+  return result;
+}
+
+/** tf.layers.simpleRNN computes tanh(x·kernel + h·recurrent_kernel + bias), the lab's rnn exactly. */
+function rnnToLayers(model: RnnModel): tf.LayersModel {
+  const { hiddenSize, layers } = model.config;
+  const input = tf.input({ shape: [null], dtype: 'int32', name: 'tokens' });
+  const embed = embeddingLayer(model);
+  let x = embed.layer.apply(input) as tf.SymbolicTensor;
+  const rnns: tf.layers.Layer[] = [];
+  for (let l = 0; l < layers; l++) {
+    const layer = tf.layers.simpleRNN({ units: hiddenSize, returnSequences: true, activation: 'tanh', name: `rnn${l}` });
+    x = layer.apply(x) as tf.SymbolicTensor;
+    rnns.push(layer);
+  }
+  const out = outputLayer(model);
+  const result = tf.model({ inputs: input, outputs: out.layer.apply(x) as tf.SymbolicTensor, name: 'seqlab_rnn' });
+  tf.tidy(() => {
+    embed.layer.setWeights(embed.weights());
+    rnns.forEach((layer, l) => layer.setWeights(['kernel', 'recurrent_kernel', 'bias'].map((n) => weight(model, `rnn${l}/${n}`))));
     out.layer.setWeights(out.weights());
   });
   return result;

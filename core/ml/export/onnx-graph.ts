@@ -12,12 +12,16 @@
 // - TCN convolutions: Pad (causal, (k−1)·d zeros on the left of time) + Conv
 //   with `dilations`, on an NCW view; weight norm folded (TcnModel.convKernel);
 //   the 1×1 downsample of a residual block is a kernel-1 Conv;
+// - rnn and gru layers: ONNX RNN and GRU (linear_before_reset = 1), weights as they are;
 // - read-out: MatMul + Add.
 import * as tf from '@tensorflow/tfjs';
 import onnxProto from 'onnx-proto';
 import { LstmModel } from '../models/lstm-model.ts';
 import type { SequenceModel } from '../models/sequence-model.ts';
+import { GruModel } from '../models/gru-model.ts';
+import { RnnModel } from '../models/rnn-model.ts';
 import { TcnModel } from '../models/tcn-model.ts';
+import { exportRefusal } from './export-support.ts';
 
 const { onnx } = onnxProto;
 
@@ -114,7 +118,7 @@ function embedding(g: GraphBuilder, model: SequenceModel): string {
   return g.one('Gather', [g.floats('input.table', [v, e], table), ONNX_INPUT], { axis: 0 }, 'input_embedding'); // [B, T, E]
 }
 
-function readout(g: GraphBuilder, model: SequenceModel, x: string): string {
+function readout(g: GraphBuilder, model: LstmModel | TcnModel | RnnModel | GruModel, x: string): string {
   const { hiddenSize: h, vocabSize: v } = model.config;
   const y = g.one('MatMul', [x, g.floats('output.kernel', [h, v], param(model, 'output/kernel'))], {}, 'output_matmul');
   return g.one('Add', [y, g.floats('output.bias', [v], param(model, 'output/bias'))], {}, ONNX_OUTPUT);
@@ -132,6 +136,34 @@ function lstmGraph(g: GraphBuilder, model: LstmModel): string {
     B.set(onnxGateVector(param(model, `lstm${l}/bias`), h));
     const y = g.one('LSTM', [x, W, R, g.floats(`lstm${l}.B`, [1, 8 * h], B)], { hidden_size: h, direction: 'forward' }, `lstm${l}`); // [T, 1, B, H]
     x = g.one('Squeeze', [y, squeezeAxes], {}, `lstm${l}_squeeze`); // [T, B, H]
+  }
+  x = g.one('Transpose', [x], { perm: [1, 0, 2] }, 'to_batch_major'); // [B, T, H]
+  return readout(g, model, x);
+}
+
+/**
+ * ONNX RNN (tanh) and GRU with linear_before_reset = 1 (PyTorch's GRU, as the
+ * lab's): ONNX's GRU gate order z, r, h is the lab's, so W = kernelᵀ and
+ * R = recurrent_kernelᵀ as they are, and B = [input bias; recurrent bias] is
+ * the lab's [2, 3H] bias flattened. The rnn's one bias goes in Wb, Rb = 0.
+ */
+function simpleRecurrentGraph(g: GraphBuilder, model: RnnModel | GruModel): string {
+  const { embedSize: e, hiddenSize: h, layers } = model.config;
+  const gates = model instanceof GruModel ? 3 : 1;
+  const op = model instanceof GruModel ? 'GRU' : 'RNN';
+  const prefix = op.toLowerCase();
+  let x = g.one('Transpose', [embedding(g, model)], { perm: [1, 0, 2] }, 'to_time_major'); // [T, B, E]
+  const squeezeAxes = g.ints('squeeze_axes', [1]);
+  for (let l = 0; l < layers; l++) {
+    const inSize = l === 0 ? e : h;
+    const W = g.floats(`${prefix}${l}.W`, [1, gates * h, inSize], transpose(param(model, `${prefix}${l}/kernel`), inSize, gates * h));
+    const R = g.floats(`${prefix}${l}.R`, [1, gates * h, h], transpose(param(model, `${prefix}${l}/recurrent_kernel`), h, gates * h));
+    const B = new Float32Array(2 * gates * h);
+    B.set(param(model, `${prefix}${l}/bias`));
+    const attrs: Record<string, Attr> = { hidden_size: h, direction: 'forward' };
+    if (model instanceof GruModel) attrs['linear_before_reset'] = 1;
+    const y = g.one(op, [x, W, R, g.floats(`${prefix}${l}.B`, [1, 2 * gates * h], B)], attrs, `${prefix}${l}`); // [T, 1, B, H]
+    x = g.one('Squeeze', [y, squeezeAxes], {}, `${prefix}${l}_squeeze`); // [T, B, H]
   }
   x = g.one('Transpose', [x], { perm: [1, 0, 2] }, 'to_batch_major'); // [B, T, H]
   return readout(g, model, x);
@@ -177,7 +209,8 @@ export function toOnnxModel(model: SequenceModel, meta: { producerVersion?: stri
   let logits: string;
   if (model instanceof LstmModel) logits = lstmGraph(g, model);
   else if (model instanceof TcnModel) logits = tcnGraph(g, model);
-  else throw new Error(`onnx export: model kind "${model.config.kind}" has no ONNX mapping`);
+  else if (model instanceof RnnModel || model instanceof GruModel) logits = simpleRecurrentGraph(g, model);
+  else throw exportRefusal('onnx', model.config.kind, `no ONNX mapping for ${model.config.kind}`);
   if (logits !== ONNX_OUTPUT) throw new Error('onnx export: internal error, read-out not named logits');
   const dim = (d: string | number) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d });
   const valueInfo = (name: string, elemType: number, dims: (string | number)[]) =>

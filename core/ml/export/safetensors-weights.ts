@@ -9,7 +9,10 @@
 import { encodeSafetensors, type TensorData } from '../train/checkpoint.ts';
 import { LstmModel } from '../models/lstm-model.ts';
 import type { SequenceModel } from '../models/sequence-model.ts';
+import { GruModel } from '../models/gru-model.ts';
+import { RnnModel } from '../models/rnn-model.ts';
 import { TcnModel } from '../models/tcn-model.ts';
+import { TruncatedModel } from '../models/truncated-model.ts';
 
 export interface TensorLayoutEntry {
   name: string;
@@ -34,6 +37,8 @@ export interface SafetensorsExport {
 
 /** Keras / lab gate order inside a [*, 4H] LSTM matrix (also PyTorch's i, f, g, o). */
 export const LSTM_GATES = ['input_gate', 'forget_gate', 'cell_candidate', 'output_gate'] as const;
+/** Keras / ONNX / lab gate order inside a [*, 3H] GRU matrix (PyTorch's is r, z, n). */
+export const GRU_GATES = ['update_gate', 'reset_gate', 'candidate'] as const;
 
 function values(model: SequenceModel, name: string): { shape: number[]; values: Float32Array } {
   const v = model.variables.find((p) => p.name === name);
@@ -51,6 +56,12 @@ function columns(t: { shape: number[]; values: Float32Array }, from: number, to:
 }
 
 export function toSafetensors(model: SequenceModel): SafetensorsExport {
+  // A truncated model holds exactly its base's parameters: the base's layout, and how to truncate it.
+  if (model instanceof TruncatedModel) {
+    const base = toSafetensors(model.base);
+    const k = model.config.k;
+    return { ...base, layout: { ...base.layout, pytorch: [`k-truncated (k = ${k}): logits at t = the model below run from a zero state over inputs t-${k - 1} … t only (fewer at the start)`, ...base.layout.pytorch] } };
+  }
   const tensors: [string, TensorData][] = [];
   const entries: TensorLayoutEntry[] = [];
   const add = (name: string, param: string, meaning: string, cols: [number, number] | null = null) => {
@@ -59,7 +70,9 @@ export function toSafetensors(model: SequenceModel): SafetensorsExport {
     tensors.push([name, t]);
     entries.push({ name, dtype: 'F32', shape: t.shape, source: { param, columns: cols }, meaning });
   };
-  const { vocabSize: V, embedSize: E, hiddenSize: H } = model.config;
+  const { vocabSize: V, embedSize: E } = model.config;
+  // Kinds without a single hidden width (wavenet) go to parameterSafetensors below, which does not read H.
+  const H = 'hiddenSize' in model.config ? model.config.hiddenSize : 0;
   let pytorch: string[];
   add('input.weight', 'input/kernel', `[vocab ${V}, embed ${E}]: embedding x_t = input.weight[token] + input.bias`);
   add('input.bias', 'input/bias', `[embed ${E}]`);
@@ -110,8 +123,40 @@ export function toSafetensors(model: SequenceModel): SafetensorsExport {
       'embedding: torch.nn.Embedding(vocab, embed) with weight = input.weight + input.bias',
       'read-out: torch.nn.Linear(hidden, vocab) with weight = output.weight.T, bias = output.bias; logits, no softmax',
     ];
+  } else if (model instanceof RnnModel) {
+    for (let l = 0; l < model.config.layers; l++) {
+      const inSize = l === 0 ? E : H;
+      add(`rnn.${l}.kernel`, `rnn${l}/kernel`, `[in ${inSize}, hidden ${H}]: x_t · kernel`);
+      add(`rnn.${l}.recurrent_kernel`, `rnn${l}/recurrent_kernel`, `[hidden ${H}, hidden ${H}]: h_{t-1} · recurrent_kernel`);
+      add(`rnn.${l}.bias`, `rnn${l}/bias`, `[hidden ${H}]`);
+    }
+    pytorch = [
+      'per layer l: h_t = tanh(x_t·kernel + h_{t-1}·recurrent_kernel + bias); state zero at start',
+      `torch.nn.RNN(${E}, ${H}, num_layers=${model.config.layers}, nonlinearity='tanh', batch_first=True)`,
+      'weight_ih_l{l} = rnn.{l}.kernel.T; weight_hh_l{l} = rnn.{l}.recurrent_kernel.T; bias_ih_l{l} = rnn.{l}.bias; bias_hh_l{l} = zeros',
+      'embedding: torch.nn.Embedding(vocab, embed) with weight = input.weight + input.bias',
+      'read-out: torch.nn.Linear(hidden, vocab) with weight = output.weight.T, bias = output.bias; logits, no softmax',
+    ];
+  } else if (model instanceof GruModel) {
+    for (let l = 0; l < model.config.layers; l++) {
+      const inSize = l === 0 ? E : H;
+      GRU_GATES.forEach((gate, gi) => {
+        const cols: [number, number] = [gi * H, (gi + 1) * H];
+        add(`gru.${l}.${gate}.kernel`, `gru${l}/kernel`, `[in ${inSize}, hidden ${H}]: x_t · kernel`, cols);
+        add(`gru.${l}.${gate}.recurrent_kernel`, `gru${l}/recurrent_kernel`, `[hidden ${H}, hidden ${H}]: h_{t-1} · recurrent_kernel`, cols);
+        add(`gru.${l}.${gate}.bias`, `gru${l}/bias`, `[2, hidden ${H}]: row 0 input bias, row 1 recurrent bias`, cols);
+      });
+    }
+    pytorch = [
+      'per layer l, gates from a = x_t·kernel + bias[0], b = h_{t-1}·recurrent_kernel + bias[1]: z = σ(a_update + b_update), r = σ(a_reset + b_reset), n = tanh(a_candidate + r·b_candidate), h_t = (1 − z)·n + z·h_{t-1}; state zero at start',
+      `torch.nn.GRU(${E}, ${H}, num_layers=${model.config.layers}, batch_first=True): the same maths; PyTorch's gate order is (r, z, n)`,
+      'weight_ih_l{l} = torch.cat([gru.{l}.{g}.kernel for g in (reset_gate, update_gate, candidate)], dim=1).T; weight_hh_l{l} likewise from recurrent_kernel',
+      'bias_ih_l{l} = torch.cat([gru.{l}.{g}.bias[0] for g in (reset_gate, update_gate, candidate)]); bias_hh_l{l} = the same with bias[1]',
+      'embedding: torch.nn.Embedding(vocab, embed) with weight = input.weight + input.bias',
+      'read-out: torch.nn.Linear(hidden, vocab) with weight = output.weight.T, bias = output.bias; logits, no softmax',
+    ];
   } else {
-    throw new Error(`safetensors export: model kind "${model.config.kind}" has no tensor layout`);
+    return parameterSafetensors(model);
   }
   add('output.weight', 'output/kernel', `[hidden ${H}, vocab ${V}]: logits = h · output.weight + output.bias`);
   add('output.bias', 'output/bias', `[vocab ${V}]`);
@@ -119,5 +164,23 @@ export function toSafetensors(model: SequenceModel): SafetensorsExport {
   const missing = model.variables.filter((v) => !covered.has(v.name)).map((v) => v.name);
   if (missing.length) throw new Error(`safetensors export: parameters without a tensor: ${missing.join(', ')}`);
   const bytes = encodeSafetensors(tensors, { format: 'seqlab-weights', kind: model.config.kind });
+  return { bytes, layout: { format: 'seqlab-weights', version: 1, byteOrder: 'little-endian', tensors: entries, pytorch } };
+}
+
+/**
+ * Every kind without a dedicated layout: each parameter as it is, under the
+ * lab's own name with dots for slashes ("block0/conv0/v" → "block0.conv0.v").
+ */
+export function parameterSafetensors(model: SequenceModel): SafetensorsExport {
+  const tensors: [string, TensorData][] = [];
+  const entries: TensorLayoutEntry[] = [];
+  for (const { name } of model.variables) {
+    const t = values(model, name);
+    const tensorName = name.replaceAll('/', '.');
+    tensors.push([tensorName, t]);
+    entries.push({ name: tensorName, dtype: 'F32', shape: t.shape, source: { param: name, columns: null }, meaning: `the lab's parameter ${name} [${t.shape.join(', ')}], row-major` });
+  }
+  const bytes = encodeSafetensors(tensors, { format: 'seqlab-weights', kind: model.config.kind });
+  const pytorch = [`no torch.nn mapping is written for "${model.config.kind}": tensors are the lab's parameters by name; see the model's source for the maths`];
   return { bytes, layout: { format: 'seqlab-weights', version: 1, byteOrder: 'little-endian', tensors: entries, pytorch } };
 }

@@ -1,85 +1,67 @@
-// Stacked LSTM language model: input projection -> LSTM layers -> linear read-out.
-// Initialisation follows PyTorch (uniform ±1/sqrt(fan)), so learning curves are
-// comparable with shared/bench/torch_ref.py.
+// Stacked LSTM language model: input projection -> LSTM layers -> linear read-out
+// (structure in stacked-recurrent.ts). Optionally Miller & Hardt's stable LSTM
+// (config.stabilize; the constraint is in stability/lstm-constraint.ts).
 import * as tf from '@tensorflow/tfjs';
-import { tidy } from '../engine/tidy.ts';
-import { seededDropout } from '../ops/dropout.ts';
-import { embedTokens, timeDistributedDense } from '../ops/embed-tokens.ts';
 import { lstmSequence } from '../ops/lstm-sequence.ts';
 import type { Rng } from '../rng.ts';
+import { lstmLayerBound, STABLE_FORGET_BIAS, stabilizeLstmLayer } from '../stability/lstm-constraint.ts';
 import type { LstmConfig } from './model-config.ts';
-import { ParamStore, uniform } from './params.ts';
-import type { ForwardOptions, ForwardResult, ModelState, SequenceModel } from './sequence-model.ts';
+import { uniform, type ParamStore } from './params.ts';
+import { StackedRecurrentModel, type RecurrentCell } from './stacked-recurrent.ts';
 
-export class LstmModel implements SequenceModel {
-  readonly recurrent = true;
-  private readonly params: ParamStore;
-
-  constructor(readonly config: LstmConfig, rng: Rng) {
-    const { vocabSize: v, embedSize: e, hiddenSize: h, layers } = config;
-    this.params = new ParamStore(rng);
-    const p = this.params;
-    p.add('input/kernel', [v, e], uniform(1 / Math.sqrt(v)));
-    p.add('input/bias', [e], uniform(1 / Math.sqrt(v)));
-    for (let l = 0; l < layers; l++) {
-      const inSize = l === 0 ? e : h;
+/** Gate order i, f, c, o (Keras / tfjs-layers), parameters `lstm{l}/kernel` [in, 4h], `/recurrent_kernel` [h, 4h], `/bias` [4h]. */
+function lstmCell(stabilize: boolean): RecurrentCell {
+  return {
+    prefix: 'lstm',
+    statesPerLayer: 2,
+    addLayer(p: ParamStore, l: number, inSize: number, h: number) {
       const bound = 1 / Math.sqrt(h);
       p.add(`lstm${l}/kernel`, [inSize, 4 * h], uniform(bound));
       p.add(`lstm${l}/recurrent_kernel`, [h, 4 * h], uniform(bound));
-      p.add(`lstm${l}/bias`, [4 * h], uniform(bound));
+      // Drawn in full either way, so the generator's stream (and every later weight) does not depend on `stabilize`.
+      p.add(`lstm${l}/bias`, [4 * h], (rng, size) => {
+        const b = uniform(bound)(rng, size);
+        if (stabilize) b.fill(STABLE_FORGET_BIAS, h, 2 * h);
+        return b;
+      });
+    },
+    runLayer(p: ParamStore, l: number, x: tf.Tensor3D, [h0, c0]: tf.Tensor2D[]) {
+      const out = lstmSequence(
+        x,
+        p.get(`lstm${l}/kernel`) as tf.Tensor2D,
+        p.get(`lstm${l}/recurrent_kernel`) as tf.Tensor2D,
+        p.get(`lstm${l}/bias`) as tf.Tensor1D,
+        h0!,
+        c0!,
+      );
+      return { hs: out.hs, state: [out.h, out.c] };
+    },
+  };
+}
+
+export class LstmModel extends StackedRecurrentModel<LstmConfig> {
+  /** Present only with config.stabilize: the trainer calls it after every optimiser step. */
+  readonly constrain?: () => void;
+
+  constructor(config: LstmConfig, rng: Rng) {
+    super(config, rng, lstmCell(config.stabilize === true));
+    if (config.stabilize) {
+      this.constrain = () => {
+        for (let l = 0; l < config.layers; l++) stabilizeLstmLayer(this.layerParam(l, 'kernel'), this.layerParam(l, 'recurrent_kernel'), config.hiddenSize);
+      };
+      this.constrain(); // start on the constraint set, not only after the first step
     }
-    p.add('output/kernel', [h, v], uniform(1 / Math.sqrt(h)));
-    p.add('output/bias', [v], uniform(1 / Math.sqrt(h)));
   }
 
-  get variables() {
-    return this.params.list;
-  }
-
-  /** State layout: [h_0, c_0, h_1, c_1, ...], each [batch, hidden]. */
-  initialState(batch: number): ModelState {
-    const state: tf.Tensor[] = [];
-    for (let l = 0; l < this.config.layers; l++) {
-      state.push(tf.zeros([batch, this.config.hiddenSize]), tf.zeros([batch, this.config.hiddenSize]));
+  /** Largest over layers of the contraction factor of lstmLayerBound (< 1: provably stable by that bound). */
+  async stabilityBound(): Promise<number> {
+    const { layers, hiddenSize: h, embedSize: e } = this.config;
+    let worst = 0;
+    for (let l = 0; l < layers; l++) {
+      const kernel = (await this.layerParam(l, 'kernel').data()) as Float32Array;
+      const recurrent = (await this.layerParam(l, 'recurrent_kernel').data()) as Float32Array;
+      worst = Math.max(worst, lstmLayerBound(kernel, recurrent, l === 0 ? e : h, h));
     }
-    return state;
-  }
-
-  forward(tokens: tf.Tensor2D, state: ModelState, options: ForwardOptions): ForwardResult {
-    return tidy(() => {
-      const p = this.params;
-      const [batch] = tokens.shape;
-      const start = state ?? this.initialState(batch)!;
-      let x = embedTokens(tokens, p.get('input/kernel') as tf.Tensor2D, p.get('input/bias') as tf.Tensor1D);
-      const next: tf.Tensor[] = [];
-      for (let l = 0; l < this.config.layers; l++) {
-        if (l > 0) x = seededDropout(x, this.config.dropout, options);
-        const out = lstmSequence(
-          x,
-          p.get(`lstm${l}/kernel`) as tf.Tensor2D,
-          p.get(`lstm${l}/recurrent_kernel`) as tf.Tensor2D,
-          p.get(`lstm${l}/bias`) as tf.Tensor1D,
-          start[2 * l] as tf.Tensor2D,
-          start[2 * l + 1] as tf.Tensor2D,
-        );
-        x = out.hs;
-        next.push(out.h, out.c);
-      }
-      x = seededDropout(x, this.config.dropout, options);
-      const logits = timeDistributedDense(x, p.get('output/kernel') as tf.Tensor2D, p.get('output/bias') as tf.Tensor1D);
-      return { logits, state: next };
-    });
-  }
-
-  parameterCount(): number {
-    return this.params.count();
-  }
-
-  receptiveField(): number {
-    return Infinity;
-  }
-
-  dispose(): void {
-    this.params.dispose();
+    return worst;
   }
 }

@@ -19,7 +19,10 @@ export class ParamStore {
   add(name: string, shape: number[], init: (rng: Rng, size: number) => Float32Array): tf.Variable {
     if (this.byName.has(name)) throw new Error(`parameter "${name}" defined twice`);
     const size = shape.reduce((a, b) => a * b, 1);
-    const variable = tf.variable(tf.tensor(init(this.rng, size), shape, 'float32'), true, `${name}_${nextId++}`);
+    // tf.variable shares the initial tensor's data but does not take ownership: dispose it, or every parameter leaks one tensor.
+    const initial = tf.tensor(init(this.rng, size), shape, 'float32');
+    const variable = tf.variable(initial, true, `${name}_${nextId++}`);
+    initial.dispose();
     this.list.push({ name, variable });
     this.byName.set(name, variable);
     return variable;
@@ -41,6 +44,11 @@ export class ParamStore {
 }
 
 let nextId = 0;
+
+/** Width of the input projection's rows: the token alphabet, or the feature width. */
+export function inputWidth(config: { vocabSize: number; inputFeatures: number }): number {
+  return config.inputFeatures > 0 ? config.inputFeatures : config.vocabSize;
+}
 
 /** Uniform in [-bound, bound] (PyTorch's default for Linear, LSTM and Conv with bound 1/sqrt(fan_in)). */
 export const uniform = (bound: number) => (rng: Rng, size: number) => {

@@ -1,6 +1,7 @@
 // The one interface every sequence model implements. Layout everywhere:
-// [batch, time, channels]; tokens are int32 ids [batch, time].
+// [batch, time, channels]; tokens are int32 ids [batch, time]; features float32 [batch, time, width].
 import type * as tf from '@tensorflow/tfjs';
+import type { SequenceInput } from '../ops/project-input.ts';
 import type { Rng } from '../rng.ts';
 import type { ModelConfig } from './model-config.ts';
 import type { NamedVariable } from './params.ts';
@@ -16,7 +17,10 @@ export interface ForwardOptions {
 export type ModelState = tf.Tensor[] | null;
 
 export interface ForwardResult {
-  /** Unnormalised next-token scores, [batch, time, vocab]. */
+  /**
+   * Unnormalised outputs, [batch, time, vocabSize]: class scores (softmax),
+   * per-unit Bernoulli logits (sigmoid) or regression values, as the task says.
+   */
   logits: tf.Tensor3D;
   /** State after the last step (recurrent models), else null. */
   state: ModelState;
@@ -31,10 +35,22 @@ export interface SequenceModel {
   /** Zero state for `batch` sequences (null for feed-forward models). Caller disposes. */
   initialState(batch: number): ModelState;
   /**
-   * Runs the model over a window. Output at t depends on tokens ≤ t only (and on `state`).
-   * @param tokens [batch, time] int32
+   * Runs the model over a window. Output at t depends on inputs ≤ t only (and on `state`).
+   * @param input [batch, time] int32 token ids, or [batch, time, inputFeatures] float32
    */
-  forward(tokens: tf.Tensor2D, state: ModelState, options: ForwardOptions): ForwardResult;
+  forward(input: SequenceInput, state: ModelState, options: ForwardOptions): ForwardResult;
+  /**
+   * Called by the trainer after every optimiser step: a model with a
+   * constraint (e.g. a spectral-norm bound on the recurrent matrix) projects
+   * its weights back onto the feasible set here. Absent when unconstrained.
+   */
+  constrain?(): void;
+  /**
+   * Read-outs of the model's stability, recorded with the metrics at
+   * validation steps: e.g. the recurrent matrix's spectral norm, or the bound
+   * of the LSTM constraint. Absent for feed-forward models.
+   */
+  stabilityBound?(): Promise<number>;
   /** Trainable parameter count. */
   parameterCount(): number;
   /** Steps of input that can influence one output: Infinity for recurrent models. */

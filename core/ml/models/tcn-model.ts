@@ -7,10 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 import { tidy } from '../engine/tidy.ts';
 import { causalConv1d, stackedReceptiveField } from '../ops/causal-conv.ts';
 import { seededDropout } from '../ops/dropout.ts';
-import { embedTokens, timeDistributedDense } from '../ops/embed-tokens.ts';
+import { timeDistributedDense } from '../ops/embed-tokens.ts';
+import { projectInput, type SequenceInput } from '../ops/project-input.ts';
 import type { Rng } from '../rng.ts';
 import type { TcnConfig } from './model-config.ts';
-import { normal, ParamStore, uniform } from './params.ts';
+import { inputWidth, normal, ParamStore, uniform } from './params.ts';
 import type { ForwardOptions, ForwardResult, SequenceModel } from './sequence-model.ts';
 
 export class TcnModel implements SequenceModel {
@@ -21,8 +22,9 @@ export class TcnModel implements SequenceModel {
     const { vocabSize: v, embedSize: e, hiddenSize: h, levels, kernelSize: k, convsPerBlock } = config;
     this.params = new ParamStore(rng);
     const p = this.params;
-    p.add('input/kernel', [v, e], uniform(1 / Math.sqrt(v)));
-    p.add('input/bias', [e], uniform(1 / Math.sqrt(v)));
+    const inWidth = inputWidth(config);
+    p.add('input/kernel', [inWidth, e], uniform(1 / Math.sqrt(inWidth)));
+    p.add('input/bias', [e], uniform(1 / Math.sqrt(inWidth)));
     for (let l = 0; l < levels; l++) {
       for (let c = 0; c < convsPerBlock; c++) {
         const cin = l === 0 && c === 0 ? e : h;
@@ -69,11 +71,11 @@ export class TcnModel implements SequenceModel {
     });
   }
 
-  forward(tokens: tf.Tensor2D, _state: null, options: ForwardOptions): ForwardResult {
+  forward(input: SequenceInput, _state: null, options: ForwardOptions): ForwardResult {
     return tidy(() => {
       const p = this.params;
       const { levels, kernelSize, convsPerBlock, residual } = this.config;
-      let x = embedTokens(tokens, p.get('input/kernel') as tf.Tensor2D, p.get('input/bias') as tf.Tensor1D);
+      let x = projectInput(input, p.get('input/kernel') as tf.Tensor2D, p.get('input/bias') as tf.Tensor1D);
       for (let l = 0; l < levels; l++) {
         let h = x;
         for (let c = 0; c < convsPerBlock; c++) {

@@ -4,6 +4,7 @@
 // kernel under the same name (see engine/kernel-registry.ts).
 import * as tf from '@tensorflow/tfjs';
 import { defineKernel } from '../engine/kernel-registry.ts';
+import { timeSteps } from './time-steps.ts';
 
 export interface LstmSequenceResult {
   /** Hidden states of every step, [batch, time, hidden]. */
@@ -37,7 +38,7 @@ function lstmSequenceReference(
     // the cost of Unpack (and of the gradient of stack) grows with the tensor's
     // size, and slicing x·W per step would make the backward pass O(T²).
     // Measured against tfjs-layers' LSTM in docs/benchmarks.md.
-    const steps = tf.unstack(x, 1) as tf.Tensor2D[];
+    const steps = timeSteps(x);
     let h = h0;
     let c = c0;
     const hs: tf.Tensor2D[] = [];

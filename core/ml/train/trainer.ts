@@ -1,33 +1,48 @@
-// The training loop: TBPTT windows, Adam/SGD, global-norm clipping, LR schedule,
-// periodic validation and checkpoints, NaN/Inf detection. Pure: it reads tokens
-// through a TokenSource and reports through a TrainerSink; it never touches
+// The training loop: batches from a task (TBPTT windows for text, whole
+// sequences for episodic tasks), Adam/SGD, global-norm clipping, LR schedule,
+// the model's constraint after every update, periodic validation with
+// stability read-outs, checkpoints, NaN/Inf detection. Pure: it reads data
+// through a TaskData and reports through a TrainerSink; it never touches
 // files, the database or threads. Step numbers count completed updates.
 import * as tf from '@tensorflow/tfjs';
-import type { DatasetSplits, TokenSource } from '../data/dataset-types.ts';
 import type { ModelState, SequenceModel } from '../models/sequence-model.ts';
 import { Rng } from '../rng.ts';
 import type { CheckpointSnapshot } from './checkpoint.ts';
 import { clipByGlobalNorm, globalNorm } from './clip.ts';
-import { evaluateLoss } from './evaluate.ts';
-import { crossEntropy } from './loss.ts';
+import type { Batch, BatchStream, TaskData } from '../tasks/task-types.ts';
+import { evaluateTask, type EvaluateResult } from './evaluate.ts';
 import { createOptimizer, type Optimizer } from './optimizer.ts';
 import { learningRateAt } from './schedule.ts';
 import type { TrainConfig } from './train-config.ts';
-import { WindowBatcher } from './window-batcher.ts';
+import { batchTensors, taskLoss } from './task-loss.ts';
 
 export interface StepMetrics {
   step: number;
   /** Training time so far, ms, summed over resumes. */
   wallMs: number;
+  /** Mean loss per scored position: nats (categorical, bernoulli) or MSE (regression). */
   trainLoss: number;
   /** Set on validation steps. */
   validLoss: number | null;
-  /** trainLoss in bits (loss / ln 2). */
-  bitsPerSymbol: number;
+  /** trainLoss in bits (loss / ln 2) for categorical tasks, else null. */
+  bitsPerSymbol: number | null;
+  /** Validation accuracy of categorical episodic tasks (copy memory), set on validation steps. */
+  validAccuracy: number | null;
+  /** Model's stability read-out (spectral norm of the recurrent matrix, or the LSTM constraint's bound), on validation steps. */
+  stabilityBound: number | null;
+  /** Mean ‖∂s_t/∂s_{t−1}‖₂ along real trajectories (data-dependent contraction), on validation steps. */
+  contraction: number | null;
+  /** Input positions (batch × time) processed per second. */
   tokensPerSec: number;
   /** Gradient norm before clipping. */
   gradNorm: number;
   lr: number;
+}
+
+/** Measurements the trainer takes at validation steps, provided by the caller (kept out of the loop's imports). */
+export interface TrainerProbes {
+  /** Mean state-Jacobian norm of a recurrent model along the trajectory of one batch. */
+  contraction?: (model: SequenceModel, batch: Batch) => Promise<number | null>;
 }
 
 export type TrainOutcome = { status: 'completed' | 'stopped' } | { status: 'diverged'; error: string };
@@ -44,38 +59,39 @@ export class Trainer {
   elapsedMs = 0;
   private readonly rng: Rng;
   private readonly optimizer: Optimizer;
-  private readonly batcher: WindowBatcher;
+  private readonly batches: BatchStream;
   private state: ModelState = null;
 
   constructor(
     private readonly model: SequenceModel,
     private readonly config: TrainConfig,
-    private readonly source: TokenSource,
-    private readonly splits: DatasetSplits,
+    private readonly data: TaskData,
+    /** Optional read-out of data-dependent contraction, measured on a validation batch at validation steps. */
+    private readonly probes: TrainerProbes = {},
   ) {
+    if (model.config.vocabSize !== data.outputSize) throw new Error(`model: output width ${model.config.vocabSize} does not match the task's ${data.outputSize}`);
+    if (model.config.inputFeatures !== data.inputFeatures) throw new Error(`model: inputFeatures ${model.config.inputFeatures} does not match the task's ${data.inputFeatures}`);
     this.rng = new Rng(config.seed ^ 0x5eed);
     this.optimizer = createOptimizer(config.optimizer);
-    this.batcher = new WindowBatcher(source, splits.train, config.batchSize, config.seqLen);
+    this.batches = data.trainStream(config.batchSize, config.seqLen, config.seed);
   }
 
   /** One optimiser step. Returns null (and applies nothing) when the loss is not finite. */
   async trainStep(): Promise<StepMetrics | null> {
     const started = performance.now();
-    const window = this.batcher.next();
-    const { batchSize, seqLen } = this.config;
-    if (this.model.recurrent && (window.reset || !this.state)) this.resetState();
+    const batch = this.batches.next();
+    const [rows, time] = batch.inputShape as [number, number];
+    if (this.model.recurrent && (batch.reset || !this.data.stateful || !this.state || this.state[0]!.shape[0] !== rows)) this.resetState(rows);
     const lr = learningRateAt(this.step, this.config);
-    const x = tf.tensor2d(window.inputs, [batchSize, seqLen], 'int32');
-    const y = tf.tensor2d(window.targets, [batchSize, seqLen], 'int32');
+    const t = batchTensors(batch);
     let nextState: ModelState = null;
     const varList = this.model.variables.map((v) => v.variable);
     const { value, grads } = tf.variableGrads(() => {
-      const out = this.model.forward(x, this.state, { training: true, rng: this.rng });
+      const out = this.model.forward(t.inputs, this.state, { training: true, rng: this.rng });
       nextState = out.state ? out.state.map((s) => tf.keep(s)) : null;
-      return crossEntropy(out.logits, y);
+      return taskLoss(this.data.output, out.logits, t.targets, t.mask);
     }, varList);
-    x.dispose();
-    y.dispose();
+    tf.dispose([t.inputs, t.targets, ...(t.mask ? [t.mask] : [])]);
     const normT = globalNorm(grads);
     const both = tf.stack([value, normT]);
     const [loss, norm] = (await both.data()) as Float32Array;
@@ -89,6 +105,7 @@ export class Trainer {
     const clipped = clipByGlobalNorm(grads, norm!, this.config.clip);
     this.optimizer.apply(this.model.variables, clipped, lr);
     tf.dispose(Object.values(clipped));
+    this.model.constrain?.();
     this.step++;
     const ms = performance.now() - started;
     this.elapsedMs += ms;
@@ -97,20 +114,36 @@ export class Trainer {
       wallMs: this.elapsedMs,
       trainLoss: loss!,
       validLoss: null,
-      bitsPerSymbol: loss! / Math.LN2,
-      tokensPerSec: (batchSize * seqLen) / (ms / 1000),
+      bitsPerSymbol: this.data.output === 'categorical' ? loss! / Math.LN2 : null,
+      validAccuracy: null,
+      stabilityBound: null,
+      contraction: null,
+      tokensPerSec: (rows * time) / (ms / 1000),
       gradNorm: norm!,
       lr,
     };
   }
 
-  /** Validation loss (nats per token) on the valid split. */
-  evaluate(): Promise<number> {
-    return evaluateLoss(this.model, this.source, this.splits.valid, {
+  /** Loss (and accuracy for episodic categorical tasks) on the valid split. */
+  evaluate(): Promise<EvaluateResult> {
+    return evaluateTask(this.model, this.data, 'valid', {
       batchSize: this.config.batchSize,
       seqLen: this.config.seqLen,
-      maxTokens: this.config.validTokens,
+      maxScored: this.config.validTokens,
+      accuracy: !this.data.stateful,
     });
+  }
+
+  /** Validation loss and the stability read-outs, written into a metrics row. */
+  private async validate(row: StepMetrics): Promise<void> {
+    const result = await this.evaluate();
+    row.validLoss = result.loss;
+    row.validAccuracy = result.accuracy;
+    if (this.model.stabilityBound) row.stabilityBound = await this.model.stabilityBound();
+    if (this.model.recurrent && this.probes.contraction) {
+      const first = this.data.evalBatches('valid', { batchSize: this.config.batchSize, seqLen: this.config.seqLen, maxScored: 1, context: 0 })[Symbol.iterator]().next();
+      if (!first.done) row.contraction = await this.probes.contraction(this.model, first.value);
+    }
   }
 
   /** Runs until config.steps, a stop request, or divergence. */
@@ -124,7 +157,7 @@ export class Trainer {
       const row = await this.trainStep();
       if (!row) return { status: 'diverged', error: `loss became NaN or infinite at step ${this.step + 1}` };
       if (this.step % validEvery === 0 || this.step === steps) {
-        row.validLoss = await this.evaluate();
+        await this.validate(row);
         if (!Number.isFinite(row.validLoss)) return { status: 'diverged', error: `validation loss became NaN or infinite at step ${this.step}` };
       }
       await sink.onMetrics(row);
@@ -133,9 +166,9 @@ export class Trainer {
     return { status: 'completed' };
   }
 
-  private resetState(): void {
+  private resetState(rows: number): void {
     this.disposeState();
-    this.state = this.model.initialState(this.config.batchSize);
+    this.state = this.model.initialState(rows);
   }
 
   private disposeState(): void {
@@ -153,8 +186,8 @@ export class Trainer {
     return {
       step: this.step,
       elapsedMs: this.elapsedMs,
-      cursor: this.batcher.cursor,
-      epoch: this.batcher.epoch,
+      cursor: this.batches.cursor,
+      epoch: this.batches.epoch,
       rng: this.rng.getState(),
       params,
       optimizer: await this.optimizer.snapshot(this.model.variables),
@@ -172,8 +205,8 @@ export class Trainer {
     this.optimizer.restore(this.model.variables, snap.optimizer);
     this.step = snap.step;
     this.elapsedMs = snap.elapsedMs;
-    this.batcher.cursor = snap.cursor;
-    this.batcher.epoch = snap.epoch;
+    this.batches.cursor = snap.cursor;
+    this.batches.epoch = snap.epoch;
     this.rng.setState(snap.rng);
     this.disposeState();
     this.state = snap.state ? snap.state.map((s) => tf.tensor(s.values, s.shape)) : null;

@@ -1,62 +1,147 @@
-// The New-run form's fields, described from the contract's own schemas: the
-// min/max, whole-number rule, default and error text all come from zod, so
-// the form and the core can never disagree about what is valid.
+// The New-run form's fields, described from the contract's own schemas: every
+// model kind, its fields, their min/max, whole-number rule, default and error
+// text all come from zod, so the form and the core can never disagree about
+// what is valid, and a field the core adds shows up without a change here.
+// Labels and one-line help live in model-kinds.ts.
 import { z } from 'zod';
 import { runConfigInputSchema } from '../../../core/contract/lab-contract.ts';
+import { fieldText } from './model-kinds.ts';
 
-export type ModelKind = 'lstm' | 'tcn';
+type ModelConfig = z.output<typeof runConfigInputSchema.shape.model>;
+export type ModelKind = ModelConfig['kind'];
+type TruncatedConfig = Extract<ModelConfig, { kind: 'truncated' }>;
+/** Kinds a truncated model can wrap (its `base`). */
+export type BaseKind = TruncatedConfig['base']['kind'];
 
 export interface NumberFieldSpec {
+  type: 'number';
   key: string;
   label: string;
   help?: string;
   min: number;
   max: number;
   integer: boolean;
-  defaultValue: number;
+  /** The schema's default; null when there is none (optional, or required with a form default). */
+  defaultValue: number | null;
+  /** Empty is allowed and means "absent" (e.g. no spectral bound). */
+  optional: boolean;
+  /** What an empty input shows, when not the default (e.g. "task default"). */
+  placeholder?: string;
   schema: z.ZodType;
 }
 
-const [lstmSchema, tcnSchema] = runConfigInputSchema.shape.model.options;
-const trainShape = runConfigInputSchema.shape.train.shape;
-
-function numberSpec(key: string, schema: z.ZodType, label: string, help?: string): NumberFieldSpec {
-  const inner = (schema instanceof z.ZodDefault ? schema.unwrap() : schema) as z.ZodNumber;
-  const def = schema instanceof z.ZodDefault ? (schema._zod.def.defaultValue as number) : 0;
-  return { key, label, ...(help ? { help } : {}), min: inner.minValue ?? -Infinity, max: inner.maxValue ?? Infinity, integer: inner.isInt, defaultValue: def, schema };
+export interface BooleanFieldSpec {
+  type: 'boolean';
+  key: string;
+  label: string;
+  help?: string;
+  defaultValue: boolean;
+  schema: z.ZodType;
 }
 
-const lstm = lstmSchema.shape;
-const tcn = tcnSchema.shape;
+export type FieldSpec = NumberFieldSpec | BooleanFieldSpec;
+export type FieldValues = Record<string, number | boolean | null>;
 
-export const MODEL_FIELDS: Record<ModelKind, NumberFieldSpec[]> = {
-  lstm: [
-    numberSpec('hiddenSize', lstm.hiddenSize, 'Hidden size', 'Units per LSTM layer'),
-    numberSpec('embedSize', lstm.embedSize, 'Embed size', 'Width of the input projection'),
-    numberSpec('layers', lstm.layers, 'Layers', 'Stacked LSTM layers'),
-    numberSpec('dropout', lstm.dropout, 'Dropout', 'Between layers and before the read-out'),
-  ],
-  tcn: [
-    numberSpec('hiddenSize', tcn.hiddenSize, 'Channels', 'Channels of every block'),
-    numberSpec('embedSize', tcn.embedSize, 'Embed size', 'Width of the input projection'),
-    numberSpec('levels', tcn.levels, 'Levels', 'Residual blocks; block i has dilation 2^i'),
-    numberSpec('kernelSize', tcn.kernelSize, 'Kernel size'),
-    numberSpec('dropout', tcn.dropout, 'Dropout'),
-  ],
-};
+/** Filled by the core from the dataset (output width, input features): never on the form. */
+const CORE_FILLED = new Set(['kind', 'vocabSize', 'inputFeatures']);
+/** Fields of the stability constraints, shown apart with an explanation. */
+export const STABILITY_KEYS = new Set(['spectralBound', 'stabilize']);
+/** Starting values of required fields that have no schema default. */
+const FORM_DEFAULTS: Record<string, number> = { k: 16 };
+
+interface Unwrapped {
+  inner: z.ZodType;
+  defaultValue: unknown;
+  optional: boolean;
+}
+
+function unwrap(schema: z.ZodType): Unwrapped {
+  let inner: z.ZodType = schema;
+  let defaultValue: unknown = undefined;
+  let optional = false;
+  for (;;) {
+    if (inner instanceof z.ZodDefault) {
+      defaultValue = inner._zod.def.defaultValue;
+      inner = inner.unwrap() as z.ZodType;
+    } else if (inner instanceof z.ZodOptional || inner instanceof z.ZodNullable) {
+      optional = true;
+      inner = inner.unwrap() as z.ZodType;
+    } else return { inner, defaultValue, optional };
+  }
+}
+
+/**
+ * A number or checkbox field for one schema entry, or null for entries the form does not edit.
+ * @param kind whose labels to use (a model kind; anything else gets the generic ones)
+ */
+export function fieldSpec(kind: string, key: string, schema: z.ZodType): FieldSpec | null {
+  if (CORE_FILLED.has(key)) return null;
+  const { inner, defaultValue, optional } = unwrap(schema);
+  const { label, help } = fieldText(kind, key);
+  const text = { label, ...(help ? { help } : {}) };
+  if (inner instanceof z.ZodBoolean) return { type: 'boolean', key, ...text, defaultValue: defaultValue === true, schema };
+  if (inner instanceof z.ZodNumber) {
+    return {
+      type: 'number',
+      key,
+      ...text,
+      min: inner.minValue ?? -Infinity,
+      max: inner.maxValue ?? Infinity,
+      integer: inner.isInt,
+      defaultValue: typeof defaultValue === 'number' ? defaultValue : null,
+      optional: optional && defaultValue === undefined,
+      schema,
+    };
+  }
+  return null; // nested objects (a truncated model's base) are described separately
+}
+
+type ObjectOption = { shape: Record<string, z.ZodType> };
+const kindOf = (o: ObjectOption) => (o.shape['kind'] as z.ZodLiteral<string>).value;
+
+function fieldsOf(option: ObjectOption): FieldSpec[] {
+  const kind = kindOf(option);
+  return Object.entries(option.shape)
+    .map(([key, s]) => fieldSpec(kind, key, s))
+    .filter((f): f is FieldSpec => f !== null);
+}
+
+const modelOptions = runConfigInputSchema.shape.model.options as readonly ObjectOption[];
+const truncatedOption = modelOptions.find((o) => kindOf(o) === 'truncated');
+const baseOptions = ((truncatedOption?.shape['base'] as unknown as { options?: readonly ObjectOption[] } | undefined)?.options ?? []) as readonly ObjectOption[];
+
+/** Every model kind the contract accepts, in its order. */
+export const MODEL_KINDS = modelOptions.map(kindOf) as ModelKind[];
+export const MODEL_FIELDS = Object.fromEntries(modelOptions.map((o) => [kindOf(o), fieldsOf(o)])) as Record<ModelKind, FieldSpec[]>;
+/** The recurrent kinds a truncated model can wrap, and their fields. */
+export const BASE_KINDS = baseOptions.map(kindOf) as BaseKind[];
+export const BASE_FIELDS = Object.fromEntries(baseOptions.map((o) => [kindOf(o), fieldsOf(o)])) as Record<BaseKind, FieldSpec[]>;
+
+const trainShape = runConfigInputSchema.shape.train.shape;
+
+/** The number field of `schema` under a label of the caller's; throws when it is not a number. */
+export function numberField(key: string, schema: z.ZodType, label: string, help?: string): NumberFieldSpec {
+  const spec = fieldSpec('', key, schema);
+  if (spec?.type !== 'number') throw new Error(`${key} is not a number field`);
+  return { ...spec, label, ...(help ? { help } : {}) };
+}
+
+const numberSpec = (key: keyof typeof trainShape, label: string, help?: string) => numberField(key, trainShape[key], label, help);
 
 export const TRAIN_FIELDS: NumberFieldSpec[] = [
-  numberSpec('steps', trainShape.steps, 'Steps', 'Optimiser steps in the whole run'),
-  numberSpec('batchSize', trainShape.batchSize, 'Batch size'),
-  numberSpec('seqLen', trainShape.seqLen, 'Sequence length', 'Window length and TBPTT horizon'),
-  numberSpec('lr', trainShape.lr, 'Learning rate'),
-  numberSpec('warmupSteps', trainShape.warmupSteps, 'Warm-up steps', 'Linear warm-up from 0 to the learning rate'),
-  numberSpec('clip', trainShape.clip, 'Gradient clip', 'Global norm bound; 0 turns clipping off'),
-  numberSpec('seed', trainShape.seed, 'Seed'),
-  numberSpec('validEvery', trainShape.validEvery, 'Validate every', 'Steps between validations'),
-  numberSpec('checkpointEvery', trainShape.checkpointEvery, 'Checkpoint every', 'Steps between checkpoints'),
-  numberSpec('sampleEvery', trainShape.sampleEvery, 'Sample every', 'Steps between text samples; 0 = off'),
+  numberSpec('steps', 'Steps', 'Optimiser steps in the whole run'),
+  numberSpec('batchSize', 'Batch size'),
+  numberSpec('seqLen', 'Sequence length', 'Window length and TBPTT horizon'),
+  numberSpec('lr', 'Learning rate'),
+  numberSpec('warmupSteps', 'Warm-up steps', 'Linear warm-up from 0 to the learning rate'),
+  numberSpec('clip', 'Gradient clip', 'Global norm bound; 0 turns clipping off'),
+  numberSpec('seed', 'Seed'),
+  numberSpec('validEvery', 'Validate every', 'Steps between validations'),
+  numberSpec('checkpointEvery', 'Checkpoint every', 'Steps between checkpoints'),
+  numberSpec('sampleEvery', 'Sample every', 'Steps between text samples; 0 = off'),
 ];
+/** Training fields that only mean something for streamed text (episodic tasks use whole sequences, and have no text to sample). */
+export const TEXT_ONLY_TRAIN_KEYS = new Set(['seqLen', 'sampleEvery']);
 
 export const OPTIMIZERS = trainShape.optimizer.unwrap().options;
 export const SCHEDULES = trainShape.schedule.unwrap().options;
@@ -65,16 +150,38 @@ export const DEFAULT_OPTIMIZER = trainShape.optimizer._zod.def.defaultValue as s
 export const DEFAULT_SCHEDULE = trainShape.schedule._zod.def.defaultValue as string;
 
 /** Every key a server error may name on this form (for splitFieldErrors). */
-export const FORM_KEYS = [...new Set([...MODEL_FIELDS.lstm, ...MODEL_FIELDS.tcn, ...TRAIN_FIELDS].map((f) => f.key)), 'optimizer', 'schedule', 'backend', 'datasetId', 'name', 'kind'];
+export const FORM_KEYS = [
+  ...new Set([...Object.values(MODEL_FIELDS).flat(), ...Object.values(BASE_FIELDS).flat(), ...TRAIN_FIELDS].map((f) => f.key)),
+  'optimizer',
+  'schedule',
+  'backend',
+  'datasetId',
+  'name',
+  'kind',
+];
 
-/** The message for one value, or null when valid; empty means "use the default". */
-export function checkField(spec: NumberFieldSpec, value: number | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  if (Number.isNaN(value)) return `${spec.key}: must be a number`;
+/** The message for one value, or null when valid; empty means "use the default" (or "absent"). */
+export function checkField(spec: FieldSpec, value: number | boolean | null | undefined): string | null {
+  if (spec.type === 'boolean') return null;
+  if (value === null || value === undefined) return spec.defaultValue === null && !spec.optional ? `${spec.key}: required` : null;
+  if (typeof value !== 'number' || Number.isNaN(value)) return `${spec.key}: must be a number`;
   const r = spec.schema.safeParse(value);
   return r.success ? null : (r.error.issues[0]?.message ?? `${spec.key}: invalid`);
 }
 
-export function defaultsOf(specs: NumberFieldSpec[]): Record<string, number | null> {
-  return Object.fromEntries(specs.map((s) => [s.key, s.defaultValue]));
+export function firstError(specs: FieldSpec[], values: FieldValues): string | null {
+  for (const s of specs) {
+    const e = checkField(s, values[s.key]);
+    if (e) return e;
+  }
+  return null;
+}
+
+export function defaultsOf(specs: FieldSpec[]): FieldValues {
+  return Object.fromEntries(specs.map((s) => [s.key, s.type === 'boolean' ? s.defaultValue : (s.defaultValue ?? FORM_DEFAULTS[s.key] ?? null)]));
+}
+
+/** Values with the empty fields left out (the core fills their defaults). */
+export function cleanValues(values: FieldValues): Record<string, number | boolean> {
+  return Object.fromEntries(Object.entries(values).filter((e): e is [string, number | boolean] => e[1] !== null && e[1] !== undefined));
 }

@@ -7,6 +7,8 @@ export type Route =
   | { name: 'run'; id: number }
   | { name: 'compare'; ids: number[] }
   | { name: 'history' }
+  | { name: 'experiments' }
+  | { name: 'experiment'; id: number }
   | { name: 'bench'; params: URLSearchParams }
   | { name: 'not-found'; path: string };
 
@@ -30,6 +32,12 @@ export function parseHash(hash: string): Route {
       return { name: 'compare', ids: (params.get('ids') ?? '').split(',').map(num).filter((n): n is number => n !== null) };
     case 'history':
       return { name: 'history' };
+    case 'experiments':
+      return { name: 'experiments' };
+    case 'experiment': {
+      const id = num(parts[1]);
+      return id ? { name: 'experiment', id } : { name: 'not-found', path };
+    }
     case 'bench':
       return { name: 'bench', params };
     default:

@@ -1,5 +1,5 @@
 // Result types of the contract under the names the screens use.
-import type { LabResult, RUN_STATUS_VALUES } from '../../../core/contract/lab-contract.ts';
+import type { EXPERIMENT_STATUS_VALUES, LabResult, RUN_STATUS_VALUES } from '../../../core/contract/lab-contract.ts';
 
 export type RunSummary = LabResult<'listRuns'>[number];
 export type RunDetail = LabResult<'getRun'>;
@@ -9,3 +9,9 @@ export type DatasetSummary = LabResult<'listDatasets'>[number];
 export type SystemInfo = LabResult<'systemInfo'>;
 export type ExportResult = LabResult<'exportRun'>;
 export type MetricRow = LabResult<'getMetrics'>[number];
+export type ExperimentSummary = LabResult<'listExperiments'>[number];
+export type ExperimentDetail = LabResult<'getExperiment'>;
+export type ExperimentMember = ExperimentSummary['members'][number];
+export type ExperimentStatus = (typeof EXPERIMENT_STATUS_VALUES)[number];
+export type ExperimentKind = ExperimentSummary['kind'];
+export type ExperimentKindInfo = LabResult<'listExperimentKinds'>[number];

@@ -66,6 +66,11 @@ class DatasetsStore {
     return this.run(() => lab.request('importDataset', { ...opts, paths }));
   }
 
+  /** Stores a synthetic task (adding problem or copy memory); nothing is generated until a run reads it. */
+  createSynthetic(args: LabArgs<'createSyntheticDataset'>): Promise<DatasetSummary> {
+    return this.run(() => lab.request('createSyntheticDataset', args));
+  }
+
   useBuiltin(name: string): Promise<DatasetSummary> {
     return this.run(() => lab.request('ensureBuiltin', { name }));
   }

@@ -3,6 +3,7 @@
 import { lab } from '../lab-client.ts';
 import type { Sample } from '../types.ts';
 import { datasets } from './datasets.svelte.ts';
+import { experiments } from './experiments.svelte.ts';
 import { metrics } from './metrics.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { system } from './system.svelte.ts';
@@ -29,6 +30,7 @@ export function connectEvents(): () => void {
     if (reconnected) {
       void runs.refresh();
       void datasets.refresh();
+      void experiments.refresh();
       void metrics.catchUp();
       for (const l of reconnectListeners) l();
     }
@@ -37,6 +39,7 @@ export function connectEvents(): () => void {
     runs.apply(e);
     metrics.apply(e);
     datasets.apply(e);
+    experiments.apply(e);
     if (e.type === 'run.sample') for (const l of sampleListeners) l(e);
   });
   return () => {

@@ -20,6 +20,9 @@ function firstAfter<T>(arr: T[], step: number, key: (t: T) => number): number {
   return lo;
 }
 
+/** The point series a RunMetrics keeps, one per plotted quantity. */
+const SERIES = ['trainLoss', 'validLoss', 'trainBits', 'validBits', 'tokensPerSec', 'gradNorm', 'validAccuracy', 'stabilityBound', 'contraction'] as const;
+
 export class RunMetrics {
   rows: MetricRow[] = [];
   trainLoss: Point[] = [];
@@ -28,6 +31,10 @@ export class RunMetrics {
   validBits: Point[] = [];
   tokensPerSec: Point[] = [];
   gradNorm: Point[] = [];
+  /** Validation-only series (null on other steps): copy-memory recall, and the stability of recurrent models. */
+  validAccuracy: Point[] = [];
+  stabilityBound: Point[] = [];
+  contraction: Point[] = [];
   version = $state(0);
   loading = $state(true);
   error = $state<string | null>(null);
@@ -109,7 +116,8 @@ export class RunMetrics {
   }
 
   private rebuild(rows: MetricRow[]): void {
-    for (const k of ['rows', 'trainLoss', 'validLoss', 'trainBits', 'validBits', 'tokensPerSec', 'gradNorm'] as const) this[k] = [];
+    this.rows = [];
+    for (const k of SERIES) this[k] = [];
     for (const r of rows) this.push(r);
   }
 
@@ -119,7 +127,7 @@ export class RunMetrics {
     if (this.lastStep <= step) return;
     const cut = <T>(arr: T[], key: (t: T) => number) => arr.slice(0, firstAfter(arr, step, key));
     this.rows = cut(this.rows, (r) => r.step);
-    for (const k of ['trainLoss', 'validLoss', 'trainBits', 'validBits', 'tokensPerSec', 'gradNorm'] as const) this[k] = cut(this[k], (p) => p.x);
+    for (const k of SERIES) this[k] = cut(this[k], (p) => p.x);
     this.bump();
   }
 
@@ -127,13 +135,16 @@ export class RunMetrics {
     this.rows.push(r);
     const x = r.step;
     if (Number.isFinite(r.trainLoss)) this.trainLoss.push({ x, y: r.trainLoss });
-    if (Number.isFinite(r.bitsPerSymbol)) this.trainBits.push({ x, y: r.bitsPerSymbol });
+    if (r.bitsPerSymbol !== null && Number.isFinite(r.bitsPerSymbol)) this.trainBits.push({ x, y: r.bitsPerSymbol });
     if (Number.isFinite(r.tokensPerSec)) this.tokensPerSec.push({ x, y: r.tokensPerSec });
     if (Number.isFinite(r.gradNorm)) this.gradNorm.push({ x, y: r.gradNorm });
     if (r.validLoss !== null && Number.isFinite(r.validLoss)) {
       this.validLoss.push({ x, y: r.validLoss });
       this.validBits.push({ x, y: r.validLoss / Math.LN2 });
     }
+    if (r.validAccuracy !== null && Number.isFinite(r.validAccuracy)) this.validAccuracy.push({ x, y: r.validAccuracy });
+    if (r.stabilityBound !== null && Number.isFinite(r.stabilityBound)) this.stabilityBound.push({ x, y: r.stabilityBound });
+    if (r.contraction !== null && Number.isFinite(r.contraction)) this.contraction.push({ x, y: r.contraction });
   }
 }
 

@@ -76,7 +76,8 @@ class RunsStore {
   }
 
   apply(e: LabEvent): void {
-    if (e.type === 'dataset.importProgress') return;
+    // Experiment members report through their own run.* events too.
+    if (e.type === 'dataset.importProgress' || e.type === 'experiment.status' || e.type === 'experiment.progress') return;
     const run = this.byId(e.runId);
     if (!run) {
       void this.refresh(); // a run started elsewhere (another window, the CLI)
