@@ -2,12 +2,12 @@
 # The five experiments of issue 4 on real data, at sizes that finish on a
 # 2-core machine. Writes each experiment's tables (seqlab experiment show) and
 # an export folder (CSV + PNG) under $OUT. Usage:
-#   OUT=/tmp/figures SEQLAB_DATA_DIR=/tmp/figures/data bash bench/science-figures.sh [which...]
+#   OUT=/tmp/figures SEQLAB_HOME=/tmp/figures/data bash bench/science-figures.sh [which...]
 # where which is any of: stability truncation rvc memory truncvsrec (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/seqlab-figures}
-export SEQLAB_DATA_DIR=${SEQLAB_DATA_DIR:-$OUT/data}
+export SEQLAB_HOME=${SEQLAB_HOME:-$OUT/data}
 mkdir -p "$OUT"
 S="node bin/seqlab.mjs"
 DATA=../shared/data

@@ -42,6 +42,8 @@ describe.skipIf(!fs.existsSync(JSB))('learning quality on JSB Chorales against P
     try {
       for (let s = 0; s < config.steps; s++) expect(await trainer.trainStep()).not.toBeNull();
       const { loss } = await trainer.evaluate();
+      // The figure docs/benchmarks.md reports; vitest shows it with the test.
+      console.info(`JSB quality ${_name}: seqlab ${loss.toFixed(4)} vs PyTorch ${ref.validNll} nats per step (${(((loss - ref.validNll) / ref.validNll) * 100).toFixed(2)}%)`);
       // Both must learn well below the constant per-pitch baseline, or the comparison says nothing.
       expect(loss).toBeLessThan(data.baselineLoss! - 0.5);
       expect(ref.validNll).toBeLessThan(data.baselineLoss! - 0.5);

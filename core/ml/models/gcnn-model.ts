@@ -11,8 +11,9 @@ import { timeDistributedDense } from '../ops/embed-tokens.ts';
 import { projectInput, type SequenceInput } from '../ops/project-input.ts';
 import type { Rng } from '../rng.ts';
 import type { GcnnConfig } from './model-config.ts';
-import { inputWidth, ParamStore, uniform } from './params.ts';
+import { addInputProjection, addReadout, ParamStore, uniform } from './params.ts';
 import type { ForwardOptions, ForwardResult, SequenceModel } from './sequence-model.ts';
+import { addConvKernel, convKernelOf } from './weight-norm.ts';
 
 /** The two halves of a GLU convolution: the linear path W and the gate V. */
 const HALVES = ['linear', 'gate'] as const;
@@ -25,23 +26,14 @@ export class GcnnModel implements SequenceModel {
     const { vocabSize: v, embedSize: e, hiddenSize: h, levels, kernelSize: k, convsPerBlock } = config;
     this.params = new ParamStore(rng);
     const p = this.params;
-    const inWidth = inputWidth(config);
-    p.add('input/kernel', [inWidth, e], uniform(1 / Math.sqrt(inWidth)));
-    p.add('input/bias', [e], uniform(1 / Math.sqrt(inWidth)));
+    addInputProjection(p, config);
     for (let l = 0; l < levels; l++) {
       for (let c = 0; c < convsPerBlock; c++) {
         const cin = l === 0 && c === 0 ? e : h;
         const bound = 1 / Math.sqrt(k * cin);
         for (const half of HALVES) {
           const name = `block${l}/conv${c}/${half}`;
-          if (config.weightNorm) {
-            // g starts at ‖v‖ per column, so w = v at step 0 (Salimans & Kingma 2016).
-            const vVar = p.add(`${name}/v`, [k * cin, h], uniform(bound));
-            const norms = tf.tidy(() => tf.norm(vVar, 'euclidean', 0).dataSync() as Float32Array);
-            p.add(`${name}/g`, [h], () => Float32Array.from(norms));
-          } else {
-            p.add(`${name}/kernel`, [k * cin, h], uniform(bound));
-          }
+          addConvKernel(p, name, [k * cin, h], uniform(bound), config.weightNorm);
           p.add(`${name}/bias`, [h], uniform(bound));
         }
       }
@@ -50,8 +42,7 @@ export class GcnnModel implements SequenceModel {
         p.add(`block${l}/projection/bias`, [h], uniform(1 / Math.sqrt(e)));
       }
     }
-    p.add('output/kernel', [h, v], uniform(1 / Math.sqrt(h)));
-    p.add('output/bias', [v], uniform(1 / Math.sqrt(h)));
+    addReadout(p, h, v);
   }
 
   get variables() {
@@ -74,12 +65,7 @@ export class GcnnModel implements SequenceModel {
 
   /** Effective kernel [k·Cin, hidden] of one half, with weight norm folded in. */
   convKernel(name: string): tf.Tensor2D {
-    const p = this.params;
-    if (!this.config.weightNorm) return p.get(`${name}/kernel`) as tf.Tensor2D;
-    return tf.tidy(() => {
-      const v = p.get(`${name}/v`);
-      return tf.mul(v, tf.div(p.get(`${name}/g`), tf.norm(v, 'euclidean', 0))) as tf.Tensor2D;
-    });
+    return convKernelOf(this.params, name, this.config.weightNorm);
   }
 
   /**

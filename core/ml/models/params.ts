@@ -45,6 +45,22 @@ export class ParamStore {
 
 let nextId = 0;
 
+/**
+ * The dense input projection every model starts with, `input/kernel`
+ * [inputWidth, embed] and `input/bias`, initialised as PyTorch's Linear.
+ */
+export function addInputProjection(p: ParamStore, config: { vocabSize: number; inputFeatures: number; embedSize: number }): void {
+  const inWidth = inputWidth(config);
+  p.add('input/kernel', [inWidth, config.embedSize], uniform(1 / Math.sqrt(inWidth)));
+  p.add('input/bias', [config.embedSize], uniform(1 / Math.sqrt(inWidth)));
+}
+
+/** The linear read-out every model ends with, `output/kernel` [width, vocabSize] and `output/bias`. */
+export function addReadout(p: ParamStore, width: number, vocabSize: number): void {
+  p.add('output/kernel', [width, vocabSize], uniform(1 / Math.sqrt(width)));
+  p.add('output/bias', [vocabSize], uniform(1 / Math.sqrt(width)));
+}
+
 /** Width of the input projection's rows: the token alphabet, or the feature width. */
 export function inputWidth(config: { vocabSize: number; inputFeatures: number }): number {
   return config.inputFeatures > 0 ? config.inputFeatures : config.vocabSize;

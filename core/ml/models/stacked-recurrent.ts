@@ -11,7 +11,7 @@ import { timeDistributedDense } from '../ops/embed-tokens.ts';
 import { projectInput, type SequenceInput } from '../ops/project-input.ts';
 import type { Rng } from '../rng.ts';
 import type { RecurrentConfig } from './model-config.ts';
-import { inputWidth, ParamStore, uniform } from './params.ts';
+import { addInputProjection, addReadout, ParamStore } from './params.ts';
 import type { RecurrenceResult, RecurrentSequenceModel } from './recurrent-model.ts';
 import type { ForwardOptions, ForwardResult } from './sequence-model.ts';
 
@@ -42,12 +42,9 @@ export abstract class StackedRecurrentModel<C extends RecurrentConfig> implement
     const { vocabSize: v, embedSize: e, hiddenSize: h, layers } = config;
     this.params = new ParamStore(rng);
     const p = this.params;
-    const inWidth = inputWidth(config);
-    p.add('input/kernel', [inWidth, e], uniform(1 / Math.sqrt(inWidth)));
-    p.add('input/bias', [e], uniform(1 / Math.sqrt(inWidth)));
+    addInputProjection(p, config);
     for (let l = 0; l < layers; l++) cell.addLayer(p, l, l === 0 ? e : h, h);
-    p.add('output/kernel', [h, v], uniform(1 / Math.sqrt(h)));
-    p.add('output/bias', [v], uniform(1 / Math.sqrt(h)));
+    addReadout(p, h, v);
   }
 
   get variables() {

@@ -11,8 +11,9 @@ import { timeDistributedDense } from '../ops/embed-tokens.ts';
 import { projectInput, type SequenceInput } from '../ops/project-input.ts';
 import type { Rng } from '../rng.ts';
 import type { TcnConfig } from './model-config.ts';
-import { inputWidth, normal, ParamStore, uniform } from './params.ts';
+import { addInputProjection, addReadout, normal, ParamStore, uniform } from './params.ts';
 import type { ForwardOptions, ForwardResult, SequenceModel } from './sequence-model.ts';
+import { addConvKernel, convKernelOf } from './weight-norm.ts';
 
 export class TcnModel implements SequenceModel {
   readonly recurrent = false;
@@ -22,21 +23,13 @@ export class TcnModel implements SequenceModel {
     const { vocabSize: v, embedSize: e, hiddenSize: h, levels, kernelSize: k, convsPerBlock } = config;
     this.params = new ParamStore(rng);
     const p = this.params;
-    const inWidth = inputWidth(config);
-    p.add('input/kernel', [inWidth, e], uniform(1 / Math.sqrt(inWidth)));
-    p.add('input/bias', [e], uniform(1 / Math.sqrt(inWidth)));
+    addInputProjection(p, config);
     for (let l = 0; l < levels; l++) {
       for (let c = 0; c < convsPerBlock; c++) {
         const cin = l === 0 && c === 0 ? e : h;
         const name = `block${l}/conv${c}`;
-        if (config.weightNorm) {
-          // v ~ N(0, 0.01) as locuslab/TCN; g starts at ‖v‖ so w = v at step 0.
-          const vVar = p.add(`${name}/v`, [k * cin, h], normal(0.01));
-          const norms = tf.tidy(() => tf.norm(vVar, 'euclidean', 0).dataSync() as Float32Array);
-          p.add(`${name}/g`, [h], () => Float32Array.from(norms));
-        } else {
-          p.add(`${name}/kernel`, [k * cin, h], uniform(1 / Math.sqrt(k * cin)));
-        }
+        // v ~ N(0, 0.01) as locuslab/TCN with weight norm; PyTorch's default uniform without.
+        addConvKernel(p, name, [k * cin, h], config.weightNorm ? normal(0.01) : uniform(1 / Math.sqrt(k * cin)), config.weightNorm);
         p.add(`${name}/bias`, [h], uniform(1 / Math.sqrt(k * cin)));
       }
       if (config.residual && l === 0 && e !== h) {
@@ -44,8 +37,7 @@ export class TcnModel implements SequenceModel {
         p.add(`block${l}/downsample/bias`, [h], uniform(1 / Math.sqrt(e)));
       }
     }
-    p.add('output/kernel', [h, v], uniform(1 / Math.sqrt(h)));
-    p.add('output/bias', [v], uniform(1 / Math.sqrt(h)));
+    addReadout(p, h, v);
   }
 
   get variables() {
@@ -63,12 +55,7 @@ export class TcnModel implements SequenceModel {
 
   /** Effective convolution kernel [k·Cin, Cout], with weight norm folded in. */
   convKernel(name: string): tf.Tensor2D {
-    const p = this.params;
-    if (!this.config.weightNorm) return p.get(`${name}/kernel`) as tf.Tensor2D;
-    return tf.tidy(() => {
-      const v = p.get(`${name}/v`);
-      return tf.mul(v, tf.div(p.get(`${name}/g`), tf.norm(v, 'euclidean', 0))) as tf.Tensor2D;
-    });
+    return convKernelOf(this.params, name, this.config.weightNorm);
   }
 
   forward(input: SequenceInput, _state: null, options: ForwardOptions): ForwardResult {
