@@ -1,12 +1,15 @@
 // The first part of a dataset as text, for the preview pane: the corpus'
 // opening characters; for music the first sequence's steps as pitch names;
-// for a synthetic task its first training examples written out.
+// for a synthetic task its first training examples written out; for audio
+// a list of the clips (the app plays them through datasetAudioClip).
 import { openTokenFile } from '../data/token-file.ts';
 import { Tokenizer } from '../ml/text/vocab.ts';
 import { openTaskData } from '../services/task-data.ts';
+import { audioTaskOf } from '../services/audio-datasets.ts';
 import type { DatasetRecord } from '../storage/history.ts';
 
 export function datasetPreviewText(d: DatasetRecord, chars: number): string {
+  if (d.kind === 'audio') return audioPreview(d).slice(0, chars);
   if (d.kind !== 'text') return taskPreview(d).slice(0, chars);
   const file = openTokenFile(d.tokenFile);
   try {
@@ -52,4 +55,16 @@ function taskPreview(d: DatasetRecord): string {
   } finally {
     opened.close();
   }
+}
+
+/** One line per clip: split, duration, source rate and channels. */
+function audioPreview(d: DatasetRecord): string {
+  const t = audioTaskOf(d);
+  const lines = [
+    `${t.clips.length} clip(s), ${t.stats.seconds.toFixed(1)} s of 8-bit mu-law audio at ${t.sampleRate} Hz (source rates: ${t.stats.originalRates.join(', ')} Hz)` +
+      (t.trimmedSilence ? `; silence below ${t.trimmedSilence.thresholdDb} dBFS trimmed (${t.trimmedSilence.seconds.toFixed(1)} s cut)` : ''),
+  ];
+  t.clips.forEach((c, i) => lines.push(`${String(i).padStart(4)}  ${c.split.padEnd(6)}  ${c.seconds.toFixed(2).padStart(7)} s  ${c.originalRate} Hz × ${c.channels} ch  ${c.name}`));
+  for (const r of t.refused) lines.push(`refused ${r.file}: ${r.reason}`);
+  return lines.join('\n');
 }

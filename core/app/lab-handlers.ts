@@ -10,6 +10,7 @@ import { countParameters } from '../ml/models/parameter-count.ts';
 import { runConfigSchema } from '../ml/train/run-config.ts';
 import { BUILTIN_DATASETS, ensureBuiltinDataset, importDataset } from '../services/datasets.ts';
 import { createSyntheticDataset } from '../services/task-datasets.ts';
+import { audioClipWav, audioTaskOf } from '../services/audio-datasets.ts';
 import { checkFitsDataset, createRun, parseRunConfig, receptiveFieldOf } from '../services/runs.ts';
 import { datasetBaseline, describeDatasetTask, lossUnitOf } from '../services/task-data.ts';
 import type { ExportResult } from '../export/tfjs-export.ts';
@@ -17,6 +18,7 @@ import { runTask } from '../worker/task-host.ts';
 import { type DatasetRecord, type History, type RunRecord } from '../storage/history.ts';
 import { datasetPreviewText } from './dataset-preview.ts';
 import { experimentHandlers } from './experiment-handlers.ts';
+import { audioHandlers } from './audio-handlers.ts';
 
 export interface HandlerContext {
   dataDir: string;
@@ -41,7 +43,10 @@ type Handlers = { [N in LabRequestName]: (ctx: HandlerContext, args: LabParsedAr
 const VERSION = '0.1.0';
 
 export function datasetSummary(d: DatasetRecord): LabResult<'listDatasets'>[number] {
-  return { id: d.id, name: d.name, kind: d.kind, level: d.level, task: describeDatasetTask(d), baseline: datasetBaseline(d), lossUnit: lossUnitOf(d), tokens: d.stats.tokens, vocabSize: d.stats.vocabSize, unigramEntropyBits: d.stats.unigramEntropyBits, sourceBytes: d.stats.sourceBytes, files: d.stats.files, encoding: d.encoding, source: d.source, createdAt: d.createdAt };
+  const summary = { id: d.id, name: d.name, kind: d.kind, level: d.level, task: describeDatasetTask(d), baseline: datasetBaseline(d), lossUnit: lossUnitOf(d), tokens: d.stats.tokens, vocabSize: d.stats.vocabSize, unigramEntropyBits: d.stats.unigramEntropyBits, sourceBytes: d.stats.sourceBytes, files: d.stats.files, encoding: d.encoding, source: d.source, createdAt: d.createdAt };
+  if (d.kind !== 'audio') return summary;
+  const t = audioTaskOf(d);
+  return { ...summary, audio: { sampleRate: t.sampleRate, clips: t.clips.length, seconds: t.stats.seconds, originalRates: t.stats.originalRates } };
 }
 
 export function runSummary(history: History, r: RunRecord): LabResult<'getRun'> extends infer D ? Omit<D, 'config' | 'datasetFingerprint' | 'checkpoints' | 'samples' | 'exports'> : never {
@@ -90,6 +95,7 @@ function uploadPaths(ctx: HandlerContext, ids: string[]): string[] {
 
 export const handlers: Handlers = {
   ...experimentHandlers,
+  ...audioHandlers,
 
   async systemInfo(ctx) {
     const backends = await detectBackends();
@@ -118,14 +124,18 @@ export const handlers: Handlers = {
     const d = await importDataset(ctx.history, ctx.dataDir, {
       paths,
       level: a.level,
-      ...(a.name ? { name: a.name } : a.uploads?.length && !a.paths?.length ? { name: path.basename(fs.statSync(paths[0]!).isFile() ? paths[0]! : (fs.readdirSync(paths[0]!)[0] ?? 'upload')).replace(/\.(txt|json|midi?)$/i, '') } : {}),
+      ...(a.name ? { name: a.name } : a.uploads?.length && !a.paths?.length ? { name: path.basename(fs.statSync(paths[0]!).isFile() ? paths[0]! : (fs.readdirSync(paths[0]!)[0] ?? 'upload')).replace(/\.(txt|json|midi?|wave?|flac|mp3|ogg|oga|opus)$/i, '') } : {}),
       ...(a.maxVocab ? { maxVocab: a.maxVocab } : {}),
       ...(a.encoding ? { encoding: a.encoding } : {}),
+      ...(a.rate !== undefined ? { rate: a.rate } : {}),
+      ...(a.trimSilenceDb !== undefined ? { trimSilenceDb: a.trimSilenceDb } : {}),
       onProgress: (p) => ctx.emit({ type: 'dataset.importProgress', ...p }),
     });
     for (const uid of a.uploads ?? []) fs.rmSync(path.join(ctx.uploadsDir!, uid), { recursive: true, force: true });
     return datasetSummary(d);
   },
+
+  datasetAudioClip: (ctx, { id, clip, maxSeconds }) => audioClipWav(requireDataset(ctx.history, id), clip, maxSeconds),
 
   ensureBuiltin: async (ctx, { name }) => datasetSummary(await ensureBuiltinDataset(ctx.history, ctx.dataDir, name)),
 

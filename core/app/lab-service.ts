@@ -125,6 +125,8 @@ export class LabService {
         return this.emit({ type: 'run.progress', runId: e.runId, totalSteps: e.totalSteps, metrics: e.metrics });
       case 'sample':
         return this.emit({ type: 'run.sample', runId: e.runId, sample: e.sample });
+      case 'audioSample':
+        return this.emit({ type: 'run.audioSample', runId: e.runId, sample: e.sample });
       case 'done': // announced when the worker has exited (see train())
       case 'checkpoint':
         return;

@@ -7,6 +7,7 @@ import { registerBench } from './commands/bench.ts';
 import { registerDatasets } from './commands/datasets.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerExperiment } from './commands/experiment.ts';
+import { registerGenerate } from './commands/generate.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerSampleExport } from './commands/sample-export.ts';
 import { registerServe } from './commands/serve.ts';
@@ -31,6 +32,7 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerRuns(program, ctx);
   registerExperiment(program, ctx);
   registerSampleExport(program, ctx);
+  registerGenerate(program, ctx);
   registerBench(program, ctx);
   registerDoctor(program, ctx);
   registerServe(program, ctx);

@@ -36,12 +36,12 @@ export const systemInfoSchema = z.object({
   mode: z.enum(['electron', 'browser']),
 });
 
-export const DATASET_KIND_VALUES = ['text', 'music', 'synthetic'] as const;
+export const DATASET_KIND_VALUES = ['text', 'music', 'synthetic', 'audio'] as const;
 
 export const datasetSummarySchema = z.object({
   id: z.number().int(),
   name: z.string(),
-  /** Task family: next-token text, piano rolls, or a generated synthetic task. */
+  /** Task family: next-token text, piano rolls, a generated synthetic task, or mu-law audio. */
   kind: z.enum(DATASET_KIND_VALUES),
   /** Token level of a text corpus; null for music and synthetic datasets. */
   level: z.enum(['char', 'word']).nullable(),
@@ -49,7 +49,7 @@ export const datasetSummarySchema = z.object({
   task: z.string(),
   /** Valid loss of a trivial predictor (n-gram for text, always-1.0 for adding, blanks for copy memory, pitch frequencies for music), to read curves against. */
   baseline: z.object({ label: z.string(), loss: z.number() }).nullable(),
-  /** Unit of the task's loss as curves should label it: 'nats' (text: also bits), 'nats per step' (music), 'MSE' (adding). */
+  /** Unit of the task's loss as curves should label it: 'nats' (text, audio: also bits), 'nats per step' (music), 'MSE' (adding). */
   lossUnit: z.enum(['nats', 'nats per step', 'MSE']),
   tokens: z.number().int(),
   vocabSize: z.number().int(),
@@ -59,6 +59,8 @@ export const datasetSummarySchema = z.object({
   encoding: z.string(),
   source: z.string(),
   createdAt: z.string(),
+  /** Audio datasets: sample rate, clips, total duration and the rates of the source files. */
+  audio: z.object({ sampleRate: z.number().int(), clips: z.number().int(), seconds: z.number(), originalRates: z.array(z.number()) }).optional(),
 });
 
 export const metricRowSchema = z.object({
@@ -106,6 +108,33 @@ export const sampleSchema = z.object({
   prime: z.string(),
   text: z.string(),
   createdAt: z.string(),
+});
+
+/** A generated audio sample kept with its run (the WAV itself comes from getAudioSample). */
+export const audioSampleSchema = z.object({
+  id: z.number().int(),
+  runId: z.number().int(),
+  /** Checkpoint step of the weights. */
+  step: z.number().int(),
+  temperature: z.number(),
+  seconds: z.number(),
+  sampleRate: z.number().int(),
+  /** cached | naive (WaveNet), step (recurrent), window (other feed-forward kinds). */
+  method: z.string(),
+  /** The dataset clip the sound continues, or null. */
+  primeClip: z.string().nullable(),
+  /** Size of the WAV file. */
+  bytes: z.number().int(),
+  createdAt: z.string(),
+});
+
+/** A finished generateAudio: the stored sample and how fast it was made. */
+export const audioGenerationSchema = audioSampleSchema.extend({
+  samples: z.number().int(),
+  elapsedSeconds: z.number(),
+  samplesPerSec: z.number(),
+  /** samplesPerSec / sampleRate: 1 or more is faster than real time. */
+  realTimeFactor: z.number(),
 });
 
 export const runConfigInputSchema = z.object({
@@ -193,6 +222,10 @@ export const labRequests = {
         level: z.enum(['char', 'word']).default('char'),
         maxVocab: z.number().int().min(2).max(65535).optional(),
         encoding: z.string().min(1).max(40).optional(),
+        /** Audio files: the dataset's sample rate (default 16000). */
+        rate: z.union([z.literal(8000), z.literal(16000), z.literal(22050)], { error: 'rate: must be 8000, 16000 or 22050' }).optional(),
+        /** Audio files: trim leading/trailing audio quieter than this level in dBFS (e.g. -40). */
+        trimSilenceDb: z.number().min(-120, { error: 'trimSilenceDb: must be from -120 to -1 dBFS' }).max(-1, { error: 'trimSilenceDb: must be from -120 to -1 dBFS' }).optional(),
       })
       .strict()
       .refine((a) => (a.paths?.length ?? 0) + (a.uploads?.length ?? 0) > 0, { message: 'paths: give at least one file or folder', path: ['paths'] }),
@@ -259,6 +292,33 @@ export const labRequests = {
   exportExperiment: req(z.object({ id, outDir: z.string().min(1).optional() }).strict(), exportResultSchema),
   /** Deletes the experiment record; its runs stay. */
   deleteExperiment: req(byId, z.object({ deleted: z.boolean() })),
+  /** One clip of an audio dataset as stored (decoded from its mu-law codes) as a 16-bit PCM WAV, base64; at most maxSeconds from its start. */
+  datasetAudioClip: req(
+    z.object({ id, clip: z.number({ error: 'clip: must be a whole number' }).int({ error: 'clip: must be a whole number' }).min(0, { error: 'clip: must be 0 or more' }), maxSeconds: z.number().positive().max(60).default(30) }).strict(),
+    z.object({ name: z.string(), sampleRate: z.number().int(), seconds: z.number(), wavBase64: z.string() }),
+  ),
+  /**
+   * Generates audio from an audio run's latest checkpoint (in a task worker;
+   * `audio.progress` events while it runs) and stores it with the run. primeClip:
+   * a clip of the run's dataset, by name or index, whose start the sound continues.
+   */
+  generateAudio: req(
+    z
+      .object({
+        id,
+        seconds: z.number({ error: 'seconds: must be a number' }).positive({ error: 'seconds: must be more than 0' }).max(600, { error: 'seconds: at most 600' }).default(1),
+        temperature: z.number().min(0, { error: 'temperature: must be from 0 to 10' }).max(10, { error: 'temperature: must be from 0 to 10' }).default(1),
+        seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+        primeClip: z.string().min(1).max(200).optional(),
+        method: z.enum(['cached', 'naive'], { error: 'method: must be cached or naive' }).optional(),
+      })
+      .strict(),
+    audioGenerationSchema,
+  ),
+  /** A run's audio samples, oldest first, without their bytes. */
+  listAudioSamples: req(byId, z.array(audioSampleSchema)),
+  /** One audio sample (id: the sample's) with its 16-bit PCM WAV, base64. */
+  getAudioSample: req(byId, audioSampleSchema.extend({ wavBase64: z.string() })),
 } as const;
 
 export type LabRequestName = keyof typeof labRequests;
@@ -274,6 +334,10 @@ export const labEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run.progress'), runId: z.number().int(), totalSteps: z.number().int(), metrics: metricRowSchema }),
   z.object({ type: z.literal('run.status'), runId: z.number().int(), status: runStatusSchema, step: z.number().int(), validLoss: nullableNumber, error: z.string().nullable() }),
   z.object({ type: z.literal('run.sample'), runId: z.number().int(), sample: sampleSchema }),
+  /** Audio generated during training or by generateAudio, stored with the run. */
+  z.object({ type: z.literal('run.audioSample'), runId: z.number().int(), sample: audioSampleSchema }),
+  /** generateAudio's progress: `done` of `total` samples. */
+  z.object({ type: z.literal('audio.progress'), runId: z.number().int(), done: z.number().int(), total: z.number().int() }),
   z.object({ type: z.literal('dataset.importProgress'), phase: z.enum(['scan', 'encode']), bytesDone: z.number(), bytesTotal: z.number() }),
   /** An experiment changed status, or phase while running (training its members, then analysing). */
   z.object({ type: z.literal('experiment.status'), experimentId: z.number().int(), status: z.enum(EXPERIMENT_STATUS_VALUES), phase: z.enum(['training', 'analyzing']).nullable(), error: z.string().nullable() }),

@@ -13,6 +13,7 @@ import type { DatasetRecord, History } from '../storage/history.ts';
 import { checkDatasetName, newDatasetFolder } from './dataset-folders.ts';
 import type { SyntheticTaskInput } from '../ml/tasks/synthetic.ts';
 import { createSyntheticDataset, importMusicDataset, looksLikeMusic } from './task-datasets.ts';
+import { createMelodiesDataset, importAudioDataset, looksLikeAudio, MELODIES_DESCRIPTION, MELODIES_NAME } from './audio-datasets.ts';
 
 export interface ImportDatasetOptions {
   paths: string[];
@@ -21,6 +22,10 @@ export interface ImportDatasetOptions {
   maxVocab?: number;
   encoding?: string;
   onProgress?: (p: ImportProgress) => void;
+  /** Audio imports: dataset sample rate (8000, 16000 or 22050; default 16000). */
+  rate?: number;
+  /** Audio imports: trim leading/trailing audio quieter than this many dBFS (e.g. -40). */
+  trimSilenceDb?: number;
 }
 
 
@@ -75,12 +80,24 @@ function ngramBaseline(c: ImportedCorpus): { label: string; loss: number } | nul
 const NGRAM_TRAIN_TOKENS = 5_000_000;
 const NGRAM_VALID_TOKENS = 500_000;
 
-/** Imports text files or folders as a new dataset; MIDI files and piano-roll JSON become a music dataset. */
+/** Imports text files or folders as a new dataset; MIDI files and piano-roll JSON become a music dataset, audio files an audio dataset. */
 export async function importDataset(history: History, dataDir: string, opts: ImportDatasetOptions): Promise<DatasetRecord> {
   if (opts.paths.length === 0) throw new Error('path: give a .txt file or a folder of them');
   for (const p of opts.paths) if (!fs.existsSync(p)) throw new Error(`path: ${p} does not exist`);
-  const name = checkDatasetName(opts.name ?? path.basename(path.resolve(opts.paths[0]!)).replace(/\.(txt|json|midi?)$/i, ''));
+  const name = checkDatasetName(opts.name ?? path.basename(path.resolve(opts.paths[0]!)).replace(/\.(txt|json|midi?|wave?|flac|mp3|ogg|oga|opus)$/i, ''));
   if (looksLikeMusic(opts.paths)) return importMusicDataset(history, dataDir, { paths: opts.paths, name });
+  if (looksLikeAudio(opts.paths)) {
+    const onProgress = opts.onProgress;
+    return importAudioDataset(history, dataDir, {
+      paths: opts.paths,
+      name,
+      ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
+      ...(opts.trimSilenceDb !== undefined ? { trimSilenceDb: opts.trimSilenceDb } : {}),
+      // Decoding is the one pass of an audio import: report it as the encode phase, in source bytes.
+      ...(onProgress ? { onProgress: (p: { bytesDone: number; bytesTotal: number }) => onProgress({ phase: 'encode', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal }) } : {}),
+    });
+  }
+  if (opts.rate !== undefined || opts.trimSilenceDb !== undefined) throw new Error('--rate / --trim-silence: only apply to audio files (.wav, .flac, .mp3, .ogg)');
   return store(history, dataDir, name, (outDir) => importTextCorpus({ ...opts, outDir }), opts.paths.map((p) => path.resolve(p)).join(', '));
 }
 
@@ -90,13 +107,14 @@ export const BUILTIN_SYNTHETIC: readonly { name: string; description: string; pa
   { name: 'copy-100', description: 'copy memory, T = 100 (Bai et al. 2018): recall 10 symbols after 100 blanks', params: { task: 'copy', length: 100 } },
 ];
 
-/** Every built-in dataset with a one-line description (text corpora and synthetic tasks). */
+/** Every built-in dataset with a one-line description (text corpora, synthetic tasks, the synthesised audio). */
 export const BUILTIN_DATASETS: { name: string; description: string }[] = [
   ...BUILTIN_CORPORA.map((c) => ({ name: c.name, description: c.description })),
   ...BUILTIN_SYNTHETIC.map((s) => ({ name: s.name, description: s.description })),
+  { name: MELODIES_NAME, description: MELODIES_DESCRIPTION },
 ];
 
-export const BUILTIN_NAMES = [...BUILTIN_CORPORA.map((c) => c.name), ...BUILTIN_SYNTHETIC.map((s) => s.name)];
+export const BUILTIN_NAMES = [...BUILTIN_CORPORA.map((c) => c.name), ...BUILTIN_SYNTHETIC.map((s) => s.name), MELODIES_NAME];
 
 /** The built-in corpus `name`, generated and stored on first use. */
 export async function ensureBuiltinDataset(history: History, dataDir: string, name: string): Promise<DatasetRecord> {
@@ -104,6 +122,7 @@ export async function ensureBuiltinDataset(history: History, dataDir: string, na
   if (existing) return existing;
   const synthetic = BUILTIN_SYNTHETIC.find((s) => s.name === name);
   if (synthetic) return createSyntheticDataset(history, { ...synthetic.params, name });
+  if (name === MELODIES_NAME) return createMelodiesDataset(history, dataDir, name);
   const corpus = BUILTIN_CORPORA.find((c) => c.name === name);
   if (!corpus) throw new Error(`no built-in corpus "${name}" (built-ins: ${BUILTIN_NAMES.join(', ')})`);
   return store(history, dataDir, name, (outDir) => importTextString({ text: corpus.generate(), name, outDir, level: 'char' }), `built-in: ${corpus.description}`);

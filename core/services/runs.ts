@@ -33,7 +33,7 @@ export function receptiveFieldOf(model: ModelConfig): number {
  * @param label how the caller names the offending fields (CLI flags or contract fields)
  */
 export function checkFitsDataset(config: RunConfig, dataset: DatasetRecord, label: { field: string; formula: string }): void {
-  if (dataset.kind !== 'text') return; // episodic tasks batch whole sequences; seqLen does not apply
+  if (dataset.kind !== 'text' && dataset.kind !== 'audio') return; // episodic tasks batch whole sequences; seqLen does not apply
   const need = config.train.batchSize * (config.train.seqLen + 1);
   const have = dataset.splits.train.end - dataset.splits.train.start;
   if (have < need) throw new Error(`${label.field}: dataset "${dataset.name}" has ${have} training tokens, fewer than ${label.formula} = ${need}`);

@@ -1,7 +1,7 @@
 // Opens the training task of a stored dataset: text streams over its token
-// file, piano rolls from its roll file, or a synthetic task regenerated from
-// its stored generator parameters. The one place that knows how each dataset
-// kind becomes a TaskData.
+// file, piano rolls from its roll file, a synthetic task regenerated from
+// its stored generator parameters, or mu-law audio codes streamed like text.
+// The one place that knows how each dataset kind becomes a TaskData.
 import { openRollFile } from '../data/music-import.ts';
 import { openTokenFile } from '../data/token-file.ts';
 import { createMusicTask } from '../ml/tasks/music-task.ts';
@@ -9,6 +9,8 @@ import { createSyntheticTask, syntheticTaskSchema } from '../ml/tasks/synthetic.
 import { createTextTask } from '../ml/tasks/text-task.ts';
 import type { TaskData } from '../ml/tasks/task-types.ts';
 import type { DatasetRecord } from '../storage/history.ts';
+import { MU_LAW_CLASSES } from '../ml/audio/mu-law.ts';
+import { audioTaskOf } from './audio-datasets.ts';
 
 export interface OpenedTask {
   data: TaskData;
@@ -25,6 +27,12 @@ export function openTaskData(dataset: DatasetRecord): OpenedTask {
     }
     case 'music':
       return { data: createMusicTask(openRollFile(dataset.tokenFile)), close: () => {} };
+    case 'audio': {
+      // Next-sample prediction over 256 mu-law classes: the text task's streams, labelled audio.
+      const task = audioTaskOf(dataset);
+      const source = openTokenFile(dataset.tokenFile);
+      return { data: { ...createTextTask(source, dataset.splits, MU_LAW_CLASSES), task: 'audio', baselineLoss: task.baseline.loss }, close: () => source.close() };
+    }
     case 'synthetic': {
       const params = syntheticTaskSchema.safeParse(dataset.task);
       if (!params.success) throw new Error(`dataset "${dataset.name}": its stored task parameters are invalid (${params.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`);
@@ -50,6 +58,11 @@ export function describeDatasetTask(dataset: DatasetRecord): string {
       return `next ${dataset.level === 'word' ? 'word' : 'character'} prediction: cross-entropy over ${dataset.stats.vocabSize} symbols (bits per symbol)`;
     case 'music':
       return `polyphonic music, ${dataset.stats.vocabSize} pitches: negative log-likelihood per time step`;
+    case 'audio': {
+      const t = dataset.task ?? {};
+      const stats = (t['stats'] ?? {}) as { clips?: number; seconds?: number };
+      return `audio, next-sample prediction at ${String(t['sampleRate'])} Hz: cross-entropy over 256 mu-law codes (nats per sample); ${String(stats.clips)} clip(s), ${(stats.seconds ?? 0).toFixed(1)} s`;
+    }
     case 'synthetic': {
       const t = dataset.task ?? {};
       return t['task'] === 'adding'

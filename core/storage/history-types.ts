@@ -31,9 +31,9 @@ export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>([
   'diverged',
 ]);
 
-/** Task family of a dataset: next-token text, piano rolls, or a generated synthetic task. */
-export type DatasetKind = 'text' | 'music' | 'synthetic';
-export const DATASET_KINDS: readonly DatasetKind[] = ['text', 'music', 'synthetic'];
+/** Task family of a dataset: next-token text, piano rolls, a generated synthetic task, or mu-law audio. */
+export type DatasetKind = 'text' | 'music' | 'synthetic' | 'audio';
+export const DATASET_KINDS: readonly DatasetKind[] = ['text', 'music', 'synthetic', 'audio'];
 
 /**
  * A stored dataset. For text, `splits` are token ranges of `tokenFile`; for
@@ -55,7 +55,7 @@ export interface DatasetRecord {
   vocab: Vocabulary;
   stats: DatasetStats;
   splits: DatasetSplits;
-  /** Path of the token file (text) or piano-roll file (music); '' for synthetic. */
+  /** Path of the token file (text, audio: mu-law codes) or piano-roll file (music); '' for synthetic. */
   tokenFile: string;
   /** Task parameters (synthetic generator settings, piano-roll layout); null for text. */
   task: Record<string, unknown> | null;

@@ -32,6 +32,8 @@ import * as metrics from './history-metrics.ts';
 import * as checkpoints from './history-checkpoints.ts';
 import * as outputs from './history-outputs.ts';
 import * as experiments from './history-experiments.ts';
+import * as audio from './history-audio.ts';
+import type { AudioSampleRecord, NewAudioSample } from './history-audio.ts';
 import type { ExperimentMember, ExperimentRecord, ExperimentStatus, NewExperiment } from './history-experiments.ts';
 import type { ExperimentResult } from '../ml/experiments/result-types.ts';
 import { stmt, toId } from './sql.ts';
@@ -53,6 +55,7 @@ export { DATASET_KINDS, FINAL_STATUSES, RUN_STATUSES } from './history-types.ts'
 export { defaultIsAlive } from './history-runs.ts';
 export type { ExperimentMember, ExperimentRecord, ExperimentStatus, NewExperiment } from './history-experiments.ts';
 export { EXPERIMENT_STATUSES } from './history-experiments.ts';
+export type { AudioSampleRecord, NewAudioSample } from './history-audio.ts';
 
 /** File name of the database inside the data folder. */
 export const HISTORY_FILE = 'history.sqlite';
@@ -287,6 +290,23 @@ export class History {
   /** Exports of a run, oldest first. */
   listExports(runId: number): ExportRecord[] {
     return outputs.listExports(this.db, runId);
+  }
+
+  // ---- generated audio (see history-audio.ts) ----
+
+  /** Stores a generated WAV with its run. */
+  addAudioSample(runId: number, s: NewAudioSample): AudioSampleRecord {
+    return audio.addAudioSample(this.db, runId, s);
+  }
+
+  /** Audio samples of a run, oldest first, without their bytes. */
+  listAudioSamples(runId: number): AudioSampleRecord[] {
+    return audio.listAudioSamples(this.db, runId);
+  }
+
+  /** One audio sample with its WAV bytes, or undefined. */
+  getAudioSample(id: number): (AudioSampleRecord & { wav: Uint8Array }) | undefined {
+    return audio.getAudioSample(this.db, id);
   }
 
   /**

@@ -110,7 +110,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE datasets_v2 (
     id          INTEGER PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,
-    kind        TEXT NOT NULL DEFAULT 'text' CHECK (kind IN ('text', 'music', 'synthetic')),
+    kind        TEXT NOT NULL DEFAULT 'text' CHECK (kind IN ('text', 'music', 'synthetic', 'audio')),
     -- char | word for text; NULL for the other kinds.
     level       TEXT,
     source      TEXT NOT NULL,
@@ -167,6 +167,26 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (experiment_id, role)
   ) WITHOUT ROWID;
   CREATE INDEX experiment_runs_run ON experiment_runs(run_id);
+  `,
+  // 4: generated audio (core/services/audio-generation.ts): a 16-bit PCM WAV
+  // per row, kept with its run (deleted with it) like text samples.
+  `
+  CREATE TABLE audio_samples (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    -- Checkpoint step the weights came from.
+    step        INTEGER NOT NULL,
+    temperature REAL NOT NULL,
+    seconds     REAL NOT NULL,
+    sample_rate INTEGER NOT NULL,
+    -- cached | naive (WaveNet), step (recurrent), window (other feed-forward).
+    method      TEXT NOT NULL,
+    -- Name of the dataset clip the generation continued, or NULL.
+    prime_clip  TEXT,
+    wav         BLOB NOT NULL,
+    created_at  TEXT NOT NULL
+  );
+  CREATE INDEX audio_samples_run ON audio_samples(run_id);
   `,
 ];
 

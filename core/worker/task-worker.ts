@@ -7,10 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 import { activateLocalBackend } from '../engine/backends.ts';
 import { exportExperiment } from '../services/experiment-export.ts';
 import { analyzeExperiment } from '../services/experiments/analysis.ts';
+import { generateAudio } from '../services/audio-generation.ts';
 import { exportRun } from '../services/exports.ts';
 import { sampleRun, type SampleRequest } from '../services/sampling.ts';
 import { History } from '../storage/history.ts';
-import type { TaskRequest } from './task-host.ts';
+import type { TaskMessage, TaskRequest } from './task-host.ts';
 
 tf.env().set('PROD', true);
 const task = workerData as TaskRequest;
@@ -22,6 +23,10 @@ async function run(): Promise<unknown> {
     if (task.kind === 'analyze') return await analyzeExperiment(history, task.experimentId);
     if (task.kind === 'exportExperiment') return await exportExperiment(history, task.experimentId, task.outDir);
     if (task.kind === 'sample') return await sampleRun(history, task.runRef, task.args as SampleRequest);
+    if (task.kind === 'generateAudio') {
+      const post = (m: TaskMessage<unknown>) => parentPort!.postMessage(m);
+      return await generateAudio(history, task.runRef, { ...task.args, onProgress: (done, total) => post({ progress: { done, total } }) });
+    }
     const { format, outDir } = task.args as { format: string; outDir: string };
     return await exportRun(history, task.runRef, format, outDir);
   } finally {

@@ -14,6 +14,7 @@ import { measureBatchContraction } from '../ml/stability/batch-contraction.ts';
 import { openTaskData, type OpenedTask } from '../services/task-data.ts';
 import { History } from '../storage/history.ts';
 import { sampleDuringTraining } from './sample-during-training.ts';
+import { audioDuringTraining } from './audio-during-training.ts';
 import type { FinalStatus, StartTraining, ToWorker, TrainingEvent } from './training-protocol.ts';
 
 tf.env().set('PROD', true); // silences TF.js's console advice about tfjs-node
@@ -72,6 +73,10 @@ async function train(msg: StartTraining): Promise<void> {
         if (tokenizer && sampleEvery > 0 && (row.step % sampleEvery === 0 || row.step === config.train.steps)) {
           const sample = await sampleDuringTraining(model, tokenizer, { step: row.step, length: sampleLength, temperature: sampleTemperature, seed: config.train.seed + row.step });
           post({ type: 'sample', runId, sample: history.addSample(runId, sample) });
+        }
+        if (dataset.kind === 'audio' && sampleEvery > 0 && (row.step % sampleEvery === 0 || row.step === config.train.steps)) {
+          const sample = await audioDuringTraining(history, runId, dataset, model, { step: row.step, seconds: config.train.sampleSeconds, temperature: sampleTemperature, seed: config.train.seed + row.step });
+          post({ type: 'audioSample', runId, sample });
         }
         await yieldToEventLoop();
       },

@@ -2,7 +2,7 @@
 // The worker owns the run: it writes metrics and checkpoints to the history
 // itself; these messages only report progress and carry the stop request.
 import type { StepMetrics } from '../ml/train/trainer.ts';
-import type { SampleRecord } from '../storage/history.ts';
+import type { AudioSampleRecord, SampleRecord } from '../storage/history.ts';
 
 export interface StartTraining {
   type: 'start';
@@ -25,4 +25,6 @@ export type TrainingEvent =
   | { type: 'progress'; runId: number; totalSteps: number; metrics: StepMetrics }
   | { type: 'checkpoint'; runId: number; step: number }
   | { type: 'sample'; runId: number; sample: SampleRecord }
+  /** Audio generated between steps (audio datasets with sampleEvery > 0), already stored. */
+  | { type: 'audioSample'; runId: number; sample: AudioSampleRecord }
   | { type: 'done'; runId: number; status: FinalStatus; step: number; validLoss: number | null; error: string | null };

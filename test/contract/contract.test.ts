@@ -34,6 +34,10 @@ const exampleArgs: Record<LabRequestName, unknown> = {
   resumeExperiment: { id: 1 },
   exportExperiment: { id: 1, outDir: '/tmp/exp' },
   deleteExperiment: { id: 1 },
+  datasetAudioClip: { id: 1, clip: 0, maxSeconds: 5 },
+  generateAudio: { id: 1, seconds: 0.5, temperature: 0.9, seed: 4, primeClip: 'tone-01', method: 'naive' },
+  listAudioSamples: { id: 1 },
+  getAudioSample: { id: 3 },
 };
 
 const events: LabEvent[] = [
@@ -41,6 +45,8 @@ const events: LabEvent[] = [
   { type: 'run.progress', runId: 1, totalSteps: 10, metrics: metric },
   { type: 'run.status', runId: 1, status: 'diverged', step: 4, validLoss: null, error: 'loss became NaN or infinite at step 4' },
   { type: 'run.sample', runId: 1, sample },
+  { type: 'run.audioSample', runId: 1, sample: { id: 3, runId: 1, step: 200, temperature: 1, seconds: 0.5, sampleRate: 16000, method: 'cached', primeClip: null, bytes: 16044, createdAt: '2026-11-27T00:00:00Z' } },
+  { type: 'audio.progress', runId: 1, done: 1600, total: 8000 },
   { type: 'dataset.importProgress', phase: 'encode', bytesDone: 10, bytesTotal: 20 },
   { type: 'experiment.status', experimentId: 2, status: 'running', phase: 'analyzing', error: null },
   { type: 'experiment.progress', experimentId: 2, runId: 5, role: 'stable', member: 1, members: 2, step: 40, totalSteps: 200, trainLoss: 1.2, validLoss: null },

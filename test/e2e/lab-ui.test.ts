@@ -116,7 +116,7 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('renderer in Chromium agai
     await page.check('input[name="level"][value="char"]');
 
     const dropped = await page.evaluateHandle("(() => { const dt = new DataTransfer(); dt.items.add(new File(['dropped text, dropped words. '.repeat(300)], 'dropped.txt', { type: 'text/plain' })); return dt; })()");
-    await page.dispatchEvent('[aria-label="Drop text or music files here to import them"]', 'drop', { dataTransfer: dropped });
+    await page.dispatchEvent('[aria-label="Drop text, music or audio files here to import them"]', 'drop', { dataTransfer: dropped });
     await page.locator('tr[data-dataset="dropped"]').waitFor();
 
     // A bad file: the core's message names the file and the byte offset, inline.

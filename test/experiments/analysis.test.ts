@@ -169,3 +169,14 @@ describe('run summaries', () => {
     expect(s.finalTrainLoss).toBe(2); // rows 19 and 20; the NaN one is skipped
   });
 });
+
+describe('fitContraction', () => {
+  it('recovers λ from c·λᵏ and leaves out distances at the round-off floor', () => {
+    const exact = [1, 2, 4, 8].map((k) => ({ k, distance: 3 * 0.6 ** k }));
+    expect(fitContraction(exact)).toBeCloseTo(0.6, 10);
+    const withFloor = [...exact, { k: 32, distance: 1e-6 }, { k: 64, distance: 1.1e-6 }];
+    expect(fitContraction(withFloor)).not.toBeCloseTo(0.6, 2); // the floor flattens a fit that keeps it
+    expect(fitContraction(withFloor, 1e-5)).toBeCloseTo(0.6, 10);
+    expect(fitContraction(exact.slice(0, 2))).toBeNull();
+  });
+});

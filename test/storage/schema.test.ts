@@ -21,7 +21,7 @@ describe('migrations', () => {
     const first = db.prepare('SELECT sql FROM sqlite_master ORDER BY name').pluck().all();
     expect(migrate(db)).toBe(SCHEMA_VERSION);
     expect(db.prepare('SELECT sql FROM sqlite_master ORDER BY name').pluck().all()).toEqual(first);
-    expect(tables(db)).toEqual(['checkpoints', 'datasets', 'experiment_runs', 'experiments', 'exports', 'metrics', 'runs', 'samples']);
+    expect(tables(db)).toEqual(['audio_samples', 'checkpoints', 'datasets', 'experiment_runs', 'experiments', 'exports', 'metrics', 'runs', 'samples']);
     db.close();
   });
 

@@ -16,17 +16,28 @@ function summary(d: DatasetRecord) {
   return { ...datasetSummary(d), fingerprint: d.fingerprint, tokenFile: d.tokenFile, splits: d.splits };
 }
 
+const DEFAULT_TRIM_DB = -40;
+
+/** --trim-silence takes an optional level; "40" and "-40" both mean -40 dBFS. */
+function trimOption(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n === 0 || Math.abs(n) > 120) throw new Error(`--trim-silence: "${v}" is not a level in dB from -120 to -1 (e.g. -40)`);
+  return -Math.abs(n);
+}
+
 export function registerDatasets(program: Command, ctx: () => CliContext): void {
   const datasets = program.command('datasets').description('import and list corpora');
 
   datasets
     .command('import <paths...>')
-    .description('import a .txt file or a folder of them')
+    .description('import a .txt file or a folder of them; MIDI / piano-roll JSON make a music dataset, .wav/.flac/.mp3/.ogg an audio dataset')
     .option('--name <name>', 'dataset name (default: the file or folder name)')
     .option('--level <level>', 'char or word', choiceOption('--level', ['char', 'word'] as const), 'char')
     .option('--max-vocab <n>', 'vocabulary cap incl. <unk> (word default 10000)', intOption('--max-vocab'))
     .option('--encoding <name>', 'source encoding when not UTF-8/UTF-16 (e.g. windows-1252)')
-    .action(async (paths: string[], f: { name?: string; level: 'char' | 'word'; maxVocab?: number; encoding?: string }) => {
+    .option('--rate <hz>', 'audio: dataset sample rate, 8000, 16000 or 22050 [16000]', intOption('--rate'))
+    .option('--trim-silence [dB]', 'audio: trim leading/trailing audio quieter than this many dBFS [-40]', trimOption)
+    .action(async (paths: string[], f: { name?: string; level: 'char' | 'word'; maxVocab?: number; encoding?: string; rate?: number; trimSilence?: number | true }) => {
       const c = ctx();
       const bar = process.stderr.isTTY && !c.json ? new cliProgress.SingleBar({ format: 'import {phase} {bar} {percentage}% | ETA {eta_formatted}' }, cliProgress.Presets.shades_classic) : undefined;
       let phase = '';
@@ -36,6 +47,8 @@ export function registerDatasets(program: Command, ctx: () => CliContext): void 
         ...(f.name ? { name: f.name } : {}),
         ...(f.maxVocab ? { maxVocab: f.maxVocab } : {}),
         ...(f.encoding ? { encoding: f.encoding } : {}),
+        ...(f.rate !== undefined ? { rate: f.rate } : {}),
+        ...(f.trimSilence !== undefined ? { trimSilenceDb: f.trimSilence === true ? DEFAULT_TRIM_DB : f.trimSilence } : {}),
         onProgress: (p) => {
           if (!bar) return;
           if (p.phase !== phase) {
@@ -49,7 +62,9 @@ export function registerDatasets(program: Command, ctx: () => CliContext): void 
       bar?.stop();
       if (c.json) return c.emit(summary(d));
       c.say(
-        d.kind === 'text'
+        d.kind === 'audio'
+          ? `imported dataset ${d.id} "${d.name}": ${describeDatasetTask(d)}; ${d.stats.tokens.toLocaleString('en')} samples, ${d.encoding}`
+          : d.kind === 'text'
           ? `imported dataset ${d.id} "${d.name}": ${d.stats.tokens.toLocaleString('en')} ${d.level === 'char' ? 'characters' : 'words'}, vocabulary ${d.stats.vocabSize}, unigram entropy ${d.stats.unigramEntropyBits.toFixed(3)} bits/symbol, ${d.stats.files} file(s), ${d.encoding}`
           : `imported dataset ${d.id} "${d.name}": ${describeDatasetTask(d)}; ${d.splits.train.end - d.splits.train.start}/${d.splits.valid.end - d.splits.valid.start}/${d.splits.test.end - d.splits.test.start} train/valid/test sequences, ${d.stats.tokens.toLocaleString('en')} steps, ${d.stats.files} file(s), ${d.encoding}`,
       );

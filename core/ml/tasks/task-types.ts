@@ -1,12 +1,13 @@
 // What a training task is, to the trainer: where batches come from, what the
 // model's output means and how it is scored. Text (next-token prediction over
 // TBPTT streams), the synthetic tasks of Bai et al. (adding problem, copy
-// memory), polyphonic music (piano rolls) and later mu-law audio all plug in
-// here, so the trainer, the evaluator and every model stay task-agnostic.
+// memory), polyphonic music (piano rolls) and mu-law audio (next-sample
+// prediction over 256 codes, on text's streams) all plug in here, so the
+// trainer, the evaluator and every model stay task-agnostic.
 // Pure types: no IO.
 
 /** The task families the lab knows. */
-export type TaskKind = 'text' | 'copy' | 'adding' | 'music';
+export type TaskKind = 'text' | 'copy' | 'adding' | 'music' | 'audio';
 
 /**
  * How a model's outputs [batch, time, width] are read:

@@ -31,10 +31,12 @@ export const trainConfigSchema = z.object({
   validTokens: range('validTokens', 1, 100_000_000).default(16384),
   /** Checkpoint every N steps (and at the end). */
   checkpointEvery: range('checkpointEvery', 1, 10_000_000).default(200),
-  /** Generate a text sample every N steps while training (0 = off). */
+  /** Generate a sample every N steps while training (0 = off): text for text datasets, audio for audio ones. */
   sampleEvery: range('sampleEvery', 0, 10_000_000).default(0),
   sampleLength: range('sampleLength', 1, 10_000).default(200),
   sampleTemperature: range('sampleTemperature', 0, 10, false).default(0.8),
+  /** Seconds of audio per training-time sample (audio datasets; stored with the run). */
+  sampleSeconds: range('sampleSeconds', 0.01, 60, false).default(1),
   backend: z.enum(BACKEND_NAMES, { error: `backend: must be one of ${BACKEND_NAMES.join(', ')}` }).default('auto'),
 });
 

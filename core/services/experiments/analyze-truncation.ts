@@ -26,11 +26,13 @@ export async function analyzeTruncation(history: History, config: TruncationConf
     const unit = lossUnit(task.data.output);
     const truncated = sweep.rows.filter((r) => r.k !== null) as { k: number; loss: number; distance: number }[];
     const full = sweep.rows.find((r) => r.k === null)!;
-    const lambda = fitContraction(truncated);
+    // float32 logits carry ~1e-7 relative round-off; accumulated over a window, ~1e-5 of the output norm is noise.
+    const floor = sweep.outputNorm * 1e-5;
+    const lambda = fitContraction(truncated, floor);
     notes.push(
       `run ${loaded.run.id} (${loaded.config.model.kind}, step ${loaded.step}) on "${loaded.dataset.name}": ${sweep.scored} valid positions scored; distances are mean Euclidean norms of the difference of the raw outputs (logits), the full model's outputs having mean norm ${sweep.outputNorm.toPrecision(4)}`,
     );
-    if (lambda !== null) notes.push(`distance ≈ c·λᵏ with λ ≈ ${lambda.toPrecision(3)} (least-squares fit of log distance on k)${lambda < 1 ? '' : ': no geometric decay, the model does not look contractive on this data'}`);
+    if (lambda !== null) notes.push(`distance ≈ c·λᵏ with λ ≈ ${lambda.toPrecision(3)} (least-squares fit of log distance on k, over the k whose distance is above the float32 round-off floor ${floor.toPrecision(2)})${lambda < 1 ? '' : ': no geometric decay, the model does not look contractive on this data'}`);
     const lo = truncated[0]!.k;
     const hi = truncated.at(-1)!.k;
     return {

@@ -24,8 +24,9 @@ export function windowLength(data: TaskData, train: TrainConfig): number {
 }
 
 /** Least-squares λ in distance ≈ c·λᵏ (a line through log distance against k); null with fewer than 3 positive points. */
-export function fitContraction(points: readonly { k: number; distance: number }[]): number | null {
-  const usable = points.filter((p) => p.distance > 0 && Number.isFinite(p.distance));
+export function fitContraction(points: readonly { k: number; distance: number }[], floor = 0): number | null {
+  // Distances at float32 round-off (the floor) no longer shrink with k and would flatten the fit.
+  const usable = points.filter((p) => p.distance > floor && Number.isFinite(p.distance));
   if (usable.length < 3) return null;
   const n = usable.length;
   const mx = usable.reduce((a, p) => a + p.k, 0) / n;

@@ -138,10 +138,19 @@ export const TRAIN_FIELDS: NumberFieldSpec[] = [
   numberSpec('seed', 'Seed'),
   numberSpec('validEvery', 'Validate every', 'Steps between validations'),
   numberSpec('checkpointEvery', 'Checkpoint every', 'Steps between checkpoints'),
-  numberSpec('sampleEvery', 'Sample every', 'Steps between text samples; 0 = off'),
+  numberSpec('sampleEvery', 'Sample every', 'Steps between samples (text or audio); 0 = off'),
+  numberSpec('sampleSeconds', 'Sample seconds', 'Seconds of audio in each sample made while training'),
 ];
-/** Training fields that only mean something for streamed text (episodic tasks use whole sequences, and have no text to sample). */
-export const TEXT_ONLY_TRAIN_KEYS = new Set(['seqLen', 'sampleEvery']);
+/** Training fields that only mean something for a stream (text, audio): episodic tasks use whole sequences, and have nothing to sample. */
+export const TEXT_ONLY_TRAIN_KEYS = new Set(['seqLen', 'sampleEvery', 'sampleSeconds']);
+/** Training fields of audio datasets only. */
+export const AUDIO_ONLY_TRAIN_KEYS = new Set(['sampleSeconds']);
+
+/** The training fields a dataset's kind uses (all of them until a dataset is chosen, less the audio-only ones). */
+export function trainFieldsFor(kind: string | null | undefined): NumberFieldSpec[] {
+  const episodic = kind !== null && kind !== undefined && kind !== 'text' && kind !== 'audio';
+  return TRAIN_FIELDS.filter((f) => !(episodic && TEXT_ONLY_TRAIN_KEYS.has(f.key)) && (kind === 'audio' || !AUDIO_ONLY_TRAIN_KEYS.has(f.key)));
+}
 
 export const OPTIMIZERS = trainShape.optimizer.unwrap().options;
 export const SCHEDULES = trainShape.schedule.unwrap().options;

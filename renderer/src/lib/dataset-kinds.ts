@@ -8,6 +8,7 @@ export type LossUnit = DatasetSummary['lossUnit'];
 /** The option text of a dataset in pickers. */
 export function datasetLabel(d: DatasetSummary): string {
   if (d.kind === 'text') return `${d.name} (${d.level ?? 'text'}, ${d.tokens.toLocaleString('en-US')} tokens)`;
+  if (d.kind === 'audio') return `${d.name} (audio, ${audioStats(d).seconds.toFixed(1)} s)`;
   return `${d.name} (${d.kind === 'music' ? 'music' : syntheticName(d)})`;
 }
 
@@ -38,4 +39,17 @@ export function formatTaskLoss(value: number | null | undefined, unit: LossUnit 
   if (unit === 'MSE') return `${value.toPrecision(4)} MSE`;
   if (unit === 'nats per step') return `${value.toFixed(4)} nats per step`;
   return text || unit === null ? `${value.toFixed(4)} (${(value / Math.LN2).toFixed(3)} bits)` : `${value.toFixed(4)} nats`;
+}
+
+export interface AudioStats {
+  clips: number;
+  seconds: number;
+  sampleRate: number;
+  originalRates: number[];
+}
+
+/** Clips, total duration, the dataset's rate and the files' own rates of an audio dataset (zeros for other kinds). */
+export function audioStats(d: DatasetSummary): AudioStats {
+  const a = d.audio;
+  return a ? { clips: a.clips, seconds: a.seconds, sampleRate: a.sampleRate, originalRates: a.originalRates } : { clips: d.files, seconds: 0, sampleRate: 0, originalRates: [] };
 }

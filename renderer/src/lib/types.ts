@@ -15,3 +15,5 @@ export type ExperimentMember = ExperimentSummary['members'][number];
 export type ExperimentStatus = (typeof EXPERIMENT_STATUS_VALUES)[number];
 export type ExperimentKind = ExperimentSummary['kind'];
 export type ExperimentKindInfo = LabResult<'listExperimentKinds'>[number];
+export type AudioSample = LabResult<'listAudioSamples'>[number];
+export type AudioGeneration = LabResult<'generateAudio'>;

@@ -12,10 +12,11 @@ export function hasChromium(): boolean {
   return fs.existsSync(CHROMIUM);
 }
 
-export async function launch(): Promise<Browser> {
+/** `extraArgs`: more Chromium flags (e.g. --autoplay-policy=no-user-gesture-required for audio). */
+export async function launch(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
   });
 }
 

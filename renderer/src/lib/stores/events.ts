@@ -2,6 +2,7 @@
 // after the stream reconnects (events sent while it was down are lost).
 import { lab } from '../lab-client.ts';
 import type { Sample } from '../types.ts';
+import { audioProgress } from './audio.svelte.ts';
 import { datasets } from './datasets.svelte.ts';
 import { experiments } from './experiments.svelte.ts';
 import { metrics } from './metrics.svelte.ts';
@@ -40,6 +41,7 @@ export function connectEvents(): () => void {
     metrics.apply(e);
     datasets.apply(e);
     experiments.apply(e);
+    audioProgress.apply(e);
     if (e.type === 'run.sample') for (const l of sampleListeners) l(e);
   });
   return () => {

@@ -1,0 +1,80 @@
+// One entry for autoregressive code generation (mu-law audio, or any token
+// model): prime, then draw `length` codes one at a time.
+//   wavenet, method 'cached' (default): per-layer queues in plain JS (wavenet-stepper.ts)
+//   wavenet 'naive', tcn, gcnn, truncated: the model's forward over its receptive field per code
+//   lstm, gru, rnn: one forward step per code, carrying the state (method ignored)
+// Draws use our seeded Rng (pick.ts), so both WaveNet methods give the same codes under one seed.
+import type { SequenceModel } from '../models/sequence-model.ts';
+import { WavenetModel } from '../models/wavenet-model.ts';
+import { Rng } from '../rng.ts';
+import { drawCode } from './pick.ts';
+import { WavenetStepper } from './wavenet-stepper.ts';
+import { recurrentStepper, windowStepper, type CodeStepper } from './window-generator.ts';
+
+export const GENERATION_METHODS = ['cached', 'naive'] as const;
+export type GenerationMethod = (typeof GENERATION_METHODS)[number];
+
+export interface GenerateCodesOptions {
+  /** Codes to generate (the prime is not included in the result). */
+  length: number;
+  /** Softmax temperature; 0 picks the most likely code. */
+  temperature: number;
+  seed: number;
+  /** Codes to condition on; default one code, the middle class (mu-law silence). */
+  prime?: Int32Array;
+  /** Called every `progressEvery` codes and after the last one. */
+  onProgress?: (done: number, total: number) => void;
+  progressEvery?: number;
+  /** WaveNet only: 'cached' (queues, default) or 'naive' (the reference). */
+  method?: GenerationMethod;
+  /** Sees the logits each drawn code came from (tests compare methods with it); the array is reused, copy to keep. */
+  onLogits?: (logits: Float32Array, index: number) => void;
+}
+
+/** The generation path `generateCodes` takes for a model and method. */
+export function generationPath(model: SequenceModel, method: GenerationMethod = 'cached'): 'wavenet-cached' | 'window' | 'recurrent' {
+  if (model.recurrent) return 'recurrent';
+  return model instanceof WavenetModel && method === 'cached' ? 'wavenet-cached' : 'window';
+}
+
+function stepperFor(model: SequenceModel, method: GenerationMethod): CodeStepper {
+  const path = generationPath(model, method);
+  if (path === 'recurrent') return recurrentStepper(model);
+  if (path === 'window') return windowStepper(model);
+  const fast = new WavenetStepper(model as WavenetModel);
+  return {
+    // Prime codes go through the queues one by one: that is what fills them.
+    feed: (codes) => {
+      for (let i = 0; i < codes.length - 1; i++) fast.step(codes[i]!);
+      return Promise.resolve(fast.step(codes[codes.length - 1]!));
+    },
+    dispose() {},
+  };
+}
+
+/** @returns the generated codes, [length] */
+export async function generateCodes(model: SequenceModel, o: GenerateCodesOptions): Promise<Int32Array> {
+  if (!Number.isInteger(o.length) || o.length < 0) throw new Error(`generate: length must be a whole number ≥ 0, got ${o.length}`);
+  if (model.config.inputFeatures > 0) throw new Error('generate: the model reads feature vectors, not codes, so it cannot be fed its own output');
+  const vocab = model.config.vocabSize;
+  const prime = o.prime && o.prime.length > 0 ? o.prime : Int32Array.of(Math.floor(vocab / 2));
+  for (const c of prime) if (!(c >= 0 && c < vocab)) throw new RangeError(`generate: prime code ${c} is outside [0, ${vocab})`);
+  const rng = new Rng(o.seed);
+  const every = Math.max(1, o.progressEvery ?? 1000);
+  const out = new Int32Array(o.length);
+  const stepper = stepperFor(model, o.method ?? 'cached');
+  try {
+    if (o.length === 0) return out;
+    let logits = await stepper.feed(prime);
+    for (let i = 0; i < o.length; i++) {
+      o.onLogits?.(logits, i);
+      const code = drawCode(logits, o.temperature, rng);
+      out[i] = code;
+      if ((i + 1) % every === 0 || i + 1 === o.length) o.onProgress?.(i + 1, o.length);
+      if (i + 1 < o.length) logits = await stepper.feed([code]);
+    }
+    return out;
+  } finally {
+    stepper.dispose();
+  }
+}
