@@ -3,21 +3,25 @@
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
 import type { TrainingEvent } from '../worker/training-protocol.ts';
+import { lossUnitOf, type LossUnit } from '../services/task-data.ts';
 import { formatLoss, type CliContext } from './context.ts';
 
 export function trainingReporter(ctx: CliContext): (e: TrainingEvent) => void {
   const tty = process.stderr.isTTY && !ctx.json;
   let bar: cliProgress.SingleBar | undefined;
   let lastValid = '-';
-  // Bits only mean something for categorical tasks; the metrics say which (bitsPerSymbol null otherwise).
-  let unit: 'nats' | 'nats per step' = 'nats';
+  // How the run's task measures its loss (bits only for categorical tasks, MSE for the adding problem).
+  let unit: LossUnit = 'nats';
   return (e) => {
     if (ctx.json) {
       ctx.emit(e.type === 'progress' ? { type: 'progress', runId: e.runId, totalSteps: e.totalSteps, ...e.metrics } : e);
       return;
     }
     switch (e.type) {
-      case 'started':
+      case 'started': {
+        const run = ctx.history.getRun(e.runId);
+        const dataset = run ? ctx.history.getDataset(run.datasetId) : undefined;
+        if (dataset) unit = lossUnitOf(dataset);
         ctx.note(`run ${e.runId}: ${e.paramCount.toLocaleString('en')} parameters on ${e.backend} (${e.device})${e.resumedFrom !== null ? `, resuming from step ${e.resumedFrom}` : ''}`);
         if (tty) {
           bar = new cliProgress.SingleBar(
@@ -27,9 +31,9 @@ export function trainingReporter(ctx: CliContext): (e: TrainingEvent) => void {
           bar.start(e.totalSteps, e.step, { loss: '-', valid: '-', tps: '-' });
         }
         break;
+      }
       case 'progress': {
         const m = e.metrics;
-        if (m.bitsPerSymbol === null) unit = 'nats per step';
         if (m.validLoss !== null) lastValid = m.validLoss.toFixed(4);
         if (bar) bar.update(m.step, { loss: m.trainLoss.toFixed(4), valid: lastValid, tps: Math.round(m.tokensPerSec).toLocaleString('en') });
         else if (m.validLoss !== null) ctx.say(`step ${m.step}/${e.totalSteps}  train ${m.trainLoss.toFixed(4)}  valid ${formatLoss(m.validLoss, unit)}  ${Math.round(m.tokensPerSec)} tok/s`);

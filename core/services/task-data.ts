@@ -78,8 +78,10 @@ export function datasetBaseline(dataset: DatasetRecord): { label: string; loss: 
   return b && typeof b.label === 'string' && typeof b.loss === 'number' ? { label: b.label, loss: b.loss } : null;
 }
 
+export type LossUnit = 'nats' | 'nats per step' | 'MSE';
+
 /** How the task's loss is measured. */
-export function lossUnitOf(dataset: DatasetRecord): 'nats' | 'nats per step' | 'MSE' {
+export function lossUnitOf(dataset: DatasetRecord): LossUnit {
   if (dataset.kind === 'music') return 'nats per step';
   if (dataset.kind === 'synthetic' && dataset.task?.['task'] === 'adding') return 'MSE';
   return 'nats';

@@ -250,6 +250,18 @@ export class History {
     return metrics.truncateMetricsAfter(this.db, runId, step);
   }
 
+  /**
+   * Deletes the text and audio samples taken after `step`: a run resumed from
+   * the checkpoint at `step` takes them again, and must not hold two per step.
+   */
+  truncateSamplesAfter(runId: number, step: number): number {
+    return this.db.transaction(() => {
+      const text = stmt(this.db, 'DELETE FROM samples WHERE run_id = ? AND step > ?').run(runId, step).changes;
+      const audio = stmt(this.db, 'DELETE FROM audio_samples WHERE run_id = ? AND step > ?').run(runId, step).changes;
+      return text + audio;
+    }).immediate();
+  }
+
   // ---- checkpoints (see history-checkpoints.ts) ----
 
   /** Stores a checkpoint and prunes to the `keep` newest, in one transaction. */

@@ -9,10 +9,32 @@ import { audioTaskOf, pcm16Wav } from '../services/audio-datasets.ts';
 import { generationMethodName } from '../services/audio-generation.ts';
 import type { AudioSampleRecord, DatasetRecord, History } from '../storage/history.ts';
 
-export async function audioDuringTraining(history: History, runId: number, dataset: DatasetRecord, model: SequenceModel, o: { step: number; seconds: number; temperature: number; seed: number }): Promise<AudioSampleRecord> {
+/** Thrown from the progress callback to abandon a sample when the run is asked to stop. */
+class SampleAbandoned extends Error {}
+
+/**
+ * @param o.shouldStop polled while generating: a model without a fast path
+ *   takes one TF.js step per sample (16,000 for a second of audio), and a
+ *   stop request must not wait for that. Returns null when abandoned.
+ */
+export async function audioDuringTraining(history: History, runId: number, dataset: DatasetRecord, model: SequenceModel, o: { step: number; seconds: number; temperature: number; seed: number; shouldStop: () => boolean }): Promise<AudioSampleRecord | null> {
   const { sampleRate } = audioTaskOf(dataset);
   const length = Math.max(1, Math.round(o.seconds * sampleRate));
-  const codes = await generateCodes(model, { length, temperature: o.temperature, seed: o.seed });
+  let codes: Int32Array;
+  try {
+    codes = await generateCodes(model, {
+      length,
+      temperature: o.temperature,
+      seed: o.seed,
+      progressEvery: 256,
+      onProgress: () => {
+        if (o.shouldStop()) throw new SampleAbandoned();
+      },
+    });
+  } catch (e) {
+    if (e instanceof SampleAbandoned) return null;
+    throw e;
+  }
   return history.addAudioSample(runId, {
     step: o.step,
     temperature: o.temperature,

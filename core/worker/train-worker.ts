@@ -60,6 +60,7 @@ async function train(msg: StartTraining): Promise<void> {
       }
       // Metrics after the checkpoint are redone, so the curve continues without a jump.
       history.truncateMetricsAfter(runId, resumedFrom ?? 0);
+      history.truncateSamplesAfter(runId, resumedFrom ?? 0);
     }
     history.markRunning(runId, { pid: process.pid, backend: backend.name, device: backend.device });
     post({ type: 'started', runId, backend: backend.name, device: backend.device, step: trainer.step, totalSteps: config.train.steps, paramCount: model.parameterCount(), resumedFrom });
@@ -75,8 +76,8 @@ async function train(msg: StartTraining): Promise<void> {
           post({ type: 'sample', runId, sample: history.addSample(runId, sample) });
         }
         if (dataset.kind === 'audio' && sampleEvery > 0 && (row.step % sampleEvery === 0 || row.step === config.train.steps)) {
-          const sample = await audioDuringTraining(history, runId, dataset, model, { step: row.step, seconds: config.train.sampleSeconds, temperature: sampleTemperature, seed: config.train.seed + row.step });
-          post({ type: 'audioSample', runId, sample });
+          const sample = await audioDuringTraining(history, runId, dataset, model, { step: row.step, seconds: config.train.sampleSeconds, temperature: sampleTemperature, seed: config.train.seed + row.step, shouldStop: () => stopRequested });
+          if (sample) post({ type: 'audioSample', runId, sample });
         }
         await yieldToEventLoop();
       },

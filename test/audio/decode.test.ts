@@ -75,7 +75,7 @@ describe.skipIf(!HAS_SOX)('WAV variants made by sox', () => {
     });
   }
 
-  it('a truncated FLAC is refused or decodes to finite samples, never NaN', async () => {
+  it.skipIf(!SOX_FORMATS.has('flac'))('a truncated FLAC is refused or decodes to finite samples, never NaN', async () => {
     const f = soxTone(path.join(dir, 'cut.flac'), { rate: 16000, seconds: 0.5 });
     const bytes = new Uint8Array(fs.readFileSync(f)).subarray(0, 200);
     const r = await decodeAudioBytes(bytes, 'cut.flac').then(

@@ -253,3 +253,15 @@ describe('samples and exports', () => {
     expect(() => h.addSample(999, { step: 0, temperature: 1, topK: null, prime: '', text: '' })).toThrow('no run with id 999');
   });
 });
+
+describe('resume', () => {
+  it('drops the samples taken after the checkpoint step, keeping the earlier ones and other runs\' samples', () => {
+    const id = seedRun(h);
+    const other = seedRun(h);
+    for (const step of [5, 10, 15]) h.addSample(id, { step, temperature: 1, topK: null, prime: '', text: `at ${step}` });
+    h.addSample(other, { step: 15, temperature: 1, topK: null, prime: '', text: 'other' });
+    expect(h.truncateSamplesAfter(id, 10)).toBe(1);
+    expect(h.listSamples(id).map((s) => s.step)).toEqual([5, 10]);
+    expect(h.listSamples(other).map((s) => s.step)).toEqual([15]);
+  });
+});

@@ -53,7 +53,7 @@ export class LstmModel extends StackedRecurrentModel<LstmConfig> {
     }
   }
 
-  /** Largest over layers of the contraction factor of lstmLayerBound (< 1: provably stable by that bound). */
+  /** Largest over layers of the contraction factor of lstmLayerBound (a read-out to compare runs, not a proof: see lstmLayerBound). */
   async stabilityBound(): Promise<number> {
     const { layers, hiddenSize: h, embedSize: e } = this.config;
     let worst = 0;

@@ -63,7 +63,11 @@ function gateNorm(w: Float32Array, rows: number, hidden: number, gate: number): 
  * ‖Δ(c_t, h_t)‖ ≤ (f̄ + c̄·a_f/4 + a_i/4 + a_c + a_o/4)·‖Δ(c, h)‖
  * (σ' ≤ 1/4, tanh' ≤ 1). At the authors' norms it is 0.993 < 1, which is
  * presumably how they were chosen. Derived here along the lines of the
- * paper's sufficient condition, not copied from it.
+ * paper's sufficient condition, not copied from it, and it is a read-out to
+ * compare runs, NOT a proof of contraction: it leaves out the biases (the
+ * stable LSTM starts its forget bias at 10, which would push f̄ to ≈ 1 and c̄
+ * far above 1), and bounding the gates' pre-activations strictly would need
+ * the per-output row sums, not these per-input column sums.
  * @param kernel [in, 4h] @param recurrentKernel [h, 4h]
  */
 export function lstmLayerBound(kernel: Float32Array, recurrentKernel: Float32Array, inSize: number, hidden: number): number {
