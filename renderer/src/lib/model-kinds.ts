@@ -77,6 +77,8 @@ export const STABILITY_HELP: Record<string, string> = {
 
 type Config = Record<string, unknown>;
 const n = (v: unknown) => (typeof v === 'number' ? v : '?');
+/** "1 stack", "2 stacks". */
+const plural = (v: unknown, word: string) => `${n(v)} ${word}${v === 1 ? '' : 's'}`;
 
 /** A short summary of a model config, e.g. "h128 × 2 layers", "GRU h16, k 8". */
 export function summarizeModel(model: Config): string {
@@ -87,14 +89,14 @@ export function summarizeModel(model: Config): string {
     case 'gru': {
       const layers = Number(model['layers'] ?? 1);
       const extra = typeof model['spectralBound'] === 'number' ? `, ‖U‖₂ ≤ ${model['spectralBound']}` : model['stabilize'] ? ', stable' : '';
-      return `h${n(model['hiddenSize'])} × ${layers} layer${layers > 1 ? 's' : ''}${extra}`;
+      return `h${n(model['hiddenSize'])} × ${plural(layers, 'layer')}${extra}`;
     }
     case 'tcn':
       return `${n(model['hiddenSize'])} ch, ${n(model['levels'])} levels, k ${n(model['kernelSize'])}`;
     case 'gcnn':
       return `${n(model['hiddenSize'])} ch, ${n(model['levels'])} blocks × ${n(model['convsPerBlock'])}, k ${n(model['kernelSize'])}${model['dilated'] ? ', dilated' : ''}`;
     case 'wavenet':
-      return `${n(model['stacks'])} stacks × ${n(model['layersPerStack'])} layers, ${n(model['residualChannels'])} residual ch`;
+      return `${plural(model['stacks'], 'stack')} × ${plural(model['layersPerStack'], 'layer')}, ${n(model['residualChannels'])} residual ch`;
     case 'truncated': {
       const base = (model['base'] ?? {}) as Config;
       return `${kindInfo(String(base['kind'])).name} ${summarizeModel(base)}, k ${n(model['k'])}`;
