@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { Rng } from '../rng.ts';
 import { EpisodeStream, evalIndexBatches, mixSeed } from './episodes.ts';
+import { categoricalAccuracy } from '../train/task-loss.ts';
 import type { Batch, BatchStream, EvalOptions, TaskData } from './task-types.ts';
 
 /** Symbols to remember in copy memory. */
@@ -191,15 +192,8 @@ export function copyAccuracy(logits: Float32Array, targets: Int32Array, shape: r
   const [B, L] = shape;
   const classes = logits.length / (B * L);
   if (!Number.isInteger(classes) || targets.length !== B * L) throw new Error(`copyAccuracy: ${logits.length} logits and ${targets.length} targets do not fit [${B}, ${L}]`);
-  let correct = 0;
-  for (let b = 0; b < B; b++) {
-    for (let t = Math.max(0, L - COPY_SYMBOLS); t < L; t++) {
-      const p = b * L + t;
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (logits[p * classes + c]! > logits[p * classes + best]!) best = c;
-      if (best === targets[p]) correct++;
-    }
-  }
-  const total = B * Math.min(L, COPY_SYMBOLS);
-  return { correct, total, accuracy: total > 0 ? correct / total : 0 };
+  // The evaluator's accuracy over the recall positions: one arg-max rule for both.
+  const batch: Batch = { inputs: new Int32Array(0), inputShape: [B, L], targets, targetShape: [B, L], mask: null, reset: true };
+  const { correct, scored } = categoricalAccuracy(logits, batch, copyRecallMask(batch));
+  return { correct, total: scored, accuracy: scored > 0 ? correct / scored : 0 };
 }
