@@ -7,7 +7,8 @@ import { openTokenFile } from '../data/token-file.ts';
 import { createMusicTask } from '../ml/tasks/music-task.ts';
 import { createSyntheticTask, syntheticTaskSchema } from '../ml/tasks/synthetic.ts';
 import { createTextTask } from '../ml/tasks/text-task.ts';
-import type { TaskData } from '../ml/tasks/task-types.ts';
+import { lossUnitFor, type LossUnit } from '../ml/tasks/loss-unit.ts';
+import type { OutputKind, TaskData } from '../ml/tasks/task-types.ts';
 import type { DatasetRecord } from '../storage/history.ts';
 import { MU_LAW_CLASSES } from '../ml/audio/mu-law.ts';
 import { audioTaskOf } from './audio-datasets.ts';
@@ -78,11 +79,16 @@ export function datasetBaseline(dataset: DatasetRecord): { label: string; loss: 
   return b && typeof b.label === 'string' && typeof b.loss === 'number' ? { label: b.label, loss: b.loss } : null;
 }
 
-export type LossUnit = 'nats' | 'nats per step' | 'MSE';
+export type { LossUnit };
+
+/** What a dataset's model outputs mean, from its record alone (no files opened). */
+export function outputKindOf(dataset: DatasetRecord): OutputKind {
+  if (dataset.kind === 'music') return 'bernoulli';
+  if (dataset.kind === 'synthetic' && dataset.task?.['task'] === 'adding') return 'regression';
+  return 'categorical';
+}
 
 /** How the task's loss is measured. */
 export function lossUnitOf(dataset: DatasetRecord): LossUnit {
-  if (dataset.kind === 'music') return 'nats per step';
-  if (dataset.kind === 'synthetic' && dataset.task?.['task'] === 'adding') return 'MSE';
-  return 'nats';
+  return lossUnitFor(outputKindOf(dataset));
 }

@@ -12,20 +12,15 @@ import { truncatedForward } from '../../ml/models/truncated.ts';
 import { runConfigSchema } from '../../ml/train/run-config.ts';
 import type { History } from '../../storage/history.ts';
 import { loadRunModel } from '../runs.ts';
-import { openTaskData } from '../task-data.ts';
+import { lossUnitOf, openTaskData } from '../task-data.ts';
 import { evalOptions } from './eval-windows.ts';
-import { curvesPlot, lossUnit, memberNotes, runsTable, type MemberData } from './members.ts';
+import { curvesPlot, memberNotes, runsTable, type MemberData } from './members.ts';
 
-/** Loss unit of the dataset all members share. */
+/** Loss unit of the dataset all members share, from its record (no need to open its data). */
 export function unitOf(history: History, datasetId: number): string {
   const dataset = history.getDataset(datasetId);
   if (!dataset) throw new Error(`datasetId: no dataset ${datasetId}`);
-  const task = openTaskData(dataset);
-  try {
-    return lossUnit(task.data.output);
-  } finally {
-    task.close();
-  }
+  return lossUnitOf(dataset);
 }
 
 export function analyzeStability(history: History, datasetId: number, members: MemberData[]): ExperimentResult {

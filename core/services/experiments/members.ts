@@ -2,7 +2,7 @@
 // their metric curves and summary statistics, as tables and plot series.
 import { curveSeries, summarizeRun, type CurveX, type CurveY, type RunSummaryStats } from '../../ml/experiments/curves.ts';
 import { cell, type ResultPlot, type ResultTable } from '../../ml/experiments/result-types.ts';
-import type { OutputKind } from '../../ml/tasks/task-types.ts';
+import { lossUnitFor } from '../../ml/tasks/loss-unit.ts';
 import type { ExperimentMember, ExperimentRecord, History, MetricRow, RunRecord } from '../../storage/history.ts';
 
 export interface MemberData {
@@ -23,9 +23,7 @@ export function loadMembers(history: History, experiment: ExperimentRecord): Mem
 }
 
 /** How a task's loss reads, for axis labels and column headers. */
-export function lossUnit(output: OutputKind): string {
-  return output === 'regression' ? 'MSE' : output === 'bernoulli' ? 'nats per step' : 'nats';
-}
+export const lossUnit = lossUnitFor;
 
 /** Sentences about members that did not complete: their numbers stop early. */
 export function memberNotes(members: readonly MemberData[]): string[] {

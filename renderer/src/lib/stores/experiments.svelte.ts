@@ -6,6 +6,7 @@ import type { LabArgs, LabEvent } from '../../../../core/contract/lab-contract.t
 import { perFrame } from '../frame.ts';
 import { lab } from '../lab-client.ts';
 import type { ExperimentKindInfo, ExperimentSummary } from '../types.ts';
+import { ListStore } from './list-store.svelte.ts';
 
 /** The member training now and its step, or the analysis phase (from events; null after a reload until the next one). */
 export interface ExperimentActivity {
@@ -17,38 +18,16 @@ export interface ExperimentActivity {
   members: number | null;
 }
 
-class ExperimentsStore {
-  list = $state<ExperimentSummary[]>([]);
+class ExperimentsStore extends ListStore<ExperimentSummary> {
   kinds = $state<ExperimentKindInfo[]>([]);
-  loaded = $state(false);
-  error = $state<string | null>(null);
   activity = $state<Record<number, ExperimentActivity>>({});
   /** Bumps when an experiment finished or changed status: open views reload their detail. */
   version = $state(0);
   private readonly progress = new Map<number, Extract<LabEvent, { type: 'experiment.progress' }>>();
   private readonly flush = perFrame(() => this.applyProgress());
-  private refreshing: Promise<void> | null = null;
 
-  byId(id: number): ExperimentSummary | undefined {
-    return this.list.find((x) => x.id === id);
-  }
-
-  /** Reloads the list (coalesces concurrent calls). */
-  refresh(): Promise<void> {
-    this.refreshing ??= lab
-      .request('listExperiments', {})
-      .then((list) => {
-        this.list = list;
-        this.loaded = true;
-        this.error = null;
-      })
-      .catch((e: Error) => {
-        this.error = e.message;
-      })
-      .finally(() => {
-        this.refreshing = null;
-      });
-    return this.refreshing;
+  protected load(): Promise<ExperimentSummary[]> {
+    return lab.request('listExperiments', {});
   }
 
   async loadKinds(): Promise<void> {

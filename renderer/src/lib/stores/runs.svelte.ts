@@ -4,38 +4,17 @@ import type { LabArgs, LabEvent } from '../../../../core/contract/lab-contract.t
 import { perFrame } from '../frame.ts';
 import { lab } from '../lab-client.ts';
 import type { RunSummary } from '../types.ts';
+import { ListStore } from './list-store.svelte.ts';
 
 /** Retries of resumeRun while a stopped run's worker is still exiting (250 ms apart). */
 const RESUME_RETRIES = 40;
 
-class RunsStore {
-  list = $state<RunSummary[]>([]);
-  loaded = $state(false);
-  error = $state<string | null>(null);
+class RunsStore extends ListStore<RunSummary> {
   private readonly progress = new Map<number, Extract<LabEvent, { type: 'run.progress' }>>();
   private readonly flush = perFrame(() => this.applyProgress());
-  private refreshing: Promise<void> | null = null;
 
-  byId(id: number): RunSummary | undefined {
-    return this.list.find((r) => r.id === id);
-  }
-
-  /** Reloads the list (coalesces concurrent calls). */
-  refresh(): Promise<void> {
-    this.refreshing ??= lab
-      .request('listRuns', {})
-      .then((list) => {
-        this.list = list;
-        this.loaded = true;
-        this.error = null;
-      })
-      .catch((e: Error) => {
-        this.error = e.message;
-      })
-      .finally(() => {
-        this.refreshing = null;
-      });
-    return this.refreshing;
+  protected load(): Promise<RunSummary[]> {
+    return lab.request('listRuns', {});
   }
 
   upsert(run: RunSummary): void {
