@@ -22,6 +22,7 @@ losses, not batch-by-batch curves. Published JSB NLL (Bai et al. 2018): TCN
 import argparse, json, os, time
 import numpy as np
 import torch
+from torch_tcn_block import TcnBlock
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -72,25 +73,8 @@ class Lstm(torch.nn.Module):
         return s.out(F.dropout(y, a.dropout, s.training))
 
 
-class Block(torch.nn.Module):
-    """locuslab/TCN TemporalBlock: [causal dilated conv -> ReLU -> dropout] x 2, weight norm, residual."""
-
-    def __init__(s, cin, d):
-        super().__init__()
-        wn = torch.nn.utils.weight_norm
-        s.c1, s.c2 = wn(torch.nn.Conv1d(cin, H, a.kernel, dilation=d)), wn(torch.nn.Conv1d(H, H, a.kernel, dilation=d))
-        for c in (s.c1, s.c2):
-            c.weight_v.data.normal_(0, 0.01)  # as core/ml/models/tcn-model.ts: v ~ N(0, 0.01), g = |v|
-            c.weight_g.data = c.weight_v.data.norm(dim=(1, 2), keepdim=True)
-        s.down = torch.nn.Conv1d(cin, H, 1) if cin != H else None
-        if s.down is not None:
-            s.down.weight.data.normal_(0, 0.01)
-        s.pad = (a.kernel - 1) * d
-
-    def forward(s, x):
-        h = F.dropout(torch.relu(s.c1(F.pad(x, (s.pad, 0)))), a.dropout, s.training)
-        h = F.dropout(torch.relu(s.c2(F.pad(h, (s.pad, 0)))), a.dropout, s.training)
-        return torch.relu(h + (x if s.down is None else s.down(x)))
+def Block(cin, d):
+    return TcnBlock(cin, H, a.kernel, d, a.dropout)
 
 
 class Tcn(torch.nn.Module):
