@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { buildNative } from './build-native.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const stamp = path.join(root, 'node_modules', '.seqlab-deps-stamp');
@@ -25,6 +26,11 @@ function upToDate(hash) {
 }
 
 export function ensureDeps({ quiet = false } = {}) {
+  installPackages({ quiet });
+  buildNative({ quiet });
+}
+
+function installPackages({ quiet }) {
   const hash = lockHash();
   if (upToDate(hash)) return;
   if (!quiet) process.stderr.write('seqlab: installing dependencies (first run, or package-lock.json changed)...\n');

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../ml/train/train-config.ts';
+import { FUSED_BACKENDS, installFusedKernels } from './fused/install-fused.ts';
 
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
 
@@ -131,6 +132,13 @@ export function activateLocalBackend(): Promise<ActiveBackend> {
   return activateBackend('wasm').catch(() => activateBackend('cpu'));
 }
 
+/** On the CPU backends, installs the native fused kernels and names them in the device description. */
+function withFusedKernels(name: ConcreteBackend, device: string): string {
+  if (!(FUSED_BACKENDS as readonly string[]).includes(name)) return device;
+  const fused = installFusedKernels();
+  return fused.active ? `${device}; fused native kernels, ${fused.threads} thread${fused.threads === 1 ? '' : 's'}` : `${device}; stock kernels (fused native kernels ${fused.reason})`;
+}
+
 /**
  * Makes `requested` the active TF.js backend. 'auto' takes the first rung that
  * works; a named backend that is unavailable is an error naming what is missing.
@@ -142,7 +150,7 @@ export async function activateBackend(requested: BackendName): Promise<ActiveBac
     const probe = await probeBackend(name);
     if (probe.available && (await tf.setBackend(name))) {
       await tf.ready();
-      return { name, device: probe.device ?? name };
+      return { name, device: withFusedKernels(name, probe.device ?? name) };
     }
     reasons.push(`${name}: ${probe.reason ?? 'failed to initialise'}`);
   }

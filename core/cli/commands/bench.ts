@@ -4,6 +4,8 @@
 import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend } from '../../engine/backends.ts';
+import { installFusedKernels } from '../../engine/fused/install-fused.ts';
+import { fusedKernelsFor } from '../../ml/engine/kernel-registry.ts';
 import { runBenchmark } from '../../ml/bench.ts';
 import { runGenerateBenchmark } from '../../ml/bench-generate.ts';
 import { BACKEND_NAMES, type BackendName } from '../../ml/train/train-config.ts';
@@ -38,7 +40,10 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
       if (f.kernel < 2) throw new Error(`--kernel: must be at least 2 (got ${f.kernel})`);
       const backend = await activateBackend(f.backend);
       const r = await runBenchmark({ model: f.model, hidden: f.hidden, batch: f.batch, seqLen: f.seqLen, vocab: f.vocab, levels: f.levels, kernel: f.kernel, steps: f.steps });
-      const line = { impl: `seqlab-${backend.name}`, ...r, threads: 1, backend: backend.name, device: backend.device, tfjs: tf.version.tfjs };
+      // Threads: the native fused kernels use the pool's; TF.js's own kernels run on this one thread.
+      const fused = fusedKernelsFor(backend.name);
+      const threads = fused.length > 0 ? installFusedKernels().threads : 1;
+      const line = { impl: `seqlab-${backend.name}`, ...r, threads, fusedKernels: fused, backend: backend.name, device: backend.device, tfjs: tf.version.tfjs };
       c.emit(line);
     });
 }

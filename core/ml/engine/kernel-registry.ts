@@ -41,6 +41,13 @@ export function resolveKernel(name: string): AnyFn {
   return impl;
 }
 
+/** The stock-op reference of `name`, whatever is registered (fused kernels defer to it for shapes they do not cover). */
+export function referenceKernel(name: string): AnyFn {
+  const impl = references.get(name);
+  if (!impl) throw new Error(`unknown kernel "${name}"`);
+  return impl;
+}
+
 /** Names of the kernels with a fused implementation on `backend`. */
 export function fusedKernelsFor(backend: string): string[] {
   return [...fused.entries()].filter(([, m]) => m.has(backend)).map(([n]) => n);

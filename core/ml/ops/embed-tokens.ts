@@ -25,10 +25,14 @@ export const embedTokens = defineKernel('embedTokens', embedTokensReference);
  * Applies a dense layer to every time step.
  * @param x [batch, time, in] @param weight [in, out] @param bias [out] @returns [batch, time, out]
  */
-export function timeDistributedDense(x: tf.Tensor3D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor3D {
+function timeDistributedDenseReference(x: tf.Tensor3D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor3D {
   return tf.tidy(() => {
     const [batch, time, inSize] = x.shape;
     const y = tf.add(tf.matMul(tf.reshape(x, [batch * time, inSize]), weight), bias);
     return tf.reshape(y, [batch, time, weight.shape[1]]);
   });
 }
+
+// A kernel, because the stock gradient (two transposed matMuls) is the slow
+// path of the wasm backend: ~10× a plain product of the same size.
+export const timeDistributedDense = defineKernel('timeDistributedDense', timeDistributedDenseReference);

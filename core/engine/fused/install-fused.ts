@@ -1,0 +1,46 @@
+// Registers the native fused kernels under the kernel seam for the CPU
+// backends (wasm and cpu: both keep tensors in host memory, so handing their
+// buffers to native code costs one copy at most). WebGPU and TensorFlow C keep
+// their own kernels.
+import { registerFusedKernel } from '../../ml/engine/kernel-registry.ts';
+// The ops define their references at module load; registering a fused
+// replacement needs them defined first.
+import '../../ml/ops/causal-conv.ts';
+import '../../ml/ops/embed-tokens.ts';
+import '../../ml/ops/gru-sequence.ts';
+import '../../ml/ops/lstm-sequence.ts';
+import '../../ml/ops/rnn-sequence.ts';
+import { fusedCausalConv1d } from './fused-conv.ts';
+import { fusedEmbedTokens, fusedTimeDistributedDense } from './fused-dense.ts';
+import { fusedGruSequence, fusedLstmSequence, fusedRnnSequence } from './fused-recurrent.ts';
+import { loadNativeKernels } from './native-binding.ts';
+
+export const FUSED_BACKENDS = ['wasm', 'cpu'] as const;
+
+export interface FusedStatus {
+  /** True when the native kernels are registered. */
+  active: boolean;
+  /** Threads the native kernels use, when active. */
+  threads: number;
+  /** Why not, when inactive. */
+  reason?: string;
+}
+
+let status: FusedStatus | undefined;
+
+/** Registers the fused kernels once per thread (idempotent); says whether they are in use. */
+export function installFusedKernels(): FusedStatus {
+  if (status) return status;
+  const load = loadNativeKernels();
+  if (!load.kernels) return (status = { active: false, threads: 1, reason: load.reason });
+  const native = load.kernels;
+  for (const backend of FUSED_BACKENDS) {
+    registerFusedKernel('lstmSequence', backend, fusedLstmSequence(native));
+    registerFusedKernel('gruSequence', backend, fusedGruSequence(native));
+    registerFusedKernel('rnnSequence', backend, fusedRnnSequence(native));
+    registerFusedKernel('causalConv1d', backend, fusedCausalConv1d(native));
+    registerFusedKernel('timeDistributedDense', backend, fusedTimeDistributedDense(native));
+    registerFusedKernel('embedTokens', backend, fusedEmbedTokens());
+  }
+  return (status = { active: true, threads: native.threads() });
+}

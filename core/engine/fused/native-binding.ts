@@ -1,0 +1,60 @@
+// Loads the fused CPU kernels (a Node-API addon built from core/engine/native
+// by scripts/build-native.mjs). Loading is environment work — a file, a
+// native library — so it lives in core/engine; absence is normal (no
+// compiler on the machine, SEQLAB_NATIVE=0) and only means the stock TF.js
+// kernels run.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+type F32 = Float32Array;
+
+/** The addon's functions (core/engine/native/src/addon.cc). Shapes are row-major; every array is checked against them natively. */
+export interface NativeKernels {
+  threads(): number;
+  /** C = op(A)·op(B); A is M×K (K×M when transA), B is K×N (N×K when transB). */
+  matmul(M: number, N: number, K: number, A: F32, transA: boolean, B: F32, transB: boolean): [F32];
+  lstmForward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, b: F32, h0: F32, c0: F32): [hs: F32, hT: F32, cT: F32, gates: F32, cs: F32];
+  lstmBackward(
+    B: number, T: number, I: number, H: number,
+    x: F32, W: F32, U: F32, h0: F32, c0: F32, gates: F32, cs: F32, hs: F32, dhs: F32, dhT: F32, dcT: F32,
+  ): [dx: F32, dW: F32, dU: F32, db: F32, dh0: F32, dc0: F32];
+  gruForward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, bias: F32, h0: F32): [hs: F32, hT: F32, cache: F32];
+  gruBackward(
+    B: number, T: number, I: number, H: number,
+    x: F32, W: F32, U: F32, h0: F32, hs: F32, cache: F32, dhs: F32, dhT: F32,
+  ): [dx: F32, dW: F32, dU: F32, dbias: F32, dh0: F32];
+  rnnForward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, b: F32, h0: F32): [hs: F32, hT: F32];
+  rnnBackward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, h0: F32, hs: F32, dhs: F32, dhT: F32): [dx: F32, dW: F32, dU: F32, db: F32, dh0: F32];
+  convForward(B: number, T: number, Cin: number, Cout: number, K: number, D: number, x: F32, w: F32, bias: F32): [y: F32];
+  convBackward(B: number, T: number, Cin: number, Cout: number, K: number, D: number, x: F32, w: F32, dy: F32): [dx: F32, dw: F32, dbias: F32];
+}
+
+export type NativeLoad = { kernels: NativeKernels; path: string } | { kernels: null; reason: string };
+
+const ADDON_NAME = 'seqlab_kernels.node';
+
+/** Where the addon may be: $SEQLAB_NATIVE_KERNELS, beside the sources, or (bundled app) beside the running script. */
+function candidates(): string[] {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const list = [path.resolve(here, '../native/build', ADDON_NAME), path.resolve(here, 'native', ADDON_NAME)];
+  if (process.env['SEQLAB_NATIVE_KERNELS']) list.unshift(process.env['SEQLAB_NATIVE_KERNELS']);
+  return list;
+}
+
+let cached: NativeLoad | undefined;
+
+/** The addon, loaded once per thread; `reason` says why not when it is missing. */
+export function loadNativeKernels(): NativeLoad {
+  if (cached) return cached;
+  if (process.env['SEQLAB_NATIVE'] === '0') return (cached = { kernels: null, reason: 'disabled by SEQLAB_NATIVE=0' });
+  const found = candidates().find((p) => fs.existsSync(p));
+  if (!found) return (cached = { kernels: null, reason: `not built (run "node scripts/build-native.mjs"; needs a C++ compiler)` });
+  try {
+    const kernels = createRequire(import.meta.url)(found) as NativeKernels;
+    return (cached = { kernels, path: found });
+  } catch (e) {
+    return (cached = { kernels: null, reason: `${found} failed to load: ${(e as Error).message}` });
+  }
+}

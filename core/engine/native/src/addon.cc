@@ -1,0 +1,303 @@
+// Node-API bindings of the fused kernels (ABI-stable: the same binary loads in
+// Node and in Electron). Every function takes whole numbers for the shapes,
+// then Float32Arrays whose lengths are checked against those shapes before
+// any kernel runs (a wrong length would otherwise read or write out of
+// bounds), and returns new Float32Arrays. Errors become JS exceptions that
+// name the argument.
+#include <node_api.h>
+
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gemm.h"
+#include "kernels.h"
+
+namespace {
+
+struct ArgError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void check(napi_status s, const char* what) {
+  if (s != napi_ok) throw std::runtime_error(std::string("Node-API call failed: ") + what);
+}
+
+class Args {
+ public:
+  Args(napi_env env, napi_callback_info info, std::size_t expected, const char* fn) : env_(env), fn_(fn), argv_(expected) {
+    std::size_t argc = expected;
+    check(napi_get_cb_info(env, info, &argc, argv_.data(), nullptr, nullptr), "get_cb_info");
+    if (argc != expected) throw ArgError(std::string(fn) + ": expected " + std::to_string(expected) + " arguments, got " + std::to_string(argc));
+  }
+
+  /** Argument i as a whole number in [min, 2^31). */
+  int integer(std::size_t i, const char* name, int min = 0) {
+    double v;
+    if (napi_get_value_double(env_, argv_[i], &v) != napi_ok || v != static_cast<double>(static_cast<int64_t>(v)) || v < min || v > 2147483647.0)
+      throw ArgError(std::string(fn_) + ": " + name + " must be a whole number >= " + std::to_string(min));
+    return static_cast<int>(v);
+  }
+
+  bool flag(std::size_t i, const char* name) {
+    bool v;
+    if (napi_get_value_bool(env_, argv_[i], &v) != napi_ok) throw ArgError(std::string(fn_) + ": " + name + " must be a boolean");
+    return v;
+  }
+
+  /** Argument i as a Float32Array of exactly `length` elements. */
+  const float* floats(std::size_t i, const char* name, std::size_t length) {
+    bool is;
+    check(napi_is_typedarray(env_, argv_[i], &is), "is_typedarray");
+    napi_typedarray_type type;
+    std::size_t n;
+    void* data;
+    if (is) check(napi_get_typedarray_info(env_, argv_[i], &type, &n, &data, nullptr, nullptr), "get_typedarray_info");
+    if (!is || type != napi_float32_array) throw ArgError(std::string(fn_) + ": " + name + " must be a Float32Array");
+    if (n != length)
+      throw ArgError(std::string(fn_) + ": " + name + " has " + std::to_string(n) + " elements, expected " + std::to_string(length));
+    return static_cast<const float*>(data);
+  }
+
+ private:
+  napi_env env_;
+  const char* fn_;
+  std::vector<napi_value> argv_;
+};
+
+/** New Float32Arrays of the given lengths, returned to JS as an array. */
+class Outputs {
+ public:
+  Outputs(napi_env env, std::initializer_list<std::size_t> lengths) : env_(env) {
+    check(napi_create_array_with_length(env, lengths.size(), &array_), "create_array");
+    uint32_t k = 0;
+    for (std::size_t n : lengths) {
+      void* data;
+      napi_value buffer, typed;
+      check(napi_create_arraybuffer(env, n * sizeof(float), &data, &buffer), "create_arraybuffer");
+      check(napi_create_typedarray(env, napi_float32_array, n, buffer, 0, &typed), "create_typedarray");
+      check(napi_set_element(env, array_, k++, typed), "set_element");
+      ptrs_.push_back(static_cast<float*>(data));
+    }
+  }
+  float* operator[](std::size_t i) const { return ptrs_[i]; }
+  napi_value value() const { return array_; }
+
+ private:
+  napi_env env_;
+  napi_value array_;
+  std::vector<float*> ptrs_;
+};
+
+template <typename F>
+napi_value guarded(napi_env env, F&& body) {
+  try {
+    return body();
+  } catch (const ArgError& e) {
+    napi_throw_type_error(env, "ERR_SEQLAB_KERNEL_ARG", e.what());
+  } catch (const std::bad_alloc&) {
+    napi_throw_range_error(env, "ERR_SEQLAB_KERNEL_MEMORY", "seqlab kernels: out of memory");
+  } catch (const std::exception& e) {
+    napi_throw_error(env, "ERR_SEQLAB_KERNEL", e.what());
+  }
+  return nullptr;
+}
+
+typedef std::size_t sz;
+
+sk::SeqDims seq_dims(Args& a) {
+  return {a.integer(0, "batch"), a.integer(1, "time"), a.integer(2, "inputSize"), a.integer(3, "hiddenSize", 1)};
+}
+
+napi_value Threads(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    napi_value v;
+    check(napi_create_int32(env, sk::pool_threads(), &v), "create_int32");
+    return v;
+  });
+}
+
+// matmul(M, N, K, A, transA, B, transB) -> [C]
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 7, "matmul");
+    const int M = a.integer(0, "M"), N = a.integer(1, "N"), K = a.integer(2, "K");
+    const bool ta = a.flag(4, "transA"), tb = a.flag(6, "transB");
+    const float* A = a.floats(3, "A", sz(M) * K);
+    const float* B = a.floats(5, "B", sz(K) * N);
+    Outputs out(env, {sz(M) * N});
+    sk::gemm(M, N, K, A, ta ? M : K, ta, B, tb ? K : N, tb, out[0], N, false);
+    return out.value();
+  });
+}
+
+// lstmForward(B, T, I, H, x, W, U, b, h0, c0) -> [hs, hT, cT, gates, cs]
+napi_value LstmForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 10, "lstmForward");
+    const sk::SeqDims d = seq_dims(a);
+    const sz BT = sz(d.B) * d.T, H = d.H;
+    const float* x = a.floats(4, "x", BT * d.I);
+    const float* W = a.floats(5, "kernel", sz(d.I) * 4 * H);
+    const float* U = a.floats(6, "recurrentKernel", H * 4 * H);
+    const float* b = a.floats(7, "bias", 4 * H);
+    const float* h0 = a.floats(8, "h0", sz(d.B) * H);
+    const float* c0 = a.floats(9, "c0", sz(d.B) * H);
+    Outputs out(env, {BT * H, sz(d.B) * H, sz(d.B) * H, BT * 4 * H, BT * H});
+    sk::lstm_forward(d, x, W, U, b, h0, c0, out[0], out[1], out[2], out[3], out[4]);
+    return out.value();
+  });
+}
+
+// lstmBackward(B, T, I, H, x, W, U, h0, c0, gates, cs, hs, dhs, dhT, dcT) -> [dx, dW, dU, db, dh0, dc0]
+napi_value LstmBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 15, "lstmBackward");
+    const sk::SeqDims d = seq_dims(a);
+    const sz BT = sz(d.B) * d.T, H = d.H, BH = sz(d.B) * H;
+    const float* x = a.floats(4, "x", BT * d.I);
+    const float* W = a.floats(5, "kernel", sz(d.I) * 4 * H);
+    const float* U = a.floats(6, "recurrentKernel", H * 4 * H);
+    const float* h0 = a.floats(7, "h0", BH);
+    const float* c0 = a.floats(8, "c0", BH);
+    const float* gates = a.floats(9, "gates", BT * 4 * H);
+    const float* cs = a.floats(10, "cs", BT * H);
+    const float* hs = a.floats(11, "hs", BT * H);
+    const float* dhs = a.floats(12, "dhs", BT * H);
+    const float* dhT = a.floats(13, "dhT", BH);
+    const float* dcT = a.floats(14, "dcT", BH);
+    Outputs out(env, {BT * d.I, sz(d.I) * 4 * H, H * 4 * H, 4 * H, BH, BH});
+    sk::lstm_backward(d, x, W, U, h0, c0, gates, cs, hs, dhs, dhT, dcT, out[0], out[1], out[2], out[3], out[4], out[5]);
+    return out.value();
+  });
+}
+
+// gruForward(B, T, I, H, x, W, U, bias, h0) -> [hs, hT, cache]
+napi_value GruForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 9, "gruForward");
+    const sk::SeqDims d = seq_dims(a);
+    const sz BT = sz(d.B) * d.T, H = d.H;
+    const float* x = a.floats(4, "x", BT * d.I);
+    const float* W = a.floats(5, "kernel", sz(d.I) * 3 * H);
+    const float* U = a.floats(6, "recurrentKernel", H * 3 * H);
+    const float* bias = a.floats(7, "bias", 6 * H);
+    const float* h0 = a.floats(8, "h0", sz(d.B) * H);
+    Outputs out(env, {BT * H, sz(d.B) * H, BT * 4 * H});
+    sk::gru_forward(d, x, W, U, bias, h0, out[0], out[1], out[2]);
+    return out.value();
+  });
+}
+
+// gruBackward(B, T, I, H, x, W, U, h0, hs, cache, dhs, dhT) -> [dx, dW, dU, dbias, dh0]
+napi_value GruBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 12, "gruBackward");
+    const sk::SeqDims d = seq_dims(a);
+    const sz BT = sz(d.B) * d.T, H = d.H, BH = sz(d.B) * H;
+    const float* x = a.floats(4, "x", BT * d.I);
+    const float* W = a.floats(5, "kernel", sz(d.I) * 3 * H);
+    const float* U = a.floats(6, "recurrentKernel", H * 3 * H);
+    const float* h0 = a.floats(7, "h0", BH);
+    const float* hs = a.floats(8, "hs", BT * H);
+    const float* cache = a.floats(9, "cache", BT * 4 * H);
+    const float* dhs = a.floats(10, "dhs", BT * H);
+    const float* dhT = a.floats(11, "dhT", BH);
+    Outputs out(env, {BT * d.I, sz(d.I) * 3 * H, H * 3 * H, 6 * H, BH});
+    sk::gru_backward(d, x, W, U, h0, hs, cache, dhs, dhT, out[0], out[1], out[2], out[3], out[4]);
+    return out.value();
+  });
+}
+
+// rnnForward(B, T, I, H, x, W, U, b, h0) -> [hs, hT]
+napi_value RnnForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 9, "rnnForward");
+    const sk::SeqDims d = seq_dims(a);
+    const sz BT = sz(d.B) * d.T, H = d.H;
+    const float* x = a.floats(4, "x", BT * d.I);
+    const float* W = a.floats(5, "kernel", sz(d.I) * H);
+    const float* U = a.floats(6, "recurrentKernel", H * H);
+    const float* b = a.floats(7, "bias", H);
+    const float* h0 = a.floats(8, "h0", sz(d.B) * H);
+    Outputs out(env, {BT * H, sz(d.B) * H});
+    sk::rnn_forward(d, x, W, U, b, h0, out[0], out[1]);
+    return out.value();
+  });
+}
+
+// rnnBackward(B, T, I, H, x, W, U, h0, hs, dhs, dhT) -> [dx, dW, dU, db, dh0]
+napi_value RnnBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 11, "rnnBackward");
+    const sk::SeqDims d = seq_dims(a);
+    const sz BT = sz(d.B) * d.T, H = d.H, BH = sz(d.B) * H;
+    const float* x = a.floats(4, "x", BT * d.I);
+    const float* W = a.floats(5, "kernel", sz(d.I) * H);
+    const float* U = a.floats(6, "recurrentKernel", H * H);
+    const float* h0 = a.floats(7, "h0", BH);
+    const float* hs = a.floats(8, "hs", BT * H);
+    const float* dhs = a.floats(9, "dhs", BT * H);
+    const float* dhT = a.floats(10, "dhT", BH);
+    Outputs out(env, {BT * d.I, sz(d.I) * H, H * H, H, BH});
+    sk::rnn_backward(d, x, W, U, h0, hs, dhs, dhT, out[0], out[1], out[2], out[3], out[4]);
+    return out.value();
+  });
+}
+
+sk::ConvDims conv_dims(Args& a) {
+  return {a.integer(0, "batch"), a.integer(1, "time"), a.integer(2, "inChannels", 1), a.integer(3, "outChannels", 1), a.integer(4, "kernelSize", 1),
+          a.integer(5, "dilation", 1)};
+}
+
+// convForward(B, T, Cin, Cout, K, D, x, w, bias) -> [y]
+napi_value ConvForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 9, "convForward");
+    const sk::ConvDims d = conv_dims(a);
+    const sz BT = sz(d.B) * d.T;
+    const float* x = a.floats(6, "x", BT * d.Cin);
+    const float* w = a.floats(7, "w", sz(d.K) * d.Cin * d.Cout);
+    const float* bias = a.floats(8, "bias", d.Cout);
+    Outputs out(env, {BT * d.Cout});
+    sk::conv_forward(d, x, w, bias, out[0]);
+    return out.value();
+  });
+}
+
+// convBackward(B, T, Cin, Cout, K, D, x, w, dy) -> [dx, dw, dbias]
+napi_value ConvBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 9, "convBackward");
+    const sk::ConvDims d = conv_dims(a);
+    const sz BT = sz(d.B) * d.T;
+    const float* x = a.floats(6, "x", BT * d.Cin);
+    const float* w = a.floats(7, "w", sz(d.K) * d.Cin * d.Cout);
+    const float* dy = a.floats(8, "dy", BT * d.Cout);
+    Outputs out(env, {BT * d.Cin, sz(d.K) * d.Cin * d.Cout, sz(d.Cout)});
+    sk::conv_backward(d, x, w, dy, out[0], out[1], out[2]);
+    return out.value();
+  });
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  const napi_property_descriptor props[] = {
+      {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gruForward", nullptr, GruForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gruBackward", nullptr, GruBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"rnnForward", nullptr, RnnForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"rnnBackward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"convForward", nullptr, ConvForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"convBackward", nullptr, ConvBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}

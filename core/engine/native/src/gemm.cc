@@ -1,0 +1,278 @@
+// A small BLIS-style SGEMM: packed A (MR-row panels) and B (NR-column panels),
+// a 6×16 register-blocked micro-kernel written with GCC/Clang vector
+// extensions (AVX2/AVX-512 with -march=native on x86, NEON on ARM), and cache
+// blocking. Why our own: the addon must build from source with only a C++
+// compiler (no BLAS package on a user's machine), and the fused recurrent
+// kernels need products on strided views and a pre-packed recurrent matrix.
+#include "gemm.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+namespace sk {
+namespace {
+
+constexpr int MR = 6;
+constexpr int NR = 16;
+constexpr int MC = 144;  // rows of A per packed block (L2)
+constexpr int KC = 256;  // depth per block (a B micro-panel of KC×NR stays in L1)
+constexpr int NC = 2048; // columns of B per packed block (L3)
+
+typedef float v8 __attribute__((vector_size(32)));
+
+inline v8 load8(const float* p) {
+  v8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store8(float* p, v8 v) { std::memcpy(p, &v, sizeof v); }
+
+/** C[m,n] (+)= Ap·Bp over depth kc; Ap is [kc][MR], Bp is [kc][NR]; m ≤ MR, n ≤ NR. */
+void micro_kernel(int kc, const float* Ap, const float* Bp, float* C, int ldc, int m, int n, bool accumulate) {
+  v8 c00{}, c01{}, c10{}, c11{}, c20{}, c21{}, c30{}, c31{}, c40{}, c41{}, c50{}, c51{};
+  for (int k = 0; k < kc; ++k) {
+    const v8 b0 = load8(Bp), b1 = load8(Bp + 8);
+    v8 a;
+    a = v8{} + Ap[0]; c00 += a * b0; c01 += a * b1;
+    a = v8{} + Ap[1]; c10 += a * b0; c11 += a * b1;
+    a = v8{} + Ap[2]; c20 += a * b0; c21 += a * b1;
+    a = v8{} + Ap[3]; c30 += a * b0; c31 += a * b1;
+    a = v8{} + Ap[4]; c40 += a * b0; c41 += a * b1;
+    a = v8{} + Ap[5]; c50 += a * b0; c51 += a * b1;
+    Ap += MR;
+    Bp += NR;
+  }
+  const v8 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  if (m == MR && n == NR) {
+    for (int r = 0; r < MR; ++r) {
+      float* row = C + static_cast<std::ptrdiff_t>(r) * ldc;
+      store8(row, accumulate ? load8(row) + acc[r][0] : acc[r][0]);
+      store8(row + 8, accumulate ? load8(row + 8) + acc[r][1] : acc[r][1]);
+    }
+    return;
+  }
+  float tmp[MR * NR];
+  for (int r = 0; r < MR; ++r) {
+    store8(tmp + r * NR, acc[r][0]);
+    store8(tmp + r * NR + 8, acc[r][1]);
+  }
+  for (int r = 0; r < m; ++r) {
+    float* row = C + static_cast<std::ptrdiff_t>(r) * ldc;
+    for (int j = 0; j < n; ++j) row[j] = accumulate ? row[j] + tmp[r * NR + j] : tmp[r * NR + j];
+  }
+}
+
+/** Packs op(A)[i0:i0+mc, p0:p0+kc] into MR-row panels, each [kc][MR], zero-padded. */
+void pack_a(const float* A, int lda, bool transA, int i0, int mc, int p0, int kc, float* out) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    const int m = std::min(MR, mc - ir);
+    for (int k = 0; k < kc; ++k) {
+      for (int r = 0; r < MR; ++r) {
+        const int i = i0 + ir + r;
+        const std::ptrdiff_t idx = transA ? static_cast<std::ptrdiff_t>(p0 + k) * lda + i : static_cast<std::ptrdiff_t>(i) * lda + p0 + k;
+        out[k * MR + r] = r < m ? A[idx] : 0.f;
+      }
+    }
+    out += static_cast<std::ptrdiff_t>(kc) * MR;
+  }
+}
+
+/** Packs op(B)[p0:p0+kc, j0:j0+nc] into NR-column panels, each [kc][NR], zero-padded. */
+void pack_b_block(const float* B, int ldb, bool transB, int p0, int kc, int j0, int nc, float* out) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    const int n = std::min(NR, nc - jr);
+    if (!transB && n == NR) {
+      for (int k = 0; k < kc; ++k) std::memcpy(out + k * NR, B + static_cast<std::ptrdiff_t>(p0 + k) * ldb + j0 + jr, NR * sizeof(float));
+    } else {
+      for (int k = 0; k < kc; ++k) {
+        for (int c = 0; c < NR; ++c) {
+          const int j = j0 + jr + c;
+          const std::ptrdiff_t idx = transB ? static_cast<std::ptrdiff_t>(j) * ldb + p0 + k : static_cast<std::ptrdiff_t>(p0 + k) * ldb + j;
+          out[k * NR + c] = c < n ? B[idx] : 0.f;
+        }
+      }
+    }
+    out += static_cast<std::ptrdiff_t>(kc) * NR;
+  }
+}
+
+void zero_c(int M, int N, float* C, int ldc) {
+  for (int i = 0; i < M; ++i) std::memset(C + static_cast<std::ptrdiff_t>(i) * ldc, 0, N * sizeof(float));
+}
+
+thread_local std::vector<float> tl_packA, tl_packB;
+
+void gemm_single(int M, int N, int K, const float* A, int lda, bool transA, const float* B, int ldb, bool transB, float* C, int ldc,
+                 bool accumulate) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate) zero_c(M, N, C, ldc);
+    return;
+  }
+  tl_packA.resize(static_cast<std::size_t>(MC + MR) * KC);
+  tl_packB.resize(static_cast<std::size_t>(KC) * (NC + NR));
+  for (int jc = 0; jc < N; jc += NC) {
+    const int nc = std::min(NC, N - jc);
+    for (int pc = 0; pc < K; pc += KC) {
+      const int kc = std::min(KC, K - pc);
+      const bool acc = accumulate || pc > 0;
+      pack_b_block(B, ldb, transB, pc, kc, jc, nc, tl_packB.data());
+      for (int ic = 0; ic < M; ic += MC) {
+        const int mc = std::min(MC, M - ic);
+        pack_a(A, lda, transA, ic, mc, pc, kc, tl_packA.data());
+        for (int jr = 0; jr < nc; jr += NR) {
+          const float* Bp = tl_packB.data() + static_cast<std::ptrdiff_t>(jr) * kc;
+          for (int ir = 0; ir < mc; ir += MR) {
+            micro_kernel(kc, tl_packA.data() + static_cast<std::ptrdiff_t>(ir) * kc, Bp, C + static_cast<std::ptrdiff_t>(ic + ir) * ldc + jc + jr, ldc,
+                         std::min(MR, mc - ir), std::min(NR, nc - jr), acc);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- thread pool -------------------------------------------------------
+// Workers spin briefly on a generation counter (a fused recurrence hands out
+// work every few microseconds), then sleep on a condition variable. The pool
+// is created once and never destroyed: joining at process exit would race
+// with Node tearing down worker threads.
+class Pool {
+ public:
+  explicit Pool(int threads) : threads_(threads) {
+    for (int i = 1; i < threads_; ++i) std::thread([this, i] { worker(i); }).detach();
+  }
+  int threads() const { return threads_; }
+
+  void run(const std::function<void(int, int)>& fn) {
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (!busy.owns_lock() || threads_ == 1) {
+      for (int p = 0; p < threads_; ++p) fn(p, threads_);
+      return;
+    }
+    job_ = &fn;
+    remaining_.store(threads_ - 1, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> g(m_);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    fn(0, threads_);
+    while (remaining_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+    job_ = nullptr;
+  }
+
+ private:
+  void worker(int index) {
+    unsigned seen = 0;
+    for (;;) {
+      unsigned g = generation_.load(std::memory_order_acquire);
+      for (int spin = 0; g == seen && spin < 20000; ++spin) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+        g = generation_.load(std::memory_order_acquire);
+      }
+      if (g == seen) {
+        std::unique_lock<std::mutex> l(m_);
+        cv_.wait(l, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+        g = generation_.load(std::memory_order_acquire);
+      }
+      seen = g;
+      (*job_)(index, threads_);
+      remaining_.fetch_sub(1, std::memory_order_acq_rel);
+    }
+  }
+
+  const int threads_;
+  std::mutex busy_, m_;
+  std::condition_variable cv_;
+  std::atomic<unsigned> generation_{0};
+  std::atomic<int> remaining_{0};
+  const std::function<void(int, int)>* job_ = nullptr;
+};
+
+int configured_threads() {
+  int n = static_cast<int>(std::thread::hardware_concurrency());
+  if (const char* env = std::getenv("SEQLAB_THREADS")) {
+    const int v = std::atoi(env);
+    if (v > 0) n = v;
+  }
+  return std::max(1, std::min(n, 16));
+}
+
+Pool& pool() {
+  static Pool* p = new Pool(configured_threads());
+  return *p;
+}
+
+}  // namespace
+
+int pool_threads() { return pool().threads(); }
+
+void parallel_parts(const std::function<void(int, int)>& fn) { pool().run(fn); }
+
+void gemm(int M, int N, int K, const float* A, int lda, bool transA, const float* B, int ldb, bool transB, float* C, int ldc,
+          bool accumulate) {
+  const double flops = 2.0 * M * N * K;
+  const int parts = pool_threads();
+  if (parts == 1 || flops < 4e6) {
+    gemm_single(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, accumulate);
+    return;
+  }
+  // Cut the larger output dimension so each thread packs only its share.
+  const bool byColumns = N >= M;
+  parallel_parts([&](int part, int count) {
+    int b, e;
+    if (byColumns) {
+      split_range(N, part, count, NR, b, e);
+      if (e > b) {
+        const float* Bpart = transB ? B + static_cast<std::ptrdiff_t>(b) * ldb : B + b;
+        gemm_single(M, e - b, K, A, lda, transA, Bpart, ldb, transB, C + b, ldc, accumulate);
+      }
+    } else {
+      split_range(M, part, count, MR, b, e);
+      if (e > b) {
+        const float* Apart = transA ? A + b : A + static_cast<std::ptrdiff_t>(b) * lda;
+        gemm_single(e - b, N, K, Apart, lda, transA, B, ldb, transB, C + static_cast<std::ptrdiff_t>(b) * ldc, ldc, accumulate);
+      }
+    }
+  });
+}
+
+PackedB pack_b(int K, int N, const float* B, int ldb, bool transB) {
+  PackedB p;
+  p.K = K;
+  p.N = N;
+  p.data.resize(static_cast<std::size_t>((N + NR - 1) / NR) * NR * std::max(K, 1));
+  if (K > 0) pack_b_block(B, ldb, transB, 0, K, 0, N, p.data.data());
+  return p;
+}
+
+void gemm_packed(int M, const float* A, int lda, const PackedB& B, float* C, int ldc, bool accumulate) {
+  const int K = B.K, N = B.N;
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate) zero_c(M, N, C, ldc);
+    return;
+  }
+  tl_packA.resize(static_cast<std::size_t>(MC + MR) * K);
+  for (int ic = 0; ic < M; ic += MC) {
+    const int mc = std::min(MC, M - ic);
+    pack_a(A, lda, false, ic, mc, 0, K, tl_packA.data());
+    for (int jr = 0; jr < N; jr += NR) {
+      const float* Bp = B.data.data() + static_cast<std::ptrdiff_t>(jr) * K;
+      for (int ir = 0; ir < mc; ir += MR) {
+        micro_kernel(K, tl_packA.data() + static_cast<std::ptrdiff_t>(ir) * K, Bp, C + static_cast<std::ptrdiff_t>(ic + ir) * ldc + jr, ldc,
+                     std::min(MR, mc - ir), std::min(NR, N - jr), accumulate);
+      }
+    }
+  }
+}
+
+}  // namespace sk

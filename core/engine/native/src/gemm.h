@@ -1,0 +1,50 @@
+// Single-precision matrix products and a two-level thread pool for the fused
+// kernels. Row-major storage with explicit leading dimensions, so a kernel can
+// multiply a strided view (e.g. the rows of one time step inside a
+// [batch, time, features] buffer) without copying it first.
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+namespace sk {
+
+/**
+ * C[M,N] = (accumulate ? C : 0) + op(A)[M,K] · op(B)[K,N].
+ * op(A) = A (stored M×K, row stride lda) or Aᵀ (A stored K×M, row stride lda).
+ * op(B) = B (stored K×N, row stride ldb) or Bᵀ (B stored N×K, row stride ldb).
+ * Splits large products across the pool's threads.
+ */
+void gemm(int M, int N, int K, const float* A, int lda, bool transA, const float* B, int ldb, bool transB, float* C, int ldc,
+          bool accumulate);
+
+/** A right-hand operand packed once into column panels, for many products with the same matrix (recurrent weights). */
+struct PackedB {
+  int K = 0, N = 0;
+  std::vector<float> data;  // panels of NR columns, each [K][NR], zero-padded
+};
+PackedB pack_b(int K, int N, const float* B, int ldb, bool transB);
+
+/** C[M,N] = (accumulate ? C : 0) + A[M,K] · B, single-threaded (callers split rows themselves). */
+void gemm_packed(int M, const float* A, int lda, const PackedB& B, float* C, int ldc, bool accumulate);
+
+/** Threads the pool runs on (including the caller). */
+int pool_threads();
+
+/**
+ * Runs fn(part, parts) for part in [0, parts) with parts = pool_threads(), one
+ * part per thread, and returns when all are done. When the pool is busy (two
+ * JS threads calling at once) the caller runs every part itself.
+ */
+void parallel_parts(const std::function<void(int, int)>& fn);
+
+/** [begin, end) of part `part` of `parts` over n items, cut at multiples of `align`. */
+inline void split_range(int n, int part, int parts, int align, int& begin, int& end) {
+  int blocks = (n + align - 1) / align;
+  int b0 = static_cast<int>(static_cast<long long>(blocks) * part / parts);
+  int b1 = static_cast<int>(static_cast<long long>(blocks) * (part + 1) / parts);
+  begin = b0 * align < n ? b0 * align : n;
+  end = b1 * align < n ? b1 * align : n;
+}
+
+}  // namespace sk

@@ -1,0 +1,304 @@
+// Whole-sequence LSTM, GRU and RNN passes. Each pass is: one large product for
+// the input term of every step at once, a recurrence that walks time with a
+// pre-packed recurrent matrix (batch rows split across threads: rows never
+// interact, so the threads need no synchronisation per step), then large
+// products for the weight gradients over all steps at once.
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "gemm.h"
+#include "kernels.h"
+
+namespace sk {
+namespace {
+
+typedef std::ptrdiff_t idx;
+
+inline float sigmoid(float v) { return 1.f / (1.f + std::exp(-v)); }
+
+/** out[j] = Σ_rows m[row, j] for a [rows, cols] matrix, columns split across threads. */
+void column_sums(const float* m, idx rows, int cols, float* out) {
+  parallel_parts([&](int part, int parts) {
+    int c0, c1;
+    split_range(cols, part, parts, 16, c0, c1);
+    if (c1 <= c0) return;
+    std::memset(out + c0, 0, (c1 - c0) * sizeof(float));
+    for (idx r = 0; r < rows; ++r) {
+      const float* row = m + r * cols;
+      for (int c = c0; c < c1; ++c) out[c] += row[c];
+    }
+  });
+}
+
+/** [B·T, H] matrix whose row (b, t) is the state before step t: h0[b] at t = 0, else hs[b, t−1]. */
+std::vector<float> previous_states(const SeqDims& d, const float* h0, const float* hs) {
+  std::vector<float> prev(static_cast<std::size_t>(d.B) * d.T * d.H);
+  for (int b = 0; b < d.B; ++b) {
+    float* dst = prev.data() + static_cast<idx>(b) * d.T * d.H;
+    if (d.T == 0) continue;
+    std::memcpy(dst, h0 + static_cast<idx>(b) * d.H, d.H * sizeof(float));
+    std::memcpy(dst + d.H, hs + static_cast<idx>(b) * d.T * d.H, static_cast<idx>(d.T - 1) * d.H * sizeof(float));
+  }
+  return prev;
+}
+
+/** Pointer and row stride of the states before step t for batch rows from b0. */
+inline const float* prev_rows(const SeqDims& d, const float* h0, const float* hs, int b0, int t, int& ld) {
+  if (t == 0) {
+    ld = d.H;
+    return h0 + static_cast<idx>(b0) * d.H;
+  }
+  ld = d.T * d.H;
+  return hs + (static_cast<idx>(b0) * d.T + t - 1) * d.H;
+}
+
+void last_step(const SeqDims& d, const float* seq, const float* init, float* out) {
+  for (int b = 0; b < d.B; ++b) {
+    const float* src = d.T == 0 ? init + static_cast<idx>(b) * d.H : seq + (static_cast<idx>(b) * d.T + d.T - 1) * d.H;
+    std::memcpy(out + static_cast<idx>(b) * d.H, src, d.H * sizeof(float));
+  }
+}
+
+/** Adds bias[0..G) to every row of a [rows, G] matrix. */
+void add_bias(float* m, idx rows, int G, const float* bias) {
+  for (idx r = 0; r < rows; ++r) {
+    float* row = m + r * G;
+    for (int j = 0; j < G; ++j) row[j] += bias[j];
+  }
+}
+
+/** The gradients every cell shares once dZ (pre-activation gradients of the input and recurrent terms) is known. */
+void weight_gradients(const SeqDims& d, int G, const float* x, const float* W, const float* prev, const float* dInput,
+                      const float* dRecurrent, float* dx, float* dW, float* dU) {
+  const idx rows = static_cast<idx>(d.B) * d.T;
+  gemm(d.H, G, rows, prev, d.H, true, dRecurrent, G, false, dU, G, false);
+  gemm(d.I, G, rows, x, d.I, true, dInput, G, false, dW, G, false);
+  gemm(rows, d.I, G, dInput, G, false, W, G, true, dx, d.I, false);
+}
+
+}  // namespace
+
+// ---- LSTM ----------------------------------------------------------------
+
+void lstm_forward(const SeqDims& d, const float* x, const float* W, const float* U, const float* b, const float* h0, const float* c0,
+                  float* hs, float* hT, float* cT, float* gates, float* cs) {
+  const int H = d.H, G = 4 * H, T = d.T;
+  const idx rows = static_cast<idx>(d.B) * T;
+  gemm(rows, G, d.I, x, d.I, false, W, G, false, gates, G, false);
+  add_bias(gates, rows, G, b);
+  const PackedB Up = pack_b(H, G, U, G, false);
+  parallel_parts([&](int part, int parts) {
+    int b0, b1;
+    split_range(d.B, part, parts, 1, b0, b1);
+    for (int t = 0; t < T && b1 > b0; ++t) {
+      int ld;
+      const float* hp = prev_rows(d, h0, hs, b0, t, ld);
+      gemm_packed(b1 - b0, hp, ld, Up, gates + (static_cast<idx>(b0) * T + t) * G, T * G, true);
+      for (int bb = b0; bb < b1; ++bb) {
+        const idx r = static_cast<idx>(bb) * T + t;
+        float* z = gates + r * G;
+        const float* cp = t == 0 ? c0 + static_cast<idx>(bb) * H : cs + (r - 1) * H;
+        float* c = cs + r * H;
+        float* h = hs + r * H;
+        for (int j = 0; j < H; ++j) {
+          const float i = sigmoid(z[j]), f = sigmoid(z[H + j]), g = std::tanh(z[2 * H + j]), o = sigmoid(z[3 * H + j]);
+          z[j] = i;
+          z[H + j] = f;
+          z[2 * H + j] = g;
+          z[3 * H + j] = o;
+          const float cj = f * cp[j] + i * g;
+          c[j] = cj;
+          h[j] = o * std::tanh(cj);
+        }
+      }
+    }
+  });
+  last_step(d, hs, h0, hT);
+  last_step(d, cs, c0, cT);
+}
+
+void lstm_backward(const SeqDims& d, const float* x, const float* W, const float* U, const float* h0, const float* c0, const float* gates,
+                   const float* cs, const float* hs, const float* dhs, const float* dhT, const float* dcT, float* dx, float* dW, float* dU,
+                   float* db, float* dh0, float* dc0) {
+  const int H = d.H, G = 4 * H, T = d.T;
+  const idx rows = static_cast<idx>(d.B) * T;
+  std::vector<float> dZ(static_cast<std::size_t>(rows) * G);
+  const PackedB UT = pack_b(G, H, U, G, true);
+  std::memcpy(dh0, dhT, static_cast<idx>(d.B) * H * sizeof(float));  // running dL/dh_t, ends as dL/dh0
+  std::memcpy(dc0, dcT, static_cast<idx>(d.B) * H * sizeof(float));
+  parallel_parts([&](int part, int parts) {
+    int b0, b1;
+    split_range(d.B, part, parts, 1, b0, b1);
+    for (int t = T - 1; t >= 0 && b1 > b0; --t) {
+      for (int bb = b0; bb < b1; ++bb) {
+        const idx r = static_cast<idx>(bb) * T + t;
+        const float* z = gates + r * G;
+        const float* c = cs + r * H;
+        const float* cp = t == 0 ? c0 + static_cast<idx>(bb) * H : cs + (r - 1) * H;
+        const float* dho = dhs + r * H;
+        float* dh = dh0 + static_cast<idx>(bb) * H;
+        float* dc = dc0 + static_cast<idx>(bb) * H;
+        float* dz = dZ.data() + r * G;
+        for (int j = 0; j < H; ++j) {
+          const float i = z[j], f = z[H + j], g = z[2 * H + j], o = z[3 * H + j];
+          const float dht = dho[j] + dh[j];
+          const float tc = std::tanh(c[j]);
+          const float dct = dc[j] + dht * o * (1.f - tc * tc);
+          dz[j] = dct * g * i * (1.f - i);
+          dz[H + j] = dct * cp[j] * f * (1.f - f);
+          dz[2 * H + j] = dct * i * (1.f - g * g);
+          dz[3 * H + j] = dht * tc * o * (1.f - o);
+          dc[j] = dct * f;
+        }
+      }
+      gemm_packed(b1 - b0, dZ.data() + (static_cast<idx>(b0) * T + t) * G, T * G, UT, dh0 + static_cast<idx>(b0) * H, H, false);
+    }
+  });
+  const std::vector<float> prev = previous_states(d, h0, hs);
+  weight_gradients(d, G, x, W, prev.data(), dZ.data(), dZ.data(), dx, dW, dU);
+  column_sums(dZ.data(), rows, G, db);
+}
+
+// ---- GRU -----------------------------------------------------------------
+
+void gru_forward(const SeqDims& d, const float* x, const float* W, const float* U, const float* bias, const float* h0, float* hs, float* hT,
+                 float* cache) {
+  const int H = d.H, G = 3 * H, T = d.T;
+  const idx rows = static_cast<idx>(d.B) * T;
+  const float* brec = bias + G;
+  std::vector<float> a(static_cast<std::size_t>(rows) * G);
+  gemm(rows, G, d.I, x, d.I, false, W, G, false, a.data(), G, false);
+  add_bias(a.data(), rows, G, bias);
+  const PackedB Up = pack_b(H, G, U, G, false);
+  parallel_parts([&](int part, int parts) {
+    int b0, b1;
+    split_range(d.B, part, parts, 1, b0, b1);
+    if (b1 <= b0) return;
+    std::vector<float> rec(static_cast<std::size_t>(b1 - b0) * G);
+    for (int t = 0; t < T; ++t) {
+      int ld;
+      const float* hp = prev_rows(d, h0, hs, b0, t, ld);
+      gemm_packed(b1 - b0, hp, ld, Up, rec.data(), G, false);
+      for (int bb = b0; bb < b1; ++bb) {
+        const idx r = static_cast<idx>(bb) * T + t;
+        const float* ar = a.data() + r * G;
+        const float* rr = rec.data() + static_cast<idx>(bb - b0) * G;
+        const float* hprev = hp + static_cast<idx>(bb - b0) * ld;
+        float* h = hs + r * H;
+        float* cz = cache + r * 4 * H;
+        for (int j = 0; j < H; ++j) {
+          const float z = sigmoid(ar[j] + rr[j] + brec[j]);
+          const float rg = sigmoid(ar[H + j] + rr[H + j] + brec[H + j]);
+          const float rn = rr[2 * H + j] + brec[2 * H + j];
+          const float n = std::tanh(ar[2 * H + j] + rg * rn);
+          h[j] = n + z * (hprev[j] - n);
+          cz[j] = z;
+          cz[H + j] = rg;
+          cz[2 * H + j] = n;
+          cz[3 * H + j] = rn;
+        }
+      }
+    }
+  });
+  last_step(d, hs, h0, hT);
+}
+
+void gru_backward(const SeqDims& d, const float* x, const float* W, const float* U, const float* h0, const float* hs, const float* cache,
+                  const float* dhs, const float* dhT, float* dx, float* dW, float* dU, float* dbias, float* dh0) {
+  const int H = d.H, G = 3 * H, T = d.T;
+  const idx rows = static_cast<idx>(d.B) * T;
+  std::vector<float> dA(static_cast<std::size_t>(rows) * G), dR(static_cast<std::size_t>(rows) * G);
+  const PackedB UT = pack_b(G, H, U, G, true);
+  std::memcpy(dh0, dhT, static_cast<idx>(d.B) * H * sizeof(float));
+  parallel_parts([&](int part, int parts) {
+    int b0, b1;
+    split_range(d.B, part, parts, 1, b0, b1);
+    for (int t = T - 1; t >= 0 && b1 > b0; --t) {
+      int ld;
+      const float* hp = prev_rows(d, h0, hs, b0, t, ld);
+      for (int bb = b0; bb < b1; ++bb) {
+        const idx r = static_cast<idx>(bb) * T + t;
+        const float* cz = cache + r * 4 * H;
+        const float* hprev = hp + static_cast<idx>(bb - b0) * ld;
+        const float* dho = dhs + r * H;
+        float* dh = dh0 + static_cast<idx>(bb) * H;
+        float* da = dA.data() + r * G;
+        float* dr = dR.data() + r * G;
+        for (int j = 0; j < H; ++j) {
+          const float z = cz[j], rg = cz[H + j], n = cz[2 * H + j], rn = cz[3 * H + j];
+          const float dht = dho[j] + dh[j];
+          const float dan = dht * (1.f - z) * (1.f - n * n);
+          const float daz = dht * (hprev[j] - n) * z * (1.f - z);
+          const float dar = dan * rn * rg * (1.f - rg);
+          da[j] = daz;
+          da[H + j] = dar;
+          da[2 * H + j] = dan;
+          dr[j] = daz;
+          dr[H + j] = dar;
+          dr[2 * H + j] = dan * rg;
+          dh[j] = dht * z;
+        }
+      }
+      gemm_packed(b1 - b0, dR.data() + (static_cast<idx>(b0) * T + t) * G, T * G, UT, dh0 + static_cast<idx>(b0) * H, H, true);
+    }
+  });
+  const std::vector<float> prev = previous_states(d, h0, hs);
+  weight_gradients(d, G, x, W, prev.data(), dA.data(), dR.data(), dx, dW, dU);
+  column_sums(dA.data(), rows, G, dbias);
+  column_sums(dR.data(), rows, G, dbias + G);
+}
+
+// ---- RNN -----------------------------------------------------------------
+
+void rnn_forward(const SeqDims& d, const float* x, const float* W, const float* U, const float* b, const float* h0, float* hs, float* hT) {
+  const int H = d.H, T = d.T;
+  const idx rows = static_cast<idx>(d.B) * T;
+  gemm(rows, H, d.I, x, d.I, false, W, H, false, hs, H, false);
+  add_bias(hs, rows, H, b);
+  const PackedB Up = pack_b(H, H, U, H, false);
+  parallel_parts([&](int part, int parts) {
+    int b0, b1;
+    split_range(d.B, part, parts, 1, b0, b1);
+    for (int t = 0; t < T && b1 > b0; ++t) {
+      int ld;
+      const float* hp = prev_rows(d, h0, hs, b0, t, ld);
+      float* out = hs + (static_cast<idx>(b0) * T + t) * H;
+      gemm_packed(b1 - b0, hp, ld, Up, out, T * H, true);
+      for (int bb = 0; bb < b1 - b0; ++bb) {
+        float* h = out + static_cast<idx>(bb) * T * H;
+        for (int j = 0; j < H; ++j) h[j] = std::tanh(h[j]);
+      }
+    }
+  });
+  last_step(d, hs, h0, hT);
+}
+
+void rnn_backward(const SeqDims& d, const float* x, const float* W, const float* U, const float* h0, const float* hs, const float* dhs,
+                  const float* dhT, float* dx, float* dW, float* dU, float* db, float* dh0) {
+  const int H = d.H, T = d.T;
+  const idx rows = static_cast<idx>(d.B) * T;
+  std::vector<float> dZ(static_cast<std::size_t>(rows) * H);
+  const PackedB UT = pack_b(H, H, U, H, true);
+  std::memcpy(dh0, dhT, static_cast<idx>(d.B) * H * sizeof(float));
+  parallel_parts([&](int part, int parts) {
+    int b0, b1;
+    split_range(d.B, part, parts, 1, b0, b1);
+    for (int t = T - 1; t >= 0 && b1 > b0; --t) {
+      for (int bb = b0; bb < b1; ++bb) {
+        const idx r = static_cast<idx>(bb) * T + t;
+        const float* h = hs + r * H;
+        const float* dho = dhs + r * H;
+        const float* dh = dh0 + static_cast<idx>(bb) * H;
+        float* dz = dZ.data() + r * H;
+        for (int j = 0; j < H; ++j) dz[j] = (dho[j] + dh[j]) * (1.f - h[j] * h[j]);
+      }
+      gemm_packed(b1 - b0, dZ.data() + (static_cast<idx>(b0) * T + t) * H, T * H, UT, dh0 + static_cast<idx>(b0) * H, H, false);
+    }
+  });
+  const std::vector<float> prev = previous_states(d, h0, hs);
+  weight_gradients(d, H, x, W, prev.data(), dZ.data(), dZ.data(), dx, dW, dU);
+  column_sums(dZ.data(), rows, H, db);
+}
+
+}  // namespace sk
