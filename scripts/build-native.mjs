@@ -3,6 +3,7 @@
 // changed. Optional by design: without a compiler or Node's headers it says
 // why and training falls back to the stock TF.js kernels (slower, same
 // results). Uses only Node's standard library: it runs from ensure-deps.mjs.
+//   node scripts/build-native.mjs [--force] [--portable]
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -26,11 +27,15 @@ function findHeaders() {
   return headerCandidates().find((d) => fs.existsSync(path.join(d, 'node_api.h')));
 }
 
-/** Flag sets tried in order: tuned for this CPU first, then portable. */
-const FLAG_SETS = [
-  ['-O3', '-march=native'],
-  ['-O3'],
-];
+/**
+ * Flag sets tried in order: tuned for this CPU first (the addon is built on
+ * the machine that runs it), then portable. `--portable` (for a packaged app
+ * that runs on other CPUs) skips the tuned set; on x86-64 Linux the GEMM
+ * micro-kernel then still carries an AVX2 clone picked at load time, at about
+ * half the tuned build's speed (docs/benchmarks.md).
+ */
+const TUNED = ['-O3', '-march=native'];
+const PORTABLE = ['-O3'];
 
 function sources() {
   return fs.readdirSync(srcDir).filter((f) => /\.(cc|h)$/.test(f)).sort();
@@ -46,7 +51,7 @@ function stampOf(cxx, headers) {
 /**
  * @returns {{ built: boolean, path?: string, reason?: string }}
  */
-export function buildNative({ quiet = false, force = false } = {}) {
+export function buildNative({ quiet = false, force = false, portable = false } = {}) {
   if (process.env.SEQLAB_NATIVE === '0') return { built: false, reason: 'SEQLAB_NATIVE=0' };
   const cxx = process.env.CXX || 'c++';
   const headers = findHeaders();
@@ -55,15 +60,16 @@ export function buildNative({ quiet = false, force = false } = {}) {
     if (!quiet) process.stderr.write(`seqlab: fused CPU kernels not built: ${reason}; training uses the stock TF.js kernels.\n`);
     return { built: false, reason };
   }
-  const stamp = stampOf(cxx, headers);
+  const flagSets = portable ? [PORTABLE] : [TUNED, PORTABLE];
+  const stamp = stampOf(cxx, `${headers} ${flagSets[0].join(' ')}`);
   if (!force && fs.existsSync(NATIVE_ADDON) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) return { built: true, path: NATIVE_ADDON };
   fs.mkdirSync(outDir, { recursive: true });
   const files = sources().filter((f) => f.endsWith('.cc')).map((f) => path.join(srcDir, f));
   const tmp = `${NATIVE_ADDON}.${process.pid}.tmp`;
   let last = '';
-  for (const flags of FLAG_SETS) {
+  for (const flags of flagSets) {
     if (!quiet) process.stderr.write(`seqlab: building the fused CPU kernels (${cxx} ${flags.join(' ')})...\n`);
-    const r = spawnSync(cxx, [...flags, '-std=c++17', '-shared', '-fPIC', '-fvisibility=hidden', '-pthread', `-I${headers}`, ...files, '-o', tmp], { encoding: 'utf8' });
+    const r = spawnSync(cxx, [...flags, '-std=c++17', '-shared', '-fPIC', '-fvisibility=hidden', '-pthread', '-Wno-psabi', `-I${headers}`, ...files, '-o', tmp], { encoding: 'utf8' });
     if (r.status === 0) {
       fs.renameSync(tmp, NATIVE_ADDON); // atomic: a concurrent loader never sees half a library
       fs.writeFileSync(stampFile, stamp);
@@ -78,6 +84,6 @@ export function buildNative({ quiet = false, force = false } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = buildNative({ force: process.argv.includes('--force') });
+  const r = buildNative({ force: process.argv.includes('--force'), portable: process.argv.includes('--portable') });
   process.stdout.write(r.built ? `built ${path.relative(root, r.path)}\n` : `not built: ${r.reason}\n`);
 }

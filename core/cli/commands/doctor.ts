@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import * as tf from '@tensorflow/tfjs';
 import { detectBackends } from '../../engine/backends.ts';
+import { FUSED_BACKENDS, installFusedKernels } from '../../engine/fused/install-fused.ts';
+import { fusedKernelsFor } from '../../ml/engine/kernel-registry.ts';
 import { BUILTIN_DATASETS } from '../../services/datasets.ts';
 import type { CliContext } from '../context.ts';
 
@@ -16,6 +18,7 @@ export async function systemReport(c: CliContext) {
     platform: `${os.platform()} ${os.arch()}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`,
     tfjs: tf.version.tfjs,
     backends,
+    fusedKernels: { ...installFusedKernels(), backends: FUSED_BACKENDS, kernels: fusedKernelsFor(FUSED_BACKENDS[0]) },
     auto: backends.find((b) => b.available)?.name ?? null,
     dataDir: c.dataDir,
     history: history.path,
@@ -38,6 +41,9 @@ export function registerDoctor(program: Command, ctx: () => CliContext): void {
       c.say(pc.bold('\nbackends (auto takes the first available)'));
       for (const b of r.backends) c.say(`  ${b.available ? pc.green('yes') : pc.dim('no ')} ${b.name.padEnd(10)} ${b.available ? b.device : pc.dim(b.reason ?? '')}`);
       c.say(`  auto -> ${r.auto}`);
+      const f = r.fusedKernels;
+      c.say(pc.bold('\nfused CPU kernels (native, for wasm and cpu)'));
+      c.say(f.active ? `  ${pc.green('yes')} ${f.threads} threads: ${f.kernels.join(', ')}` : `  ${pc.dim('no ')} ${f.reason}; the stock TF.js kernels run (same results, slower)`);
       c.say(pc.bold('\ndata'));
       c.say(`  folder   ${r.dataDir}  (set with --data-dir or SEQLAB_HOME)`);
       c.say(`  history  ${r.history}: ${r.datasets} dataset(s), ${r.runs} run(s)`);

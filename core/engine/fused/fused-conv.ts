@@ -3,17 +3,16 @@
 // Same function as core/ml/ops/causal-conv.ts (compared in test/engine).
 import * as tf from '@tensorflow/tfjs';
 import type { NativeKernels } from './native-binding.ts';
-import { floats } from './tensor-data.ts';
+import { customOp, floats } from './tensor-data.ts';
 
 export function fusedCausalConv1d(native: NativeKernels) {
   return (x: tf.Tensor3D, w: tf.Tensor2D, bias: tf.Tensor1D, kernelSize: number, dilation: number): tf.Tensor3D => {
     const [B, T, Cin] = x.shape;
     const Cout = w.shape[1];
     if (w.shape[0] !== kernelSize * Cin) throw new Error(`causalConv1d: kernel has ${w.shape[0]} rows, expected kernelSize·Cin = ${kernelSize * Cin}`);
-    const op = tf.customGrad((xt: tf.Tensor, wt: tf.Tensor, bt: tf.Tensor) => {
-      const xd = floats(xt);
-      const wd = floats(wt);
-      const [y] = native.convForward(B, T, Cin, Cout, kernelSize, dilation, xd, wd, floats(bt));
+    const op = customOp((inputs) => {
+      const [xd, wd, bd] = inputs.map(floats) as [Float32Array, Float32Array, Float32Array];
+      const [y] = native.convForward(B, T, Cin, Cout, kernelSize, dilation, xd, wd, bd);
       const gradFunc = (dy: tf.Tensor) => {
         const [dx, dw, db] = native.convBackward(B, T, Cin, Cout, kernelSize, dilation, xd, wd, floats(dy));
         return [tf.tensor3d(dx, [B, T, Cin]), tf.tensor2d(dw, [kernelSize * Cin, Cout]), tf.tensor1d(db)];

@@ -6,7 +6,7 @@
 // references in core/ml/ops/embed-tokens.ts (compared in test/engine).
 import * as tf from '@tensorflow/tfjs';
 import type { NativeKernels } from './native-binding.ts';
-import { floats } from './tensor-data.ts';
+import { customOp, floats } from './tensor-data.ts';
 
 /** Adds bias[j] to column j of a [rows, cols] buffer, in place. */
 function addBias(m: Float32Array, cols: number, bias: Float32Array): void {
@@ -26,11 +26,10 @@ export function fusedTimeDistributedDense(native: NativeKernels) {
     const [batch, time, K] = x.shape;
     const N = weight.shape[1];
     const M = batch * time;
-    const op = tf.customGrad((xt: tf.Tensor, wt: tf.Tensor, bt: tf.Tensor) => {
-      const xd = floats(xt);
-      const wd = floats(wt);
+    const op = customOp((inputs) => {
+      const [xd, wd, bd] = inputs.map(floats) as [Float32Array, Float32Array, Float32Array];
       const [y] = native.matmul(M, N, K, xd, false, wd, false);
-      addBias(y, N, floats(bt));
+      addBias(y, N, bd);
       const gradFunc = (dy: tf.Tensor) => {
         const dyd = floats(dy);
         const [dx] = native.matmul(M, K, N, dyd, false, wd, true);
@@ -53,9 +52,8 @@ export function fusedEmbedTokens() {
       if (!(ids[i]! >= 0 && ids[i]! < vocab)) throw new Error(`embedTokens: token id ${ids[i]} at position ${i} is outside 0..${vocab - 1}`);
     }
     // Token ids are data, not parameters: the op differentiates weight and bias only.
-    const op = tf.customGrad((wt: tf.Tensor, bt: tf.Tensor) => {
-      const wd = floats(wt);
-      const bd = floats(bt);
+    const op = customOp((inputs) => {
+      const [wd, bd] = inputs.map(floats) as [Float32Array, Float32Array];
       const y = new Float32Array(ids.length * embed);
       for (let i = 0; i < ids.length; i++) {
         const row = ids[i]! * embed;

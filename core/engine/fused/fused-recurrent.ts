@@ -13,9 +13,7 @@ import type { GruSequenceResult } from '../../ml/ops/gru-sequence.ts';
 import type { LstmSequenceResult } from '../../ml/ops/lstm-sequence.ts';
 import type { RnnSequenceResult } from '../../ml/ops/rnn-sequence.ts';
 import type { NativeKernels } from './native-binding.ts';
-import { floats, sliceRows } from './tensor-data.ts';
-
-type Grad = (dy: tf.Tensor) => tf.Tensor[];
+import { customOp, floats, sliceRows } from './tensor-data.ts';
 
 /** The last step of [batch, time, hidden] as [batch, hidden] (its gradient flows into hs). */
 function lastStep(hs: tf.Tensor3D): tf.Tensor2D {
@@ -28,8 +26,8 @@ export function fusedLstmSequence(native: NativeKernels) {
     const [B, T, I] = x.shape;
     const H = recurrentKernel.shape[0];
     if (T === 0) return (referenceKernel('lstmSequence') as typeof fused)(x, kernel, recurrentKernel, bias, h0, c0);
-    const op = tf.customGrad((...args: tf.Tensor[]) => {
-      const [xd, Wd, Ud, bd, h0d, c0d] = args.slice(0, 6).map(floats) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+    const op = customOp((args) => {
+      const [xd, Wd, Ud, bd, h0d, c0d] = args.map(floats) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
       const [hs, , cT, gates, cs] = native.lstmForward(B, T, I, H, xd, Wd, Ud, bd, h0d, c0d);
       // Pack [hs | cT] per batch item: [B, T + 1, H].
       const packed = new Float32Array(B * (T + 1) * H);
@@ -37,7 +35,7 @@ export function fusedLstmSequence(native: NativeKernels) {
         packed.set(hs.subarray(b * T * H, (b + 1) * T * H), b * (T + 1) * H);
         packed.set(cT.subarray(b * H, (b + 1) * H), (b * (T + 1) + T) * H);
       }
-      const gradFunc: Grad = (dy) => {
+      const gradFunc = (dy: tf.Tensor) => {
         const dyd = floats(dy);
         const dhs = sliceRows(dyd, B, T + 1, H, 0, T);
         const dcT = sliceRows(dyd, B, T + 1, H, T, 1);
@@ -61,10 +59,10 @@ export function fusedGruSequence(native: NativeKernels) {
     const [B, T, I] = x.shape;
     const H = recurrentKernel.shape[0];
     if (T === 0) return (referenceKernel('gruSequence') as typeof fused)(x, kernel, recurrentKernel, bias, h0);
-    const op = tf.customGrad((...args: tf.Tensor[]) => {
-      const [xd, Wd, Ud, bd, h0d] = args.slice(0, 5).map(floats) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+    const op = customOp((args) => {
+      const [xd, Wd, Ud, bd, h0d] = args.map(floats) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
       const [hs, , cache] = native.gruForward(B, T, I, H, xd, Wd, Ud, bd, h0d);
-      const gradFunc: Grad = (dy) => {
+      const gradFunc = (dy: tf.Tensor) => {
         const [dx, dW, dU, dbias, dh0] = native.gruBackward(B, T, I, H, xd, Wd, Ud, h0d, hs, cache, floats(dy), new Float32Array(B * H));
         return [tf.tensor3d(dx, [B, T, I]), tf.tensor2d(dW, [I, 3 * H]), tf.tensor2d(dU, [H, 3 * H]), tf.tensor2d(dbias, [2, 3 * H]), tf.tensor2d(dh0, [B, H])];
       };
@@ -83,10 +81,10 @@ export function fusedRnnSequence(native: NativeKernels) {
     const [B, T, I] = x.shape;
     const H = recurrentKernel.shape[0];
     if (T === 0) return (referenceKernel('rnnSequence') as typeof fused)(x, kernel, recurrentKernel, bias, h0);
-    const op = tf.customGrad((...args: tf.Tensor[]) => {
-      const [xd, Wd, Ud, bd, h0d] = args.slice(0, 5).map(floats) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+    const op = customOp((args) => {
+      const [xd, Wd, Ud, bd, h0d] = args.map(floats) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
       const [hs] = native.rnnForward(B, T, I, H, xd, Wd, Ud, bd, h0d);
-      const gradFunc: Grad = (dy) => {
+      const gradFunc = (dy: tf.Tensor) => {
         const [dx, dW, dU, db, dh0] = native.rnnBackward(B, T, I, H, xd, Wd, Ud, h0d, hs, floats(dy), new Float32Array(B * H));
         return [tf.tensor3d(dx, [B, T, I]), tf.tensor2d(dW, [I, H]), tf.tensor2d(dU, [H, H]), tf.tensor1d(db), tf.tensor2d(dh0, [B, H])];
       };

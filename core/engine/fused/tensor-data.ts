@@ -13,3 +13,19 @@ export function sliceRows(data: Float32Array, batch: number, rows: number, width
   for (let b = 0; b < batch; b++) out.set(data.subarray((b * rows + from) * width, (b * rows + from + count) * width), b * count * width);
   return out;
 }
+
+/** What a fused op's forward pass returns: its one output and the gradient of every input. */
+export interface FusedPass {
+  value: tf.Tensor;
+  gradFunc: (dy: tf.Tensor) => tf.Tensor[];
+}
+
+/**
+ * tf.customGrad with the input list as one typed array: TF.js passes a save
+ * function after the inputs, which the fused ops do not use (they keep what
+ * the backward pass needs as plain arrays in the closure).
+ */
+export function customOp(forward: (inputs: tf.Tensor[]) => FusedPass): (...inputs: tf.Tensor[]) => tf.Tensor {
+  const f = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => forward(args.filter((a): a is tf.Tensor => a instanceof tf.Tensor));
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (...inputs: tf.Tensor[]) => tf.Tensor;
+}

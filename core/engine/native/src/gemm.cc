@@ -32,8 +32,16 @@ inline v8 load8(const float* p) {
 }
 inline void store8(float* p, v8 v) { std::memcpy(p, &v, sizeof v); }
 
+// A portable build (no -march=native, e.g. for a packaged app) still gets an
+// AVX2+FMA micro-kernel on x86-64 Linux: GCC emits both and picks at load.
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__AVX2__) && !defined(__clang__)
+#define SK_KERNEL_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define SK_KERNEL_CLONES
+#endif
+
 /** C[m,n] (+)= Ap·Bp over depth kc; Ap is [kc][MR], Bp is [kc][NR]; m ≤ MR, n ≤ NR. */
-void micro_kernel(int kc, const float* Ap, const float* Bp, float* C, int ldc, int m, int n, bool accumulate) {
+SK_KERNEL_CLONES void micro_kernel(int kc, const float* Ap, const float* Bp, float* C, int ldc, int m, int n, bool accumulate) {
   v8 c00{}, c01{}, c10{}, c11{}, c20{}, c21{}, c30{}, c31{}, c40{}, c41{}, c50{}, c51{};
   for (int k = 0; k < kc; ++k) {
     const v8 b0 = load8(Bp), b1 = load8(Bp + 8);
