@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "fast-math.h"
 #include "gemm.h"
 #include "kernels.h"
 
@@ -15,7 +16,6 @@ namespace {
 
 typedef std::ptrdiff_t idx;
 
-inline float sigmoid(float v) { return 1.f / (1.f + std::exp(-v)); }
 
 /** out[j] = Σ_rows m[row, j] for a [rows, cols] matrix, columns split across threads. */
 void column_sums(const float* m, idx rows, int cols, float* out) {
@@ -101,16 +101,12 @@ void lstm_forward(const SeqDims& d, const float* x, const float* W, const float*
         const float* cp = t == 0 ? c0 + static_cast<idx>(bb) * H : cs + (r - 1) * H;
         float* c = cs + r * H;
         float* h = hs + r * H;
-        for (int j = 0; j < H; ++j) {
-          const float i = sigmoid(z[j]), f = sigmoid(z[H + j]), g = std::tanh(z[2 * H + j]), o = sigmoid(z[3 * H + j]);
-          z[j] = i;
-          z[H + j] = f;
-          z[2 * H + j] = g;
-          z[3 * H + j] = o;
-          const float cj = f * cp[j] + i * g;
-          c[j] = cj;
-          h[j] = o * std::tanh(cj);
-        }
+        sigmoid_row(z, z, 2 * H);  // i, f
+        tanh_row(z + 2 * H, z + 2 * H, H);  // g
+        sigmoid_row(z + 3 * H, z + 3 * H, H);  // o
+        for (int j = 0; j < H; ++j) c[j] = z[H + j] * cp[j] + z[j] * z[2 * H + j];
+        tanh_row(c, h, H);
+        for (int j = 0; j < H; ++j) h[j] *= z[3 * H + j];
       }
     }
   });
@@ -130,6 +126,7 @@ void lstm_backward(const SeqDims& d, const float* x, const float* W, const float
   parallel_parts([&](int part, int parts) {
     int b0, b1;
     split_range(d.B, part, parts, 1, b0, b1);
+    std::vector<float> tcRow(H);
     for (int t = T - 1; t >= 0 && b1 > b0; --t) {
       for (int bb = b0; bb < b1; ++bb) {
         const idx r = static_cast<idx>(bb) * T + t;
@@ -140,10 +137,11 @@ void lstm_backward(const SeqDims& d, const float* x, const float* W, const float
         float* dh = dh0 + static_cast<idx>(bb) * H;
         float* dc = dc0 + static_cast<idx>(bb) * H;
         float* dz = dZ.data() + r * G;
+        tanh_row(c, tcRow.data(), H);
         for (int j = 0; j < H; ++j) {
           const float i = z[j], f = z[H + j], g = z[2 * H + j], o = z[3 * H + j];
           const float dht = dho[j] + dh[j];
-          const float tc = std::tanh(c[j]);
+          const float tc = tcRow[j];
           const float dct = dc[j] + dht * o * (1.f - tc * tc);
           dz[j] = dct * g * i * (1.f - i);
           dz[H + j] = dct * cp[j] * f * (1.f - f);
@@ -187,17 +185,16 @@ void gru_forward(const SeqDims& d, const float* x, const float* W, const float* 
         const float* hprev = hp + static_cast<idx>(bb - b0) * ld;
         float* h = hs + r * H;
         float* cz = cache + r * 4 * H;
+        // cache row: z | r | n | rn, activated in place.
         for (int j = 0; j < H; ++j) {
-          const float z = sigmoid(ar[j] + rr[j] + brec[j]);
-          const float rg = sigmoid(ar[H + j] + rr[H + j] + brec[H + j]);
-          const float rn = rr[2 * H + j] + brec[2 * H + j];
-          const float n = std::tanh(ar[2 * H + j] + rg * rn);
-          h[j] = n + z * (hprev[j] - n);
-          cz[j] = z;
-          cz[H + j] = rg;
-          cz[2 * H + j] = n;
-          cz[3 * H + j] = rn;
+          cz[j] = ar[j] + rr[j] + brec[j];
+          cz[H + j] = ar[H + j] + rr[H + j] + brec[H + j];
+          cz[3 * H + j] = rr[2 * H + j] + brec[2 * H + j];
         }
+        sigmoid_row(cz, cz, 2 * H);
+        for (int j = 0; j < H; ++j) cz[2 * H + j] = ar[2 * H + j] + cz[H + j] * cz[3 * H + j];
+        tanh_row(cz + 2 * H, cz + 2 * H, H);
+        for (int j = 0; j < H; ++j) h[j] = cz[2 * H + j] + cz[j] * (hprev[j] - cz[2 * H + j]);
       }
     }
   });
@@ -267,7 +264,7 @@ void rnn_forward(const SeqDims& d, const float* x, const float* W, const float* 
       gemm_packed(b1 - b0, hp, ld, Up, out, T * H, true);
       for (int bb = 0; bb < b1 - b0; ++bb) {
         float* h = out + static_cast<idx>(bb) * T * H;
-        for (int j = 0; j < H; ++j) h[j] = std::tanh(h[j]);
+        tanh_row(h, h, H);
       }
     }
   });
