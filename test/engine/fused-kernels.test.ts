@@ -1,7 +1,8 @@
 // Guards the native fused kernels (core/engine/fused) against the stock-op
 // references in core/ml/ops: for every fused op, outputs AND gradients with
 // respect to every float input agree on random inputs of odd shapes, on the
-// cpu backend (several shapes) and the wasm backend (one shape each). Also:
+// cpu backend (several shapes) and the wasm backend (one shape each); the
+// softmax cross-entropy of the training loss too. Also:
 // no tensor leaks, embedTokens' range check, and the fused convolution's
 // causality. Skipped, with the reason, where the addon is not built.
 import * as tf from '@tensorflow/tfjs';
@@ -15,6 +16,7 @@ import { gruSequence } from '../../core/ml/ops/gru-sequence.ts';
 import { lstmSequence } from '../../core/ml/ops/lstm-sequence.ts';
 import { rnnSequence } from '../../core/ml/ops/rnn-sequence.ts';
 import { Rng } from '../../core/ml/rng.ts';
+import { meanCrossEntropy } from '../../core/ml/train/loss.ts';
 
 const load = loadNativeKernels();
 const native = load.kernels;
@@ -110,6 +112,16 @@ const embedCase = ([B, T, V, E]: Dense): OpCase => {
   };
 };
 
+// [batch, time, vocab]; the targets are data (fixed per case), only the logits are differentiated.
+type Xent = [number, number, number];
+const xentCase = ([B, T, V]: Xent): OpCase => {
+  const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 5 + 1) % V);
+  return {
+    inputs: (r) => [rand(r, [B, T, V], 3)],
+    call: (impl, xs) => [tf.tidy(() => (impl as typeof meanCrossEntropy)(xs[0] as tf.Tensor3D, tf.tensor2d(ids, [B, T], 'int32')))],
+  };
+};
+
 const REC_CPU: Rec[] = [
   [1, 1, 1, 1],
   [3, 2, 5, 5],
@@ -139,9 +151,16 @@ const EMBED_CPU: Dense[] = [
   [5, 2, 40, 3],
 ];
 
+const XENT_CPU: Xent[] = [
+  [1, 1, 2],
+  [3, 7, 5],
+  [5, 2, 64],
+  [2, 3, 17], // 17 classes: one full eight-lane block and a tail
+];
+
 const SUITES = {
-  cpu: { rec: REC_CPU, conv: CONV_CPU, dense: DENSE_CPU, embed: EMBED_CPU },
-  wasm: { rec: [[3, 7, 5, 5]] as Rec[], conv: [[3, 7, 3, 5, 3, 2]] as Conv[], dense: [[3, 7, 5, 17]] as Dense[], embed: [[3, 7, 5, 17]] as Dense[] },
+  cpu: { rec: REC_CPU, conv: CONV_CPU, dense: DENSE_CPU, embed: EMBED_CPU, xent: XENT_CPU },
+  wasm: { rec: [[3, 7, 5, 5]] as Rec[], conv: [[3, 7, 3, 5, 3, 2]] as Conv[], dense: [[3, 7, 5, 17]] as Dense[], embed: [[3, 7, 5, 17]] as Dense[], xent: [[3, 7, 17]] as Xent[] },
 };
 const LEAK_CASES: [Fn, OpCase][] = [
   [lstmSequence, lstmCase([3, 7, 5, 5])],
@@ -150,8 +169,9 @@ const LEAK_CASES: [Fn, OpCase][] = [
   [causalConv1d, convCase([3, 7, 3, 5, 3, 2])],
   [timeDistributedDense, denseCase([3, 7, 5, 17])],
   [embedTokens, embedCase([3, 7, 5, 17])],
+  [meanCrossEntropy, xentCase([3, 7, 17])],
 ];
-const KERNELS = ['lstmSequence', 'gruSequence', 'rnnSequence', 'causalConv1d', 'timeDistributedDense', 'embedTokens'];
+const KERNELS = ['lstmSequence', 'gruSequence', 'rnnSequence', 'causalConv1d', 'timeDistributedDense', 'embedTokens', 'meanCrossEntropy'];
 
 describe.skipIf(!native).each(Object.entries(SUITES))('fused kernels on %s', (backend, suite) => {
   beforeAll(async () => {
@@ -174,6 +194,7 @@ describe.skipIf(!native).each(Object.entries(SUITES))('fused kernels on %s', (ba
     expectFusedMatchesReference('timeDistributedDense', timeDistributedDense, denseCase(s), 15),
   );
   it.each(suite.embed)('embedTokens B=%i T=%i V=%i E=%i: outputs and gradients match', (...s) => expectFusedMatchesReference('embedTokens', embedTokens, embedCase(s), 16));
+  it.each(suite.xent)('meanCrossEntropy B=%i T=%i V=%i: loss and gradient match', (...s) => expectFusedMatchesReference('meanCrossEntropy', meanCrossEntropy, xentCase(s), 17));
 
   it('leave no tensors behind (forward and gradients inside tf.tidy)', () => {
     for (const [fn, op] of LEAK_CASES) {

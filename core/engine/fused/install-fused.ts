@@ -10,8 +10,10 @@ import '../../ml/ops/embed-tokens.ts';
 import '../../ml/ops/gru-sequence.ts';
 import '../../ml/ops/lstm-sequence.ts';
 import '../../ml/ops/rnn-sequence.ts';
+import '../../ml/train/loss.ts';
 import { fusedCausalConv1d } from './fused-conv.ts';
 import { fusedEmbedTokens, fusedTimeDistributedDense } from './fused-dense.ts';
+import { fusedMeanCrossEntropy } from './fused-loss.ts';
 import { fusedGruSequence, fusedLstmSequence, fusedRnnSequence } from './fused-recurrent.ts';
 import { loadNativeKernels } from './native-binding.ts';
 
@@ -41,6 +43,7 @@ export function installFusedKernels(): FusedStatus {
     registerFusedKernel('causalConv1d', backend, fusedCausalConv1d(native));
     registerFusedKernel('timeDistributedDense', backend, fusedTimeDistributedDense(native));
     registerFusedKernel('embedTokens', backend, fusedEmbedTokens());
+    registerFusedKernel('meanCrossEntropy', backend, fusedMeanCrossEntropy(native));
   }
   return (status = { active: true, threads: native.threads() });
 }

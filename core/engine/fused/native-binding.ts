@@ -29,6 +29,8 @@ export interface NativeKernels {
   rnnBackward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, h0: F32, hs: F32, dhs: F32, dhT: F32): [dx: F32, dW: F32, dU: F32, db: F32, dh0: F32];
   convForward(B: number, T: number, Cin: number, Cout: number, K: number, D: number, x: F32, w: F32, bias: F32): [y: F32];
   convBackward(B: number, T: number, Cin: number, Cout: number, K: number, D: number, x: F32, w: F32, dy: F32): [dx: F32, dw: F32, dbias: F32];
+  /** Mean softmax cross-entropy of rows × V logits against Int32 targets in [0, V), and its gradient [rows, V]. */
+  softmaxCrossEntropy(rows: number, V: number, logits: F32, targets: Int32Array): [loss: F32, grad: F32];
 }
 
 export type NativeLoad = { kernels: NativeKernels; path: string } | { kernels: null; reason: string };

@@ -62,6 +62,25 @@ class Args {
     return static_cast<const float*>(data);
   }
 
+  /** Argument i as an Int32Array of exactly `length` elements, each in [0, bound). */
+  const int32_t* indices(std::size_t i, const char* name, std::size_t length, int bound) {
+    bool is;
+    check(napi_is_typedarray(env_, argv_[i], &is), "is_typedarray");
+    napi_typedarray_type type;
+    std::size_t n;
+    void* data;
+    if (is) check(napi_get_typedarray_info(env_, argv_[i], &type, &n, &data, nullptr, nullptr), "get_typedarray_info");
+    if (!is || type != napi_int32_array) throw ArgError(std::string(fn_) + ": " + name + " must be an Int32Array");
+    if (n != length)
+      throw ArgError(std::string(fn_) + ": " + name + " has " + std::to_string(n) + " elements, expected " + std::to_string(length));
+    const int32_t* v = static_cast<const int32_t*>(data);
+    for (std::size_t k = 0; k < n; ++k) {
+      if (v[k] < 0 || v[k] >= bound)
+        throw ArgError(std::string(fn_) + ": " + name + "[" + std::to_string(k) + "] = " + std::to_string(v[k]) + " is outside 0.." + std::to_string(bound - 1));
+    }
+    return v;
+  }
+
  private:
   napi_env env_;
   const char* fn_;
@@ -283,6 +302,19 @@ napi_value ConvBackward(napi_env env, napi_callback_info info) {
   });
 }
 
+// softmaxCrossEntropy(rows, V, logits, targets) -> [loss (1 value), grad [rows, V]]
+napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 4, "softmaxCrossEntropy");
+    const int rows = a.integer(0, "rows"), V = a.integer(1, "classes", 1);
+    const float* logits = a.floats(2, "logits", sz(rows) * V);
+    const int32_t* targets = a.indices(3, "targets", sz(rows), V);
+    Outputs out(env, {1, sz(rows) * V});
+    out[0][0] = sk::softmax_cross_entropy(rows, V, logits, targets, out[1]);
+    return out.value();
+  });
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -297,6 +329,7 @@ NAPI_MODULE_INIT() {
       {"rnnBackward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"convForward", nullptr, ConvForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"convBackward", nullptr, ConvBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"softmaxCrossEntropy", nullptr, SoftmaxCrossEntropy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -4,6 +4,7 @@
 // [batch, time, features]; gate order i,f,g,o for the LSTM and z,r,n for the
 // GRU). The backward passes return the gradients of every input.
 #pragma once
+#include <cstdint>
 
 namespace sk {
 
@@ -38,5 +39,9 @@ struct ConvDims {
 // y[b,t,o] = bias[o] + Σ_{j,c} x[b, t−(K−1−j)·D, c] · w[j·Cin + c, o] (x = 0 before t = 0).
 void conv_forward(const ConvDims& d, const float* x, const float* w, const float* bias, float* y);
 void conv_backward(const ConvDims& d, const float* x, const float* w, const float* dy, float* dx, float* dw, float* dbias);
+
+// Mean over rows of −log softmax(logits[r])[targets[r]]; writes its gradient
+// with respect to the logits, (softmax − one-hot) / rows, into grad [rows, V].
+float softmax_cross_entropy(int rows, int V, const float* logits, const int32_t* targets, float* grad);
 
 }  // namespace sk
