@@ -17,20 +17,27 @@
 namespace sk {
 namespace {
 
+// The register tile is MR rows × two vectors: 6×16 with AVX2 (12 of 16 ymm
+// registers accumulate), 6×32 where AVX-512 doubles both the width and the
+// register file (12 of 32 zmm).
+#if defined(__AVX512F__)
+typedef float vf __attribute__((vector_size(64)));
+#else
+typedef float vf __attribute__((vector_size(32)));
+#endif
+constexpr int LANES = sizeof(vf) / sizeof(float);
 constexpr int MR = 6;
-constexpr int NR = 16;
+constexpr int NR = 2 * LANES;
 constexpr int MC = 144;  // rows of A per packed block (L2)
 constexpr int KC = 256;  // depth per block (a B micro-panel of KC×NR stays in L1)
 constexpr int NC = 2048; // columns of B per packed block (L3)
 
-typedef float v8 __attribute__((vector_size(32)));
-
-inline v8 load8(const float* p) {
-  v8 v;
+inline vf loadv(const float* p) {
+  vf v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store8(float* p, v8 v) { std::memcpy(p, &v, sizeof v); }
+inline void storev(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
 
 // A portable build (no -march=native, e.g. for a packaged app) still gets an
 // AVX2+FMA micro-kernel on x86-64 Linux: GCC emits both and picks at load.
@@ -42,32 +49,32 @@ inline void store8(float* p, v8 v) { std::memcpy(p, &v, sizeof v); }
 
 /** C[m,n] (+)= Ap·Bp over depth kc; Ap is [kc][MR], Bp is [kc][NR]; m ≤ MR, n ≤ NR. */
 SK_KERNEL_CLONES void micro_kernel(int kc, const float* Ap, const float* Bp, float* C, int ldc, int m, int n, bool accumulate) {
-  v8 c00{}, c01{}, c10{}, c11{}, c20{}, c21{}, c30{}, c31{}, c40{}, c41{}, c50{}, c51{};
+  vf c00{}, c01{}, c10{}, c11{}, c20{}, c21{}, c30{}, c31{}, c40{}, c41{}, c50{}, c51{};
   for (int k = 0; k < kc; ++k) {
-    const v8 b0 = load8(Bp), b1 = load8(Bp + 8);
-    v8 a;
-    a = v8{} + Ap[0]; c00 += a * b0; c01 += a * b1;
-    a = v8{} + Ap[1]; c10 += a * b0; c11 += a * b1;
-    a = v8{} + Ap[2]; c20 += a * b0; c21 += a * b1;
-    a = v8{} + Ap[3]; c30 += a * b0; c31 += a * b1;
-    a = v8{} + Ap[4]; c40 += a * b0; c41 += a * b1;
-    a = v8{} + Ap[5]; c50 += a * b0; c51 += a * b1;
+    const vf b0 = loadv(Bp), b1 = loadv(Bp + LANES);
+    vf a;
+    a = vf{} + Ap[0]; c00 += a * b0; c01 += a * b1;
+    a = vf{} + Ap[1]; c10 += a * b0; c11 += a * b1;
+    a = vf{} + Ap[2]; c20 += a * b0; c21 += a * b1;
+    a = vf{} + Ap[3]; c30 += a * b0; c31 += a * b1;
+    a = vf{} + Ap[4]; c40 += a * b0; c41 += a * b1;
+    a = vf{} + Ap[5]; c50 += a * b0; c51 += a * b1;
     Ap += MR;
     Bp += NR;
   }
-  const v8 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  const vf acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
   if (m == MR && n == NR) {
     for (int r = 0; r < MR; ++r) {
       float* row = C + static_cast<std::ptrdiff_t>(r) * ldc;
-      store8(row, accumulate ? load8(row) + acc[r][0] : acc[r][0]);
-      store8(row + 8, accumulate ? load8(row + 8) + acc[r][1] : acc[r][1]);
+      storev(row, accumulate ? loadv(row) + acc[r][0] : acc[r][0]);
+      storev(row + LANES, accumulate ? loadv(row + LANES) + acc[r][1] : acc[r][1]);
     }
     return;
   }
   float tmp[MR * NR];
   for (int r = 0; r < MR; ++r) {
-    store8(tmp + r * NR, acc[r][0]);
-    store8(tmp + r * NR + 8, acc[r][1]);
+    storev(tmp + r * NR, acc[r][0]);
+    storev(tmp + r * NR + LANES, acc[r][1]);
   }
   for (int r = 0; r < m; ++r) {
     float* row = C + static_cast<std::ptrdiff_t>(r) * ldc;
