@@ -117,10 +117,13 @@ export function probeBackend(name: ConcreteBackend): Promise<BackendProbe> {
   }
 }
 
-/** Probes every rung of the ladder (for `seqlab doctor` and the UI). */
+/** Probes every rung of the ladder (for `seqlab doctor` and the UI); the CPU rungs name the kernels they would train with. */
 export async function detectBackends(): Promise<BackendProbe[]> {
   const out: BackendProbe[] = [];
-  for (const name of LADDER) out.push(await probeBackend(name));
+  for (const name of LADDER) {
+    const probe = await probeBackend(name);
+    out.push(probe.available && probe.device ? { ...probe, device: withFusedKernels(name, probe.device) } : probe);
+  }
   return out;
 }
 
