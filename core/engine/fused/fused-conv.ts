@@ -13,10 +13,7 @@ export function fusedCausalConv1d(native: NativeKernels) {
     const op = customOp((inputs) => {
       const [xd, wd, bd] = inputs.map(floats) as [Float32Array, Float32Array, Float32Array];
       const [y] = native.convForward(B, T, Cin, Cout, kernelSize, dilation, xd, wd, bd);
-      const gradFunc = (dy: tf.Tensor) => {
-        const [dx, dw, db] = native.convBackward(B, T, Cin, Cout, kernelSize, dilation, xd, wd, floats(dy));
-        return [tf.tensor3d(dx, [B, T, Cin]), tf.tensor2d(dw, [kernelSize * Cin, Cout]), tf.tensor1d(db)];
-      };
+      const gradFunc = (dy: tf.Tensor) => native.convBackward(B, T, Cin, Cout, kernelSize, dilation, xd, wd, floats(dy));
       return { value: tf.tensor3d(y, [B, T, Cout]), gradFunc };
     });
     return op(x, w, bias) as tf.Tensor3D;

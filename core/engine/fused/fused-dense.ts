@@ -34,7 +34,7 @@ export function fusedTimeDistributedDense(native: NativeKernels) {
         const dyd = floats(dy);
         const [dx] = native.matmul(M, K, N, dyd, false, wd, true);
         const [dw] = native.matmul(K, N, M, xd, true, dyd, false);
-        return [tf.tensor3d(dx, [batch, time, K]), tf.tensor2d(dw, [K, N]), tf.tensor1d(columnSums(dyd, N))];
+        return [dx, dw, columnSums(dyd, N)];
       };
       return { value: tf.tensor3d(y, [batch, time, N]), gradFunc };
     });
@@ -66,7 +66,7 @@ export function fusedEmbedTokens() {
           const row = ids[i]! * embed;
           for (let j = 0; j < embed; j++) dw[row + j]! += dyd[i * embed + j]!;
         }
-        return [tf.tensor2d(dw, [vocab, embed]), tf.tensor1d(columnSums(dyd, embed))];
+        return [dw, columnSums(dyd, embed)];
       };
       return { value: tf.tensor3d(y, [batch, time, embed]), gradFunc };
     });

@@ -16,7 +16,7 @@ export function fusedMeanCrossEntropy(native: NativeKernels) {
       const [loss, grad] = native.softmaxCrossEntropy(batch * time, vocab, floats(inputs[0]!), ids);
       const gradFunc = (dy: tf.Tensor) => {
         const scale = floats(dy)[0]!;
-        return [tf.tensor3d(scale === 1 ? grad : grad.map((g) => g * scale), [batch, time, vocab])];
+        return [scale === 1 ? grad : grad.map((g) => g * scale)];
       };
       return { value: tf.scalar(loss[0]!), gradFunc };
     });

@@ -4,9 +4,10 @@
 // autodiff sees one op. Same functions as the references in core/ml/ops;
 // test/engine compares outputs and gradients.
 //
-// tf.customGrad ops have exactly one output tensor, so the LSTM returns its
-// states and its last cell state packed as [batch, time + 1, hidden] and the
-// wrapper slices them apart (slices' gradients flow back into the pack).
+// The last hidden state is a slice of hs, so its gradient reaches the op
+// through hs. tf.customGrad ops have exactly one output tensor, so the LSTM
+// returns its states and its last cell state packed as [batch, time + 1,
+// hidden] and the wrapper slices them apart.
 import * as tf from '@tensorflow/tfjs';
 import { referenceKernel } from '../../ml/engine/kernel-registry.ts';
 import type { GruSequenceResult } from '../../ml/ops/gru-sequence.ts';
@@ -15,20 +16,46 @@ import type { RnnSequenceResult } from '../../ml/ops/rnn-sequence.ts';
 import type { NativeKernels } from './native-binding.ts';
 import { customOp, floats, sliceRows } from './tensor-data.ts';
 
+type Dims = [batch: number, time: number, input: number, hidden: number];
+
 /** The last step of [batch, time, hidden] as [batch, hidden] (its gradient flows into hs). */
 function lastStep(hs: tf.Tensor3D): tf.Tensor2D {
   const [batch, time, hidden] = hs.shape;
   return tf.reshape(tf.slice(hs, [0, time - 1, 0], [batch, 1, hidden]), [batch, hidden]);
 }
 
+/** [batch, time, input, hidden] of a sequence op's x and recurrent kernel. */
+function dimsOf(x: tf.Tensor3D, recurrentKernel: tf.Tensor2D): Dims {
+  return [x.shape[0], x.shape[1], x.shape[2], recurrentKernel.shape[0]];
+}
+
+/**
+ * GRU and RNN: one state, the op's value is hs. `pass` runs the native
+ * forward on the inputs' values and returns hs with the backward pass for dhs.
+ */
+function singleStateSequence(
+  inputs: [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.Tensor2D],
+  pass: (dims: Dims, values: Float32Array[]) => { hs: Float32Array; backward: (dhs: Float32Array) => Float32Array[] },
+): { hs: tf.Tensor3D; h: tf.Tensor2D } {
+  const dims = dimsOf(inputs[0], inputs[2]);
+  const [B, T, , H] = dims;
+  const op = customOp((args) => {
+    const { hs, backward } = pass(dims, args.map(floats));
+    return { value: tf.tensor3d(hs, [B, T, H]), gradFunc: (dy) => backward(floats(dy)) };
+  });
+  return tf.tidy(() => {
+    const hs = op(...inputs) as tf.Tensor3D;
+    return { hs, h: lastStep(hs) };
+  });
+}
+
 export function fusedLstmSequence(native: NativeKernels) {
   function fused(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D, h0: tf.Tensor2D, c0: tf.Tensor2D): LstmSequenceResult {
-    const [B, T, I] = x.shape;
-    const H = recurrentKernel.shape[0];
+    const [B, T, I, H] = dimsOf(x, recurrentKernel);
     if (T === 0) return (referenceKernel('lstmSequence') as typeof fused)(x, kernel, recurrentKernel, bias, h0, c0);
     const op = customOp((args) => {
       const [xd, Wd, Ud, bd, h0d, c0d] = args.map(floats) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
-      const [hs, , cT, gates, cs] = native.lstmForward(B, T, I, H, xd, Wd, Ud, bd, h0d, c0d);
+      const [hs, cT, gates, cs] = native.lstmForward(B, T, I, H, xd, Wd, Ud, bd, h0d, c0d);
       // Pack [hs | cT] per batch item: [B, T + 1, H].
       const packed = new Float32Array(B * (T + 1) * H);
       for (let b = 0; b < B; b++) {
@@ -37,10 +64,7 @@ export function fusedLstmSequence(native: NativeKernels) {
       }
       const gradFunc = (dy: tf.Tensor) => {
         const dyd = floats(dy);
-        const dhs = sliceRows(dyd, B, T + 1, H, 0, T);
-        const dcT = sliceRows(dyd, B, T + 1, H, T, 1);
-        const [dx, dW, dU, db, dh0, dc0] = native.lstmBackward(B, T, I, H, xd, Wd, Ud, h0d, c0d, gates, cs, hs, dhs, new Float32Array(B * H), dcT);
-        return [tf.tensor3d(dx, [B, T, I]), tf.tensor2d(dW, [I, 4 * H]), tf.tensor2d(dU, [H, 4 * H]), tf.tensor1d(db), tf.tensor2d(dh0, [B, H]), tf.tensor2d(dc0, [B, H])];
+        return native.lstmBackward(B, T, I, H, xd, Wd, Ud, h0d, c0d, gates, cs, hs, sliceRows(dyd, B, T + 1, H, 0, T), sliceRows(dyd, B, T + 1, H, T, 1));
       };
       return { value: tf.tensor3d(packed, [B, T + 1, H]), gradFunc };
     });
@@ -56,21 +80,10 @@ export function fusedLstmSequence(native: NativeKernels) {
 
 export function fusedGruSequence(native: NativeKernels) {
   function fused(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor2D, h0: tf.Tensor2D): GruSequenceResult {
-    const [B, T, I] = x.shape;
-    const H = recurrentKernel.shape[0];
-    if (T === 0) return (referenceKernel('gruSequence') as typeof fused)(x, kernel, recurrentKernel, bias, h0);
-    const op = customOp((args) => {
-      const [xd, Wd, Ud, bd, h0d] = args.map(floats) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
-      const [hs, , cache] = native.gruForward(B, T, I, H, xd, Wd, Ud, bd, h0d);
-      const gradFunc = (dy: tf.Tensor) => {
-        const [dx, dW, dU, dbias, dh0] = native.gruBackward(B, T, I, H, xd, Wd, Ud, h0d, hs, cache, floats(dy), new Float32Array(B * H));
-        return [tf.tensor3d(dx, [B, T, I]), tf.tensor2d(dW, [I, 3 * H]), tf.tensor2d(dU, [H, 3 * H]), tf.tensor2d(dbias, [2, 3 * H]), tf.tensor2d(dh0, [B, H])];
-      };
-      return { value: tf.tensor3d(hs, [B, T, H]), gradFunc };
-    });
-    return tf.tidy(() => {
-      const hs = op(x, kernel, recurrentKernel, bias, h0) as tf.Tensor3D;
-      return { hs, h: lastStep(hs) };
+    if (x.shape[1] === 0) return (referenceKernel('gruSequence') as typeof fused)(x, kernel, recurrentKernel, bias, h0);
+    return singleStateSequence([x, kernel, recurrentKernel, bias, h0], ([B, T, I, H], [xd, Wd, Ud, bd, h0d]) => {
+      const [hs, cache] = native.gruForward(B, T, I, H, xd!, Wd!, Ud!, bd!, h0d!);
+      return { hs, backward: (dhs) => native.gruBackward(B, T, I, H, xd!, Wd!, Ud!, h0d!, hs, cache, dhs) };
     });
   }
   return fused;
@@ -78,21 +91,10 @@ export function fusedGruSequence(native: NativeKernels) {
 
 export function fusedRnnSequence(native: NativeKernels) {
   function fused(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D, h0: tf.Tensor2D): RnnSequenceResult {
-    const [B, T, I] = x.shape;
-    const H = recurrentKernel.shape[0];
-    if (T === 0) return (referenceKernel('rnnSequence') as typeof fused)(x, kernel, recurrentKernel, bias, h0);
-    const op = customOp((args) => {
-      const [xd, Wd, Ud, bd, h0d] = args.map(floats) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
-      const [hs] = native.rnnForward(B, T, I, H, xd, Wd, Ud, bd, h0d);
-      const gradFunc = (dy: tf.Tensor) => {
-        const [dx, dW, dU, db, dh0] = native.rnnBackward(B, T, I, H, xd, Wd, Ud, h0d, hs, floats(dy), new Float32Array(B * H));
-        return [tf.tensor3d(dx, [B, T, I]), tf.tensor2d(dW, [I, H]), tf.tensor2d(dU, [H, H]), tf.tensor1d(db), tf.tensor2d(dh0, [B, H])];
-      };
-      return { value: tf.tensor3d(hs, [B, T, H]), gradFunc };
-    });
-    return tf.tidy(() => {
-      const hs = op(x, kernel, recurrentKernel, bias, h0) as tf.Tensor3D;
-      return { hs, h: lastStep(hs) };
+    if (x.shape[1] === 0) return (referenceKernel('rnnSequence') as typeof fused)(x, kernel, recurrentKernel, bias, h0);
+    return singleStateSequence([x, kernel, recurrentKernel, bias, h0], ([B, T, I, H], [xd, Wd, Ud, bd, h0d]) => {
+      const [hs] = native.rnnForward(B, T, I, H, xd!, Wd!, Ud!, bd!, h0d!);
+      return { hs, backward: (dhs) => native.rnnBackward(B, T, I, H, xd!, Wd!, Ud!, h0d!, hs, dhs) };
     });
   }
   return fused;

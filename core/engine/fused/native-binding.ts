@@ -10,23 +10,27 @@ import { fileURLToPath } from 'node:url';
 
 type F32 = Float32Array;
 
-/** The addon's functions (core/engine/native/src/addon.cc). Shapes are row-major; every array is checked against them natively. */
+/**
+ * The addon's functions (core/engine/native/src/addon.cc). Shapes are
+ * row-major; every array is checked against them natively. The last hidden
+ * state is hs[:, T−1]: no pass takes or returns it separately.
+ */
 export interface NativeKernels {
   threads(): number;
   /** C = op(A)·op(B); A is M×K (K×M when transA), B is K×N (N×K when transB). */
   matmul(M: number, N: number, K: number, A: F32, transA: boolean, B: F32, transB: boolean): [F32];
-  lstmForward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, b: F32, h0: F32, c0: F32): [hs: F32, hT: F32, cT: F32, gates: F32, cs: F32];
+  lstmForward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, b: F32, h0: F32, c0: F32): [hs: F32, cT: F32, gates: F32, cs: F32];
   lstmBackward(
     B: number, T: number, I: number, H: number,
-    x: F32, W: F32, U: F32, h0: F32, c0: F32, gates: F32, cs: F32, hs: F32, dhs: F32, dhT: F32, dcT: F32,
+    x: F32, W: F32, U: F32, h0: F32, c0: F32, gates: F32, cs: F32, hs: F32, dhs: F32, dcT: F32,
   ): [dx: F32, dW: F32, dU: F32, db: F32, dh0: F32, dc0: F32];
-  gruForward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, bias: F32, h0: F32): [hs: F32, hT: F32, cache: F32];
+  gruForward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, bias: F32, h0: F32): [hs: F32, cache: F32];
   gruBackward(
     B: number, T: number, I: number, H: number,
-    x: F32, W: F32, U: F32, h0: F32, hs: F32, cache: F32, dhs: F32, dhT: F32,
+    x: F32, W: F32, U: F32, h0: F32, hs: F32, cache: F32, dhs: F32,
   ): [dx: F32, dW: F32, dU: F32, dbias: F32, dh0: F32];
-  rnnForward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, b: F32, h0: F32): [hs: F32, hT: F32];
-  rnnBackward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, h0: F32, hs: F32, dhs: F32, dhT: F32): [dx: F32, dW: F32, dU: F32, db: F32, dh0: F32];
+  rnnForward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, b: F32, h0: F32): [hs: F32];
+  rnnBackward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, h0: F32, hs: F32, dhs: F32): [dx: F32, dW: F32, dU: F32, db: F32, dh0: F32];
   convForward(B: number, T: number, Cin: number, Cout: number, K: number, D: number, x: F32, w: F32, bias: F32): [y: F32];
   convBackward(B: number, T: number, Cin: number, Cout: number, K: number, D: number, x: F32, w: F32, dy: F32): [dx: F32, dw: F32, dbias: F32];
   /** Mean softmax cross-entropy of rows × V logits against Int32 targets in [0, V), and its gradient [rows, V]. */

@@ -14,18 +14,24 @@ export function sliceRows(data: Float32Array, batch: number, rows: number, width
   return out;
 }
 
-/** What a fused op's forward pass returns: its one output and the gradient of every input. */
+/** What a fused op's forward pass returns: its one output, and the gradient of every input as plain arrays. */
 export interface FusedPass {
   value: tf.Tensor;
-  gradFunc: (dy: tf.Tensor) => tf.Tensor[];
+  /** Gradients in input order; each is shaped like its input. */
+  gradFunc: (dy: tf.Tensor) => Float32Array[];
 }
 
 /**
- * tf.customGrad with the input list as one typed array: TF.js passes a save
- * function after the inputs, which the fused ops do not use (they keep what
- * the backward pass needs as plain arrays in the closure).
+ * tf.customGrad over typed arrays. The forward pass gets the inputs as one
+ * list (TF.js also passes a save function after them, which the fused ops do
+ * not use: they keep what the backward pass needs as plain arrays in the
+ * closure), and the gradients come back shaped like the inputs they belong to.
  */
 export function customOp(forward: (inputs: tf.Tensor[]) => FusedPass): (...inputs: tf.Tensor[]) => tf.Tensor {
-  const f = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => forward(args.filter((a): a is tf.Tensor => a instanceof tf.Tensor));
+  const f = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const inputs = args.filter((a): a is tf.Tensor => a instanceof tf.Tensor);
+    const pass = forward(inputs);
+    return { value: pass.value, gradFunc: (dy: tf.Tensor) => pass.gradFunc(dy).map((g, i) => tf.tensor(g, inputs[i]!.shape, 'float32')) };
+  };
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (...inputs: tf.Tensor[]) => tf.Tensor;
 }

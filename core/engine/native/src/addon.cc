@@ -50,31 +50,13 @@ class Args {
 
   /** Argument i as a Float32Array of exactly `length` elements. */
   const float* floats(std::size_t i, const char* name, std::size_t length) {
-    bool is;
-    check(napi_is_typedarray(env_, argv_[i], &is), "is_typedarray");
-    napi_typedarray_type type;
-    std::size_t n;
-    void* data;
-    if (is) check(napi_get_typedarray_info(env_, argv_[i], &type, &n, &data, nullptr, nullptr), "get_typedarray_info");
-    if (!is || type != napi_float32_array) throw ArgError(std::string(fn_) + ": " + name + " must be a Float32Array");
-    if (n != length)
-      throw ArgError(std::string(fn_) + ": " + name + " has " + std::to_string(n) + " elements, expected " + std::to_string(length));
-    return static_cast<const float*>(data);
+    return static_cast<const float*>(typed(i, name, napi_float32_array, "a Float32Array", length));
   }
 
   /** Argument i as an Int32Array of exactly `length` elements, each in [0, bound). */
   const int32_t* indices(std::size_t i, const char* name, std::size_t length, int bound) {
-    bool is;
-    check(napi_is_typedarray(env_, argv_[i], &is), "is_typedarray");
-    napi_typedarray_type type;
-    std::size_t n;
-    void* data;
-    if (is) check(napi_get_typedarray_info(env_, argv_[i], &type, &n, &data, nullptr, nullptr), "get_typedarray_info");
-    if (!is || type != napi_int32_array) throw ArgError(std::string(fn_) + ": " + name + " must be an Int32Array");
-    if (n != length)
-      throw ArgError(std::string(fn_) + ": " + name + " has " + std::to_string(n) + " elements, expected " + std::to_string(length));
-    const int32_t* v = static_cast<const int32_t*>(data);
-    for (std::size_t k = 0; k < n; ++k) {
+    const int32_t* v = static_cast<const int32_t*>(typed(i, name, napi_int32_array, "an Int32Array", length));
+    for (std::size_t k = 0; k < length; ++k) {
       if (v[k] < 0 || v[k] >= bound)
         throw ArgError(std::string(fn_) + ": " + name + "[" + std::to_string(k) + "] = " + std::to_string(v[k]) + " is outside 0.." + std::to_string(bound - 1));
     }
@@ -82,6 +64,20 @@ class Args {
   }
 
  private:
+  /** The data of argument i, a typed array of `type` with exactly `length` elements. */
+  void* typed(std::size_t i, const char* name, napi_typedarray_type type, const char* what, std::size_t length) {
+    bool is;
+    check(napi_is_typedarray(env_, argv_[i], &is), "is_typedarray");
+    napi_typedarray_type got;
+    std::size_t n;
+    void* data;
+    if (is) check(napi_get_typedarray_info(env_, argv_[i], &got, &n, &data, nullptr, nullptr), "get_typedarray_info");
+    if (!is || got != type) throw ArgError(std::string(fn_) + ": " + name + " must be " + what);
+    if (n != length)
+      throw ArgError(std::string(fn_) + ": " + name + " has " + std::to_string(n) + " elements, expected " + std::to_string(length));
+    return data;
+  }
+
   napi_env env_;
   const char* fn_;
   std::vector<napi_value> argv_;
@@ -153,7 +149,7 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   });
 }
 
-// lstmForward(B, T, I, H, x, W, U, b, h0, c0) -> [hs, hT, cT, gates, cs]
+// lstmForward(B, T, I, H, x, W, U, b, h0, c0) -> [hs, cT, gates, cs]
 napi_value LstmForward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 10, "lstmForward");
@@ -165,16 +161,16 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
     const float* b = a.floats(7, "bias", 4 * H);
     const float* h0 = a.floats(8, "h0", sz(d.B) * H);
     const float* c0 = a.floats(9, "c0", sz(d.B) * H);
-    Outputs out(env, {BT * H, sz(d.B) * H, sz(d.B) * H, BT * 4 * H, BT * H});
-    sk::lstm_forward(d, x, W, U, b, h0, c0, out[0], out[1], out[2], out[3], out[4]);
+    Outputs out(env, {BT * H, sz(d.B) * H, BT * 4 * H, BT * H});
+    sk::lstm_forward(d, x, W, U, b, h0, c0, out[0], out[1], out[2], out[3]);
     return out.value();
   });
 }
 
-// lstmBackward(B, T, I, H, x, W, U, h0, c0, gates, cs, hs, dhs, dhT, dcT) -> [dx, dW, dU, db, dh0, dc0]
+// lstmBackward(B, T, I, H, x, W, U, h0, c0, gates, cs, hs, dhs, dcT) -> [dx, dW, dU, db, dh0, dc0]
 napi_value LstmBackward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a(env, info, 15, "lstmBackward");
+    Args a(env, info, 14, "lstmBackward");
     const sk::SeqDims d = seq_dims(a);
     const sz BT = sz(d.B) * d.T, H = d.H, BH = sz(d.B) * H;
     const float* x = a.floats(4, "x", BT * d.I);
@@ -186,15 +182,14 @@ napi_value LstmBackward(napi_env env, napi_callback_info info) {
     const float* cs = a.floats(10, "cs", BT * H);
     const float* hs = a.floats(11, "hs", BT * H);
     const float* dhs = a.floats(12, "dhs", BT * H);
-    const float* dhT = a.floats(13, "dhT", BH);
-    const float* dcT = a.floats(14, "dcT", BH);
+    const float* dcT = a.floats(13, "dcT", BH);
     Outputs out(env, {BT * d.I, sz(d.I) * 4 * H, H * 4 * H, 4 * H, BH, BH});
-    sk::lstm_backward(d, x, W, U, h0, c0, gates, cs, hs, dhs, dhT, dcT, out[0], out[1], out[2], out[3], out[4], out[5]);
+    sk::lstm_backward(d, x, W, U, h0, c0, gates, cs, hs, dhs, dcT, out[0], out[1], out[2], out[3], out[4], out[5]);
     return out.value();
   });
 }
 
-// gruForward(B, T, I, H, x, W, U, bias, h0) -> [hs, hT, cache]
+// gruForward(B, T, I, H, x, W, U, bias, h0) -> [hs, cache]
 napi_value GruForward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 9, "gruForward");
@@ -205,16 +200,16 @@ napi_value GruForward(napi_env env, napi_callback_info info) {
     const float* U = a.floats(6, "recurrentKernel", H * 3 * H);
     const float* bias = a.floats(7, "bias", 6 * H);
     const float* h0 = a.floats(8, "h0", sz(d.B) * H);
-    Outputs out(env, {BT * H, sz(d.B) * H, BT * 4 * H});
-    sk::gru_forward(d, x, W, U, bias, h0, out[0], out[1], out[2]);
+    Outputs out(env, {BT * H, BT * 4 * H});
+    sk::gru_forward(d, x, W, U, bias, h0, out[0], out[1]);
     return out.value();
   });
 }
 
-// gruBackward(B, T, I, H, x, W, U, h0, hs, cache, dhs, dhT) -> [dx, dW, dU, dbias, dh0]
+// gruBackward(B, T, I, H, x, W, U, h0, hs, cache, dhs) -> [dx, dW, dU, dbias, dh0]
 napi_value GruBackward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a(env, info, 12, "gruBackward");
+    Args a(env, info, 11, "gruBackward");
     const sk::SeqDims d = seq_dims(a);
     const sz BT = sz(d.B) * d.T, H = d.H, BH = sz(d.B) * H;
     const float* x = a.floats(4, "x", BT * d.I);
@@ -224,14 +219,13 @@ napi_value GruBackward(napi_env env, napi_callback_info info) {
     const float* hs = a.floats(8, "hs", BT * H);
     const float* cache = a.floats(9, "cache", BT * 4 * H);
     const float* dhs = a.floats(10, "dhs", BT * H);
-    const float* dhT = a.floats(11, "dhT", BH);
     Outputs out(env, {BT * d.I, sz(d.I) * 3 * H, H * 3 * H, 6 * H, BH});
-    sk::gru_backward(d, x, W, U, h0, hs, cache, dhs, dhT, out[0], out[1], out[2], out[3], out[4]);
+    sk::gru_backward(d, x, W, U, h0, hs, cache, dhs, out[0], out[1], out[2], out[3], out[4]);
     return out.value();
   });
 }
 
-// rnnForward(B, T, I, H, x, W, U, b, h0) -> [hs, hT]
+// rnnForward(B, T, I, H, x, W, U, b, h0) -> [hs]
 napi_value RnnForward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 9, "rnnForward");
@@ -242,16 +236,16 @@ napi_value RnnForward(napi_env env, napi_callback_info info) {
     const float* U = a.floats(6, "recurrentKernel", H * H);
     const float* b = a.floats(7, "bias", H);
     const float* h0 = a.floats(8, "h0", sz(d.B) * H);
-    Outputs out(env, {BT * H, sz(d.B) * H});
-    sk::rnn_forward(d, x, W, U, b, h0, out[0], out[1]);
+    Outputs out(env, {BT * H});
+    sk::rnn_forward(d, x, W, U, b, h0, out[0]);
     return out.value();
   });
 }
 
-// rnnBackward(B, T, I, H, x, W, U, h0, hs, dhs, dhT) -> [dx, dW, dU, db, dh0]
+// rnnBackward(B, T, I, H, x, W, U, h0, hs, dhs) -> [dx, dW, dU, db, dh0]
 napi_value RnnBackward(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a(env, info, 11, "rnnBackward");
+    Args a(env, info, 10, "rnnBackward");
     const sk::SeqDims d = seq_dims(a);
     const sz BT = sz(d.B) * d.T, H = d.H, BH = sz(d.B) * H;
     const float* x = a.floats(4, "x", BT * d.I);
@@ -260,9 +254,8 @@ napi_value RnnBackward(napi_env env, napi_callback_info info) {
     const float* h0 = a.floats(7, "h0", BH);
     const float* hs = a.floats(8, "hs", BT * H);
     const float* dhs = a.floats(9, "dhs", BT * H);
-    const float* dhT = a.floats(10, "dhT", BH);
     Outputs out(env, {BT * d.I, sz(d.I) * H, H * H, H, BH});
-    sk::rnn_backward(d, x, W, U, h0, hs, dhs, dhT, out[0], out[1], out[2], out[3], out[4]);
+    sk::rnn_backward(d, x, W, U, h0, hs, dhs, out[0], out[1], out[2], out[3], out[4]);
     return out.value();
   });
 }

@@ -31,8 +31,10 @@ inline f8 exp8(f8 x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.f;
-  const i8 bits = (__builtin_convertvector(n, i8) + 127) << 23;
-  return p * reinterpret_cast<const f8&>(bits);
+  const i8 bits = (__builtin_convertvector(n, i8) + 127) << 23;  // 2^n as float bits
+  f8 scale;
+  std::memcpy(&scale, &bits, sizeof scale);  // a bit copy, not a pointer cast: that would break strict aliasing
+  return p * scale;
 }
 
 inline f8 sigmoid8(f8 x) { return 1.f / (1.f + exp8(-x)); }

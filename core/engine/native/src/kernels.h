@@ -12,26 +12,28 @@ struct SeqDims {
   int B, T, I, H;  // batch, time, input width, hidden width
 };
 
-// LSTM. Forward writes hs [B,T,H], hT/cT [B,H] and, for the backward pass,
+// The last hidden state is hs[:, T−1] (callers slice it; its gradient then
+// arrives through dhs), so no pass takes or returns it separately.
+
+// LSTM. Forward writes hs [B,T,H], cT [B,H] and, for the backward pass,
 // gates [B,T,4H] (activated i,f,g,o) and cs [B,T,H] (cell states).
 void lstm_forward(const SeqDims& d, const float* x, const float* W, const float* U, const float* b, const float* h0, const float* c0,
-                  float* hs, float* hT, float* cT, float* gates, float* cs);
+                  float* hs, float* cT, float* gates, float* cs);
 void lstm_backward(const SeqDims& d, const float* x, const float* W, const float* U, const float* h0, const float* c0, const float* gates,
-                   const float* cs, const float* hs, const float* dhs, const float* dhT, const float* dcT, float* dx, float* dW, float* dU,
+                   const float* cs, const float* hs, const float* dhs, const float* dcT, float* dx, float* dW, float* dU,
                    float* db, float* dh0, float* dc0);
 
 // GRU (PyTorch's variant, reset after the recurrent product). bias is [2,3H]
 // (input bias; recurrent bias). cache [B,T,4H] holds z, r, n and the
 // recurrent n term (h·U_n + b_rec,n).
-void gru_forward(const SeqDims& d, const float* x, const float* W, const float* U, const float* bias, const float* h0, float* hs, float* hT,
-                 float* cache);
+void gru_forward(const SeqDims& d, const float* x, const float* W, const float* U, const float* bias, const float* h0, float* hs, float* cache);
 void gru_backward(const SeqDims& d, const float* x, const float* W, const float* U, const float* h0, const float* hs, const float* cache,
-                  const float* dhs, const float* dhT, float* dx, float* dW, float* dU, float* dbias, float* dh0);
+                  const float* dhs, float* dx, float* dW, float* dU, float* dbias, float* dh0);
 
 // Elman RNN, h_t = tanh(x_t·W + h_{t−1}·U + b).
-void rnn_forward(const SeqDims& d, const float* x, const float* W, const float* U, const float* b, const float* h0, float* hs, float* hT);
+void rnn_forward(const SeqDims& d, const float* x, const float* W, const float* U, const float* b, const float* h0, float* hs);
 void rnn_backward(const SeqDims& d, const float* x, const float* W, const float* U, const float* h0, const float* hs, const float* dhs,
-                  const float* dhT, float* dx, float* dW, float* dU, float* db, float* dh0);
+                  float* dx, float* dW, float* dU, float* db, float* dh0);
 
 struct ConvDims {
   int B, T, Cin, Cout, K, D;  // batch, time, channels in/out, kernel size, dilation

@@ -82,7 +82,7 @@ void weight_gradients(const SeqDims& d, int G, const float* x, const float* W, c
 // ---- LSTM ----------------------------------------------------------------
 
 void lstm_forward(const SeqDims& d, const float* x, const float* W, const float* U, const float* b, const float* h0, const float* c0,
-                  float* hs, float* hT, float* cT, float* gates, float* cs) {
+                  float* hs, float* cT, float* gates, float* cs) {
   const int H = d.H, G = 4 * H, T = d.T;
   const idx rows = static_cast<idx>(d.B) * T;
   gemm(rows, G, d.I, x, d.I, false, W, G, false, gates, G, false);
@@ -110,18 +110,17 @@ void lstm_forward(const SeqDims& d, const float* x, const float* W, const float*
       }
     }
   });
-  last_step(d, hs, h0, hT);
   last_step(d, cs, c0, cT);
 }
 
 void lstm_backward(const SeqDims& d, const float* x, const float* W, const float* U, const float* h0, const float* c0, const float* gates,
-                   const float* cs, const float* hs, const float* dhs, const float* dhT, const float* dcT, float* dx, float* dW, float* dU,
+                   const float* cs, const float* hs, const float* dhs, const float* dcT, float* dx, float* dW, float* dU,
                    float* db, float* dh0, float* dc0) {
   const int H = d.H, G = 4 * H, T = d.T;
   const idx rows = static_cast<idx>(d.B) * T;
   std::vector<float> dZ(static_cast<std::size_t>(rows) * G);
   const PackedB UT = pack_b(G, H, U, G, true);
-  std::memcpy(dh0, dhT, static_cast<idx>(d.B) * H * sizeof(float));  // running dL/dh_t, ends as dL/dh0
+  std::memset(dh0, 0, static_cast<idx>(d.B) * H * sizeof(float));  // running dL/dh_t from later steps, ends as dL/dh0
   std::memcpy(dc0, dcT, static_cast<idx>(d.B) * H * sizeof(float));
   parallel_parts([&](int part, int parts) {
     int b0, b1;
@@ -160,8 +159,7 @@ void lstm_backward(const SeqDims& d, const float* x, const float* W, const float
 
 // ---- GRU -----------------------------------------------------------------
 
-void gru_forward(const SeqDims& d, const float* x, const float* W, const float* U, const float* bias, const float* h0, float* hs, float* hT,
-                 float* cache) {
+void gru_forward(const SeqDims& d, const float* x, const float* W, const float* U, const float* bias, const float* h0, float* hs, float* cache) {
   const int H = d.H, G = 3 * H, T = d.T;
   const idx rows = static_cast<idx>(d.B) * T;
   const float* brec = bias + G;
@@ -198,16 +196,15 @@ void gru_forward(const SeqDims& d, const float* x, const float* W, const float* 
       }
     }
   });
-  last_step(d, hs, h0, hT);
 }
 
 void gru_backward(const SeqDims& d, const float* x, const float* W, const float* U, const float* h0, const float* hs, const float* cache,
-                  const float* dhs, const float* dhT, float* dx, float* dW, float* dU, float* dbias, float* dh0) {
+                  const float* dhs, float* dx, float* dW, float* dU, float* dbias, float* dh0) {
   const int H = d.H, G = 3 * H, T = d.T;
   const idx rows = static_cast<idx>(d.B) * T;
   std::vector<float> dA(static_cast<std::size_t>(rows) * G), dR(static_cast<std::size_t>(rows) * G);
   const PackedB UT = pack_b(G, H, U, G, true);
-  std::memcpy(dh0, dhT, static_cast<idx>(d.B) * H * sizeof(float));
+  std::memset(dh0, 0, static_cast<idx>(d.B) * H * sizeof(float));
   parallel_parts([&](int part, int parts) {
     int b0, b1;
     split_range(d.B, part, parts, 1, b0, b1);
@@ -248,7 +245,7 @@ void gru_backward(const SeqDims& d, const float* x, const float* W, const float*
 
 // ---- RNN -----------------------------------------------------------------
 
-void rnn_forward(const SeqDims& d, const float* x, const float* W, const float* U, const float* b, const float* h0, float* hs, float* hT) {
+void rnn_forward(const SeqDims& d, const float* x, const float* W, const float* U, const float* b, const float* h0, float* hs) {
   const int H = d.H, T = d.T;
   const idx rows = static_cast<idx>(d.B) * T;
   gemm(rows, H, d.I, x, d.I, false, W, H, false, hs, H, false);
@@ -268,16 +265,15 @@ void rnn_forward(const SeqDims& d, const float* x, const float* W, const float* 
       }
     }
   });
-  last_step(d, hs, h0, hT);
 }
 
 void rnn_backward(const SeqDims& d, const float* x, const float* W, const float* U, const float* h0, const float* hs, const float* dhs,
-                  const float* dhT, float* dx, float* dW, float* dU, float* db, float* dh0) {
+                  float* dx, float* dW, float* dU, float* db, float* dh0) {
   const int H = d.H, T = d.T;
   const idx rows = static_cast<idx>(d.B) * T;
   std::vector<float> dZ(static_cast<std::size_t>(rows) * H);
   const PackedB UT = pack_b(H, H, U, H, true);
-  std::memcpy(dh0, dhT, static_cast<idx>(d.B) * H * sizeof(float));
+  std::memset(dh0, 0, static_cast<idx>(d.B) * H * sizeof(float));
   parallel_parts([&](int part, int parts) {
     int b0, b1;
     split_range(d.B, part, parts, 1, b0, b1);
