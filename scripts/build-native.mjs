@@ -69,8 +69,10 @@ export function buildNative({ quiet = false, force = false, portable = false } =
   let last = '';
   for (const flags of flagSets) {
     if (!quiet) process.stderr.write(`seqlab: building the fused CPU kernels (${cxx} ${flags.join(' ')})...\n`);
-    const r = spawnSync(cxx, [...flags, '-std=c++17', '-shared', '-fPIC', '-fvisibility=hidden', '-pthread', '-Wno-psabi', `-I${headers}`, ...files, '-o', tmp], { encoding: 'utf8' });
+    const r = spawnSync(cxx, [...flags, '-std=c++17', '-shared', '-fPIC', '-fvisibility=hidden', '-pthread', '-Wall', '-Wextra', '-Wno-psabi', `-I${headers}`, ...files, '-o', tmp], { encoding: 'utf8' });
     if (r.status === 0) {
+      // The sources build without warnings under -Wall -Wextra; one that appears is worth reading (it found an aliasing bug once).
+      if (!quiet && r.stderr.trim()) process.stderr.write(r.stderr);
       fs.renameSync(tmp, NATIVE_ADDON); // atomic: a concurrent loader never sees half a library
       fs.writeFileSync(stampFile, stamp);
       return { built: true, path: NATIVE_ADDON };
