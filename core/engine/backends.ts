@@ -7,6 +7,9 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../ml/train/train-config.ts';
 import { FUSED_BACKENDS, installFusedKernels } from './fused/install-fused.ts';
+import { webgpuMode, type WebgpuMode } from './webgpu/dawn-gpu.ts';
+import { installWebgpuBackend } from './webgpu/install-webgpu-backend.ts';
+import { probeWebgpuQuietly } from './webgpu/probe-webgpu.ts';
 
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
 
@@ -27,17 +30,9 @@ export interface ActiveBackend {
 const require = createRequire(import.meta.url);
 const LADDER: ConcreteBackend[] = ['webgpu', 'tensorflow', 'wasm', 'cpu'];
 
-let webgpuAdapterInfo: string | undefined;
+let webgpuProbe: Promise<BackendProbe> | undefined;
 
-/** The slice of the WebGPU API the probe uses (full types live in @webgpu/types). */
-interface GpuLike {
-  requestAdapter(options?: { powerPreference?: string }): Promise<AdapterLike | null>;
-}
-interface AdapterLike {
-  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
-}
-
-/** True when the Vulkan loader Dawn needs on Linux is installed (checked before loading Dawn, which prints to stderr when it is missing). */
+/** True when the Vulkan loader Dawn needs on Linux is installed (only the hardware adapter needs it). */
 function hasVulkanLoader(): boolean {
   if (process.platform !== 'linux') return true;
   const r = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
@@ -45,29 +40,31 @@ function hasVulkanLoader(): boolean {
   return /libvulkan\.so\.1\b/.test(r.stdout);
 }
 
-async function probeWebgpu(): Promise<BackendProbe> {
-  if (webgpuAdapterInfo) return { name: 'webgpu', available: true, device: webgpuAdapterInfo };
-  if (!hasVulkanLoader()) {
-    return { name: 'webgpu', available: false, reason: 'no Vulkan loader (libvulkan.so.1) for Dawn; install your GPU driver with Vulkan support (Debian: libvulkan1)' };
-  }
-  try {
-    const { create, globals } = (await import('webgpu')) as unknown as { create: (o: string[]) => GpuLike; globals: object };
-    Object.assign(globalThis, globals);
-    const gpu = create([]);
-    const adapter = await Promise.race([gpu.requestAdapter({ powerPreference: 'high-performance' }), new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
-    if (!adapter) return { name: 'webgpu', available: false, reason: 'Dawn found no WebGPU adapter (no GPU driver; software Vulkan is rejected)' };
-    const info = adapter.info;
-    const device = info ? [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(' ') : 'WebGPU adapter';
-    // tfjs-backend-webgpu registers itself at import only where window and navigator.gpu exist.
-    const g = globalThis as Record<string, unknown>;
-    g['navigator'] = { ...(g['navigator'] as object | undefined), gpu };
-    g['window'] ??= globalThis;
-    await import('@tensorflow/tfjs-backend-webgpu');
-    webgpuAdapterInfo = device;
-    return { name: 'webgpu', available: true, device };
-  } catch (e) {
-    return { name: 'webgpu', available: false, reason: `WebGPU failed to start: ${(e as Error).message}` };
-  }
+/**
+ * Probes once per process, quietly (a child process captures Dawn's output),
+ * then installs TF.js's webgpu backend over the same kind of adapter here.
+ */
+function probeWebgpu(): Promise<BackendProbe> {
+  webgpuProbe ??= (async (): Promise<BackendProbe> => {
+    let mode: WebgpuMode;
+    try {
+      mode = webgpuMode();
+    } catch (e) {
+      return { name: 'webgpu', available: false, reason: (e as Error).message };
+    }
+    if (mode === 'hardware' && !hasVulkanLoader()) {
+      return { name: 'webgpu', available: false, reason: 'no Vulkan loader (libvulkan.so.1) for Dawn; install your GPU driver with Vulkan support (Debian: libvulkan1)' };
+    }
+    const probe = await probeWebgpuQuietly();
+    if (!probe.available) return { name: 'webgpu', available: false, reason: probe.reason };
+    try {
+      await installWebgpuBackend(probe.mode);
+    } catch (e) {
+      return { name: 'webgpu', available: false, reason: `WebGPU failed to start: ${(e as Error).message}` };
+    }
+    return { name: 'webgpu', available: true, device: probe.device };
+  })();
+  return webgpuProbe;
 }
 
 async function probeTensorflow(): Promise<BackendProbe> {
