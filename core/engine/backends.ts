@@ -9,6 +9,7 @@ import type { BackendName } from '../ml/train/train-config.ts';
 import { FUSED_BACKENDS, installFusedKernels } from './fused/install-fused.ts';
 import { webgpuMode, type WebgpuMode } from './webgpu/dawn-gpu.ts';
 import { installWebgpuBackend } from './webgpu/install-webgpu-backend.ts';
+import { installWebgpuKernels } from './webgpu/install-webgpu-kernels.ts';
 import { probeWebgpuQuietly } from './webgpu/probe-webgpu.ts';
 
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
@@ -150,6 +151,7 @@ export async function activateBackend(requested: BackendName): Promise<ActiveBac
     const probe = await probeBackend(name);
     if (probe.available && (await tf.setBackend(name))) {
       await tf.ready();
+      if (name === 'webgpu') installWebgpuKernels();
       return { name, device: withFusedKernels(name, probe.device ?? name) };
     }
     reasons.push(`${name}: ${probe.reason ?? 'failed to initialise'}`);
