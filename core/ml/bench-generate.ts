@@ -65,7 +65,7 @@ export async function runGenerateBenchmark(o: GenerateBenchOptions): Promise<Gen
       cached,
       naive,
       speedup: +(cached.samplesPerSec / naive.samplesPerSec).toFixed(1),
-      simd: new WavenetStepper(model as WavenetModel).simd,
+      simd: (await WavenetStepper.create(model as WavenetModel)).simd,
     };
   } finally {
     model.dispose();

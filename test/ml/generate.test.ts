@@ -55,10 +55,10 @@ describe('WaveNet cached generation equals the naive reference', () => {
     model.dispose();
   });
 
-  it('runs its products as WebAssembly SIMD here, equal to the plain-JS fallback', () => {
+  it('runs its products as WebAssembly SIMD here, equal to the plain-JS fallback', async () => {
     const model = buildModel(wavenet({ residualChannels: 9, dilationChannels: 5 }), 2) as WavenetModel;
-    const simd = new WavenetStepper(model);
-    const js = new WavenetStepper(model, { simd: false });
+    const simd = await WavenetStepper.create(model);
+    const js = await WavenetStepper.create(model, { simd: false });
     expect([simd.simd, js.simd]).toEqual([true, false]);
     for (let t = 0; t < 40; t++) {
       const a = Float32Array.from(simd.step((t * 5) % V));

@@ -99,7 +99,7 @@ describe('rnn with spectralBound 0.8', () => {
     const stable = asRecurrent(buildModel({ kind: 'rnn', vocabSize: V, inputFeatures: 0, embedSize: 6, hiddenSize: 10, layers: 1, dropout: 0, spectralBound: lambda }, 4));
     const u = param(stable, 'rnn0/recurrent_kernel');
     tf.tidy(() => u.assign(tf.mul(u, 4)));
-    stable.constrain!();
+    await stable.constrain!();
     const s = await distances(stable);
     expect(s.d[0]!).toBeGreaterThan(1e-2); // truncation to 1 step does change the outputs
     expect(s.d[0]! / lambda).toBeLessThanOrEqual(s.c); // C fitted from k = 1 is within the theoretical one

@@ -37,11 +37,11 @@ export function generationPath(model: SequenceModel, method: GenerationMethod = 
   return model instanceof WavenetModel && method === 'cached' ? 'wavenet-cached' : 'window';
 }
 
-function stepperFor(model: SequenceModel, method: GenerationMethod): CodeStepper {
+async function stepperFor(model: SequenceModel, method: GenerationMethod): Promise<CodeStepper> {
   const path = generationPath(model, method);
   if (path === 'recurrent') return recurrentStepper(model);
   if (path === 'window') return windowStepper(model);
-  const fast = new WavenetStepper(model as WavenetModel);
+  const fast = await WavenetStepper.create(model as WavenetModel);
   return {
     // Prime codes go through the queues one by one: that is what fills them.
     feed: (codes) => {
@@ -62,7 +62,7 @@ export async function generateCodes(model: SequenceModel, o: GenerateCodesOption
   const rng = new Rng(o.seed);
   const every = Math.max(1, o.progressEvery ?? 1000);
   const out = new Int32Array(o.length);
-  const stepper = stepperFor(model, o.method ?? 'cached');
+  const stepper = await stepperFor(model, o.method ?? 'cached');
   try {
     if (o.length === 0) return out;
     let logits = await stepper.feed(prime);

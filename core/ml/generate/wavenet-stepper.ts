@@ -78,11 +78,20 @@ export class WavenetStepper {
   /** Logits after the last step, [vocab]; overwritten every step. */
   readonly logits: Float32Array;
 
-  /** @param options.simd false forces the plain-JS products (tests compare the two) */
-  constructor(model: WavenetModel, options: { simd?: boolean } = {}) {
+  /**
+   * Reads the model's weights (asynchronously: on webgpu a synchronous read is impossible in Node) and builds the generator.
+   * @param options.simd false forces the plain-JS products (tests compare the two)
+   */
+  static async create(model: WavenetModel, options: { simd?: boolean } = {}): Promise<WavenetStepper> {
+    if (model.config.inputFeatures > 0) throw new Error('generate: a WaveNet over feature input cannot be fed its own codes');
+    const values = new Map<string, Float32Array>();
+    for (const v of model.variables) values.set(v.name, (await v.variable.data()) as Float32Array);
+    return new WavenetStepper(model, values, options);
+  }
+
+  /** @param values every parameter of `model` by name, as read back (only read here: copied into the arena) */
+  private constructor(model: WavenetModel, values: ReadonlyMap<string, Float32Array>, options: { simd?: boolean }) {
     const c = model.config;
-    if (c.inputFeatures > 0) throw new Error('generate: a WaveNet over feature input cannot be fed its own codes');
-    const values = new Map(model.variables.map((v) => [v.name, v.variable.dataSync() as Float32Array]));
     const get = (name: string): Float32Array => {
       const v = values.get(name);
       if (!v) throw new Error(`generate: the model has no parameter "${name}"`);

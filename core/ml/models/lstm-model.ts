@@ -40,17 +40,24 @@ function lstmCell(stabilize: boolean): RecurrentCell {
 }
 
 export class LstmModel extends StackedRecurrentModel<LstmConfig> {
-  /** Present only with config.stabilize: the trainer calls it after every optimiser step. */
-  readonly constrain?: () => void;
+  /** Present only with config.stabilize: the trainer awaits it after every optimiser step. */
+  readonly constrain?: () => Promise<void>;
 
   constructor(config: LstmConfig, rng: Rng) {
     super(config, rng, lstmCell(config.stabilize === true));
     if (config.stabilize) {
+      this.stabilize(); // start on the constraint set, not only after the first step
+      // Tensor ops only, nothing read back: it resolves at once on every backend.
       this.constrain = () => {
-        for (let l = 0; l < config.layers; l++) stabilizeLstmLayer(this.layerParam(l, 'kernel'), this.layerParam(l, 'recurrent_kernel'), config.hiddenSize);
+        this.stabilize();
+        return Promise.resolve();
       };
-      this.constrain(); // start on the constraint set, not only after the first step
     }
+  }
+
+  /** Rescales every layer's gate blocks to the constraint's norms (stability/lstm-constraint.ts). */
+  private stabilize(): void {
+    for (let l = 0; l < this.config.layers; l++) stabilizeLstmLayer(this.layerParam(l, 'kernel'), this.layerParam(l, 'recurrent_kernel'), this.config.hiddenSize);
   }
 
   /** Largest over layers of the contraction factor of lstmLayerBound (a read-out to compare runs, not a proof: see lstmLayerBound). */

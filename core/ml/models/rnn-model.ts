@@ -10,46 +10,56 @@ import type { RnnConfig } from './model-config.ts';
 import { uniform, type ParamStore } from './params.ts';
 import { StackedRecurrentModel, type RecurrentCell } from './stacked-recurrent.ts';
 
-/** Parameters `rnn{l}/kernel` [in, h], `/recurrent_kernel` [h, h], `/bias` [h], uniform ±1/√h as torch.nn.RNN. */
-const rnnCell: RecurrentCell = {
-  prefix: 'rnn',
-  statesPerLayer: 1,
-  addLayer(p: ParamStore, l: number, inSize: number, h: number) {
-    const bound = 1 / Math.sqrt(h);
-    p.add(`rnn${l}/kernel`, [inSize, h], uniform(bound));
-    p.add(`rnn${l}/recurrent_kernel`, [h, h], uniform(bound));
-    p.add(`rnn${l}/bias`, [h], uniform(bound));
-  },
-  runLayer(p: ParamStore, l: number, x: tf.Tensor3D, [h0]: tf.Tensor2D[]) {
-    const out = rnnSequence(x, p.get(`rnn${l}/kernel`) as tf.Tensor2D, p.get(`rnn${l}/recurrent_kernel`) as tf.Tensor2D, p.get(`rnn${l}/bias`) as tf.Tensor1D, h0!);
-    return { hs: out.hs, state: [out.h] };
-  },
-};
+/**
+ * Parameters `rnn{l}/kernel` [in, h], `/recurrent_kernel` [h, h], `/bias` [h], uniform ±1/√h as torch.nn.RNN.
+ * @param clips per layer, the spectral projection of a stable RNN (empty when unconstrained): the initial
+ *   U is projected as it is drawn, so the model starts on the constraint set without reading a variable back
+ */
+function rnnCell(clips: readonly SpectralClip[]): RecurrentCell {
+  return {
+    prefix: 'rnn',
+    statesPerLayer: 1,
+    addLayer(p: ParamStore, l: number, inSize: number, h: number) {
+      const bound = 1 / Math.sqrt(h);
+      p.add(`rnn${l}/kernel`, [inSize, h], uniform(bound));
+      p.add(`rnn${l}/recurrent_kernel`, [h, h], (rng, size) => {
+        const u = uniform(bound)(rng, size);
+        return clips[l]?.apply(u, h, h) ?? u;
+      });
+      p.add(`rnn${l}/bias`, [h], uniform(bound));
+    },
+    runLayer(p: ParamStore, l: number, x: tf.Tensor3D, [h0]: tf.Tensor2D[]) {
+      const out = rnnSequence(x, p.get(`rnn${l}/kernel`) as tf.Tensor2D, p.get(`rnn${l}/recurrent_kernel`) as tf.Tensor2D, p.get(`rnn${l}/bias`) as tf.Tensor1D, h0!);
+      return { hs: out.hs, state: [out.h] };
+    },
+  };
+}
 
 export class RnnModel extends StackedRecurrentModel<RnnConfig> {
-  /** Present only with a spectralBound: the trainer calls it after every optimiser step. */
-  readonly constrain?: () => void;
+  /** Present only with a spectralBound: the trainer awaits it after every optimiser step. */
+  readonly constrain?: () => Promise<void>;
   /** Per layer, the projection with its warm start (the last step's singular vectors). */
-  private readonly clips: SpectralClip[] = [];
+  private readonly clips: readonly SpectralClip[];
 
   constructor(config: RnnConfig, rng: Rng) {
-    super(config, rng, rnnCell);
     const bound = config.spectralBound;
-    if (bound != null) {
-      for (let l = 0; l < config.layers; l++) this.clips.push(new SpectralClip(bound));
-      this.constrain = () => this.projectRecurrent();
-      this.constrain(); // start on the constraint set, not only after the first step
-    }
+    const clips = bound != null ? Array.from({ length: config.layers }, () => new SpectralClip(bound)) : [];
+    super(config, rng, rnnCell(clips)); // starts on the constraint set: the cell projects the initial U
+    this.clips = clips;
+    if (bound != null) this.constrain = () => this.projectRecurrent();
   }
 
-  /** Clips the singular values of every layer's U at the bound (stability/spectral.ts). */
-  private projectRecurrent(): void {
+  /**
+   * Clips the singular values of every layer's U at the bound (stability/spectral.ts).
+   * The SVD runs in JS on U read back asynchronously (a synchronous read is impossible on webgpu in Node).
+   */
+  private async projectRecurrent(): Promise<void> {
     const h = this.config.hiddenSize;
-    this.clips.forEach((clip, l) => {
+    for (let l = 0; l < this.clips.length; l++) {
       const u = this.layerParam(l, 'recurrent_kernel');
-      const projected = clip.apply(u.dataSync() as Float32Array, h, h);
+      const projected = this.clips[l]!.apply((await u.data()) as Float32Array, h, h);
       if (projected) tf.tidy(() => u.assign(tf.tensor2d(projected, [h, h])));
-    });
+    }
   }
 
   /** Largest spectral norm ‖U‖₂ over the layers (Lanczos): < 1 means the model is contractive. */

@@ -40,11 +40,13 @@ export interface SequenceModel {
    */
   forward(input: SequenceInput, state: ModelState, options: ForwardOptions): ForwardResult;
   /**
-   * Called by the trainer after every optimiser step: a model with a
+   * Awaited by the trainer after every optimiser step: a model with a
    * constraint (e.g. a spectral-norm bound on the recurrent matrix) projects
-   * its weights back onto the feasible set here. Absent when unconstrained.
+   * its weights back onto the feasible set here. Asynchronous because a
+   * projection done in JS must read the weights back, and on webgpu only an
+   * asynchronous read exists. Absent when unconstrained.
    */
-  constrain?(): void;
+  constrain?(): Promise<void>;
   /**
    * Read-outs of the model's stability, recorded with the metrics at
    * validation steps: e.g. the recurrent matrix's spectral norm, or the bound

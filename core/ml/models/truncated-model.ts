@@ -32,7 +32,7 @@ export class TruncatedModel implements SequenceModel {
   /** The recurrent model whose k-truncation this is. */
   readonly base: RecurrentSequenceModel;
   /** The base's constraint (e.g. a stable RNN's spectral bound), when it has one. */
-  readonly constrain?: () => void;
+  readonly constrain?: () => Promise<void>;
   readonly stabilityBound?: () => Promise<number>;
 
   constructor(

@@ -16,9 +16,30 @@ export function addConvKernel(p: ParamStore, name: string, shape: [number, numbe
     p.add(`${name}/kernel`, shape, init);
     return;
   }
-  const v = p.add(`${name}/v`, shape, init);
-  const norms = tf.tidy(() => tf.norm(v, 'euclidean', 0).dataSync() as Float32Array);
-  p.add(`${name}/g`, [shape[1]], () => Float32Array.from(norms));
+  let drawn: Float32Array | undefined;
+  p.add(`${name}/v`, shape, (rng, size) => (drawn = init(rng, size)));
+  // From the drawn values, not read back from the variable: a synchronous read is impossible on webgpu in Node.
+  const norms = columnNorms(drawn!, shape[0], shape[1]);
+  p.add(`${name}/g`, [shape[1]], () => norms);
+}
+
+/**
+ * Euclidean norm of every column of a row-major [rows, cols] matrix, rounded
+ * as TF.js's cpu backend rounds `tf.norm(v, 'euclidean', 0)` (float32 squares,
+ * summed down the column in double precision, stored as float32, float32 root),
+ * so the initial `g` is the one a read-back would have given there.
+ */
+export function columnNorms(values: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(cols);
+  for (let c = 0; c < cols; c++) {
+    let sum = 0;
+    for (let r = 0; r < rows; r++) {
+      const x = values[r * cols + c]!;
+      sum += Math.fround(x * x);
+    }
+    out[c] = Math.sqrt(Math.fround(sum));
+  }
+  return out;
 }
 
 /** The effective kernel [rows, cols] with weight norm folded in. */

@@ -2,6 +2,7 @@
 // counter a number, so a checkpoint saves and restores them exactly and the
 // learning rate can change every step (tf.train optimizers fix it at creation).
 import * as tf from '@tensorflow/tfjs';
+import { defineKernel } from '../engine/kernel-registry.ts';
 import type { NamedVariable } from '../models/params.ts';
 
 export type OptimizerKind = 'adam' | 'sgd';
@@ -23,17 +24,67 @@ export interface Optimizer {
   dispose(): void;
 }
 
+/** One parameter's Adam update: the parameter, its gradient and its two moments (all the same shape). */
+export interface AdamParamUpdate {
+  param: tf.Variable;
+  grad: tf.Tensor;
+  m: tf.Variable;
+  v: tf.Variable;
+}
+
+/** Adam's constants, and this step's step size lr·√(1−β2ᵗ)/(1−β1ᵗ). */
+export interface AdamStep {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  stepSize: number;
+}
+
+/**
+ * m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w ← w − stepSize·m/(√v + ε), for every
+ * entry, assigned to the variables given. Stock ops: ~12 kernels per parameter.
+ */
+function adamUpdateReference(updates: readonly AdamParamUpdate[], s: AdamStep): void {
+  tf.tidy(() => {
+    for (const { param, grad: g, m, v } of updates) {
+      m.assign(tf.add(tf.mul(m, s.beta1), tf.mul(g, 1 - s.beta1)));
+      v.assign(tf.add(tf.mul(v, s.beta2), tf.mul(tf.square(g), 1 - s.beta2)));
+      param.assign(tf.sub(param, tf.mul(tf.div(m, tf.add(tf.sqrt(v), s.epsilon)), s.stepSize)));
+    }
+  });
+}
+
+// A kernel: a backend may update every parameter and its moments in a few
+// fused passes (webgpu: one dispatch per few parameters, in place).
+export const adamUpdate = defineKernel('adamUpdate', adamUpdateReference);
+
+/** One parameter's SGD update: the parameter and its gradient (same shape). */
+export interface SgdParamUpdate {
+  param: tf.Variable;
+  grad: tf.Tensor;
+}
+
+/** w ← w − lr·g for every entry, assigned to the variables given. Stock ops: two kernels per parameter. */
+function sgdUpdateReference(updates: readonly SgdParamUpdate[], lr: number): void {
+  tf.tidy(() => {
+    for (const { param, grad } of updates) param.assign(tf.sub(param, tf.mul(grad, lr)));
+  });
+}
+
+// A kernel for the same reason as adamUpdate.
+export const sgdUpdate = defineKernel('sgdUpdate', sgdUpdateReference);
+
 /** Plain stochastic gradient descent: w ← w − lr·g. */
 export class Sgd implements Optimizer {
   readonly kind = 'sgd';
   private step = 0;
   apply(vars: readonly NamedVariable[], grads: Record<string, tf.Tensor>, lr: number): void {
-    tf.tidy(() => {
-      for (const { variable } of vars) {
-        const g = grads[variable.name];
-        if (g) variable.assign(tf.sub(variable, tf.mul(g, lr)));
-      }
-    });
+    const updates: SgdParamUpdate[] = [];
+    for (const { variable } of vars) {
+      const grad = grads[variable.name];
+      if (grad) updates.push({ param: variable, grad });
+    }
+    sgdUpdate(updates, lr);
     this.step++;
   }
   async snapshot(): Promise<OptimizerSnapshot> {
@@ -62,23 +113,22 @@ export class Adam implements Optimizer {
     this.step++;
     const t = this.step;
     const stepSize = (lr * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
-    tf.tidy(() => {
-      for (const { name, variable } of vars) {
-        const g = grads[variable.name];
-        if (!g) continue;
-        const m = this.slot(this.m, name, variable);
-        const v = this.slot(this.v, name, variable);
-        m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
-        v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
-        variable.assign(tf.sub(variable, tf.mul(tf.div(m, tf.add(tf.sqrt(v), this.epsilon)), stepSize)));
-      }
-    });
+    const updates: AdamParamUpdate[] = [];
+    for (const { name, variable } of vars) {
+      const grad = grads[variable.name];
+      if (grad) updates.push({ param: variable, grad, m: this.slot(this.m, name, variable), v: this.slot(this.v, name, variable) });
+    }
+    adamUpdate(updates, { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, stepSize });
   }
 
   private slot(map: Map<string, tf.Variable>, name: string, like: tf.Variable): tf.Variable {
     let s = map.get(name);
     if (!s) {
-      s = tf.variable(tf.zerosLike(like), false);
+      // The zeros are disposed at once: the moment then owns its data alone,
+      // which lets a fused update write it in place.
+      const zeros = tf.zerosLike(like);
+      s = tf.variable(zeros, false);
+      zeros.dispose();
       map.set(name, s);
     }
     return s;
@@ -104,7 +154,10 @@ export class Adam implements Optimizer {
         if (!values) continue;
         if (values.length !== variable.size) throw new Error(`optimizer slot ${prefix}/${name}: ${values.length} values, expected ${variable.size}`);
         map.get(name)?.dispose();
-        map.set(name, tf.variable(tf.tensor(values, variable.shape), false));
+        // tf.variable shares the initial tensor's data without taking ownership: dispose it, or every slot leaks one tensor.
+        const initial = tf.tensor(values, variable.shape);
+        map.set(name, tf.variable(initial, false));
+        initial.dispose();
       }
     }
   }

@@ -105,7 +105,7 @@ export class Trainer {
     const clipped = clipByGlobalNorm(grads, norm!, this.config.clip);
     this.optimizer.apply(this.model.variables, clipped, lr);
     tf.dispose(Object.values(clipped));
-    this.model.constrain?.();
+    await this.model.constrain?.();
     this.step++;
     const ms = performance.now() - started;
     this.elapsedMs += ms;

@@ -87,7 +87,7 @@ export async function analyzeTruncatedVsRecurrent(history: History, config: Trun
         { context: config.k - 1, forward: (x) => truncatedForward(recurrentModel, x, config.k) },
       ], task.data, evalOptions(config.train));
       const [twin, own] = r.predictors as [typeof r.predictors[0], typeof r.predictors[0]];
-      const weights = relativeWeightDistance(a.model, b.model);
+      const weights = await relativeWeightDistance(a.model, b.model);
       notes.push(`outputs compared on ${r.scored} valid positions; distances are mean Euclidean norms of the difference of the raw outputs (logits), read against the recurrent model's mean output norm ${r.reference.norm.toPrecision(4)}`);
       tables.push({
         name: 'closeness',
@@ -119,8 +119,11 @@ export async function analyzeTruncatedVsRecurrent(history: History, config: Trun
   };
 }
 
-/** ‖a − b‖ / ‖a‖ over the parameters both models hold under the same name (a truncated model keeps its base's names); null if none match. */
-function relativeWeightDistance(a: SequenceModel, b: SequenceModel): number | null {
+/**
+ * ‖a − b‖ / ‖a‖ over the parameters both models hold under the same name (a truncated model keeps its base's names); null if none match.
+ * Read back asynchronously, so it runs on any backend (on webgpu only an asynchronous read exists).
+ */
+async function relativeWeightDistance(a: SequenceModel, b: SequenceModel): Promise<number | null> {
   const other = new Map(b.variables.map((v) => [v.name, v.variable]));
   let diff = 0;
   let norm = 0;
@@ -129,7 +132,9 @@ function relativeWeightDistance(a: SequenceModel, b: SequenceModel): number | nu
     const w = other.get(name);
     if (!w || w.size !== variable.size) continue;
     matched++;
-    const [d, n] = tf.tidy(() => [tf.sum(tf.square(tf.sub(variable, w))).dataSync()[0]!, tf.sum(tf.square(variable)).dataSync()[0]!]);
+    const sums = tf.tidy(() => tf.stack([tf.sum(tf.square(tf.sub(variable, w))), tf.sum(tf.square(variable))]));
+    const [d, n] = (await sums.data()) as Float32Array;
+    sums.dispose();
     diff += d!;
     norm += n!;
   }
