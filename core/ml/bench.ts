@@ -20,6 +20,11 @@ export interface BenchOptions {
   kernel: number;
   /** Timed steps, after 3 warm-up steps. */
   steps: number;
+  /**
+   * Running totals of GPU work (e.g. WebGPU dispatches and submits), read
+   * before and after the timed steps; given, the result has them per step.
+   */
+  gpuWork?: () => { dispatches: number; submits: number };
 }
 
 export interface BenchResult {
@@ -31,6 +36,10 @@ export interface BenchResult {
   msPerStep: number;
   tokensPerSec: number;
   params: number;
+  /** Compute dispatches per timed step (only with gpuWork). */
+  dispatchesPerStep?: number;
+  /** Queue submits per timed step (only with gpuWork). */
+  submitsPerStep?: number;
 }
 
 export function benchModelConfig(o: BenchOptions): ModelConfig {
@@ -49,12 +58,15 @@ export async function runBenchmark(o: BenchOptions): Promise<BenchResult> {
   const trainer = new Trainer(model, config, createTextTask(source, { train: { start: 0, end: tokens.length }, valid: { start: 0, end: 0 }, test: { start: 0, end: 0 } }, o.vocab));
   try {
     for (let i = 0; i < 3; i++) await trainer.trainStep();
+    const work0 = o.gpuWork?.();
     const t0 = performance.now();
     for (let i = 0; i < o.steps; i++) {
       if (!(await trainer.trainStep())) throw new Error('benchmark loss became NaN');
     }
     const sec = (performance.now() - t0) / 1000 / o.steps;
-    return { model: o.model, hidden: o.hidden, batch: o.batch, seqLen: o.seqLen, vocab: o.vocab, msPerStep: +(sec * 1000).toFixed(3), tokensPerSec: +((o.batch * o.seqLen) / sec).toFixed(1), params: model.parameterCount() };
+    const work1 = o.gpuWork?.();
+    const perStep = work0 && work1 ? { dispatchesPerStep: +((work1.dispatches - work0.dispatches) / o.steps).toFixed(1), submitsPerStep: +((work1.submits - work0.submits) / o.steps).toFixed(1) } : {};
+    return { model: o.model, hidden: o.hidden, batch: o.batch, seqLen: o.seqLen, vocab: o.vocab, msPerStep: +(sec * 1000).toFixed(3), tokensPerSec: +((o.batch * o.seqLen) / sec).toFixed(1), params: model.parameterCount(), ...perStep };
   } finally {
     trainer.dispose();
     model.dispose();

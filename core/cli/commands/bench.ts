@@ -4,7 +4,8 @@
 import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend } from '../../engine/backends.ts';
-import { installFusedKernels } from '../../engine/fused/install-fused.ts';
+import { FUSED_BACKENDS, installFusedKernels } from '../../engine/fused/install-fused.ts';
+import { installDispatchCounter } from '../../engine/webgpu/dispatch-counter.ts';
 import { fusedKernelsFor } from '../../ml/engine/kernel-registry.ts';
 import { runBenchmark } from '../../ml/bench.ts';
 import { runGenerateBenchmark } from '../../ml/bench-generate.ts';
@@ -39,10 +40,12 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
       if (f.vocab < 2) throw new Error(`--vocab: must be at least 2 (got ${f.vocab})`);
       if (f.kernel < 2) throw new Error(`--kernel: must be at least 2 (got ${f.kernel})`);
       const backend = await activateBackend(f.backend);
-      const r = await runBenchmark({ model: f.model, hidden: f.hidden, batch: f.batch, seqLen: f.seqLen, vocab: f.vocab, levels: f.levels, kernel: f.kernel, steps: f.steps });
+      // On webgpu the work per step is counted too: dispatches are its budget (docs/benchmarks.md).
+      const gpuWork = backend.name === 'webgpu' ? installDispatchCounter() : undefined;
+      const r = await runBenchmark({ model: f.model, hidden: f.hidden, batch: f.batch, seqLen: f.seqLen, vocab: f.vocab, levels: f.levels, kernel: f.kernel, steps: f.steps, gpuWork });
       // Threads: the native fused kernels use the pool's; TF.js's own kernels run on this one thread.
       const fused = fusedKernelsFor(backend.name);
-      const threads = fused.length > 0 ? installFusedKernels().threads : 1;
+      const threads = fused.length > 0 && (FUSED_BACKENDS as readonly string[]).includes(backend.name) ? installFusedKernels().threads : 1;
       const line = { impl: `seqlab-${backend.name}`, ...r, threads, fusedKernels: fused, backend: backend.name, device: backend.device, tfjs: tf.version.tfjs };
       c.emit(line);
     });

@@ -3,6 +3,8 @@
 // `register…` function; this file only lists them. SEQLAB_WEBGPU_FUSED=0 keeps
 // TF.js's stock kernels (for comparisons and bisecting).
 import { fusedKernelsFor } from '../../ml/engine/kernel-registry.ts';
+import { registerDenseConvWebgpuKernels } from './kernels/dense-conv-kernels.ts';
+import { registerRecurrentWebgpuKernels } from './kernels/recurrent-webgpu-kernels.ts';
 
 export interface WebgpuKernelStatus {
   active: boolean;
@@ -19,6 +21,8 @@ export function installWebgpuKernels(): WebgpuKernelStatus {
   if (process.env['SEQLAB_WEBGPU_FUSED'] === '0') return (status = { active: false, kernels: [], reason: 'turned off by SEQLAB_WEBGPU_FUSED=0' });
   const registrations: Array<() => void> = [
     // Each kernel family adds its register function here.
+    registerRecurrentWebgpuKernels,
+    registerDenseConvWebgpuKernels,
   ];
   for (const register of registrations) register();
   const kernels = fusedKernelsFor('webgpu');
