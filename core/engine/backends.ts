@@ -1,6 +1,8 @@
-// The backend ladder: WebGPU (Dawn) -> TensorFlow C (tfjs-node[-gpu], only if
-// the user installed it) -> wasm -> cpu. Probing touches the environment
-// (native libraries, optional packages), which is why this lives outside core/ml.
+// The backends: WebGPU (Dawn), TensorFlow C (tfjs-node[-gpu], only if the user
+// installed it), wasm and cpu (both with the native fused kernels). `auto`
+// chooses among them by measuring the run's own workload (choice/). Probing
+// touches the environment (native libraries, optional packages), which is why
+// this lives outside core/ml.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -8,9 +10,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../ml/train/train-config.ts';
 import { FUSED_BACKENDS, installFusedKernels } from './fused/install-fused.ts';
 import { webgpuMode, type WebgpuMode } from './webgpu/dawn-gpu.ts';
-import { installWebgpuBackend } from './webgpu/install-webgpu-backend.ts';
+import { installWebgpuBackend, setWebgpuBackendQuietly } from './webgpu/install-webgpu-backend.ts';
 import { installWebgpuKernels } from './webgpu/install-webgpu-kernels.ts';
 import { probeWebgpuQuietly } from './webgpu/probe-webgpu.ts';
+import { decideAutoBackend } from './choice/auto-backend.ts';
+import { comparisonRungs, isSoftwareAdapter, machineKey, type Rung } from './choice/choose-backend.ts';
+import type { TrainingWorkload } from './choice/measure-training.ts';
 
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
 
@@ -25,7 +30,10 @@ export interface BackendProbe {
 
 export interface ActiveBackend {
   name: ConcreteBackend;
+  /** The device description; under `auto` it ends with the choice's reason. */
   device: string;
+  /** Under `auto`: why this backend, with the measured figures. */
+  reason?: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -140,21 +148,93 @@ function withFusedKernels(name: ConcreteBackend, device: string): string {
   return fused.active ? `${device}; fused native kernels, ${fused.threads} thread${fused.threads === 1 ? '' : 's'}` : `${device}; stock kernels (fused native kernels ${fused.reason})`;
 }
 
-/**
- * Makes `requested` the active TF.js backend. 'auto' takes the first rung that
- * works; a named backend that is unavailable is an error naming what is missing.
- */
-export async function activateBackend(requested: BackendName): Promise<ActiveBackend> {
-  const candidates = requested === 'auto' ? LADDER : [requested];
-  const reasons: string[] = [];
-  for (const name of candidates) {
-    const probe = await probeBackend(name);
-    if (probe.available && (await tf.setBackend(name))) {
-      await tf.ready();
-      if (name === 'webgpu') installWebgpuKernels();
-      return { name, device: withFusedKernels(name, probe.device ?? name) };
-    }
-    reasons.push(`${name}: ${probe.reason ?? 'failed to initialise'}`);
+/** Makes `name` the active TF.js backend with its kernels; throws naming what is missing. */
+async function switchTo(name: ConcreteBackend): Promise<ActiveBackend> {
+  const probe = await probeBackend(name);
+  if (!probe.available) throw new Error(`${name}: ${probe.reason ?? 'unavailable'}`);
+  if (name === 'webgpu') {
+    // TF.js requests the adapter and device here the first time: Dawn's output is captured.
+    const started = await setWebgpuBackendQuietly();
+    if (!started.ok) throw new Error(`webgpu: ${started.reason}`);
+  } else if (!(await tf.setBackend(name))) {
+    throw new Error(`${name}: failed to initialise`);
   }
-  throw new Error(`backend ${requested} is not available (${reasons.join('; ')})`);
+  await tf.ready();
+  if (name === 'webgpu') installWebgpuKernels();
+  return { name, device: withFusedKernels(name, probe.device ?? name) };
+}
+
+/** What `auto` needs to choose by measurement: the run's workload, and the data folder that caches decisions. */
+export interface AutoContext {
+  workload?: TrainingWorkload;
+  dataDir?: string;
+}
+
+/**
+ * Makes `requested` the active TF.js backend; a named backend that is
+ * unavailable is an error naming what is missing. 'auto' measures the run's
+ * workload on every available rung (auto-backend.ts) and takes the fastest;
+ * the device description then ends with why, and the figures. Build the
+ * model after this returns: the measurement switches backends.
+ */
+export async function activateBackend(requested: BackendName, auto: AutoContext = {}): Promise<ActiveBackend> {
+  if (requested === 'auto') return activateAuto(auto);
+  try {
+    return await switchTo(requested);
+  } catch (e) {
+    throw new Error(`backend ${requested} is not available (${(e as Error).message})`, { cause: e });
+  }
+}
+
+/** The rungs `auto` compares: the CPU rung (wasm with the fused kernels, else cpu), then each available accelerator. */
+async function autoRungs(): Promise<Rung[]> {
+  const rungs: Rung[] = [];
+  for (const name of ['wasm', 'cpu'] as const) {
+    const probe = await probeBackend(name);
+    if (!probe.available) continue;
+    const fused = installFusedKernels().active;
+    rungs.push({ backend: name, label: fused ? `${name} + fused kernels` : name, device: withFusedKernels(name, probe.device ?? name), cpu: true });
+    break;
+  }
+  for (const name of ['webgpu', 'tensorflow'] as const) {
+    const probe = await probeBackend(name);
+    if (!probe.available) continue;
+    const device = probe.device ?? name;
+    rungs.push({ backend: name, label: name === 'webgpu' && isSoftwareAdapter(device) ? 'webgpu (software)' : name, device, cpu: false });
+  }
+  return comparisonRungs(rungs, softwareAdapterAsked());
+}
+
+function softwareAdapterAsked(): boolean {
+  try {
+    return webgpuMode() === 'software';
+  } catch {
+    return false;
+  }
+}
+
+/** The CPU model and core count: part of the machine a cached choice holds for. */
+function cpuModel(): string {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model.trim() ?? 'unknown CPU'} ×${cpus.length}`;
+}
+
+/** What `auto` compares on this machine, and the machine key its cached choices carry (for `seqlab doctor`). */
+export async function autoComparison(): Promise<{ rungs: Rung[]; machine: string }> {
+  const rungs = await autoRungs();
+  return { rungs, machine: machineKey(cpuModel(), rungs) };
+}
+
+async function activateAuto(context: AutoContext): Promise<ActiveBackend> {
+  const rungs = await autoRungs();
+  if (!rungs.some((r) => r.cpu)) throw new Error('backend auto is not available (neither wasm nor cpu could be loaded)');
+  const decision = await decideAutoBackend({
+    rungs,
+    activate: async (name) => void (await switchTo(name)),
+    workload: context.workload,
+    dataDir: context.dataDir,
+    cpuModel: cpuModel(),
+  });
+  const active = await switchTo(decision.backend);
+  return { ...active, device: `${active.device} · ${decision.reason}`, reason: decision.reason };
 }

@@ -44,8 +44,9 @@ async function train(msg: StartTraining): Promise<void> {
     const dataset = history.getDataset(run.datasetId);
     if (!dataset) throw new Error(`run ${runId}: its dataset ${run.datasetId} is gone`);
     if (dataset.fingerprint !== run.datasetFingerprint) throw new Error(`run ${runId}: dataset "${dataset.name}" changed since the run started (fingerprint mismatch)`);
-    const backend = await activateBackend(config.train.backend);
     task = openTaskData(dataset);
+    // `auto` times a few steps of this very workload on each backend (cached per class in the data folder); the model is built after.
+    const backend = await activateBackend(config.train.backend, { workload: { model: config.model, train: config.train, task: task.data }, dataDir: msg.dataDir });
     const model = buildModel(config.model, config.train.seed);
     trainer = new Trainer(model, config.train, task.data, { contraction: measureBatchContraction });
     // Text samples only make sense for text; music and synthetic tasks have no tokenizer.

@@ -4,7 +4,9 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import * as tf from '@tensorflow/tfjs';
-import { detectBackends } from '../../engine/backends.ts';
+import { autoComparison, detectBackends } from '../../engine/backends.ts';
+import { choiceFilePath, readChoices } from '../../engine/choice/choice-cache.ts';
+import { describeChoice } from '../../engine/choice/choose-backend.ts';
 import { FUSED_BACKENDS, installFusedKernels } from '../../engine/fused/install-fused.ts';
 import { fusedKernelsFor } from '../../ml/engine/kernel-registry.ts';
 import { BUILTIN_DATASETS } from '../../services/datasets.ts';
@@ -12,6 +14,7 @@ import type { CliContext } from '../context.ts';
 
 export async function systemReport(c: CliContext) {
   const backends = await detectBackends();
+  const { machine, rungs } = await autoComparison();
   const history = c.history;
   return {
     node: process.version,
@@ -19,7 +22,13 @@ export async function systemReport(c: CliContext) {
     tfjs: tf.version.tfjs,
     backends,
     fusedKernels: { ...installFusedKernels(), backends: FUSED_BACKENDS, kernels: fusedKernelsFor(FUSED_BACKENDS[0]) },
-    auto: backends.find((b) => b.available)?.name ?? null,
+    auto: {
+      rule: 'chosen per model when a run starts: a few training steps are timed on each available backend (GPU, TensorFlow, the CPU with the fused kernels) and the fastest is taken; the choice is cached per machine and model size class',
+      cacheFile: choiceFilePath(c.dataDir),
+      compares: rungs.map((r) => r.label),
+      machine,
+      cached: readChoices(c.dataDir).map((choice) => ({ ...choice, thisMachine: choice.machine === machine })),
+    },
     dataDir: c.dataDir,
     history: history.path,
     datasets: history.listDatasets().length,
@@ -38,9 +47,16 @@ export function registerDoctor(program: Command, ctx: () => CliContext): void {
       if (c.json) return c.emit(r);
       c.say(pc.bold('Sequence Lab system check'));
       c.say(`node ${r.node} on ${r.platform}; TensorFlow.js ${r.tfjs}`);
-      c.say(pc.bold('\nbackends (auto takes the first available)'));
+      c.say(pc.bold('\nbackends'));
       for (const b of r.backends) c.say(`  ${b.available ? pc.green('yes') : pc.dim('no ')} ${b.name.padEnd(10)} ${b.available ? b.device : pc.dim(b.reason ?? '')}`);
-      c.say(`  auto -> ${r.auto}`);
+      c.say(
+        r.auto.compares.length > 1
+          ? `  auto -> chosen per model by measurement when a run starts: the fastest of ${r.auto.compares.join(', ')} for the model's kind and size`
+          : `  auto -> ${r.auto.compares[0] ?? 'none'}: nothing else to compare with here (with a GPU, auto times each model kind and size on every backend and takes the fastest)`,
+      );
+      if (r.auto.cached.length === 0) c.say(pc.dim(`  no choices cached yet (${r.auto.cacheFile})`));
+      else c.say(`  cached choices (${r.auto.cacheFile}):`);
+      for (const choice of r.auto.cached) c.say(`    ${choice.workload.padEnd(26)} ${describeChoice(choice, true)}${choice.thisMachine ? '' : pc.dim(' [another machine or hardware: not used here]')}`);
       const f = r.fusedKernels;
       c.say(pc.bold('\nfused CPU kernels (native, for wasm and cpu)'));
       c.say(f.active ? `  ${pc.green('yes')} ${f.threads} threads: ${f.kernels.join(', ')}` : `  ${pc.dim('no ')} ${f.reason}; the stock TF.js kernels run (same results, slower)`);

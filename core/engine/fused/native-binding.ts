@@ -37,6 +37,18 @@ export interface NativeKernels {
   softmaxCrossEntropy(rows: number, V: number, logits: F32, targets: Int32Array): [loss: F32, grad: F32];
 }
 
+/**
+ * Not kernels: the addon's redirection of file descriptor 2, for what native
+ * libraries (Dawn, GPU drivers) print from C++. Process-wide; overlapping
+ * captures share one (the last stop gets the text).
+ */
+export interface StderrCapture {
+  /** Points fd 2 at a temporary file. */
+  captureStderrStart(): void;
+  /** Points fd 2 back; returns what was written since the start (its last 64 KiB). */
+  captureStderrStop(): string;
+}
+
 export type NativeLoad = { kernels: NativeKernels; path: string } | { kernels: null; reason: string };
 
 const ADDON_NAME = 'seqlab_kernels.node';
@@ -50,6 +62,21 @@ function candidates(): string[] {
 }
 
 let cached: NativeLoad | undefined;
+
+/**
+ * The addon's stderr capture, or null when the addon is not built (or predates
+ * it). Independent of SEQLAB_NATIVE, which turns off the fused kernels only.
+ */
+export function loadStderrCapture(): StderrCapture | null {
+  const found = candidates().find((p) => fs.existsSync(p));
+  if (!found) return null;
+  try {
+    const addon = createRequire(import.meta.url)(found) as Partial<StderrCapture>;
+    return typeof addon.captureStderrStart === 'function' && typeof addon.captureStderrStop === 'function' ? (addon as StderrCapture) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** The addon, loaded once per thread; `reason` says why not when it is missing. */
 export function loadNativeKernels(): NativeLoad {

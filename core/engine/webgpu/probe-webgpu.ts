@@ -1,9 +1,10 @@
 // Probes for a WebGPU adapter without letting Dawn talk to the user's
 // terminal: outside Electron the probe runs in a child process whose output is
 // captured (and only its verdict kept); inside Electron (whose fuses forbid
-// running as plain Node) it runs in-process, where stderr is not a terminal.
+// running as plain Node) it runs in-process, with fd 2 captured by the addon.
 import { spawn } from 'node:child_process';
 import { createDawnGpu, describeAdapter, noAdapterReason, webgpuMode, type WebgpuMode } from './dawn-gpu.ts';
+import { withStderrCaptured } from './probe-webgpu-stderr.ts';
 
 export const PROBE_MARKER = '@@seqlab-webgpu-probe ';
 const PROBE_TIMEOUT_MS = 20_000;
@@ -43,7 +44,7 @@ export function probeWebgpuQuietly(): Promise<WebgpuProbeResult> {
 
 async function probeInProcess(mode: WebgpuMode): Promise<WebgpuProbeResult> {
   try {
-    const adapter = await (await createDawnGpu(mode)).requestAdapter({ powerPreference: 'high-performance' });
+    const { value: adapter } = await withStderrCaptured(async () => (await createDawnGpu(mode)).requestAdapter({ powerPreference: 'high-performance' }));
     return adapter ? { available: true, mode, device: describeAdapter(adapter, mode) } : { available: false, mode, reason: noAdapterReason(mode) };
   } catch (e) {
     return { available: false, mode, reason: `WebGPU failed to start: ${(e as Error).message}` };

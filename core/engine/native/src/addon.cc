@@ -7,7 +7,9 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -15,6 +17,12 @@
 
 #include "gemm.h"
 #include "kernels.h"
+
+#ifdef _WIN32
+#include <io.h>
+#else
+#include <unistd.h>
+#endif
 
 namespace {
 
@@ -308,6 +316,79 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
   });
 }
 
+// --- stderr capture --------------------------------------------------------
+// Not a kernel: Dawn (WebGPU) and the GPU drivers under it print start-up
+// messages straight to file descriptor 2 from C++, where no JS stream can
+// catch them. captureStderrStart() points fd 2 at a temporary file;
+// captureStderrStop() points it back and returns what was written meanwhile.
+// fd 2 belongs to the whole process, so overlapping captures (two threads)
+// share one: the first start redirects, the last stop restores and gets the text.
+
+#ifdef _WIN32
+int fd_dup(int fd) { return _dup(fd); }
+int fd_dup2(int from, int to) { return _dup2(from, to); }
+int fd_close(int fd) { return _close(fd); }
+int fd_of(std::FILE* f) { return _fileno(f); }
+#else
+int fd_dup(int fd) { return dup(fd); }
+int fd_dup2(int from, int to) { return dup2(from, to); }
+int fd_close(int fd) { return close(fd); }
+int fd_of(std::FILE* f) { return fileno(f); }
+#endif
+
+std::mutex capture_mutex;
+int capture_depth = 0;
+int saved_stderr = -1;
+std::FILE* capture_file = nullptr;
+constexpr long kCaptureLimit = 64 * 1024;  // Dawn's messages are a few lines; keep a runaway log bounded
+
+// captureStderrStart() -> undefined
+napi_value CaptureStderrStart(napi_env env, napi_callback_info) {
+  return guarded(env, [&]() -> napi_value {
+    std::lock_guard<std::mutex> lock(capture_mutex);
+    if (capture_depth++ > 0) return nullptr;
+    std::fflush(stderr);
+    std::FILE* f = std::tmpfile();
+    const int saved = f ? fd_dup(2) : -1;
+    if (!f || saved < 0 || fd_dup2(fd_of(f), 2) < 0) {
+      if (saved >= 0) fd_close(saved);
+      if (f) std::fclose(f);
+      capture_depth = 0;
+      throw std::runtime_error("captureStderrStart: could not redirect stderr to a temporary file");
+    }
+    capture_file = f;
+    saved_stderr = saved;
+    return nullptr;
+  });
+}
+
+// captureStderrStop() -> string: what reached fd 2 since the matching start ("" while an outer capture continues)
+napi_value CaptureStderrStop(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    std::string text;
+    {
+      std::lock_guard<std::mutex> lock(capture_mutex);
+      if (capture_depth > 0 && --capture_depth == 0) {
+        std::fflush(stderr);
+        fd_dup2(saved_stderr, 2);
+        fd_close(saved_stderr);
+        saved_stderr = -1;
+        std::fseek(capture_file, 0, SEEK_END);
+        const long size = std::ftell(capture_file);
+        const long keep = size < kCaptureLimit ? size : kCaptureLimit;
+        std::fseek(capture_file, size - keep, SEEK_SET);  // the tail holds the latest (most telling) lines
+        text.resize(keep > 0 ? static_cast<std::size_t>(keep) : 0);
+        text.resize(std::fread(text.data(), 1, text.size(), capture_file));
+        std::fclose(capture_file);
+        capture_file = nullptr;
+      }
+    }
+    napi_value v;
+    check(napi_create_string_utf8(env, text.data(), text.size(), &v), "create_string_utf8");
+    return v;
+  });
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -323,6 +404,8 @@ NAPI_MODULE_INIT() {
       {"convForward", nullptr, ConvForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"convBackward", nullptr, ConvBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"softmaxCrossEntropy", nullptr, SoftmaxCrossEntropy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"captureStderrStart", nullptr, CaptureStderrStart, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"captureStderrStop", nullptr, CaptureStderrStop, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
