@@ -9,6 +9,7 @@ import { detectBackends } from '../engine/backends.ts';
 import { countParameters } from '../ml/models/parameter-count.ts';
 import { runConfigSchema } from '../ml/train/run-config.ts';
 import { BUILTIN_DATASETS, ensureBuiltinDataset, importDataset } from '../services/datasets.ts';
+import { runExportFormats } from '../services/exports.ts';
 import { createSyntheticDataset } from '../services/task-datasets.ts';
 import { audioClipWav, audioTaskOf } from '../services/audio-datasets.ts';
 import { checkFitsDataset, createRun, parseRunConfig, receptiveFieldOf } from '../services/runs.ts';
@@ -202,6 +203,10 @@ export const handlers: Handlers = {
   // Sampling and export build the model: they run in a worker thread, off the app's main thread.
   sample: (ctx, { id, length, temperature, topK, prime, seed }) =>
     runTask({ kind: 'sample', dataDir: ctx.dataDir, runRef: String(id), args: { length, temperature, topK, seed, ...(prime !== undefined ? { prime } : {}) } }),
+
+  exportFormats(ctx, { id }) {
+    return runExportFormats(ctx.history, String(id));
+  },
 
   async exportRun(ctx, { id, format, outDir }) {
     const dir = outDir ?? path.join(ctx.dataDir, 'exports', `run-${id}-${format}-${new Date().toISOString().replace(/[:.]/g, '-')}`);

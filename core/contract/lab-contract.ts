@@ -152,6 +152,12 @@ export const runDetailSchema = runSummarySchema.extend({
 
 export const exportResultSchema = z.object({ outDir: z.string(), files: z.array(z.string()), sha256: z.string() });
 
+export const EXPORT_FORMAT_VALUES = ['tfjs', 'onnx', 'safetensors'] as const;
+export const exportFormatsSchema = z.object({
+  formats: z.array(z.enum(EXPORT_FORMAT_VALUES)),
+  refused: z.array(z.object({ format: z.enum(EXPORT_FORMAT_VALUES), reason: z.string() })),
+});
+
 // ---- experiments (core/services/experiments.ts; configs in core/ml/experiments/experiment-config.ts) ----
 
 export const EXPERIMENT_STATUS_VALUES = ['queued', 'running', 'completed', 'failed', 'stopped'] as const;
@@ -272,7 +278,9 @@ export const labRequests = {
     sampleSchema,
   ),
   /** Exports a run; without outDir it goes to <dataDir>/exports/run-<id>-<format>-<time>. */
-  exportRun: req(z.object({ id, format: z.enum(['tfjs', 'onnx', 'safetensors']), outDir: z.string().min(1).optional() }).strict(), exportResultSchema),
+  exportRun: req(z.object({ id, format: z.enum(EXPORT_FORMAT_VALUES), outDir: z.string().min(1).optional() }).strict(), exportResultSchema),
+  /** The formats that can express a run's model, and for each other format the feature it cannot express. */
+  exportFormats: req(byId, exportFormatsSchema),
   deleteRun: req(byId, z.object({ deleted: z.boolean() })),
   /** The experiment kinds, with the default value of every optional config field. */
   listExperimentKinds: req(empty, z.array(z.object({ kind: experimentKindSchema, title: z.string(), description: z.string(), defaults: z.record(z.string(), z.unknown()) }))),

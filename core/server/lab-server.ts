@@ -3,6 +3,7 @@
 //   POST /api/request/<name>  one contract request, JSON in, LabReply out
 //   POST /api/upload?name=F   raw file bytes, stored for importDataset({uploads})
 //   GET  /api/events          the event stream (server-sent events)
+//   GET  /api/export-zip?run=ID&path=P  a recorded export folder of run ID, streamed as a .zip
 // Every request passes http-security.ts first.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import type { LabService } from '../app/lab-service.ts';
 import { checkRequest, isLoopback, newToken, SECURITY_HEADERS, TOKEN_COOKIE } from './http-security.ts';
 import { resolveStatic } from './static-files.ts';
+import { writeZip, zipEntries } from './zip-stream.ts';
 
 export interface LabServerOptions {
   service: LabService;
@@ -115,6 +117,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<RunningSer
       req.on('close', () => sse.delete(res));
       return;
     }
+    if (url.pathname === '/api/export-zip' && req.method === 'GET') return exportZip(res, url);
     if (url.pathname.startsWith('/api/')) return send(res, 404, { ok: false, error: `no endpoint ${req.method} ${url.pathname}` });
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { ok: false, error: 'method not allowed' });
 
@@ -129,6 +132,35 @@ export async function startLabServer(opts: LabServerOptions): Promise<RunningSer
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': found.type, 'Cache-Control': found.type.startsWith('text/html') ? 'no-store' : 'max-age=3600' });
     if (req.method === 'HEAD') return void res.end();
     await pipeline(fs.createReadStream(found.file), res);
+  }
+
+  /**
+   * Streams an export folder as a .zip. Only a folder the history records as
+   * an export of that run is served (the run's detail lists them), so the
+   * route cannot be pointed at any other path on the server.
+   */
+  async function exportZip(res: http.ServerResponse, url: URL): Promise<void> {
+    const id = Number(url.searchParams.get('run'));
+    const folder = url.searchParams.get('path') ?? '';
+    const detail = await opts.service.handle('getRun', { id });
+    if (!detail.ok) return send(res, 404, detail);
+    const recorded = (detail.result as { exports: { path: string }[] }).exports.some((e) => e.path === folder);
+    if (!recorded) return send(res, 404, { ok: false, error: `path: run ${id} has no export at that path` });
+    if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) return send(res, 410, { ok: false, error: `path: the export folder ${folder} is gone` });
+    let entries: ReturnType<typeof zipEntries>;
+    try {
+      entries = zipEntries(folder);
+    } catch (e) {
+      return send(res, 413, { ok: false, error: (e as Error).message });
+    }
+    const name = path.basename(folder).replace(/[^A-Za-z0-9._-]/g, '_'); // ASCII only: a header value cannot hold other characters
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${name}.zip"`, 'Cache-Control': 'no-store' });
+    try {
+      await writeZip(res, entries);
+      res.end();
+    } catch {
+      res.destroy(); // headers are out: a cut stream is the only way left to say it failed
+    }
   }
 
   async function upload(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {

@@ -1,52 +1,109 @@
 // Exporting a stored run; every export is recorded in the history (format,
 // path, time, checksum). Each export folder also carries the run's record:
-// run.json (config, seed, dataset fingerprint, backend), metrics.csv and
-// samples.json.
+// run.json (config, seed, dataset fingerprint, backend, seqlab version, what
+// the outputs mean), metrics.csv, samples.json, and SHA256SUMS over all files.
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { ExportContext } from '../export/export-context.ts';
 import { exportOnnx } from '../export/onnx-export.ts';
 import { exportSafetensors } from '../export/safetensors-export.ts';
 import { exportTfjs, type ExportResult } from '../export/tfjs-export.ts';
+import { assertExportable, EXPORT_FORMAT_NAMES, exportGap, type ExportFormatName, supportedExportFormats } from '../ml/export/export-support.ts';
+import { runConfigSchema } from '../ml/train/run-config.ts';
 import type { History, MetricRow } from '../storage/history.ts';
 import { loadRunModel } from './runs.ts';
+import { seqlabVersion } from './seqlab-version.ts';
+import { describeDatasetTask, lossUnitOf, outputKindOf } from './task-data.ts';
 
-export const EXPORT_FORMATS = ['tfjs', 'onnx', 'safetensors'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export const EXPORT_FORMATS = EXPORT_FORMAT_NAMES;
+export type ExportFormat = ExportFormatName;
 
-const METRIC_COLUMNS = ['step', 'wallMs', 'trainLoss', 'validLoss', 'bitsPerSymbol', 'tokensPerSec', 'gradNorm', 'lr'] as const satisfies readonly (keyof MetricRow)[];
+/**
+ * metrics.csv columns: training and validation explicitly apart. `trainBitsPerSymbol`
+ * is the training loss in bits (categorical tasks only); validation metrics
+ * are set on validation steps and empty otherwise.
+ */
+const METRIC_COLUMNS: readonly [string, (r: MetricRow) => number | null][] = [
+  ['step', (r) => r.step],
+  ['wallMs', (r) => r.wallMs],
+  ['trainLoss', (r) => r.trainLoss],
+  ['validLoss', (r) => r.validLoss],
+  ['trainBitsPerSymbol', (r) => r.bitsPerSymbol],
+  ['validAccuracy', (r) => r.validAccuracy],
+  ['stabilityBound', (r) => r.stabilityBound],
+  ['contraction', (r) => r.contraction],
+  ['trainTokensPerSec', (r) => r.tokensPerSec],
+  ['trainGradNorm', (r) => r.gradNorm],
+  ['lr', (r) => r.lr],
+];
 
 /** Metrics as CSV (header row; empty cell for a missing value). */
 export function metricsCsv(rows: readonly MetricRow[]): string {
-  const cell = (v: number | null) => (v === null ? '' : String(v));
-  return [METRIC_COLUMNS.join(','), ...rows.map((r) => METRIC_COLUMNS.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+  const cell = (v: number | null) => (v === null || v === undefined ? '' : String(v));
+  return [METRIC_COLUMNS.map(([name]) => name).join(','), ...rows.map((r) => METRIC_COLUMNS.map(([, get]) => cell(get(r))).join(','))].join('\n') + '\n';
+}
+
+/** The formats a stored run's model can be exported to (for the UI: offer only these), and why each other one is refused. */
+export function runExportFormats(history: History, ref: string): { formats: ExportFormatName[]; refused: { format: ExportFormatName; reason: string }[] } {
+  const run = history.resolveRun(ref);
+  const dataset = history.getDataset(run.datasetId);
+  if (!dataset) throw new Error(`run ${run.id}: its dataset ${run.datasetId} is gone`);
+  const model = runConfigSchema.parse(run.config).model;
+  const output = outputKindOf(dataset);
+  const refused = EXPORT_FORMAT_NAMES.flatMap((format) => {
+    const gap = exportGap(format, model, output);
+    return gap === null ? [] : [{ format, reason: `${format} cannot express ${gap}` }];
+  });
+  return { formats: supportedExportFormats(model, output), refused };
 }
 
 export async function exportRun(history: History, ref: string, format: string, outDir: string): Promise<ExportResult> {
   if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new Error(`--format: "${format}" is not supported (supported: ${EXPORT_FORMATS.join(', ')})`);
   const loaded = loadRunModel(history, ref);
   try {
-    const { run } = loaded;
+    const { run, dataset } = loaded;
+    const output = outputKindOf(dataset);
+    assertExportable(format as ExportFormatName, loaded.config.model, output); // before any file is read or written
+    const version = seqlabVersion();
+    const task = describeDatasetTask(dataset);
     const sidecar = {
-      seqlab: { run: run.id, step: loaded.step, datasetFingerprint: run.datasetFingerprint, tfjs: tf.version.tfjs },
+      seqlab: { version, run: run.id, step: loaded.step, datasetFingerprint: run.datasetFingerprint, tfjs: tf.version.tfjs },
       model: loaded.config.model,
       train: loaded.config.train,
-      vocabulary: loaded.dataset.vocab,
+      task: { dataset: dataset.kind, description: task, lossUnit: lossUnitOf(dataset) },
+      vocabulary: dataset.vocab,
     };
     const record = {
       'run.json': JSON.stringify(
-        { id: run.id, name: run.name, status: run.status, step: run.step, exportedStep: loaded.step, config: run.config, seed: run.seed, datasetFingerprint: run.datasetFingerprint, backend: run.backend, device: run.device, paramCount: run.paramCount },
+        {
+          id: run.id,
+          name: run.name,
+          status: run.status,
+          step: run.step,
+          exportedStep: loaded.step,
+          seqlabVersion: version,
+          config: run.config,
+          seed: run.seed,
+          datasetFingerprint: run.datasetFingerprint,
+          task: { dataset: dataset.kind, description: task, output, lossUnit: lossUnitOf(dataset) },
+          backend: run.backend,
+          device: run.device,
+          paramCount: run.paramCount,
+        },
         null,
         2,
       ),
       'metrics.csv': metricsCsv(history.getMetrics(run.id)),
       'samples.json': JSON.stringify(history.listSamples(run.id), null, 2),
     };
-    const result =
-      format === 'onnx'
-        ? await exportOnnx(loaded.model, outDir, sidecar, record)
-        : format === 'safetensors'
-          ? await exportSafetensors(loaded.model, outDir, sidecar, record)
-          : await exportTfjs(loaded.model, outDir, sidecar, record);
+    const ctx: ExportContext = {
+      output,
+      seqlabVersion: version,
+      sidecar,
+      extra: record,
+      metadata: { run_id: String(run.id), task, dataset_kind: dataset.kind, vocabulary: JSON.stringify(dataset.vocab.symbols) },
+    };
+    const result = format === 'onnx' ? await exportOnnx(loaded.model, outDir, ctx) : format === 'safetensors' ? await exportSafetensors(loaded.model, outDir, ctx) : await exportTfjs(loaded.model, outDir, ctx);
     history.recordExport(run.id, { format, path: path.resolve(outDir), sha256: result.sha256 });
     return result;
   } finally {

@@ -69,8 +69,8 @@ describe.sequential('seqlab CLI', () => {
       const out = path.join(home, `export-lstm-${format}`);
       const r = seqlab(home, ['export', '1', '--format', format, '--out', out]);
       expect(r.code, r.stderr).toBe(0);
-      const file = format === 'onnx' ? 'model.onnx' : 'model.safetensors';
-      expect(fs.readdirSync(out).sort()).toEqual([file, 'metrics.csv', 'run.json', 'samples.json', 'seqlab.json'].sort());
+      const files = format === 'onnx' ? ['model.onnx'] : ['model.safetensors', 'load_torch.py'];
+      expect(fs.readdirSync(out).sort()).toEqual([...files, 'SHA256SUMS', 'metrics.csv', 'run.json', 'samples.json', 'seqlab.json'].sort());
       expect(fs.readFileSync(path.join(out, 'metrics.csv'), 'utf8')).toMatch(/^step,wallMs,trainLoss,validLoss,/);
       const run = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
       expect(run).toMatchObject({ id: 1, seed: expect.any(Number), datasetFingerprint: expect.any(String) });

@@ -25,6 +25,7 @@ const exampleArgs: Record<LabRequestName, unknown> = {
   getMetrics: { id: 1, sinceStep: 10 },
   sample: { id: 1, length: 20, temperature: 0, topK: 5, prime: 'ab', seed: 3 },
   exportRun: { id: 1, format: 'tfjs', outDir: '/tmp/out' },
+  exportFormats: { id: 1 },
   deleteRun: { id: 1 },
   listExperimentKinds: {},
   listExperiments: {},

@@ -284,7 +284,15 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('renderer in Chromium agai
     await page.locator('#history-status').selectOption('all');
 
     await page.getByRole('button', { name: 'Export run #2' }).click();
-    await until(() => page.locator('.notice').textContent()).toMatch(/^Run #2 exported to /);
+    // History asks for the format, offering only what the model supports (a TCN: all three).
+    const formats = page.locator('#history-export-format option');
+    await until(() => formats.allTextContents()).toEqual(['tfjs', 'onnx', 'safetensors']);
+    await page.locator('#history-export-format').selectOption('onnx');
+    await page.getByRole('button', { name: 'Export (onnx)' }).click();
+    await until(() => page.locator('.notice').textContent()).toMatch(/^Run #2 exported to .* Download \.zip$/);
+    const zip = await page.request.get(await page.locator('.notice a').getAttribute('href').then((h) => `${server.url}${h}`));
+    expect(zip.status()).toBe(200);
+    expect((await zip.body()).subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
     expect(await page.evaluate(UNLABELLED)).toEqual([]);
     await screenshot(page, 'history');
 

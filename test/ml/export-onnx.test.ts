@@ -1,17 +1,17 @@
 // ONNX export: files written by exportOnnx load in onnxruntime-web (wasm, in
-// Node) and give the in-app logits (max abs difference <= 1e-4), for every
-// model kind and for odd sizes.
+// Node) and compute the lab's outputs (probabilities or values, and logits)
+// within 1e-4, for every model kind, token and feature inputs, every output
+// kind, and two shapes through one session (batch and time are dynamic).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-web';
+import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../core/export/onnx-export.ts';
-import { tidy } from '../../core/ml/engine/tidy.ts';
 import { buildModel } from '../../core/ml/models/build-model.ts';
 import type { ModelConfig } from '../../core/ml/models/model-config.ts';
-import type { SequenceModel } from '../../core/ml/models/sequence-model.ts';
+import { caseInput, EXPORT_CASES, labForward, maxAbsDiff, testContext } from '../helpers/export-cases.ts';
 import { useCpuBackend } from '../helpers/tf-cpu.ts';
 
 beforeAll(async () => {
@@ -20,63 +20,52 @@ beforeAll(async () => {
   ort.env.logLevel = 'error';
 });
 
-const cases: Record<string, ModelConfig> = {
-  'lstm 2 layers': { kind: 'lstm', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0.2 },
-  'lstm hidden 7, one layer': { kind: 'lstm', vocabSize: 11, inputFeatures: 0, embedSize: 3, hiddenSize: 7, layers: 1, dropout: 0 },
-  'tcn residual + weight norm': { kind: 'tcn', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 6, levels: 3, kernelSize: 3, dropout: 0.1, convsPerBlock: 2, weightNorm: true, residual: true },
-  'tcn residual, same widths, no weight norm': { kind: 'tcn', vocabSize: 9, inputFeatures: 0, embedSize: 7, hiddenSize: 7, levels: 2, kernelSize: 2, dropout: 0, convsPerBlock: 2, weightNorm: false, residual: true },
-  'tcn plain, hidden 7, kernel 2, one level': { kind: 'tcn', vocabSize: 9, inputFeatures: 0, embedSize: 4, hiddenSize: 7, levels: 1, kernelSize: 2, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: false },
-  'rnn 2 layers': { kind: 'rnn', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0.2 },
-  'gru 2 layers (linear_before_reset)': { kind: 'gru', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0.2 },
-  'gru hidden 3, one layer': { kind: 'gru', vocabSize: 11, inputFeatures: 0, embedSize: 4, hiddenSize: 3, layers: 1, dropout: 0 },
-};
-
-/** Random token ids, seeded. */
-function randomTokens(batch: number, time: number, vocab: number, seed: number): number[][] {
-  let s = seed >>> 0;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  return Array.from({ length: batch }, () => Array.from({ length: time }, () => Math.floor(next() * vocab)));
+/** h0 (and c0) of zeros for the recurrent kinds, the start of a sequence; nothing for the others. */
+function zeroState(config: ModelConfig, batch: number): Record<string, ort.Tensor> {
+  if (config.kind !== 'lstm' && config.kind !== 'gru' && config.kind !== 'rnn') return {};
+  const zeros = () => new ort.Tensor('float32', new Float32Array(config.layers * batch * config.hiddenSize), [config.layers, batch, config.hiddenSize]);
+  return config.kind === 'lstm' ? { h0: zeros(), c0: zeros() } : { h0: zeros() };
 }
 
 function tmpOut(): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-onnx-')), 'out');
 }
 
-describe.each(Object.entries(cases))('onnx export: %s', (_name, config) => {
-  it('runs in onnxruntime-web and matches the in-app logits', async () => {
+describe.each(Object.entries(EXPORT_CASES))('onnx export: %s', (_name, c) => {
+  it('runs in onnxruntime-web and matches the lab', async () => {
+    const { config, output } = c;
     const model = buildModel(config, 7);
     const dir = tmpOut();
-    const result = await exportOnnx(model, dir, { config });
-    expect(result.files.sort()).toEqual(['model.onnx', 'seqlab.json']);
+    const result = await exportOnnx(model, dir, testContext(c));
+    expect(result.files.sort()).toEqual(['SHA256SUMS', 'model.onnx', 'seqlab.json']);
     expect(fs.readdirSync(path.dirname(dir))).toEqual(['out']);
-    const session = await ort.InferenceSession.create(new Uint8Array(fs.readFileSync(path.join(dir, 'model.onnx'))), { executionProviders: ['wasm'] });
-    expect(session.inputNames).toEqual(['tokens']);
-    expect(session.outputNames).toEqual(['logits']);
-    // Two shapes through the same session: batch and time are dynamic.
-    for (const [batch, time, seed] of [[3, 17, 1], [1, 5, 2]] as const) {
-      const ids = randomTokens(batch, time, config.vocabSize, seed);
-      const feed = new ort.Tensor('int64', BigInt64Array.from(ids.flat().map(BigInt)), [batch, time]);
-      const out = (await session.run({ tokens: feed }))['logits']!;
-      expect(out.dims).toEqual([batch, time, config.vocabSize]);
-      const tokens = tf.tensor2d(ids, [batch, time], 'int32');
-      const expected = tidy(() => model.forward(tokens, model.initialState(batch), { training: false }).logits);
-      const want = expected.dataSync();
-      const got = out.data as Float32Array;
-      let maxDiff = 0;
-      for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i]! - want[i]!));
-      expect(maxDiff).toBeLessThanOrEqual(1e-4);
-      tf.dispose([tokens, expected]);
+    const bytes = new Uint8Array(fs.readFileSync(path.join(dir, 'model.onnx')));
+    const proto = onnxProto.onnx.ModelProto.decode(bytes);
+    const meta = Object.fromEntries(proto.metadataProps.map((p) => [p.key, p.value]));
+    expect(meta).toMatchObject({ kind: config.kind, output_kind: output });
+    expect(proto.producerVersion).toBe('0.0.0-test');
+    const sidecar = JSON.parse(fs.readFileSync(path.join(dir, 'seqlab.json'), 'utf8'));
+    expect(sidecar.output.kind).toBe(output);
+
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], logSeverityLevel: 3 });
+    const inputName = config.inputFeatures > 0 ? 'features' : 'tokens';
+    const main = output === 'regression' ? 'values' : 'probabilities';
+    expect(session.inputNames[0]).toBe(inputName);
+    expect(session.outputNames[0]).toBe(main);
+    expect(sidecar.onnx.inputs[0].name).toBe(inputName);
+    for (const [batch, time, seed] of [[3, 9, 1], [1, 5, 2]] as const) {
+      const input = caseInput(config, batch, time, seed);
+      const feed =
+        config.inputFeatures > 0
+          ? new ort.Tensor('float32', Float32Array.from((input as number[][][]).flat(2)), [batch, time, config.inputFeatures])
+          : new ort.Tensor('int64', BigInt64Array.from((input as number[][]).flat().map(BigInt)), [batch, time]);
+      const out = await session.run({ [inputName]: feed, ...zeroState(config, batch) });
+      const want = await labForward(model, input, output);
+      expect(out[main]!.dims).toEqual([batch, time, config.vocabSize]);
+      expect(maxAbsDiff(out[main]!.data as Float32Array, want.outputs)).toBeLessThanOrEqual(1e-4);
+      if (output !== 'regression') expect(maxAbsDiff(out['logits']!.data as Float32Array, want.logits)).toBeLessThanOrEqual(1e-4);
     }
     await session.release();
     model.dispose();
   });
-});
-
-it('refuses a model kind it cannot express, naming it, and writes nothing', async () => {
-  const real = buildModel(cases['lstm 2 layers']!, 1);
-  const fake = { ...real, variables: real.variables, config: { ...real.config, kind: 'gru' } } as unknown as SequenceModel;
-  const dir = tmpOut();
-  await expect(exportOnnx(fake, dir, {})).rejects.toThrow(/model kind "gru"/);
-  expect(fs.readdirSync(path.dirname(dir))).toEqual([]);
-  real.dispose();
 });

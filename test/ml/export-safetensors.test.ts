@@ -20,6 +20,7 @@ const cases: Record<string, ModelConfig> = {
   'rnn 2 layers': { kind: 'rnn', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0, spectralBound: 0.9 },
   'gru 2 layers': { kind: 'gru', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0 },
   'truncated lstm': { kind: 'truncated', vocabSize: 9, inputFeatures: 0, embedSize: 5, dropout: 0, base: { kind: 'lstm', hiddenSize: 7, layers: 1 }, k: 4 },
+  'lstm reading 6 features (music)': { kind: 'lstm', vocabSize: 6, inputFeatures: 6, embedSize: 4, hiddenSize: 5, layers: 1, dropout: 0 },
   'gcnn (no dedicated layout: parameters by name)': { kind: 'gcnn', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 6, levels: 2, convsPerBlock: 1, kernelSize: 3, dilated: false, dropout: 0, weightNorm: true },
 };
 
@@ -56,7 +57,7 @@ function readSafetensors(buf: Buffer): { header: Record<string, HeaderEntry>; me
 /** Expected little-endian bytes of a parameter, or of its column slice. */
 function expectedBytes(model: SequenceModel, param: string, cols: [number, number] | null): Buffer {
   const v = model.variables.find((p) => p.name === param)!.variable;
-  const values = v.dataSync() as Float32Array;
+  const values = v.dataSync() as Float32Array; // cpu backend in tests: a synchronous read is safe here
   const picked: number[] = [];
   if (!cols) picked.push(...values);
   else if (v.shape.length === 1) picked.push(...values.slice(cols[0], cols[1]));
@@ -73,12 +74,14 @@ describe.each(Object.entries(cases))('safetensors export: %s', (_name, config) =
   it('parses back with an independent reader, every tensor bit for bit', async () => {
     const model = buildModel(config, 5);
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-st-')), 'out');
-    const result = await exportSafetensors(model, dir, { model: config, vocabulary: ['a', 'b'] });
-    expect(result.files.sort()).toEqual(['model.safetensors', 'seqlab.json']);
+    const result = await exportSafetensors(model, dir, { output: 'categorical', seqlabVersion: '0.0.0-test', sidecar: { model: config, vocabulary: ['a', 'b'] } });
+    expect(result.files.sort()).toEqual(['SHA256SUMS', 'load_torch.py', 'model.safetensors', 'seqlab.json']);
     expect(fs.readdirSync(path.dirname(dir))).toEqual(['out']);
 
     const { header, metadata, raw } = readSafetensors(fs.readFileSync(path.join(dir, 'model.safetensors')));
-    expect(metadata['format']).toBe('seqlab-weights');
+    expect(metadata).toMatchObject({ format: 'seqlab-weights', kind: config.kind, output_kind: 'categorical', input: config.inputFeatures > 0 ? `features:${config.inputFeatures}` : `tokens:${config.vocabSize}` });
+    if (config.inputFeatures > 0) expect(header['input.weight']!.shape).toEqual([config.inputFeatures, config.embedSize]);
+    if (config.kind === 'truncated') expect(metadata).toMatchObject({ k: String(config.k), base_kind: config.base.kind });
     const sidecar = JSON.parse(fs.readFileSync(path.join(dir, 'seqlab.json'), 'utf8'));
     expect(sidecar.model).toEqual(config);
     expect(sidecar.vocabulary).toEqual(['a', 'b']);
@@ -96,7 +99,7 @@ describe.each(Object.entries(cases))('safetensors export: %s', (_name, config) =
       expect(layout.find((t) => t.name === 'gru.0.candidate.kernel')!.source.columns).toEqual([14, 21]);
     }
     if (config.kind === 'gcnn') expect(header['output.kernel']!.shape).toEqual([6, 9]);
-    if (config.kind === 'lstm') {
+    if (config.kind === 'lstm' && config.layers === 2) {
       expect(header['lstm.1.forget_gate.kernel']!.shape).toEqual([7, 7]);
       expect(header['lstm.0.output_gate.kernel']!.shape).toEqual([5, 7]);
       expect(layout.find((t) => t.name === 'lstm.0.forget_gate.bias')!.source.columns).toEqual([7, 14]);
@@ -109,7 +112,7 @@ it('writes a model of a kind it has no layout for parameter by parameter, under 
   const real = buildModel(cases['lstm 2 layers']!, 1);
   const fake = { ...real, variables: real.variables, config: { ...real.config, kind: 'mystery' } } as unknown as SequenceModel;
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-st-')), 'out');
-  await exportSafetensors(fake, dir, {});
+  await exportSafetensors(fake, dir, { output: 'categorical', seqlabVersion: '0.0.0-test', sidecar: {} });
   const { header, metadata } = readSafetensors(fs.readFileSync(path.join(dir, 'model.safetensors')));
   expect(metadata['kind']).toBe('mystery');
   expect(Object.keys(header).sort()).toEqual(real.variables.map((v) => v.name.replaceAll('/', '.')).sort());

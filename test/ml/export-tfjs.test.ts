@@ -1,14 +1,16 @@
-// Export round trip: files written by exportTfjs load with stock
-// tf.loadLayersModel and predict what the in-app model predicts (1e-4).
+// tfjs export: files written by exportTfjs load with stock
+// tf.loadLayersModel and compute the lab's outputs (probabilities or values)
+// within 1e-4, for every kind tf.layers can express, with token and feature
+// inputs and every output kind.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportTfjs } from '../../core/export/tfjs-export.ts';
-import { tidy } from '../../core/ml/engine/tidy.ts';
+import { exportGap } from '../../core/ml/export/export-support.ts';
 import { buildModel } from '../../core/ml/models/build-model.ts';
-import type { ModelConfig } from '../../core/ml/models/model-config.ts';
+import { caseInput, EXPORT_CASES, inputTensor, labForward, maxAbsDiff, testContext } from '../helpers/export-cases.ts';
 import { useCpuBackend } from '../helpers/tf-cpu.ts';
 
 beforeAll(useCpuBackend);
@@ -24,40 +26,43 @@ function fileLoader(dir: string): tf.io.IOHandler {
   };
 }
 
-const cases: Record<string, ModelConfig> = {
-  'lstm 2 layers': { kind: 'lstm', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0.2 },
-  'tcn residual + weight norm': { kind: 'tcn', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 6, levels: 3, kernelSize: 3, dropout: 0.1, convsPerBlock: 2, weightNorm: true, residual: true },
-  'tcn plain, kernel 2, one level': { kind: 'tcn', vocabSize: 9, inputFeatures: 0, embedSize: 4, hiddenSize: 7, levels: 1, kernelSize: 2, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: false },
-  'rnn 2 layers (simpleRNN)': { kind: 'rnn', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0.2 },
-};
+const expressible = Object.entries(EXPORT_CASES).filter(([, c]) => exportGap('tfjs', c.config, c.output) === null);
 
-describe.each(Object.entries(cases))('tfjs export: %s', (_name, config) => {
-  it('loads with tf.loadLayersModel and matches the in-app predictions', async () => {
+it('covers every kind but gru and truncated', () => {
+  expect(new Set(expressible.map(([, c]) => c.config.kind))).toEqual(new Set(['lstm', 'rnn', 'tcn', 'gcnn', 'wavenet']));
+});
+
+describe.each(expressible)('tfjs export: %s', (_name, c) => {
+  it('loads with tf.loadLayersModel and matches the lab', async () => {
+    const { config, output } = c;
     const model = buildModel(config, 11);
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-export-')), 'out');
-    const result = await exportTfjs(model, dir, { config });
-    expect(result.files.sort()).toEqual(['model.json', 'seqlab.json', 'weights.bin']);
+    const result = await exportTfjs(model, dir, testContext(c));
+    expect(result.files.sort()).toEqual(['SHA256SUMS', 'model.json', 'seqlab.json', 'weights.bin']);
     expect(fs.readdirSync(path.dirname(dir))).toEqual(['out']); // no partial folder left behind
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'seqlab.json'), 'utf8')).output.kind).toBe(output);
 
     const loaded = await tf.loadLayersModel(fileLoader(dir));
-    const T = 23;
-    const tokens = tf.tensor2d([Array.from({ length: T }, (_, i) => (i * 5 + 2) % 9), Array.from({ length: T }, (_, i) => (i * i) % 9)], [2, T], 'int32');
-    const expected = tidy(() => tf.softmax(model.forward(tokens, null, { training: false }).logits));
-    const got = loaded.predict(tokens) as tf.Tensor;
-    expect(got.shape).toEqual([2, T, 9]);
-    const diff = tf.max(tf.abs(tf.sub(got, expected)));
-    expect((await diff.data())[0]).toBeLessThan(1e-4);
-    tf.dispose([tokens, expected, got, diff]);
+    for (const [batch, time, seed] of [[2, 11, 3], [1, 4, 4]] as const) {
+      const input = caseInput(config, batch, time, seed);
+      const x = inputTensor(config, input);
+      const got = loaded.predict(x) as tf.Tensor;
+      expect(got.shape).toEqual([batch, time, config.vocabSize]);
+      const want = await labForward(model, input, output);
+      expect(maxAbsDiff((await got.data()) as Float32Array, want.outputs)).toBeLessThan(1e-4);
+      tf.dispose([x, got]);
+    }
     loaded.dispose();
     model.dispose();
   });
 });
 
 it('refuses to overwrite a non-empty folder', async () => {
-  const model = buildModel(cases['lstm 2 layers']!, 1);
+  const c = EXPORT_CASES['lstm 2 layers, tokens']!;
+  const model = buildModel(c.config, 1);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-export-'));
   fs.writeFileSync(path.join(dir, 'keep.txt'), 'x');
-  await expect(exportTfjs(model, dir, {})).rejects.toThrow(/already exists and is not an empty folder/);
+  await expect(exportTfjs(model, dir, testContext(c))).rejects.toThrow(/already exists and is not an empty folder/);
   expect(fs.readdirSync(dir)).toEqual(['keep.txt']);
   model.dispose();
 });

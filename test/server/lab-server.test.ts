@@ -170,7 +170,7 @@ describe('requests over HTTP', () => {
     expect([...(sampled.result as { text: string }).text]).toHaveLength(12);
     const exported = await call('exportRun', { id: runId, format: 'tfjs' });
     expect(exported.ok).toBe(true);
-    expect([...(exported.result as { files: string[] }).files].sort()).toEqual(['metrics.csv', 'model.json', 'run.json', 'samples.json', 'seqlab.json', 'weights.bin']);
+    expect([...(exported.result as { files: string[] }).files].sort()).toEqual(['SHA256SUMS', 'metrics.csv', 'model.json', 'run.json', 'samples.json', 'seqlab.json', 'weights.bin']);
     const onnx = await call('exportRun', { id: runId, format: 'onnx' });
     expect((onnx.result as { files: string[] }).files).toContain('model.onnx');
     expect(fs.existsSync(path.join((exported.result as { outDir: string }).outDir, 'model.json'))).toBe(true);
