@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { LabEvent, LabParsedArgs, LabRequestName, LabResult } from '../contract/lab-contract.ts';
-import { detectBackends } from '../engine/backends.ts';
+import { autoComparison, detectBackends } from '../engine/backends.ts';
 import { countParameters } from '../ml/models/parameter-count.ts';
 import { runConfigSchema } from '../ml/train/run-config.ts';
 import { BUILTIN_DATASETS, ensureBuiltinDataset, importDataset } from '../services/datasets.ts';
@@ -100,13 +100,15 @@ export const handlers: Handlers = {
 
   async systemInfo(ctx) {
     const backends = await detectBackends();
+    const { rungs } = await autoComparison();
     return {
       version: VERSION,
       node: process.version,
       platform: `${os.platform()} ${os.arch()}, ${os.cpus().length} cores`,
       tfjs: tf.version.tfjs,
       backends,
-      auto: backends.find((b) => b.available)?.name ?? null,
+      auto: rungs.find((r) => r.cpu)?.backend ?? null,
+      autoCompares: rungs.map((r) => r.label),
       dataDir: ctx.dataDir,
       builtinCorpora: BUILTIN_DATASETS,
       mode: ctx.mode,

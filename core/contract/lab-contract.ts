@@ -28,8 +28,10 @@ export const systemInfoSchema = z.object({
   platform: z.string(),
   tfjs: z.string(),
   backends: z.array(backendProbeSchema),
-  /** What `auto` picks here. */
+  /** The backend `auto` falls back to (the CPU rung); null when none loads. */
   auto: z.string().nullable(),
+  /** The backends `auto` times a run's model on before choosing (labels, e.g. "webgpu", "wasm + fused kernels"); one entry: nothing to compare. */
+  autoCompares: z.array(z.string()),
   dataDir: z.string(),
   builtinCorpora: z.array(z.object({ name: z.string(), description: z.string() })),
   /** Which bridge serves the page. */

@@ -87,7 +87,7 @@ describe('requests', () => {
   });
 
   it('every result schema accepts what it describes (example systemInfo result)', () => {
-    const info = { version: '0.1.0', node: 'v20', platform: 'linux', tfjs: '4.22.0', backends: [{ name: 'wasm', available: true, device: 'wasm' }], auto: 'wasm', dataDir: '/d', builtinCorpora: [], mode: 'browser' };
+    const info = { version: '0.1.0', node: 'v20', platform: 'linux', tfjs: '4.22.0', backends: [{ name: 'wasm', available: true, device: 'wasm' }], auto: 'wasm', autoCompares: ['wasm + fused kernels'], dataDir: '/d', builtinCorpora: [], mode: 'browser' };
     for (const carry of [viaHttp, viaIpc]) expect(labRequests.systemInfo.result.parse(carry(info))).toEqual(info);
   });
 });
