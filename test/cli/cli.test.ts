@@ -69,7 +69,7 @@ describe.sequential('seqlab CLI', () => {
       const out = path.join(home, `export-lstm-${format}`);
       const r = seqlab(home, ['export', '1', '--format', format, '--out', out]);
       expect(r.code, r.stderr).toBe(0);
-      const files = format === 'onnx' ? ['model.onnx'] : ['model.safetensors', 'load_torch.py'];
+      const files = format === 'onnx' ? ['model.onnx', 'model-streaming.onnx'] : ['model.safetensors', 'load_torch.py'];
       expect(fs.readdirSync(out).sort()).toEqual([...files, 'SHA256SUMS', 'metrics.csv', 'run.json', 'samples.json', 'seqlab.json'].sort());
       expect(fs.readFileSync(path.join(out, 'metrics.csv'), 'utf8')).toMatch(/^step,wallMs,trainLoss,validLoss,/);
       const run = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));

@@ -1,7 +1,10 @@
-// Streaming state in recurrent ONNX exports: a client generates one token at
-// a time in onnxruntime-web, feeding hT/cT back as h0/c0, and at every step
-// gets the lab's sampling distribution; drawing from it with the lab's
-// sampler and seed gives the lab's own generated tokens.
+// Streaming state in recurrent ONNX exports: a client runs the prime through
+// the default graph (model.onnx, no state feeds), then generates one token at
+// a time in onnxruntime-web through model-streaming.onnx, feeding hT/cT back
+// as h0/c0, and at every step gets the lab's sampling distribution; drawing
+// from it with the lab's sampler and seed gives the lab's own generated
+// tokens. Step by step from zeros, the streaming graph gives the default
+// graph's distributions over the whole sequence.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +15,7 @@ import { buildModel } from '../../core/ml/models/build-model.ts';
 import type { RecurrentConfig } from '../../core/ml/models/model-config.ts';
 import { Rng } from '../../core/ml/rng.ts';
 import { generate, pickToken } from '../../core/ml/sample.ts';
-import { maxAbsDiff } from '../helpers/export-cases.ts';
+import { labForward, maxAbsDiff } from '../helpers/export-cases.ts';
 import { useCpuBackend } from '../helpers/tf-cpu.ts';
 
 beforeAll(async () => {
@@ -39,8 +42,11 @@ describe.each(Object.entries(cases))('onnx streaming: %s', (_name, config) => {
     const model = buildModel(config, 3);
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-onnx-stream-')), 'out');
     await exportOnnx(model, dir, { output: 'categorical', seqlabVersion: '0.0.0-test', sidecar: {} });
-    const session = await ort.InferenceSession.create(new Uint8Array(fs.readFileSync(path.join(dir, 'model.onnx'))), { executionProviders: ['wasm'], logSeverityLevel: 3 });
+    const open = (file: string) => ort.InferenceSession.create(new Uint8Array(fs.readFileSync(path.join(dir, file))), { executionProviders: ['wasm'], logSeverityLevel: 3 });
+    const whole = await open('model.onnx');
+    const session = await open('model-streaming.onnx');
     const lstm = config.kind === 'lstm';
+    expect(whole.inputNames).toEqual(['tokens']);
     expect(session.inputNames).toEqual(lstm ? ['tokens', 'h0', 'c0'] : ['tokens', 'h0']);
     const zeros = (): Record<string, ort.Tensor> => {
       const z = () => new ort.Tensor('float32', new Float32Array(config.layers * config.hiddenSize), [config.layers, 1, config.hiddenSize]);
@@ -52,12 +58,12 @@ describe.each(Object.entries(cases))('onnx streaming: %s', (_name, config) => {
     const temperature = 0.8;
     const labTokens = await generate(model, { prime, length, temperature, topK: 0, rng: new Rng(99) });
 
-    // The client: the prime in one call from the zero state, then one token per call.
+    // The client: the prime in one call through the default graph (no state to feed), then one token per call through the streaming graph.
     const rng = new Rng(99);
     const drawn: number[] = [];
-    let feeds: Record<string, ort.Tensor> = { tokens: new ort.Tensor('int64', BigInt64Array.from(prime.map(BigInt)), [1, prime.length]), ...zeros() };
+    let feeds: Record<string, ort.Tensor> = { tokens: new ort.Tensor('int64', BigInt64Array.from(prime.map(BigInt)), [1, prime.length]) };
     for (let i = 0; i < length; i++) {
-      const out = await session.run(feeds);
+      const out = await (i === 0 ? whole : session).run(feeds);
       const t = out['logits']!.dims[1]!;
       const logits = (out['logits']!.data as Float32Array).slice((t - 1) * config.vocabSize, t * config.vocabSize);
       const probabilities = (out['probabilities']!.data as Float32Array).slice((t - 1) * config.vocabSize, t * config.vocabSize);
@@ -70,16 +76,21 @@ describe.each(Object.entries(cases))('onnx streaming: %s', (_name, config) => {
     }
     expect(drawn).toEqual(labTokens);
 
-    // The distributions themselves, step by step, against the lab's forward with its carried state.
+    // The distributions themselves, step by step through the streaming graph from zeros, against the default graph over the whole sequence, and that against the lab.
     const history = [...prime, ...labTokens];
-    const whole = await session.run({ tokens: new ort.Tensor('int64', BigInt64Array.from(history.map(BigInt)), [1, history.length]), ...zeros() });
+    const all = await whole.run({ tokens: new ort.Tensor('int64', BigInt64Array.from(history.map(BigInt)), [1, history.length]) });
+    expect(maxAbsDiff(all['probabilities']!.data as Float32Array, (await labForward(model, [history], 'categorical')).outputs)).toBeLessThan(1e-5);
     let state = zeros();
     for (let t = 0; t < history.length; t++) {
       const step = await session.run({ tokens: new ort.Tensor('int64', BigInt64Array.of(BigInt(history[t]!)), [1, 1]), ...state });
-      const want = (whole['probabilities']!.data as Float32Array).slice(t * config.vocabSize, (t + 1) * config.vocabSize);
+      const want = (all['probabilities']!.data as Float32Array).slice(t * config.vocabSize, (t + 1) * config.vocabSize);
       expect(maxAbsDiff(step['probabilities']!.data as Float32Array, want)).toBeLessThan(1e-5);
       state = lstm ? { h0: step['hT']!, c0: step['cT']! } : { h0: step['hT']! };
     }
+    // The state after the whole sequence is the same from either graph.
+    expect(maxAbsDiff(state['h0']!.data as Float32Array, all['hT']!.data as Float32Array)).toBeLessThan(1e-5);
+    if (lstm) expect(maxAbsDiff(state['c0']!.data as Float32Array, all['cT']!.data as Float32Array)).toBeLessThan(1e-5);
+    await whole.release();
     await session.release();
     model.dispose();
   });

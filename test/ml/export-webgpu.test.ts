@@ -44,11 +44,6 @@ describe.skipIf(!webgpu.available)('exports on webgpu', () => {
       c.config.inputFeatures > 0
         ? { features: new ort.Tensor('float32', Float32Array.from((input as number[][][]).flat(2)), [1, 6, c.config.inputFeatures]) }
         : { tokens: new ort.Tensor('int64', BigInt64Array.from((input as number[][]).flat().map(BigInt)), [1, 6]) };
-    if (c.config.kind === 'lstm') {
-      const { layers, hiddenSize } = c.config;
-      feeds['h0'] = new ort.Tensor('float32', new Float32Array(layers * hiddenSize), [layers, 1, hiddenSize]);
-      feeds['c0'] = new ort.Tensor('float32', new Float32Array(layers * hiddenSize), [layers, 1, hiddenSize]);
-    }
     const out = await session.run(feeds);
     expect(maxAbsDiff(out['probabilities']!.data as Float32Array, want.outputs)).toBeLessThan(1e-4);
     await session.release();

@@ -36,8 +36,8 @@ it('offers the formats the model supports: no tfjs for a GRU', () => {
 it('writes the run record with seqlab’s version, explicit metrics and checkable sums', async () => {
   const out = path.join(dir, 'onnx-out');
   const result = await exportRun(history, String(run.id), 'onnx', out);
-  expect(result.files.sort()).toEqual(['SHA256SUMS', 'metrics.csv', 'model.onnx', 'run.json', 'samples.json', 'seqlab.json']);
-  expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out, encoding: 'utf8' }).trim().split('\n')).toHaveLength(5);
+  expect(result.files.sort()).toEqual(['SHA256SUMS', 'metrics.csv', 'model-streaming.onnx', 'model.onnx', 'run.json', 'samples.json', 'seqlab.json']);
+  expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out, encoding: 'utf8' }).trim().split('\n')).toHaveLength(6);
 
   const record = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
   expect(record).toMatchObject({ id: run.id, seqlabVersion: version, task: { dataset: 'synthetic', output: 'regression', lossUnit: 'MSE' } });
@@ -50,8 +50,12 @@ it('writes the run record with seqlab’s version, explicit metrics and checkabl
   const meta = Object.fromEntries(proto.metadataProps.map((p) => [p.key, p.value]));
   expect(meta).toMatchObject({ kind: 'gru', output_kind: 'regression', run_id: String(run.id), dataset_kind: 'synthetic', vocabulary: '["sum"]' });
   expect(meta['task']).toMatch(/^adding problem, T = 6/);
-  expect(proto.graph?.input?.map((i) => i.name)).toEqual(['features', 'h0']);
+  expect(proto.graph?.input?.map((i) => i.name)).toEqual(['features']);
   expect(proto.graph?.output?.map((o) => o.name)).toEqual(['values', 'hT']);
+  const streaming = onnxProto.onnx.ModelProto.decode(new Uint8Array(fs.readFileSync(path.join(out, 'model-streaming.onnx'))));
+  expect(streaming.metadataProps.find((p) => p.key === 'graph')?.value).toBe('streaming');
+  expect(streaming.graph?.input?.map((i) => i.name)).toEqual(['features', 'h0']);
+  expect(streaming.graph?.output?.map((o) => o.name)).toEqual(['values', 'hT']);
   expect(history.listExports(run.id)).toMatchObject([{ format: 'onnx', sha256: result.sha256 }]);
 });
 

@@ -1,5 +1,5 @@
 // ONNX bodies of the recurrent kinds: stacked ONNX LSTM / GRU / RNN operators
-// with the state carried in and out (streaming), and the k-truncated model
+// with the state carried out, and in for the streaming graph, and the k-truncated model
 // unrolled as k steps of the same operators over every position at once.
 //
 // Weights: our LSTM gate order is Keras' i, f, c, o and ONNX's is i, o, f, c,
@@ -74,8 +74,10 @@ function runOp(g: GraphBuilder, op: LayerOp, x: string, h0: string, c0: string, 
 }
 
 /**
- * The stacked recurrent model with its state in and out.
- * @param embedded [B, T, E] @param h0 [layers, B, H] @param c0 [layers, B, H] (lstm; '' otherwise)
+ * The stacked recurrent model with its state out and, when h0 (c0) name
+ * graph inputs, in; '' starts every layer from zero (the operator's omitted
+ * initial_h / initial_c), which needs no input at all.
+ * @param embedded [B, T, E] @param h0 [layers, B, H] or '' @param c0 [layers, B, H] (lstm) or ''
  * @returns hs [B, T, H], hT and cT [layers, B, H] (cT '' unless lstm)
  */
 export function recurrentBody(g: GraphBuilder, w: ExportWeights, config: RecurrentConfig, embedded: string, h0: string, c0: string): { hs: string; hT: string; cT: string } {
@@ -85,7 +87,8 @@ export function recurrentBody(g: GraphBuilder, w: ExportWeights, config: Recurre
   const hs: string[] = [];
   const cs: string[] = [];
   for (let l = 0; l < layers; l++) {
-    const layerState = (s: string, tag: string) => g.one('Slice', [s, g.ints(`${tag}${l}.start`, [l]), g.ints(`${tag}${l}.end`, [l + 1]), g.ints(`${tag}${l}.axes`, [0])], {}, `${tag}${l}_initial`);
+    const layerState = (s: string, tag: string) =>
+      s === '' ? '' : g.one('Slice', [s, g.ints(`${tag}${l}.start`, [l]), g.ints(`${tag}${l}.end`, [l + 1]), g.ints(`${tag}${l}.axes`, [0])], {}, `${tag}${l}_initial`);
     const out = runOp(g, layerOp(g, w, kind, l, l === 0 ? e : h, h), x, layerState(h0, 'h'), kind === 'lstm' ? layerState(c0, 'c') : '', `${kind}${l}`);
     x = g.one('Squeeze', [out.y, squeezeAxes], {}, `${kind}${l}_squeeze`); // [T, B, H]
     hs.push(out.h);
