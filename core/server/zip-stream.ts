@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
+import { crc32Update } from '../ml/music/crc32.ts';
 
 const LIMIT = 0xffffffff;
 
@@ -28,23 +29,6 @@ function crcOfFile(file: string): Promise<number> {
       .on('end', () => resolve(crc))
       .on('error', reject);
   });
-}
-
-const TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** The CRC-32 of (bytes seen so far, then `chunk`), given the CRC of the bytes so far. */
-export function crc32Update(crc: number, chunk: Uint8Array): number {
-  let c = ~crc >>> 0;
-  for (let i = 0; i < chunk.length; i++) c = TABLE[(c ^ chunk[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
 }
 
 /** The folder's regular files (top level, sorted), each under 4 GiB. Throws naming the file otherwise. */

@@ -1,5 +1,6 @@
-// CRC-32 (IEEE 802.3, the zlib / PNG polynomial), to detect damaged bytes in
-// stored piano-roll files. Pure; node:zlib's crc32 would bring IO into core/ml.
+// CRC-32 (IEEE 802.3, the zlib / PNG / ZIP polynomial), to detect damaged
+// bytes in stored piano-roll files and for the entries of export .zip files.
+// Pure; node:zlib's crc32 would bring IO into core/ml (and needs Node 20.15).
 
 const TABLE = (() => {
   const t = new Uint32Array(256);
@@ -13,7 +14,12 @@ const TABLE = (() => {
 
 /** CRC-32 of `bytes` as an unsigned 32-bit number (crc32("123456789") = 0xcbf43926). */
 export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return crc32Update(0, bytes);
+}
+
+/** The CRC-32 of (bytes seen so far, then `chunk`), given the CRC of the bytes so far (0 for none): for streams. */
+export function crc32Update(crc: number, chunk: Uint8Array): number {
+  let c = ~crc >>> 0;
+  for (let i = 0; i < chunk.length; i++) c = TABLE[(c ^ chunk[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
 }
