@@ -7,11 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { LabEvent, LabParsedArgs, LabRequestName, LabResult } from '../contract/lab-contract.ts';
 import { autoComparison, detectBackends } from '../engine/backends.ts';
 import { countParameters } from '../ml/models/parameter-count.ts';
-import { runConfigSchema } from '../ml/train/run-config.ts';
+import { runConfigSchema, type RunConfig } from '../ml/train/run-config.ts';
 import { BUILTIN_DATASETS, ensureBuiltinDataset, importDataset } from '../services/datasets.ts';
 import { runExportFormats } from '../services/exports.ts';
 import { createSyntheticDataset } from '../services/task-datasets.ts';
 import { audioClipWav, audioTaskOf } from '../services/audio-datasets.ts';
+import { CONTRACT_BUDGET_LABELS, checkMemoryBudget } from '../services/memory-budget.ts';
 import { checkFitsDataset, createRun, parseRunConfig, receptiveFieldOf } from '../services/runs.ts';
 import { datasetBaseline, describeDatasetTask, lossUnitOf } from '../services/task-data.ts';
 import type { ExportResult } from '../export/tfjs-export.ts';
@@ -20,6 +21,7 @@ import { type DatasetRecord, type History, type RunRecord } from '../storage/his
 import { datasetPreviewText } from './dataset-preview.ts';
 import { experimentHandlers } from './experiment-handlers.ts';
 import { audioHandlers } from './audio-handlers.ts';
+import { toContractRow } from './metric-rows.ts';
 
 export interface HandlerContext {
   dataDir: string;
@@ -152,17 +154,34 @@ export const handlers: Handlers = {
     return { deleted };
   },
 
-  describeModel(ctx, { datasetId, model }) {
-    const config = parseRunConfig({ model, train: {} }, requireDataset(ctx.history, datasetId));
+  describeModel(ctx, { datasetId, model, train, memoryLimitGiB }) {
+    const dataset = requireDataset(ctx.history, datasetId);
+    const config = parseRunConfig({ model, train: {} }, dataset);
     const paramCount = countParameters(config.model);
     const rf = receptiveFieldOf(config.model);
-    return { paramCount, receptiveField: Number.isFinite(rf) ? rf : null };
+    let memory = null;
+    if (train) {
+      // The same check startRun makes, as the user types; a train field still being typed gives no estimate.
+      let full: RunConfig | null;
+      try {
+        full = parseRunConfig({ model, train }, dataset);
+      } catch {
+        full = null;
+      }
+      if (full) {
+        const check = checkMemoryBudget(full, CONTRACT_BUDGET_LABELS, memoryLimitGiB);
+        memory = { bytes: check.estimate.total, machineBytes: check.machineBytes, limitBytes: check.limitBytes, refusal: check.refusal };
+      }
+    }
+    return { paramCount, receptiveField: Number.isFinite(rf) ? rf : null, ...(train ? { memory } : {}) };
   },
 
-  startRun(ctx, { datasetId, name, model, train }) {
+  startRun(ctx, { datasetId, name, model, train, memoryLimitGiB }) {
     const dataset = requireDataset(ctx.history, datasetId);
     const config = parseRunConfig({ model, train }, dataset);
     checkFitsDataset(config, dataset, { field: 'train.batchSize', formula: 'batchSize × (seqLen + 1)' });
+    const budget = checkMemoryBudget(config, CONTRACT_BUDGET_LABELS, memoryLimitGiB);
+    if (budget.refusal) throw new Error(`train: ${budget.refusal}`);
     const run = createRun(ctx.history, dataset, config, name);
     ctx.train(run.id, false);
     return runSummary(ctx.history, run);
@@ -176,11 +195,15 @@ export const handlers: Handlers = {
   },
 
   resumeRun(ctx, { id }) {
-    const run = ctx.history.resolveRun(String(id));
-    if (ctx.isTraining(id) || run.status === 'running') throw new Error(`id: run ${id} is already running`);
-    if (run.status === 'completed') throw new Error(`id: run ${id} already completed all ${run.totalSteps} steps`);
-    ctx.train(id, true);
-    return runSummary(ctx.history, run);
+    ctx.history.resolveRun(String(id));
+    if (ctx.isTraining(id)) throw new Error(`id: run ${id} is already running in process ${process.pid}`);
+    try {
+      // Ownership is taken atomically inside train(): another process's live run is refused, unchanged.
+      ctx.train(id, true);
+    } catch (e) {
+      throw new Error(`id: ${(e as Error).message}`, { cause: e });
+    }
+    return runSummary(ctx.history, ctx.history.resolveRun(String(id)));
   },
 
   listRuns: (ctx, { status }) => ctx.history.listRuns(status ? { status } : {}).map((r) => runSummary(ctx.history, r)),
@@ -199,7 +222,7 @@ export const handlers: Handlers = {
 
   getMetrics(ctx, { id, sinceStep }) {
     ctx.history.resolveRun(String(id));
-    return ctx.history.getMetrics(id, sinceStep);
+    return ctx.history.getMetrics(id, sinceStep).map(toContractRow);
   },
 
   // Sampling and export build the model: they run in a worker thread, off the app's main thread.

@@ -6,9 +6,14 @@ import { describeIssues, labRequests, parseLabRequest, type LabEvent, type LabRe
 import { activateLocalBackend } from '../engine/backends.ts';
 import { driveExperiment, type ExperimentEvent, type ExperimentHandle } from '../services/experiments.ts';
 import type { History } from '../storage/history.ts';
+import { isDiskFull } from '../storage/open-read-only.ts';
 import { startTraining, type TrainingHandle } from '../worker/training-host.ts';
 import type { TrainingEvent } from '../worker/training-protocol.ts';
 import { handlers, type HandlerContext } from './lab-handlers.ts';
+import { toContractRow } from './metric-rows.ts';
+
+/** What a client is told when a write fails for lack of space. */
+export const DISK_FULL_NOTE = 'the disk holding the history is full, so nothing more can be recorded until space is freed; listing, showing, sampling and exporting to another disk keep working';
 
 export interface LabServiceOptions {
   dataDir: string;
@@ -58,6 +63,8 @@ export class LabService {
       if (!checked.success) throw new Error(`internal: ${name} produced an invalid result (${describeIssues(checked.error)})`);
       return { ok: true, result: checked.data };
     } catch (e) {
+      // A write refused for lack of space: say why writes stopped and what still works.
+      if (isDiskFull(e) && !(e as Error).message.includes('read-only')) return { ok: false, error: `${(e as Error).message}: ${DISK_FULL_NOTE}` };
       return { ok: false, error: (e as Error).message };
     }
   }
@@ -83,6 +90,8 @@ export class LabService {
    */
   private train(runId: number, resume: boolean, onEvent?: (e: TrainingEvent) => void): TrainingHandle {
     if (this.training.has(runId)) throw new Error(`run ${runId} is already training`);
+    // Taken before the worker starts, so a second app instance (or a CLI resume) is refused now, in the reply.
+    this.opts.history.claimRun(runId, process.pid);
     const handle = startTraining({ runId, dataDir: this.opts.dataDir, resume }, (e) => {
       this.relay(e);
       onEvent?.(e);
@@ -93,7 +102,7 @@ export class LabService {
     void handle.done.then((done) => {
       this.training.delete(runId);
       const run = this.opts.history.getRun(runId);
-      if (done.status === 'crashed' && run?.status === 'running') this.opts.history.setStatus(runId, 'crashed', done.error ?? 'training worker ended unexpectedly');
+      if (done.status === 'crashed' && run?.status === 'running' && run.pid === process.pid) this.opts.history.setStatus(runId, 'crashed', done.error ?? 'training worker ended unexpectedly', process.pid);
       this.emit({ type: 'run.status', runId, status: done.status, step: done.step, validLoss: done.validLoss, error: done.error });
     });
     return handle;
@@ -122,7 +131,7 @@ export class LabService {
       case 'started':
         return this.emit({ type: 'run.started', runId: e.runId, backend: e.backend, device: e.device, step: e.step, totalSteps: e.totalSteps, resumedFrom: e.resumedFrom });
       case 'progress':
-        return this.emit({ type: 'run.progress', runId: e.runId, totalSteps: e.totalSteps, metrics: e.metrics });
+        return this.emit({ type: 'run.progress', runId: e.runId, totalSteps: e.totalSteps, metrics: toContractRow(e.metrics) });
       case 'sample':
         return this.emit({ type: 'run.sample', runId: e.runId, sample: e.sample });
       case 'audioSample':

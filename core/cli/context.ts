@@ -24,6 +24,7 @@ export class CliContext {
     if (!this.opened) {
       ensureDataDir(this.dataDir);
       this.opened = History.open(this.dataDir);
+      if (this.opened.readOnlyReason) this.note(`note: ${this.opened.readOnlyReason}`);
     }
     return this.opened;
   }

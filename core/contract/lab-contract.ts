@@ -65,18 +65,28 @@ export const datasetSummarySchema = z.object({
   audio: z.object({ sampleRate: z.number().int(), clips: z.number().int(), seconds: z.number(), originalRates: z.array(z.number()) }).optional(),
 });
 
+/** How a value that is not a finite number travels: JSON has no Infinity or NaN. */
+export const nonFiniteValueSchema = z.enum(['Infinity', '-Infinity', 'NaN']);
+
 export const metricRowSchema = z.object({
   step: z.number().int(),
   wallMs: z.number(),
-  trainLoss: z.number(),
+  /** null when it was not finite (see nonFinite), e.g. a run that diverged. */
+  trainLoss: nullableNumber,
   validLoss: nullableNumber,
   bitsPerSymbol: nullableNumber,
   validAccuracy: nullableNumber,
   stabilityBound: nullableNumber,
   contraction: nullableNumber,
   tokensPerSec: z.number(),
-  gradNorm: z.number(),
+  /** null when it was not finite (see nonFinite). */
+  gradNorm: nullableNumber,
   lr: z.number(),
+  /**
+   * The fields whose value was Infinity, -Infinity or NaN (they read null above):
+   * a diverged loss or an unbounded stability bound is shown as such, not dropped.
+   */
+  nonFinite: z.record(z.string(), nonFiniteValueSchema).optional(),
 });
 
 export const runSummarySchema = z.object({
@@ -213,6 +223,17 @@ const req = <A extends z.ZodType, R extends z.ZodType>(args: A, result: R): Requ
 /** Model fields as the New-run form sends them; vocabSize comes from the dataset. */
 const modelInput = z.record(z.string(), z.unknown()).refine((m) => typeof m['kind'] === 'string', { message: 'model.kind: required (lstm or tcn)' });
 const trainInput = z.record(z.string(), z.unknown());
+/** The memory budget in GiB ('off': only the hard limits); default a share of the machine's memory. */
+const memoryLimitGiB = z.union([z.number().positive().max(1_000_000), z.literal('off')], { error: 'memoryLimitGiB: a number of GiB above 0, or "off"' }).optional();
+/** A run's estimated peak memory against the budget. */
+export const memoryCheckSchema = z.object({
+  bytes: z.number(),
+  machineBytes: z.number(),
+  /** null: the limit is off. */
+  limitBytes: z.number().nullable(),
+  /** Why the run would be refused, naming what to lower; null when it fits. */
+  refusal: z.string().nullable(),
+});
 
 export const labRequests = {
   systemInfo: req(empty, systemInfoSchema),
@@ -258,9 +279,17 @@ export const labRequests = {
     datasetSummarySchema,
   ),
   deleteDataset: req(byId, z.object({ deleted: z.boolean() })),
-  /** Parameter count and receptive field of a config, for the live New-run form. */
-  describeModel: req(z.object({ datasetId: id, model: modelInput }).strict(), z.object({ paramCount: z.number().int(), receptiveField: nullableNumber })),
-  startRun: req(z.object({ datasetId: id, name: z.string().max(100).optional(), model: modelInput, train: trainInput }).strict(), runSummarySchema),
+  /**
+   * Parameter count and receptive field of a config, for the live New-run form;
+   * with `train`, also the run's estimated peak memory and, when it does not
+   * fit the budget, the refusal startRun would give (null while train is invalid).
+   */
+  describeModel: req(
+    z.object({ datasetId: id, model: modelInput, train: trainInput.optional(), memoryLimitGiB }).strict(),
+    z.object({ paramCount: z.number().int(), receptiveField: nullableNumber, memory: memoryCheckSchema.nullable().optional() }),
+  ),
+  /** Refused before anything is stored when the run's estimated peak memory exceeds the budget (memoryLimitGiB overrides it). */
+  startRun: req(z.object({ datasetId: id, name: z.string().max(100).optional(), model: modelInput, train: trainInput, memoryLimitGiB }).strict(), runSummarySchema),
   stopRun: req(byId, runSummarySchema),
   resumeRun: req(byId, runSummarySchema),
   listRuns: req(z.object({ status: runStatusSchema.optional() }).strict(), z.array(runSummarySchema)),
@@ -371,6 +400,8 @@ export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((i) => {
       const field = i.path.join('.');
+      // Name each unknown field itself ("model.bogus: unknown field"), not the object holding it.
+      if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${[...i.path, k].join('.')}: unknown field`).join('; ');
       if (!field || i.message.startsWith(`${String(i.path.at(-1))}:`) || i.message.startsWith(`${field}:`)) return i.message;
       return `${field}: ${i.message}`;
     })

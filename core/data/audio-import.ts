@@ -5,10 +5,11 @@
 // The split is by clip (a hash of its name), so no clip leaks across splits;
 // with only one or two clips the stream itself is split 90 / 5 / 5.
 // A folder import refuses bad files by name and imports the rest; the token
-// file is written to a .tmp and renamed only when everything went well.
+// file is written exactly (core/storage/exact-write.ts) only when everything went well.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileExactlySync } from '../storage/exact-write.ts';
 import type { DatasetSplits } from '../ml/data/dataset-types.ts';
 import { MU_LAW_CLASSES, muLawEncode } from '../ml/audio/mu-law.ts';
 import { decodeAudioFile, isAudioFile, type DecodeOptions, DEFAULT_AUDIO_RATE } from './audio-decode.ts';
@@ -82,6 +83,14 @@ export function collectAudioFiles(paths: string[]): { abs: string; name: string 
   return out;
 }
 
+/** Visible files in the given folders that are not audio, by their path inside the folder. */
+function ignoredFiles(paths: string[]): string[] {
+  return paths
+    .filter((p) => fs.statSync(p).isDirectory())
+    .flatMap((p) => (fs.readdirSync(p, { recursive: true }) as string[]).filter((r) => !path.basename(r).startsWith('.') && !isAudioFile(r) && fs.statSync(path.join(p, r)).isFile()).map((r) => r.split(path.sep).join('/')))
+    .sort();
+}
+
 const hash32 = (name: string): number => createHash('sha256').update(name).digest().readUInt32BE(0);
 
 /**
@@ -137,14 +146,7 @@ export function writeAudioClips(clips: EncodedClip[], outDir: string, sampleRate
   const bytes = Buffer.alloc(total * 2);
   for (let i = 0; i < total; i++) bytes.writeUInt16LE(u16[i]!, i * 2);
   const final = path.join(outDir, AUDIO_TOKEN_FILE);
-  const tmp = final + '.tmp';
-  try {
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, final);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeFileExactlySync(final, bytes);
   const range = (k: SplitName) => {
     const inSplit = infos.filter((i) => i.split === k);
     return { start: inSplit[0]!.start, end: inSplit[inSplit.length - 1]!.end };
@@ -179,7 +181,8 @@ export async function importAudio(opts: AudioImportOptions): Promise<ImportedAud
   if (files.length === 0) throw new AudioImportError(`audio: no .wav, .flac, .mp3 or .ogg files in ${opts.paths.join(', ')}`);
   const fromFolder = opts.paths.some((p) => fs.statSync(p).isDirectory());
   const clips: EncodedClip[] = [];
-  const refused: { file: string; reason: string }[] = [];
+  // Unrelated files in a folder (a manifest.json, notes) are skipped, with a note each.
+  const refused: { file: string; reason: string }[] = ignoredFiles(opts.paths).map((file) => ({ file, reason: 'not an audio file; ignored' }));
   const sizes = files.map((f) => fs.statSync(f.abs).size);
   const bytesTotal = sizes.reduce((a, b) => a + b, 0);
   let bytesDone = 0;

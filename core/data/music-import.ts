@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileExactly } from '../storage/exact-write.ts';
 import { createHash } from 'node:crypto';
 import {
   decodePianoRolls,
@@ -145,7 +146,7 @@ export async function importMusic(opts: MusicImportOptions): Promise<ImportedMus
     throw new MusicImportError(`${json[0]!.abs}: a JSON piano-roll file carries its own splits and must be imported alone`);
   }
   const result = json.length === 1 ? await importJson(json[0]!, opts) : await importMidi(sources, opts);
-  await writeAtomically(path.join(opts.outDir, ROLL_FILE), encodePianoRolls(result.set));
+  await writeFileExactly(path.join(opts.outDir, ROLL_FILE), encodePianoRolls(result.set));
   const { set, ...rest } = result;
   return { rollFile: path.join(opts.outDir, ROLL_FILE), splits: set.splits, ...rest };
 }
@@ -254,23 +255,6 @@ async function importMidi(sources: Source[], opts: MusicImportOptions): Promise<
   };
 }
 
-/** Writes `bytes` to `file` through file.tmp + fsync + rename; removes the temporary file on failure. */
-async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${file}.tmp`;
-  try {
-    const fh = await fsp.open(tmp, 'w');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, file);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw e;
-  }
-}
 
 /**
  * Reads a roll file written by `importMusic`.

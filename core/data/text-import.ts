@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { fsyncDirSync, writeAll } from '../storage/exact-write.ts';
 import { createHash, type Hash } from 'node:crypto';
 import type { DatasetSplits, DatasetStats, TextLevel, Vocabulary } from '../ml/data/dataset-types.ts';
 import { StreamingTextDecoder, TextImportError } from '../ml/text/decode.ts';
@@ -157,13 +158,17 @@ class TokenWriter {
       u16[i] = LITTLE_ENDIAN ? id : ((id & 0xff) << 8) | (id >> 8);
     }
     this.tokens += ids.length;
-    await this.fh!.write(new Uint8Array(u16.buffer));
+    // Every byte or an error: FileHandle.write may write short (disk nearly full).
+    await writeAll(this.fh!, new Uint8Array(u16.buffer), this.tmp);
   }
   async commit(): Promise<void> {
     await this.fh!.sync();
+    const { size } = await this.fh!.stat();
+    if (size !== this.tokens * 2) throw new Error(`could not write ${this.tmp}: it holds ${size} bytes, ${this.tokens * 2} expected`);
     await this.fh!.close();
     this.fh = null;
     await fsp.rename(this.tmp, this.final);
+    fsyncDirSync(path.dirname(this.final)); // the rename itself must survive a power cut
   }
   async abort(): Promise<void> {
     await this.fh?.close().catch(() => undefined);

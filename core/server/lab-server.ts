@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { checkLengthSync, fsyncDirSync } from '../storage/exact-write.ts';
 import { pipeline } from 'node:stream/promises';
 import type { LabService } from '../app/lab-service.ts';
 import { checkRequest, isLoopback, newToken, SECURITY_HEADERS, TOKEN_COOKIE } from './http-security.ts';
@@ -178,7 +179,18 @@ export async function startLabServer(opts: LabServerOptions): Promise<RunningSer
       if (size > maxUpload) req.destroy(new Error(`upload over ${maxUpload} bytes`));
     });
     try {
-      await pipeline(req, fs.createWriteStream(path.join(dir, name), { flags: 'wx' }));
+      const file = path.join(dir, name);
+      await pipeline(req, fs.createWriteStream(file, { flags: 'wx' }));
+      // Exact: every received byte on disk and fsynced, with the folders that name it.
+      const fd = fs.openSync(file, 'r+');
+      try {
+        fs.fsyncSync(fd);
+        checkLengthSync(fd, size, file);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fsyncDirSync(dir);
+      fsyncDirSync(opts.uploadsDir);
     } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });
       return send(res, 400, { ok: false, error: `upload failed: ${(e as Error).message}` });

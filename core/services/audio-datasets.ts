@@ -3,10 +3,9 @@
 // playback of one stored clip as a 16-bit WAV. Like the other imports, a
 // failed import leaves no folder and no history row behind.
 import fs from 'node:fs';
-import path from 'node:path';
 import wavefile from 'wavefile';
 import { z } from 'zod';
-import { AUDIO_RATES, DEFAULT_AUDIO_RATE, isAudioFile, type AudioRate } from '../data/audio-decode.ts';
+import { AUDIO_RATES, DEFAULT_AUDIO_RATE, type AudioRate } from '../data/audio-decode.ts';
 import { importAudio, writeAudioClips, type AudioImportProgress, type ImportedAudio } from '../data/audio-import.ts';
 import { openTokenFile } from '../data/token-file.ts';
 import { synthesizeMelodies } from '../ml/audio/builtin-melodies.ts';
@@ -16,6 +15,7 @@ import { NgramModel } from '../ml/baselines/ngram.ts';
 import { unigramEntropyBits } from '../ml/text/vocab.ts';
 import type { DatasetRecord, History } from '../storage/history.ts';
 import { checkDatasetName, newDatasetFolder } from './dataset-folders.ts';
+import { majorityKind } from './folder-kind.ts';
 
 const { WaveFile } = wavefile;
 
@@ -50,16 +50,9 @@ export function audioTaskOf(d: DatasetRecord): AudioTask {
   return t.data;
 }
 
-/** True when every given file (or every visible file in a given folder) has an audio extension. */
+/** True when most recognised files given (or in a given folder) are audio (see folder-kind.ts). */
 export function looksLikeAudio(paths: string[]): boolean {
-  const files: string[] = [];
-  for (const p of paths) {
-    if (fs.statSync(p).isDirectory()) {
-      for (const f of fs.readdirSync(p, { recursive: true }) as string[]) if (!fs.statSync(path.join(p, f)).isDirectory()) files.push(f);
-    } else files.push(p);
-  }
-  const visible = files.filter((f) => !path.basename(f).startsWith('.'));
-  return visible.length > 0 && visible.every(isAudioFile);
+  return majorityKind(paths) === 'audio';
 }
 
 /**

@@ -81,11 +81,27 @@ function ngramBaseline(c: ImportedCorpus): { label: string; loss: number } | nul
 const NGRAM_TRAIN_TOKENS = 1_000_000;
 const NGRAM_VALID_TOKENS = 200_000;
 
+/**
+ * The dataset name a path gives when none was chosen. Its refusal names the
+ * path, not a flag the user never passed (a file called "..wav" gives no name).
+ */
+function nameFromPath(p: string): string {
+  const base = path.basename(path.resolve(p));
+  const derived = base.replace(/\.(txt|json|midi?|wave?|flac|mp3|ogg|oga|opus)$/i, '');
+  try {
+    return checkDatasetName(derived);
+  } catch {
+    throw new Error(`path: "${base}" gives no usable dataset name ("${derived}" must be 1-64 letters, digits, '.', '_', '-' or spaces, starting with a letter or digit); choose a name for the dataset`);
+  }
+}
+
 /** Imports text files or folders as a new dataset; MIDI files and piano-roll JSON become a music dataset, audio files an audio dataset. */
 export async function importDataset(history: History, dataDir: string, opts: ImportDatasetOptions): Promise<DatasetRecord> {
   if (opts.paths.length === 0) throw new Error('path: give a .txt file or a folder of them');
   for (const p of opts.paths) if (!fs.existsSync(p)) throw new Error(`path: ${p} does not exist`);
-  const name = checkDatasetName(opts.name ?? path.basename(path.resolve(opts.paths[0]!)).replace(/\.(txt|json|midi?|wave?|flac|mp3|ogg|oga|opus)$/i, ''));
+  const name = opts.name !== undefined ? checkDatasetName(opts.name) : nameFromPath(opts.paths[0]!);
+  // A clash with a name taken from the file is the path's, not a --name the user never passed.
+  if (opts.name === undefined && history.getDataset(name)) throw new Error(`path: a dataset named "${name}" (from the file name) already exists; choose another name for the dataset`);
   if (looksLikeMusic(opts.paths)) return importMusicDataset(history, dataDir, { paths: opts.paths, name });
   if (looksLikeAudio(opts.paths)) {
     const onProgress = opts.onProgress;

@@ -11,6 +11,7 @@ import { runTask } from '../worker/task-host.ts';
 import { startTraining, type TrainingHandle } from '../worker/training-host.ts';
 import type { TrainingEvent } from '../worker/training-protocol.ts';
 import { planExperiment } from './experiments/plans.ts';
+import { checkMemoryBudget, CONTRACT_BUDGET_LABELS } from './memory-budget.ts';
 import { createRun } from './runs.ts';
 
 export type ExperimentPhase = 'training' | 'analyzing';
@@ -42,6 +43,12 @@ export interface ExperimentHandle {
  */
 export function createExperiment(history: History, kind: ExperimentKind, input: unknown, name?: string): ExperimentRecord {
   const plan = planExperiment(history, kind, input);
+  // Every member must fit the memory budget before anything is stored (members train one at a time).
+  for (const m of plan.members) {
+    if (!('config' in m)) continue;
+    const refusal = checkMemoryBudget(m.config, CONTRACT_BUDGET_LABELS).refusal;
+    if (refusal) throw new Error(`config: member ${m.role}: ${refusal}`);
+  }
   return history.transaction(() => {
     const experiment = history.insertExperiment({ kind, config: plan.experiment.config as Record<string, unknown>, ...(name ? { name } : {}) });
     for (const m of plan.members) {
@@ -96,8 +103,9 @@ export function driveExperiment(history: History, dataDir: string, id: number, h
       const done = await current.done;
       current = null;
       if (done.status === 'crashed') {
-        // A worker that died before recording its end leaves the run 'running'.
-        if (history.getRun(run.id)?.status === 'running') history.setStatus(run.id, 'crashed', done.error ?? 'training worker ended unexpectedly');
+        // A worker that died before recording its end leaves the run 'running' in this process (never another's).
+        const left = history.getRun(run.id);
+        if (left?.status === 'running' && left.pid === process.pid) history.setStatus(run.id, 'crashed', done.error ?? 'training worker ended unexpectedly', process.pid);
         return finish('failed', `member ${member.role} (run ${run.id}) crashed: ${done.error ?? 'unknown error'}`);
       }
       if (done.status === 'stopped') return finish('stopped', stopRequested ? undefined : `member ${member.role} (run ${run.id}) was stopped`);

@@ -2,6 +2,7 @@
 // path, time, checksum). Each export folder also carries the run's record:
 // run.json (config, seed, dataset fingerprint, backend, seqlab version, what
 // the outputs mean), metrics.csv, samples.json, and SHA256SUMS over all files.
+import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ExportContext } from '../export/export-context.ts';
@@ -104,7 +105,15 @@ export async function exportRun(history: History, ref: string, format: string, o
       metadata: { run_id: String(run.id), task, dataset_kind: dataset.kind, vocabulary: JSON.stringify(dataset.vocab.symbols) },
     };
     const result = format === 'onnx' ? await exportOnnx(loaded.model, outDir, ctx) : format === 'safetensors' ? await exportSafetensors(loaded.model, outDir, ctx) : await exportTfjs(loaded.model, outDir, ctx);
-    history.recordExport(run.id, { format, path: path.resolve(outDir), sha256: result.sha256 });
+    // A read-only history (disk full) still exports to another disk; the export is not recorded.
+    if (history.readOnlyReason) return result;
+    try {
+      history.recordExport(run.id, { format, path: path.resolve(outDir), sha256: result.sha256 });
+    } catch (e) {
+      // Nothing half-recorded: a folder the history does not list is taken back.
+      fs.rmSync(path.resolve(outDir), { recursive: true, force: true });
+      throw new Error(`export written but not recorded, so removed again: ${(e as Error).message}`, { cause: e });
+    }
     return result;
   } finally {
     loaded.model.dispose();

@@ -21,7 +21,10 @@ export async function sampleRun(history: History, ref: string, req: SampleReques
   const loaded = loadRunModel(history, ref);
   try {
     const text = await generateText(loaded.model, new Tokenizer(loaded.dataset.vocab), req);
-    return history.addSample(loaded.run.id, { step: loaded.step, temperature: req.temperature, topK: req.topK, prime: req.prime ?? '', text });
+    const sample = { step: loaded.step, temperature: req.temperature, topK: req.topK, prime: req.prime ?? '', text };
+    // A read-only history (disk full) still samples; the sample is shown but not kept (id 0).
+    if (history.readOnlyReason) return { ...sample, id: 0, runId: loaded.run.id, createdAt: new Date().toISOString() };
+    return history.addSample(loaded.run.id, sample);
   } finally {
     loaded.model.dispose();
   }

@@ -4,13 +4,13 @@
 // roll file. Like text imports, a failed import leaves no folder and no row.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { importMusic, type ImportedMusic } from '../data/music-import.ts';
 import { createMusicTask } from '../ml/tasks/music-task.ts';
 import { COPY_CLASSES, createSyntheticTask, syntheticTaskSchema, type SyntheticTaskInput } from '../ml/tasks/synthetic.ts';
 import { decodePianoRolls } from '../ml/music/piano-roll.ts';
 import type { DatasetRecord, History } from '../storage/history.ts';
 import { checkDatasetName, newDatasetFolder } from './dataset-folders.ts';
+import { majorityKind } from './folder-kind.ts';
 
 /** Extensions that make an import a music import. */
 export const MUSIC_EXTENSIONS = ['.mid', '.midi', '.json'] as const;
@@ -83,16 +83,7 @@ export async function importMusicDataset(
   }
 }
 
-/** True when every given file (or every file in a given folder) is MIDI or piano-roll JSON. */
+/** True when most recognised files given (or in a given folder) are MIDI or piano-roll JSON (see folder-kind.ts). */
 export function looksLikeMusic(paths: string[]): boolean {
-  const files: string[] = [];
-  for (const p of paths) {
-    if (fs.statSync(p).isDirectory()) {
-      for (const f of fs.readdirSync(p, { recursive: true }) as string[]) if (!fs.statSync(path.join(p, f)).isDirectory()) files.push(f);
-    } else files.push(p);
-  }
-  const musical = (f: string) => MUSIC_EXTENSIONS.some((e) => f.toLowerCase().endsWith(e));
-  // Hidden files (.DS_Store and the like) do not decide; a name's leading dot only counts in its last segment.
-  const visible = files.filter((f) => !path.basename(f).startsWith('.'));
-  return visible.length > 0 && visible.every(musical);
+  return majorityKind(paths) === 'music';
 }

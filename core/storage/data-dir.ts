@@ -63,7 +63,13 @@ export function ensureDataDir(dir: string): string {
     // access() says yes to root even on a read-only mount, so probe with a
     // real file: the history needs to create -wal/-shm files here anyway.
     const probe = path.join(dir, `.write-test-${process.pid}-${Date.now()}`);
-    fs.writeFileSync(probe, '');
+    try {
+      fs.writeFileSync(probe, '');
+    } catch (err) {
+      // A full disk is still readable: the history opens read-only and says why.
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') return dir;
+      throw err;
+    }
     fs.rmSync(probe, { force: true });
   } catch (err) {
     throw new Error(`cannot use data folder ${dir}: ${describeError(err)}`, { cause: err });

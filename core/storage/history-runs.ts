@@ -87,6 +87,41 @@ export function listRuns(db: Database.Database, filter: { status?: RunStatus; da
 }
 
 /**
+ * Takes ownership of the run for process `pid`, atomically, before anything
+ * about the run changes: one BEGIN IMMEDIATE transaction reads the owner and
+ * writes the new one, so of two processes racing for a run exactly one wins.
+ * The loser gets "run N is already running in process P" and nothing is
+ * written. A completed run is never trained again. Claiming a run this very
+ * process already owns succeeds (the host claims, then its worker thread
+ * confirms); an owner whose process is gone is replaced. The run becomes
+ * 'running' (error and finish time cleared, first start time kept).
+ */
+export function claimRun(
+  db: Database.Database,
+  id: number,
+  pid: number,
+  isAlive: (pid: number) => boolean = defaultIsAlive,
+): RunRecord {
+  requireInt('pid', pid, 1);
+  db.transaction(() => {
+    const row = stmt<{ status: RunStatus; pid: number | null; total_steps: number }>(db, 'SELECT status, pid, total_steps FROM runs WHERE id = ?').get(id);
+    if (!row) throw new Error(`no run with id ${id}`);
+    if (row.status === 'completed') throw new Error(`run ${id} already completed all ${row.total_steps} steps`);
+    const owned = row.status === 'running' || (row.status === 'queued' && row.pid !== null);
+    if (owned && row.pid !== null && row.pid !== pid && isAlive(row.pid)) {
+      throw new Error(`run ${id} is already running in process ${row.pid}`);
+    }
+    const t = now();
+    stmt(
+      db,
+      `UPDATE runs SET status = 'running', pid = ?, error = NULL, finished_at = NULL,
+         started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?`,
+    ).run(pid, t, t, id);
+  }).immediate();
+  return getRun(db, id)!;
+}
+
+/**
  * Marks the run as running in process `pid`, also when resuming a stopped or
  * crashed run (the old error and finish time are cleared; the first start time
  * is kept). Refused while another live process is running it.
@@ -117,13 +152,20 @@ export function markRunning(
 /**
  * Sets the status (and error text, cleared when omitted). A final status also
  * sets finished_at and is committed with synchronous=FULL: "completed" must not
- * turn back into "running" after a power cut.
+ * turn back into "running" after a power cut. With `owner`, refused unless that
+ * process owns the run.
  */
-export function setStatus(db: Database.Database, id: number, status: RunStatus, error?: string): RunRecord {
+export function setStatus(db: Database.Database, id: number, status: RunStatus, error?: string, owner?: number): RunRecord {
   if (!RUN_STATUSES.includes(status)) throw new Error(`unknown run status "${String(status)}"`);
   const final = FINAL_STATUSES.has(status);
   const write = (): void => {
     db.transaction(() => {
+      // With an owner, only that process's claim is ended: a process that lost
+      // the run (or never had it) must not mark the live owner's run crashed.
+      if (owner !== undefined) {
+        const row = stmt<{ pid: number | null }>(db, 'SELECT pid FROM runs WHERE id = ?').get(id);
+        if (row && row.pid !== owner) throw new Error(`run ${id} is owned by process ${row.pid ?? 'none'}, not ${owner}; its status is left as it is`);
+      }
       const t = now();
       const { changes } = stmt(
         db,

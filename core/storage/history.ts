@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { migrate, schemaVersion } from './schema.ts';
+import { migrate, schemaVersion, SCHEMA_VERSION } from './schema.ts';
+import { isDiskFull, openReadOnly } from './open-read-only.ts';
 import {
   DATASET_KINDS,
   datasetFromRow,
@@ -37,6 +38,7 @@ import type { AudioSampleRecord, NewAudioSample } from './history-audio.ts';
 import type { ExperimentMember, ExperimentRecord, ExperimentStatus, NewExperiment } from './history-experiments.ts';
 import type { ExperimentResult } from '../ml/experiments/result-types.ts';
 import { stmt, toId } from './sql.ts';
+import { reclaimOrphans, type ReclaimReport } from './reclaim-orphans.ts';
 
 export type {
   CheckpointInfo,
@@ -56,6 +58,7 @@ export { defaultIsAlive } from './history-runs.ts';
 export type { ExperimentMember, ExperimentRecord, ExperimentStatus, NewExperiment } from './history-experiments.ts';
 export { EXPERIMENT_STATUSES } from './history-experiments.ts';
 export type { AudioSampleRecord, NewAudioSample } from './history-audio.ts';
+export type { ReclaimReport } from './reclaim-orphans.ts';
 
 /** File name of the database inside the data folder. */
 export const HISTORY_FILE = 'history.sqlite';
@@ -66,6 +69,10 @@ export interface OpenOptions {
   markCrashed?: boolean;
   /** Liveness check used for that; defaults to `kill(pid, 0)`. */
   isAlive?: (pid: number) => boolean;
+  /** Remove orphaned import folders, partial exports and stale uploads (default: as markCrashed). */
+  reclaim?: boolean;
+  /** Grace period of that, in ms (default one hour). */
+  reclaimGraceMs?: number;
 }
 
 /**
@@ -85,11 +92,25 @@ export interface OpenOptions {
 export class History {
   /** Absolute path of the database file. */
   readonly path: string;
+  /** What this open reclaimed (orphaned folders removed); null when it did not look. */
+  reclaimed: ReclaimReport | null = null;
+  /**
+   * Why this history is read-only (the disk was full when it opened), or null
+   * when it is writable. Listing, showing, sampling and exporting work; writes
+   * throw an error carrying this reason.
+   */
+  readonly readOnlyReason: string | null;
   private readonly db: Database.Database;
 
-  private constructor(file: string, db: Database.Database) {
+  private constructor(file: string, db: Database.Database, readOnlyReason: string | null = null) {
     this.path = file;
     this.db = db;
+    this.readOnlyReason = readOnlyReason;
+  }
+
+  /** Throws, naming the cause, when the history was opened read-only. */
+  assertWritable(what: string): void {
+    if (this.readOnlyReason) throw new Error(`cannot ${what}: ${this.readOnlyReason}`);
   }
 
   /**
@@ -112,6 +133,8 @@ export class History {
       migrate(db);
     } catch (err) {
       db?.close();
+      // A full disk refuses every write, not reads: open read-only and say why.
+      if (isDiskFull(err) && fs.existsSync(file)) return History.openReadOnly(dataDir, file, err, opts);
       throw new Error(`cannot open history database ${file}: ${describe(err)}`, { cause: err });
     }
     const history = new History(file, db);
@@ -119,6 +142,38 @@ export class History {
       history.markCrashedRuns(opts.isAlive);
       history.markCrashedExperiments(opts.isAlive);
     }
+    if (opts.reclaim ?? opts.markCrashed ?? true) history.reclaimed = history.reclaimOrphans(dataDir, opts.reclaimGraceMs);
+    return history;
+  }
+
+  /**
+   * Removes what died halfway and no record owns: dataset folders of imports
+   * that never finished, `.partial-*` export folders (in <dataDir>/exports and
+   * beside recorded exports) and uploads no import consumed, once untouched
+   * for `graceMs`. Never throws: what could not be removed is listed.
+   */
+  reclaimOrphans(dataDir: string, graceMs?: number): ReclaimReport {
+    try {
+      const folders = stmt<{ token_file: string }>(this.db, "SELECT token_file FROM datasets WHERE token_file <> ''").all().map((d) => path.dirname(d.token_file));
+      const exported = stmt<{ path: string }>(this.db, 'SELECT path FROM exports').all().map((e) => path.dirname(e.path));
+      return reclaimOrphans(dataDir, { datasetFolders: folders, exportParents: [path.join(dataDir, 'exports'), ...exported], ...(graceMs !== undefined ? { graceMs } : {}) });
+    } catch (e) {
+      return { removed: [], bytes: 0, failed: [{ path: dataDir, error: (e as Error).message }] };
+    }
+  }
+
+  private static openReadOnly(dataDir: string, file: string, cause: unknown, opts: OpenOptions): History {
+    let opened: ReturnType<typeof openReadOnly>;
+    try {
+      opened = openReadOnly(file);
+      if (schemaVersion(opened.db) !== SCHEMA_VERSION) throw new Error(`schema version ${schemaVersion(opened.db)}, this version needs ${SCHEMA_VERSION} and cannot migrate it read-only`);
+    } catch (err) {
+      throw new Error(`cannot open history database ${file}: ${describe(cause)}; read-only too: ${describe(err)}`, { cause: err });
+    }
+    const reason = `the disk holding ${file} is full (${describe(cause)}), so the history was opened read-only: listing, showing, sampling and exporting to another disk work; free some space to train, import or record again${opened.partial ? '. The newest changes (still in the write-ahead log) are not shown' : ''}`;
+    const history = new History(file, opened.db, reason);
+    // Reclaiming orphans needs no database write, and may be what frees the space.
+    if (opts.reclaim ?? opts.markCrashed ?? true) history.reclaimed = history.reclaimOrphans(dataDir, opts.reclaimGraceMs);
     return history;
   }
 
@@ -136,6 +191,7 @@ export class History {
 
   /** Stores a dataset; a duplicate name gives `dataset "x" already exists`. */
   insertDataset(d: NewDataset): DatasetRecord {
+    this.assertWritable('store a dataset');
     // Validate before writing: a bad row would otherwise only fail on every later read.
     const bad = [
       ...(DATASET_KINDS.includes(d.kind) ? [] : [`kind: must be one of ${DATASET_KINDS.join(', ')}, got "${String(d.kind)}"`]),
@@ -195,6 +251,7 @@ export class History {
 
   /** Creates a run with status 'queued'. */
   createRun(r: NewRun): RunRecord {
+    this.assertWritable('create a run');
     return runs.createRun(this.db, r);
   }
 
@@ -213,9 +270,22 @@ export class History {
     return runs.markRunning(this.db, id, p);
   }
 
-  /** Sets the status; final states also set finished_at and are written with synchronous=FULL. */
-  setStatus(id: number, status: RunStatus, error?: string): RunRecord {
-    return runs.setStatus(this.db, id, status, error);
+  /**
+   * Takes the run for process `pid` in one BEGIN IMMEDIATE transaction, before
+   * anything about it changes; refused with "run N is already running in
+   * process P" while another live process owns it (see history-runs.ts).
+   */
+  claimRun(id: number, pid: number): RunRecord {
+    this.assertWritable('train a run');
+    return runs.claimRun(this.db, id, pid);
+  }
+
+  /**
+   * Sets the status; final states also set finished_at and are written with
+   * synchronous=FULL. With `owner`, refused unless that process owns the run.
+   */
+  setStatus(id: number, status: RunStatus, error?: string, owner?: number): RunRecord {
+    return runs.setStatus(this.db, id, status, error, owner);
   }
 
   /** Deletes the run and everything attached to it; false when unknown. */
@@ -286,6 +356,7 @@ export class History {
 
   /** Stores a generated sample. */
   addSample(runId: number, s: NewSample): SampleRecord {
+    this.assertWritable('store a sample');
     return outputs.addSample(this.db, runId, s);
   }
 
@@ -296,6 +367,7 @@ export class History {
 
   /** Records an exported file, committed with synchronous=FULL. */
   recordExport(runId: number, e: NewExport): ExportRecord {
+    this.assertWritable('record an export');
     return outputs.recordExport(this.db, runId, e);
   }
 

@@ -39,6 +39,15 @@ async function train(msg: StartTraining): Promise<void> {
   let task: OpenedTask | undefined;
   const { runId } = msg;
   try {
+    // Ownership first, before anything about the run changes (the truncation
+    // below deletes rows): a process that does not own the run writes nothing.
+    history.claimRun(runId, process.pid);
+  } catch (e) {
+    history.close();
+    post({ type: 'done', runId, status: 'crashed', step: 0, validLoss: null, error: (e as Error).message });
+    return;
+  }
+  try {
     const run = history.resolveRun(String(runId));
     const config = runConfigSchema.parse(run.config);
     const dataset = history.getDataset(run.datasetId);
@@ -101,7 +110,7 @@ async function train(msg: StartTraining): Promise<void> {
   let step = trainer?.step ?? 0;
   let validLoss: number | null = null;
   try {
-    const run = history.setStatus(runId, status, error ?? undefined);
+    const run = history.setStatus(runId, status, error ?? undefined, process.pid);
     step = Math.max(step, run.step);
     validLoss = run.validLoss;
   } catch (e) {

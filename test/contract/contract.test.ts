@@ -86,6 +86,11 @@ describe('requests', () => {
     expect(() => parseLabRequest(name, args)).toThrow(message);
   });
 
+  it.each(LAB_REQUEST_NAMES)('%s refuses an unknown field, naming it', (name) => {
+    const args = { ...(exampleArgs[name] as Record<string, unknown>), bogus: 1 };
+    expect(() => parseLabRequest(name, args)).toThrow(/(^|; )bogus: unknown field/);
+  });
+
   it('every result schema accepts what it describes (example systemInfo result)', () => {
     const info = { version: '0.1.0', node: 'v20', platform: 'linux', tfjs: '4.22.0', backends: [{ name: 'wasm', available: true, device: 'wasm' }], auto: 'wasm', autoCompares: ['wasm + fused kernels'], dataDir: '/d', builtinCorpora: [], mode: 'browser' };
     for (const carry of [viaHttp, viaIpc]) expect(labRequests.systemInfo.result.parse(carry(info))).toEqual(info);

@@ -23,10 +23,11 @@ describe('looksLikeMusic', () => {
     expect(looksLikeMusic([path.relative(process.cwd(), txt)])).toBe(false);
     expect(looksLikeMusic([`${dir}/../${path.basename(dir)}/a.txt`])).toBe(false);
   });
-  it('MIDI folders (hidden files ignored) and piano-roll JSON are music; a mix is not', () => {
+  it('MIDI folders (hidden files ignored) and piano-roll JSON are music; a mix goes by its majority, a tie is not music', () => {
     expect(looksLikeMusic([path.dirname(mid)])).toBe(true);
     expect(looksLikeMusic([json])).toBe(true);
     expect(looksLikeMusic([txt, mid])).toBe(false);
-    expect(looksLikeMusic([dir])).toBe(false);
+    expect(looksLikeMusic([dir])).toBe(true); // b.mid and rolls.json against a.txt (issue 17: majority of recognised files)
+    expect(looksLikeMusic([txt, file('c.txt'), mid])).toBe(false);
   });
 });

@@ -60,7 +60,8 @@ export function registerDatasets(program: Command, ctx: () => CliContext): void 
         },
       });
       bar?.stop();
-      if (c.json) return c.emit(summary(d));
+      const refused = (d.task?.['refused'] ?? []) as { file: string; reason: string }[];
+      if (c.json) return c.emit({ ...summary(d), refused }); // the files a folder import left out, with why
       c.say(
         d.kind === 'audio'
           ? `imported dataset ${d.id} "${d.name}": ${describeDatasetTask(d)}; ${d.stats.tokens.toLocaleString('en')} samples, ${d.encoding}`
@@ -68,7 +69,6 @@ export function registerDatasets(program: Command, ctx: () => CliContext): void 
           ? `imported dataset ${d.id} "${d.name}": ${d.stats.tokens.toLocaleString('en')} ${d.level === 'char' ? 'characters' : 'words'}, vocabulary ${d.stats.vocabSize}, unigram entropy ${d.stats.unigramEntropyBits.toFixed(3)} bits/symbol, ${d.stats.files} file(s), ${d.encoding}`
           : `imported dataset ${d.id} "${d.name}": ${describeDatasetTask(d)}; ${d.splits.train.end - d.splits.train.start}/${d.splits.valid.end - d.splits.valid.start}/${d.splits.test.end - d.splits.test.start} train/valid/test sequences, ${d.stats.tokens.toLocaleString('en')} steps, ${d.stats.files} file(s), ${d.encoding}`,
       );
-      const refused = (d.task?.['refused'] ?? []) as { file: string; reason: string }[];
       for (const r of refused) c.note(`refused ${r.file}: ${r.reason}`);
     });
 

@@ -10,6 +10,7 @@ import { describeChoice } from '../../engine/choice/choose-backend.ts';
 import { FUSED_BACKENDS, installFusedKernels } from '../../engine/fused/install-fused.ts';
 import { fusedKernelsFor } from '../../ml/engine/kernel-registry.ts';
 import { BUILTIN_DATASETS } from '../../services/datasets.ts';
+import type { ReclaimReport } from '../../storage/history.ts';
 import type { CliContext } from '../context.ts';
 
 export async function systemReport(c: CliContext) {
@@ -33,6 +34,8 @@ export async function systemReport(c: CliContext) {
     history: history.path,
     datasets: history.listDatasets().length,
     runs: history.listRuns().length,
+    /** Orphaned import folders, partial exports and stale uploads removed when the history opened. */
+    reclaimed: history.reclaimed,
     builtinCorpora: BUILTIN_DATASETS,
   };
 }
@@ -63,7 +66,20 @@ export function registerDoctor(program: Command, ctx: () => CliContext): void {
       c.say(pc.bold('\ndata'));
       c.say(`  folder   ${r.dataDir}  (set with --data-dir or SEQLAB_HOME)`);
       c.say(`  history  ${r.history}: ${r.datasets} dataset(s), ${r.runs} run(s)`);
+      c.say(`  reclaimed ${describeReclaimed(r.reclaimed)}`);
       c.say(pc.bold('\nbuilt-in corpora (no download needed)'));
       for (const b of r.builtinCorpora) c.say(`  ${b.name.padEnd(10)} ${b.description}`);
     });
+}
+
+/** "12.3 MB: 2 partial imports, 1 partial export" — or that nothing was left behind. */
+function describeReclaimed(r: ReclaimReport | null): string {
+  if (!r) return pc.dim('not checked');
+  const count = (kind: string, label: string) => {
+    const n = r.removed.filter((x) => x.kind === kind).length;
+    return n ? [`${n} ${label}${n === 1 ? '' : 's'}`] : [];
+  };
+  const parts = [...count('import', 'partial import'), ...count('export', 'partial export'), ...count('upload', 'stale upload')];
+  const failed = r.failed.length ? pc.yellow(`; could not remove ${r.failed.map((f) => `${f.path} (${f.error})`).join(', ')}`) : '';
+  return `${parts.length ? `${(r.bytes / 1e6).toFixed(1)} MB on open: ${parts.join(', ')}` : 'nothing left behind by interrupted imports, exports or uploads'}${failed}`;
 }

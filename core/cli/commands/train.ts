@@ -8,6 +8,7 @@ import { BACKEND_NAMES, trainConfigSchema } from '../../ml/train/train-config.ts
 import { resolveDataset } from '../../services/datasets.ts';
 import { checkFitsDataset, createRun, parseRunConfig, receptiveFieldOf } from '../../services/runs.ts';
 import { probeBackend } from '../../engine/backends.ts';
+import { checkMemoryBudget, CLI_BUDGET_LABELS, DEFAULT_MEMORY_SHARE } from '../../services/memory-budget.ts';
 import { describeDatasetTask } from '../../services/task-data.ts';
 import { startTraining } from '../../worker/training-host.ts';
 import type { CliContext } from '../context.ts';
@@ -37,7 +38,16 @@ interface TrainFlags {
   validEvery?: number;
   validTokens?: number;
   backend?: string;
+  memoryLimit?: number | 'off';
   set: Record<string, unknown>;
+}
+
+/** `--memory-limit 20` (GiB) or `off`. */
+function memoryLimitOption(value: string): number | 'off' {
+  if (value === 'off') return 'off';
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`--memory-limit must be a number of GiB above 0, or off (got "${value}")`);
+  return n;
 }
 
 /**
@@ -97,9 +107,9 @@ async function trainInWorker(ctx: CliContext, runId: number, resume: boolean): P
   const done = await handle.done;
   process.off('SIGINT', onSigint);
   if (done.status === 'crashed') {
-    // A worker that died before recording its end leaves the run 'running'; record it here.
+    // A worker that died before recording its end leaves the run 'running' in this process; record it here.
     const run = ctx.history.getRun(runId);
-    if (run && run.status === 'running') ctx.history.setStatus(runId, 'crashed', done.error ?? 'training worker ended unexpectedly');
+    if (run && run.status === 'running' && run.pid === process.pid) ctx.history.setStatus(runId, 'crashed', done.error ?? 'training worker ended unexpectedly', process.pid);
   }
   if (ctx.json) ctx.emit({ id: runId, status: done.status, step: done.step, validLoss: done.validLoss, error: done.error });
   return done.status === 'completed' || done.status === 'stopped' ? 0 : 1;
@@ -131,6 +141,7 @@ export function registerTrain(program: Command, ctx: () => CliContext): void {
     .option('--valid-every <n>', 'validate every N steps [100]', intOption('--valid-every'))
     .option('--valid-tokens <n>', 'tokens per validation [16384]', intOption('--valid-tokens'))
     .option('--backend <name>', `${BACKEND_NAMES.join(', ')} [auto]`)
+    .option('--memory-limit <GiB|off>', `memory a run may plan to use [${DEFAULT_MEMORY_SHARE * 100}% of this machine's]; off: only V8's hard limits`, memoryLimitOption)
     .option('--set <field=value>', 'any model or training field by name, repeatable (e.g. --set spectralBound=0.9)', collectSetting, {})
     .action(async (f: TrainFlags) => {
       const c = ctx();
@@ -151,12 +162,16 @@ export function registerTrain(program: Command, ctx: () => CliContext): void {
         throw new Error(withFlags((e as Error).message), { cause: e });
       }
       checkFitsDataset(config, dataset, { field: '--batch/--seq-len', formula: 'batch × (seq-len + 1)' });
+      // Before anything is written or allocated: a config that cannot fit is refused with what to lower.
+      const budget = checkMemoryBudget(config, CLI_BUDGET_LABELS, f.memoryLimit);
+      if (budget.refusal) throw new Error(budget.refusal);
       if (config.train.backend !== 'auto') {
         // Refuse before anything is written: a run that cannot start should not appear in the history.
         const probe = await probeBackend(config.train.backend);
         if (!probe.available) throw new Error(`--backend: ${config.train.backend} is not available: ${probe.reason}`);
       }
       const run = createRun(c.history, dataset, config, f.name);
+      c.history.claimRun(run.id, process.pid);
       const rf = receptiveFieldOf(config.model);
       c.note(`run ${run.id}: ${config.model.kind} on "${dataset.name}" (${describeDatasetTask(dataset)}), ${run.paramCount.toLocaleString('en')} parameters${Number.isFinite(rf) ? `, receptive field ${rf} steps` : ''}`);
       process.exitCode = await trainInWorker(c, run.id, false);
@@ -168,8 +183,8 @@ export function registerTrain(program: Command, ctx: () => CliContext): void {
     .action(async (ref: string) => {
       const c = ctx();
       const run = c.history.resolveRun(ref);
-      if (run.status === 'running') throw new Error(`run ${run.id} is running (pid ${run.pid}); stop it first`);
-      if (run.status === 'completed') throw new Error(`run ${run.id} already completed all ${run.totalSteps} steps`);
+      // Taken atomically before the worker starts: of two resumes, the loser stops here having changed nothing.
+      c.history.claimRun(run.id, process.pid);
       process.exitCode = await trainInWorker(c, run.id, true);
     });
 }

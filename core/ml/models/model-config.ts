@@ -1,4 +1,5 @@
-// Typed model configurations with defaults, discriminated by `kind`.
+// Typed model configurations with defaults, discriminated by `kind`. Strict:
+// an unknown field is refused by name, never silently dropped (issue 17).
 // One schema serves the CLI, the UI and stored runs: a run's config is parsed
 // through it again on load, so a stored run can always be rebuilt.
 import { z } from 'zod';
@@ -49,7 +50,7 @@ export const lstmConfigSchema = z.object({
    * unit, and the forget bias starts at 10 (see lstm-constraint.ts). Absent = off.
    */
   stabilize: z.boolean().optional(),
-});
+}).strict();
 
 /** Vanilla RNN h_t = tanh(x_t·W + h_{t−1}·U + b). */
 export const rnnConfigSchema = z.object({
@@ -67,14 +68,14 @@ export const rnnConfigSchema = z.object({
     .max(10, { error: 'spectralBound: must be a number above 0 and at most 10, or null for no bound' })
     .nullable()
     .optional(),
-});
+}).strict();
 
 /** GRU in PyTorch's variant (reset gate after the recurrent product; torch.nn.GRU, Keras reset_after). */
 export const gruConfigSchema = z.object({
   kind: z.literal('gru'),
   ...common,
   ...stacked,
-});
+}).strict();
 
 /**
  * The recurrent model inside a truncated one: a recurrent config without the
@@ -97,7 +98,7 @@ export const truncatedConfigSchema = z.object({
   base: recurrentBaseSchema,
   /** Context in steps (the receptive field). */
   k: int('k', 1, 4096),
-});
+}).strict();
 
 export const tcnConfigSchema = z.object({
   kind: z.literal('tcn'),
@@ -114,7 +115,7 @@ export const tcnConfigSchema = z.object({
   weightNorm: z.boolean().default(true),
   /** Residual connection around each block (1×1 convolution when widths differ). */
   residual: z.boolean().default(true),
-});
+}).strict();
 
 /**
  * Gated convolutional language model (Dauphin et al. 2017): residual blocks of
@@ -138,7 +139,7 @@ export const gcnnConfigSchema = z.object({
   dropout: fraction('dropout', 0.9).default(0.05),
   /** Weight normalisation of W and V per output channel, as the paper trains it. */
   weightNorm: z.boolean().default(true),
-});
+}).strict();
 
 /**
  * WaveNet (van den Oord et al. 2016): input projection, a causal convolution of
@@ -161,7 +162,7 @@ export const wavenetConfigSchema = z.object({
   kernelSize: int('kernelSize', 2, 8).default(2),
   /** Dropout on each gated unit's output (0 = off; the paper has none). */
   dropout: fraction('dropout', 0.9).default(0),
-});
+}).strict();
 
 export const modelConfigSchema = z.discriminatedUnion('kind', [lstmConfigSchema, tcnConfigSchema, gcnnConfigSchema, wavenetConfigSchema, rnnConfigSchema, gruConfigSchema, truncatedConfigSchema]);
 

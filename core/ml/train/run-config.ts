@@ -8,6 +8,6 @@ import { trainConfigSchema } from './train-config.ts';
 export const runConfigSchema = z.object({
   model: modelConfigSchema,
   train: trainConfigSchema,
-});
+}).strict();
 
 export type RunConfig = z.infer<typeof runConfigSchema>;

@@ -38,7 +38,7 @@ export const trainConfigSchema = z.object({
   /** Seconds of audio per training-time sample (audio datasets; stored with the run). */
   sampleSeconds: range('sampleSeconds', 0.01, 60, false).default(1),
   backend: z.enum(BACKEND_NAMES, { error: `backend: must be one of ${BACKEND_NAMES.join(', ')}` }).default('auto'),
-});
+}).strict(); // an unknown field is refused by name, never silently dropped
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 
@@ -47,6 +47,7 @@ export function describeConfigError(error: z.ZodError): string {
   return error.issues
     .map((i) => {
       const field = i.path.join('.');
+      if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${[...i.path, k].join('.')}: unknown field`).join('; ');
       return i.message.startsWith(`${String(i.path.at(-1))}:`) || !field ? i.message : `${field}: ${i.message}`;
     })
     .join('; ');

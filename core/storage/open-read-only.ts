@@ -1,0 +1,36 @@
+// Opening the history when the disk is full. Every normal open writes (the WAL
+// index, the probe, migrations), so on a full disk it fails while the data is
+// intact. Reading still works: a plain read-only open where the WAL index
+// (-shm) already exists, else an in-memory copy of the database file — with
+// no room for the index, SQLite cannot read a WAL database in place.
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+
+/** Whether an error means the disk (or the quota) is full. */
+export function isDiskFull(err: unknown): boolean {
+  const code = String((err as { code?: unknown } | undefined)?.code ?? '');
+  const message = err instanceof Error ? err.message : String(err);
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_SHMSIZE' || /disk is full|no space left/i.test(message);
+}
+
+/**
+ * A read-only connection to `file`, without writing anything next to it.
+ * Commits still only in a WAL file that cannot be indexed are not visible in
+ * the in-memory copy; `partial` says so.
+ */
+export function openReadOnly(file: string): { db: Database.Database; partial: boolean } {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get(); // the WAL index is touched on the first read
+    return { db, partial: false };
+  } catch (err) {
+    db?.close();
+    if (!isDiskFull(err)) throw err;
+  }
+  const bytes = fs.readFileSync(file);
+  // Bytes 18 and 19 say "WAL" (2); an in-memory database cannot be in WAL mode, so the copy says "rollback" (1).
+  if (bytes.length >= 20) bytes[18] = bytes[19] = 1;
+  const walSize = fs.statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+  return { db: new Database(bytes, { readonly: true }), partial: walSize > 0 };
+}
