@@ -116,7 +116,7 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('science screens in Chromi
     await page.check('input[name="kind"][value="rnn"]');
     expect(await page.getByTestId('model-stability').textContent()).toMatch(/singular values are clipped at λ/);
     await page.fill('#model-spectralBound', '0');
-    await until(() => page.locator('#model-spectralBound-error').textContent()).toMatch(/^spectralBound: /);
+    await until(() => page.locator('#model-spectralBound-error').textContent()).toMatch(/^Spectral bound λ: /);
     await page.fill('#model-spectralBound', '0.9');
     await until(() => page.locator('#model-spectralBound-error').count()).toBe(0);
     await page.check('input[name="kind"][value="lstm"]');
@@ -237,7 +237,7 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('science screens in Chromi
     await page.locator('#exp-datasetId').selectOption({ label: 'small (char, 20,000 tokens)' });
     await page.locator('#exp-model-kind').selectOption('rnn');
     await fill(page, { '#exp-model-hiddenSize': '8', '#exp-lambda': '0.5', '#exp-train-steps': '0' });
-    await until(() => page.locator('#exp-train-steps-error').textContent()).toMatch(/^train\.steps: /);
+    await until(() => page.locator('#exp-train-steps-error').textContent()).toMatch(/^Steps: /);
     await fill(page, { '#exp-train-steps': '20', '#exp-train-batchSize': '4', '#exp-train-seqLen': '16', '#exp-train-validEvery': '5', '#experiment-name': 'tiny stability' });
     expect(await page.evaluate(UNLABELLED)).toEqual([]);
     await screenshot(page, 'experiments-new');

@@ -53,3 +53,13 @@ export function audioStats(d: DatasetSummary): AudioStats {
   const a = d.audio;
   return a ? { clips: a.clips, seconds: a.seconds, sampleRate: a.sampleRate, originalRates: a.originalRates } : { clips: d.files, seconds: 0, sampleRate: 0, originalRates: [] };
 }
+
+/** The unit of a run's loss column, short: nats/char, nats/word, nats/sample, NLL/step, MSE, nats/symbol. */
+export function lossUnitShort(d: DatasetSummary | null | undefined): string {
+  if (!d) return '';
+  if (d.lossUnit === 'MSE') return 'MSE';
+  if (d.lossUnit === 'nats per step') return 'NLL/step';
+  if (d.kind === 'text') return `nats/${d.level === 'word' ? 'word' : 'char'}`;
+  if (d.kind === 'audio') return 'nats/sample';
+  return 'nats/symbol';
+}

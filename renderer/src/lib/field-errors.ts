@@ -20,3 +20,12 @@ export function splitFieldErrors(message: string, known: readonly string[]): Fie
   }
   return out;
 }
+
+/**
+ * A field's message under the form's own label: "hiddenSize: must be a whole
+ * number…" (or "train.batchSize: …" from the core) becomes "Hidden size: must
+ * be a whole number…". Messages that name no field are left as they are.
+ */
+export function labelled(message: string, label: string): string {
+  return message.replace(/^(?:config\.)?[A-Za-z_][\w.]*:\s*/, `${label}: `);
+}

@@ -48,6 +48,8 @@ export function formatDuration(ms: number): string {
 
 /** Seconds on a chart axis as m:ss or h:mm:ss. */
 export function formatClock(seconds: number): string {
+  // Under 10 s (a tiny run's whole axis) whole seconds would label every tick 0:00.
+  if (seconds >= 0 && seconds < 10 && !Number.isInteger(seconds)) return `0:0${seconds.toFixed(1)}`;
   const s = Math.max(0, Math.round(seconds));
   const h = Math.floor(s / 3600);
   const mm = String(Math.floor((s % 3600) / 60)).padStart(h ? 2 : 1, '0');

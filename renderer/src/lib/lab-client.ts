@@ -2,6 +2,7 @@
 // whichever bridge serves the page, with failures as Error(message) and
 // events checked against the contract before anyone sees them.
 import { labEventSchema, type LabArgs, type LabBridge, type LabEvent, type LabRequestName, type LabResult } from '../../../core/contract/lab-contract.ts';
+import { forTheApp } from './app-messages.ts';
 import { pickBridge } from './bridge.ts';
 import type { ConnectionAware, ConnectionState } from './browser-bridge.ts';
 
@@ -21,17 +22,17 @@ export class LabClient {
     return this.bridge.kind;
   }
 
-  /** Sends one contract request; throws Error(message) when the core refuses or fails. */
+  /** Sends one contract request; throws Error(message) when the core refuses or fails (CLI hints rewritten for the app). */
   async request<N extends LabRequestName>(name: N, args: LabArgs<N>): Promise<LabResult<N>> {
     let value: unknown;
     try {
       value = await this.bridge.request(name, args);
     } catch (e) {
-      throw new Error(String((e as Error)?.message ?? e).replace(IPC_PREFIX, ''), { cause: e });
+      throw new Error(forTheApp(String((e as Error)?.message ?? e).replace(IPC_PREFIX, '')), { cause: e });
     }
     // A bridge may hand back the { ok, result } envelope itself; no result schema has an `ok` key.
     if (isEnvelope(value)) {
-      if (!value.ok) throw new Error(value.error);
+      if (!value.ok) throw new Error(forTheApp(value.error));
       return value.result as LabResult<N>;
     }
     return value as LabResult<N>;

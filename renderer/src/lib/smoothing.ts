@@ -1,17 +1,31 @@
-// Exponential moving average over metric rows, extended incrementally as a
+// A plotted quantity of a run, smoothed or not, extended incrementally as a
 // live run appends rows (a full recompute per frame would allocate 100k points).
-// Debiased as in TensorBoard: early points are not pulled towards zero.
-import type { Point } from './chart-setup.ts';
+// Smoothing is TensorBoard's debiased EMA: ema_n / (1 − w^n), so early points
+// are not pulled towards zero. The raw points are kept too, so a chart can
+// draw them faint behind the smoothed line, and values that are not finite
+// (a diverged loss, an infinite bound) are listed rather than silently dropped.
+import type { NonFinite, Point } from './chart-setup.ts';
 import type { MetricRow } from './types.ts';
 
 export type XMode = 'step' | 'time';
 
+/**
+ * Series with fewer finite points than this are never smoothed: a handful of
+ * validations averaged together misstate where the run ended.
+ */
+export const MIN_SMOOTHED_POINTS = 30;
+
 export class SmoothedSeries {
+  /** The measured values (finite only), x ascending. */
+  raw: Point[] = [];
+  /** Debiased EMA of `raw` (same x); the very array `raw` while smoothing is off. */
   points: Point[] = [];
+  /** Values that could not be drawn (Infinity, NaN), with their x. */
+  nonFinite: NonFinite[] = [];
   private source: MetricRow[] | null = null;
   private done = 0;
   private ema = 0;
-  private weightSum = 0;
+  private count = 0;
 
   constructor(
     private readonly pick: (row: MetricRow) => number | null,
@@ -19,33 +33,66 @@ export class SmoothedSeries {
     private weight: number,
   ) {}
 
-  /** Brings `points` up to date with `rows`; returns true when anything changed. */
+  /** Whether `points` is smoothed (weight above 0 and enough points). */
+  get smoothed(): boolean {
+    return this.points !== this.raw;
+  }
+
+  /** Brings the points up to date with `rows`; returns true when anything changed. */
   update(rows: MetricRow[], xMode: XMode, weight: number): boolean {
     const reset = rows !== this.source || xMode !== this.xMode || weight !== this.weight || rows.length < this.done;
     if (reset) {
       this.source = rows;
       this.xMode = xMode;
       this.weight = weight;
-      this.points = [];
+      this.raw = [];
+      this.points = this.raw;
+      this.nonFinite = [];
       this.done = 0;
       this.ema = 0;
-      this.weightSum = 0;
+      this.count = 0;
     }
     if (this.done === rows.length) return reset;
-    const out = this.points;
-    let lastX = out.length ? out[out.length - 1]!.x : -Infinity;
+    const raw = this.raw;
+    let lastX = raw.length ? raw[raw.length - 1]!.x : -Infinity;
     for (let i = this.done; i < rows.length; i++) {
       const row = rows[i]!;
       const y = this.pick(row);
-      if (y === null || !Number.isFinite(y)) continue;
-      this.ema = this.weight * this.ema + (1 - this.weight) * y;
-      this.weightSum = this.weight * this.weightSum + (1 - this.weight);
+      if (y === null) continue;
       // Wall-clock x is monotonic across resumes (the trainer restores it); guard anyway.
       const x = Math.max(lastX, xMode === 'step' ? row.step : row.wallMs / 1000);
-      out.push({ x, y: this.ema / this.weightSum });
       lastX = x;
+      if (!Number.isFinite(y)) {
+        this.nonFinite.push({ x, value: y });
+        continue;
+      }
+      raw.push({ x, y });
     }
     this.done = rows.length;
+    this.extendSmoothed();
     return true;
   }
+
+  /** Smooths the raw points not yet smoothed, once there are enough of them to smooth at all. */
+  private extendSmoothed(): void {
+    const w = this.weight;
+    if (!(w > 0) || this.raw.length < MIN_SMOOTHED_POINTS) return;
+    if (this.points === this.raw) this.points = [];
+    const out = this.points;
+    for (let i = out.length; i < this.raw.length; i++) {
+      const p = this.raw[i]!;
+      this.ema = w * this.ema + (1 - w) * p.y;
+      this.count++;
+      out.push({ x: p.x, y: this.ema / (1 - w ** this.count) });
+    }
+  }
+}
+
+/** TensorBoard's debiased EMA of `ys` with weight `w` in [0, 1) (a plain function for checks and one-off series). */
+export function debiasedEma(ys: number[], w: number): number[] {
+  let ema = 0;
+  return ys.map((y, i) => {
+    ema = w * ema + (1 - w) * y;
+    return w > 0 ? ema / (1 - w ** (i + 1)) : y;
+  });
 }

@@ -28,8 +28,9 @@ export interface WatchedPage {
   refusals: string[];
 }
 
-export async function openPage(browser: Browser, width = 1280, height = 900): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1 });
+/** `options.colorScheme`: what `prefers-color-scheme` answers (the app follows it). */
+export async function openPage(browser: Browser, width = 1280, height = 900, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1, colorScheme: options.colorScheme ?? 'light' });
   const page = await context.newPage();
   const problems: string[] = [];
   const refusals: string[] = [];

@@ -1,10 +1,13 @@
 // The Compare screen's choices, kept while the user visits other screens.
+// Smoothing starts off: compared curves are validation points, and an EMA
+// over a handful of them misstates where each run ended.
 import type { XMode } from '../smoothing.ts';
 
 class CompareState {
   ids = $state<number[]>([]);
   xMode = $state<XMode>('step');
-  smoothing = $state(0.6);
+  smoothing = $state(0);
+  logY = $state(false);
   showTrain = $state(false);
 }
 

@@ -5,6 +5,7 @@
 import type { LabEvent } from '../../../../core/contract/lab-contract.ts';
 import type { Point } from '../chart-setup.ts';
 import { perFrame } from '../frame.ts';
+import { restoreNonFinite } from '../metric-row.ts';
 import { lab } from '../lab-client.ts';
 import type { MetricRow } from '../types.ts';
 
@@ -131,13 +132,15 @@ export class RunMetrics {
     this.bump();
   }
 
-  private push(r: MetricRow): void {
+  private push(received: MetricRow): void {
+    // Rows keep Infinity/NaN as such (the charts list them; the header judges the run by them).
+    const r = restoreNonFinite(received);
     this.rows.push(r);
     const x = r.step;
-    if (Number.isFinite(r.trainLoss)) this.trainLoss.push({ x, y: r.trainLoss });
+    if (r.trainLoss !== null && Number.isFinite(r.trainLoss)) this.trainLoss.push({ x, y: r.trainLoss });
     if (r.bitsPerSymbol !== null && Number.isFinite(r.bitsPerSymbol)) this.trainBits.push({ x, y: r.bitsPerSymbol });
     if (Number.isFinite(r.tokensPerSec)) this.tokensPerSec.push({ x, y: r.tokensPerSec });
-    if (Number.isFinite(r.gradNorm)) this.gradNorm.push({ x, y: r.gradNorm });
+    if (r.gradNorm !== null && Number.isFinite(r.gradNorm)) this.gradNorm.push({ x, y: r.gradNorm });
     if (r.validLoss !== null && Number.isFinite(r.validLoss)) {
       this.validLoss.push({ x, y: r.validLoss });
       this.validBits.push({ x, y: r.validLoss / Math.LN2 });
@@ -151,7 +154,12 @@ export class RunMetrics {
 class MetricsCache {
   private readonly runs = new Map<number, RunMetrics>();
 
-  /** The metrics of a run, loading them on first use. */
+  /**
+   * The metrics of a run, loading them on first use. Inside a $derived, read
+   * the result's `version` in another derived: Svelte ignores reads of a
+   * $state by the reaction that created it, so a derived that both opens a
+   * curve for the first time and reads it never hears that it loaded.
+   */
   open(runId: number): RunMetrics {
     let m = this.runs.get(runId);
     if (!m) {
