@@ -171,7 +171,7 @@ const LEAK_CASES: [Fn, OpCase][] = [
   [embedTokens, embedCase([3, 7, 5, 17])],
   [meanCrossEntropy, xentCase([3, 7, 17])],
 ];
-const KERNELS = ['lstmSequence', 'gruSequence', 'rnnSequence', 'causalConv1d', 'timeDistributedDense', 'embedTokens', 'meanCrossEntropy'];
+const KERNELS = ['lstmSequence', 'gruSequence', 'rnnSequence', 'causalConv1d', 'timeDistributedDense', 'embedTokens', 'meanCrossEntropy', 'adamUpdate', 'sgdUpdate', 'globalNorm'];
 
 describe.skipIf(!native).each(Object.entries(SUITES))('fused kernels on %s', (backend, suite) => {
   beforeAll(async () => {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../core/engine/backends.ts';
 import { fusedCausalConv1d } from '../../core/engine/fused/fused-conv.ts';
 import { fusedEmbedTokens, fusedTimeDistributedDense } from '../../core/engine/fused/fused-dense.ts';
+import { fusedAdamUpdate, fusedGlobalNorm, fusedSgdUpdate } from '../../core/engine/fused/fused-optimizer.ts';
 import { fusedGruSequence, fusedLstmSequence, fusedRnnSequence } from '../../core/engine/fused/fused-recurrent.ts';
 import { loadNativeKernels, type NativeKernels } from '../../core/engine/fused/native-binding.ts';
 import { memoryTokenSource } from '../../core/ml/data/memory-source.ts';
@@ -42,6 +43,9 @@ function fusedFactories(k: NativeKernels): Record<string, (...a: never[]) => unk
     causalConv1d: fusedCausalConv1d(k),
     timeDistributedDense: fusedTimeDistributedDense(k),
     embedTokens: fusedEmbedTokens(),
+    adamUpdate: fusedAdamUpdate(k),
+    sgdUpdate: fusedSgdUpdate(k),
+    globalNorm: fusedGlobalNorm(k),
   };
 }
 
@@ -105,6 +109,8 @@ describe.skipIf(!native)(`training curves overlap with and without the fused ker
     }
     const fused = await trainLosses(model, data);
     expect(calls['embedTokens'] ?? 0, 'fused embedTokens ran').toBeGreaterThan(0);
+    expect(calls['adamUpdate'] ?? 0, 'native adamUpdate ran').toBe(STEPS);
+    expect(calls['globalNorm'] ?? 0, 'native globalNorm ran').toBeGreaterThan(0);
     if (model.kind === 'tcn') expect(calls['causalConv1d'] ?? 0, 'fused causalConv1d ran').toBeGreaterThan(0);
     else expect(calls[`${model.kind}Sequence`] ?? 0, `fused ${model.kind}Sequence ran`).toBeGreaterThan(0);
 

@@ -64,6 +64,10 @@ describe.skipIf(!native)('native matmul', () => {
     expect(k.threads()).toBeGreaterThanOrEqual(1);
   });
 
+  it('names the SIMD width it was compiled for', () => {
+    expect(['avx512', 'avx2', 'neon', 'portable', 'avx2 (portable build)']).toContain(k.simd());
+  });
+
   describe.each([
     [false, false],
     [true, false],

@@ -43,12 +43,24 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
       // On webgpu the work per step is counted too: dispatches are its budget (docs/benchmarks.md).
       const gpuWork = backend.name === 'webgpu' ? installDispatchCounter() : undefined;
       const r = await runBenchmark({ model: f.model, hidden: f.hidden, batch: f.batch, seqLen: f.seqLen, vocab: f.vocab, levels: f.levels, kernel: f.kernel, steps: f.steps, gpuWork });
-      // Threads: the native fused kernels use the pool's; TF.js's own kernels run on this one thread.
-      const fused = fusedKernelsFor(backend.name);
-      const threads = fused.length > 0 && (FUSED_BACKENDS as readonly string[]).includes(backend.name) ? installFusedKernels().threads : 1;
-      const line = { impl: `seqlab-${backend.name}`, ...r, threads, fusedKernels: fused, backend: backend.name, device: backend.device, tfjs: tf.version.tfjs };
+      const line = { impl: `seqlab-${backend.name}`, ...r, ...kernelSetup(backend.name), backend: backend.name, device: backend.device, tfjs: tf.version.tfjs };
       c.emit(line);
     });
+}
+
+/**
+ * What ran the step, so a comparison names its set-up: threads (the native
+ * kernels use the pool's; TF.js's own kernels run on this one thread), the
+ * kernel path (`fused-native`: the addon's kernels on a CPU backend;
+ * `fused-webgpu`: WGSL kernels; `stock`: TF.js's kernels only) and, on the
+ * native path, the SIMD width the addon was compiled for.
+ */
+function kernelSetup(backend: string): { threads: number; kernelPath: 'fused-native' | 'fused-webgpu' | 'stock'; simd?: string; fusedKernels: string[] } {
+  const fusedKernels = fusedKernelsFor(backend);
+  if (fusedKernels.length === 0) return { threads: 1, kernelPath: 'stock', fusedKernels };
+  if (!(FUSED_BACKENDS as readonly string[]).includes(backend)) return { threads: 1, kernelPath: 'fused-webgpu', fusedKernels };
+  const native = installFusedKernels();
+  return { threads: native.threads, kernelPath: 'fused-native', ...(native.simd ? { simd: native.simd } : {}), fusedKernels };
 }
 
 /** `bench --generate`: samples/s of cached and naive WaveNet generation, and the real-time factor at 16 kHz. */

@@ -10,10 +10,13 @@ import '../../ml/ops/embed-tokens.ts';
 import '../../ml/ops/gru-sequence.ts';
 import '../../ml/ops/lstm-sequence.ts';
 import '../../ml/ops/rnn-sequence.ts';
+import '../../ml/train/clip.ts';
 import '../../ml/train/loss.ts';
+import '../../ml/train/optimizer.ts';
 import { fusedCausalConv1d } from './fused-conv.ts';
 import { fusedEmbedTokens, fusedTimeDistributedDense } from './fused-dense.ts';
 import { fusedMeanCrossEntropy } from './fused-loss.ts';
+import { fusedAdamUpdate, fusedGlobalNorm, fusedSgdUpdate } from './fused-optimizer.ts';
 import { fusedGruSequence, fusedLstmSequence, fusedRnnSequence } from './fused-recurrent.ts';
 import { loadNativeKernels } from './native-binding.ts';
 
@@ -24,6 +27,8 @@ export interface FusedStatus {
   active: boolean;
   /** Threads the native kernels use, when active. */
   threads: number;
+  /** The native kernels' SIMD width ("avx512", "avx2", ...), when active. */
+  simd?: string;
   /** Why not, when inactive. */
   reason?: string;
 }
@@ -44,6 +49,9 @@ export function installFusedKernels(): FusedStatus {
     registerFusedKernel('timeDistributedDense', backend, fusedTimeDistributedDense(native));
     registerFusedKernel('embedTokens', backend, fusedEmbedTokens());
     registerFusedKernel('meanCrossEntropy', backend, fusedMeanCrossEntropy(native));
+    registerFusedKernel('adamUpdate', backend, fusedAdamUpdate(native));
+    registerFusedKernel('sgdUpdate', backend, fusedSgdUpdate(native));
+    registerFusedKernel('globalNorm', backend, fusedGlobalNorm(native));
   }
-  return (status = { active: true, threads: native.threads() });
+  return (status = { active: true, threads: native.threads(), simd: native.simd() });
 }

@@ -17,6 +17,8 @@ type F32 = Float32Array;
  */
 export interface NativeKernels {
   threads(): number;
+  /** The vector width the GEMM micro-kernel was compiled for: "avx512", "avx2", "neon", "portable" or "avx2 (portable build)". */
+  simd(): string;
   /** C = op(A)·op(B); A is M×K (K×M when transA), B is K×N (N×K when transB). */
   matmul(M: number, N: number, K: number, A: F32, transA: boolean, B: F32, transB: boolean): [F32];
   lstmForward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, b: F32, h0: F32, c0: F32): [hs: F32, cT: F32, gates: F32, cs: F32];
@@ -35,6 +37,12 @@ export interface NativeKernels {
   convBackward(B: number, T: number, Cin: number, Cout: number, K: number, D: number, x: F32, w: F32, dy: F32): [dx: F32, dw: F32, dbias: F32];
   /** Mean softmax cross-entropy of rows × V logits against Int32 targets in [0, V), and its gradient [rows, V]. */
   softmaxCrossEntropy(rows: number, V: number, logits: F32, targets: Int32Array): [loss: F32, grad: F32];
+  /** Adam in place: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w ← w − stepSize·m/(√v + ε). All four the same length, disjoint. */
+  adamUpdate(w: F32, m: F32, v: F32, g: F32, beta1: number, beta2: number, epsilon: number, stepSize: number): void;
+  /** SGD in place: w ← w − g·lr. */
+  sgdUpdate(w: F32, g: F32, lr: number): void;
+  /** Σ x², accumulated in double. */
+  sumOfSquares(x: F32): number;
 }
 
 /**

@@ -6,6 +6,7 @@
 // name the argument.
 #include <node_api.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -59,6 +60,29 @@ class Args {
   /** Argument i as a Float32Array of exactly `length` elements. */
   const float* floats(std::size_t i, const char* name, std::size_t length) {
     return static_cast<const float*>(typed(i, name, napi_float32_array, "a Float32Array", length));
+  }
+
+  /** Argument i as a finite number. */
+  double number(std::size_t i, const char* name) {
+    double v;
+    if (napi_get_value_double(env_, argv_[i], &v) != napi_ok || !std::isfinite(v)) throw ArgError(std::string(fn_) + ": " + name + " must be a finite number");
+    return v;
+  }
+
+  /** Elements of argument i, a Float32Array (of any length). */
+  std::size_t float_count(std::size_t i, const char* name) {
+    bool is;
+    check(napi_is_typedarray(env_, argv_[i], &is), "is_typedarray");
+    napi_typedarray_type got;
+    std::size_t n = 0;
+    if (is) check(napi_get_typedarray_info(env_, argv_[i], &got, &n, nullptr, nullptr, nullptr), "get_typedarray_info");
+    if (!is || got != napi_float32_array) throw ArgError(std::string(fn_) + ": " + name + " must be a Float32Array");
+    return n;
+  }
+
+  /** Argument i as a Float32Array of exactly `length` elements that the kernel writes in place. */
+  float* writable_floats(std::size_t i, const char* name, std::size_t length) {
+    return static_cast<float*>(typed(i, name, napi_float32_array, "a Float32Array", length));
   }
 
   /** Argument i as an Int32Array of exactly `length` elements, each in [0, bound). */
@@ -139,6 +163,18 @@ napi_value Threads(napi_env env, napi_callback_info) {
   return guarded(env, [&] {
     napi_value v;
     check(napi_create_int32(env, sk::pool_threads(), &v), "create_int32");
+    return v;
+  });
+}
+
+// simd() -> the vector width the GEMM micro-kernel runs at ("avx512", "avx2",
+// "neon", or "portable"; a portable x86-64 build that picked its AVX2 clone at
+// load says "avx2 (portable build)").
+napi_value Simd(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    const std::string name = sk::simd_width();
+    napi_value v;
+    check(napi_create_string_utf8(env, name.data(), name.size(), &v), "create_string_utf8");
     return v;
   });
 }
@@ -316,6 +352,59 @@ napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
   });
 }
 
+/** Throws unless the n-float buffers a and b are disjoint (an in-place update through overlapping views would read its own writes). */
+void check_disjoint(const char* fn, const char* na, const float* a, const char* nb, const float* b, std::size_t n) {
+  if (n > 0 && a < b + n && b < a + n) throw ArgError(std::string(fn) + ": " + na + " and " + nb + " overlap");
+}
+
+// adamUpdate(w, m, v, g, beta1, beta2, epsilon, stepSize) -> undefined; w, m and v are updated in place.
+napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info, 8, "adamUpdate");
+    const std::size_t n = a.float_count(0, "w");
+    float* w = a.writable_floats(0, "w", n);
+    float* m = a.writable_floats(1, "m", n);
+    float* v = a.writable_floats(2, "v", n);
+    const float* g = a.floats(3, "g", n);
+    check_disjoint("adamUpdate", "w", w, "m", m, n);
+    check_disjoint("adamUpdate", "w", w, "v", v, n);
+    check_disjoint("adamUpdate", "m", m, "v", v, n);
+    check_disjoint("adamUpdate", "w", w, "g", g, n);
+    check_disjoint("adamUpdate", "m", m, "g", g, n);
+    check_disjoint("adamUpdate", "v", v, "g", g, n);
+    const double beta1 = a.number(4, "beta1"), beta2 = a.number(5, "beta2");
+    // 1 − β is taken in double and then rounded, as the reference's tf.mul(g, 1 − beta1) does.
+    const sk::AdamConstants c{static_cast<float>(beta1), static_cast<float>(beta2), static_cast<float>(1 - beta1), static_cast<float>(1 - beta2),
+                              static_cast<float>(a.number(6, "epsilon")), static_cast<float>(a.number(7, "stepSize"))};
+    sk::adam_update(n, w, m, v, g, c);
+    return nullptr;
+  });
+}
+
+// sgdUpdate(w, g, lr) -> undefined; w is updated in place.
+napi_value SgdUpdate(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info, 3, "sgdUpdate");
+    const std::size_t n = a.float_count(0, "w");
+    float* w = a.writable_floats(0, "w", n);
+    const float* g = a.floats(1, "g", n);
+    check_disjoint("sgdUpdate", "w", w, "g", g, n);
+    sk::sgd_update(n, w, g, static_cast<float>(a.number(2, "lr")));
+    return nullptr;
+  });
+}
+
+// sumOfSquares(x) -> number: Σ x² accumulated in double.
+napi_value SumOfSquares(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 1, "sumOfSquares");
+    const std::size_t n = a.float_count(0, "x");
+    napi_value v;
+    check(napi_create_double(env, sk::sum_of_squares(n, a.floats(0, "x", n)), &v), "create_double");
+    return v;
+  });
+}
+
 // --- stderr capture --------------------------------------------------------
 // Not a kernel: Dawn (WebGPU) and the GPU drivers under it print start-up
 // messages straight to file descriptor 2 from C++, where no JS stream can
@@ -394,6 +483,7 @@ napi_value CaptureStderrStop(napi_env env, napi_callback_info) {
 NAPI_MODULE_INIT() {
   const napi_property_descriptor props[] = {
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"simd", nullptr, Simd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -404,6 +494,9 @@ NAPI_MODULE_INIT() {
       {"convForward", nullptr, ConvForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"convBackward", nullptr, ConvBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"softmaxCrossEntropy", nullptr, SoftmaxCrossEntropy, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sgdUpdate", nullptr, SgdUpdate, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sumOfSquares", nullptr, SumOfSquares, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"captureStderrStart", nullptr, CaptureStderrStart, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"captureStderrStop", nullptr, CaptureStderrStop, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };

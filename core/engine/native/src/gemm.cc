@@ -126,11 +126,25 @@ void zero_c(int M, int N, float* C, int ldc) {
 
 thread_local std::vector<float> tl_packA, tl_packB;
 
-void gemm_single(int M, int N, int K, const float* A, int lda, bool transA, const float* B, int ldb, bool transB, float* C, int ldc,
-                 bool accumulate) {
+/** C tile (m×n at C) += bias[0..n) on every row: the epilogue of a product's last depth block, while the tile is in cache. */
+inline void add_bias_tile(float* C, int ldc, int m, int n, const float* bias) {
+  for (int r = 0; r < m; ++r) {
+    float* row = C + static_cast<std::ptrdiff_t>(r) * ldc;
+    for (int j = 0; j < n; ++j) row[j] += bias[j];
+  }
+}
+
+/**
+ * The blocked product with A supplied by a packer (an explicit matrix, or an
+ * implicit one such as a convolution's shifted rows); `bias` (N values, or
+ * null) is added to each C tile after its last depth block.
+ */
+void gemm_single(int M, int N, int K, const PackA& packA, const float* B, int ldb, bool transB, float* C, int ldc, bool accumulate,
+                 const float* bias) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (!accumulate) zero_c(M, N, C, ldc);
+    if (bias) add_bias_tile(C, ldc, M, N, bias);
     return;
   }
   tl_packA.resize(static_cast<std::size_t>(MC + MR) * KC);
@@ -140,15 +154,18 @@ void gemm_single(int M, int N, int K, const float* A, int lda, bool transA, cons
     for (int pc = 0; pc < K; pc += KC) {
       const int kc = std::min(KC, K - pc);
       const bool acc = accumulate || pc > 0;
+      const bool last = pc + kc == K;
       pack_b_block(B, ldb, transB, pc, kc, jc, nc, tl_packB.data());
       for (int ic = 0; ic < M; ic += MC) {
         const int mc = std::min(MC, M - ic);
-        pack_a(A, lda, transA, ic, mc, pc, kc, tl_packA.data());
+        packA(ic, mc, pc, kc, tl_packA.data());
         for (int jr = 0; jr < nc; jr += NR) {
           const float* Bp = tl_packB.data() + static_cast<std::ptrdiff_t>(jr) * kc;
           for (int ir = 0; ir < mc; ir += MR) {
-            micro_kernel(kc, tl_packA.data() + static_cast<std::ptrdiff_t>(ir) * kc, Bp, C + static_cast<std::ptrdiff_t>(ic + ir) * ldc + jc + jr, ldc,
-                         std::min(MR, mc - ir), std::min(NR, nc - jr), acc);
+            float* Ct = C + static_cast<std::ptrdiff_t>(ic + ir) * ldc + jc + jr;
+            const int m = std::min(MR, mc - ir), n = std::min(NR, nc - jr);
+            micro_kernel(kc, tl_packA.data() + static_cast<std::ptrdiff_t>(ir) * kc, Bp, Ct, ldc, m, n, acc);
+            if (last && bias) add_bias_tile(Ct, ldc, m, n, bias + jc + jr);
           }
         }
       }
@@ -232,16 +249,33 @@ Pool& pool() {
 
 }  // namespace
 
+const char* simd_width() {
+#if defined(__AVX512F__)
+  return "avx512";
+#elif defined(__AVX2__)
+  return "avx2";
+#elif defined(__ARM_NEON)
+  return "neon";
+#elif defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+  // The target_clones micro-kernel runs its x86-64-v3 (AVX2 + FMA) clone where the CPU has it.
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? "avx2 (portable build)" : "portable";
+#else
+  return "portable";
+#endif
+}
+
 int pool_threads() { return pool().threads(); }
+
+int gemm_mr() { return MR; }
 
 void parallel_parts(const std::function<void(int, int)>& fn) { pool().run(fn); }
 
-void gemm(int M, int N, int K, const float* A, int lda, bool transA, const float* B, int ldb, bool transB, float* C, int ldc,
-          bool accumulate) {
+void gemm_with_packer(int M, int N, int K, const PackA& packA, const float* B, int ldb, bool transB, float* C, int ldc, bool accumulate,
+                      const float* bias) {
   const double flops = 2.0 * M * N * K;
   const int parts = pool_threads();
   if (parts == 1 || flops < 4e6) {
-    gemm_single(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, accumulate);
+    gemm_single(M, N, K, packA, B, ldb, transB, C, ldc, accumulate, bias);
     return;
   }
   // Cut the larger output dimension so each thread packs only its share.
@@ -252,16 +286,22 @@ void gemm(int M, int N, int K, const float* A, int lda, bool transA, const float
       split_range(N, part, count, NR, b, e);
       if (e > b) {
         const float* Bpart = transB ? B + static_cast<std::ptrdiff_t>(b) * ldb : B + b;
-        gemm_single(M, e - b, K, A, lda, transA, Bpart, ldb, transB, C + b, ldc, accumulate);
+        gemm_single(M, e - b, K, packA, Bpart, ldb, transB, C + b, ldc, accumulate, bias ? bias + b : nullptr);
       }
     } else {
       split_range(M, part, count, MR, b, e);
       if (e > b) {
-        const float* Apart = transA ? A + b : A + static_cast<std::ptrdiff_t>(b) * lda;
-        gemm_single(e - b, N, K, Apart, lda, transA, B, ldb, transB, C + static_cast<std::ptrdiff_t>(b) * ldc, ldc, accumulate);
+        const PackA rows = [&](int i0, int mc, int p0, int kc, float* out) { packA(b + i0, mc, p0, kc, out); };
+        gemm_single(e - b, N, K, rows, B, ldb, transB, C + static_cast<std::ptrdiff_t>(b) * ldc, ldc, accumulate, bias);
       }
     }
   });
+}
+
+void gemm(int M, int N, int K, const float* A, int lda, bool transA, const float* B, int ldb, bool transB, float* C, int ldc,
+          bool accumulate) {
+  const PackA packA = [=](int i0, int mc, int p0, int kc, float* out) { pack_a(A, lda, transA, i0, mc, p0, kc, out); };
+  gemm_with_packer(M, N, K, packA, B, ldb, transB, C, ldc, accumulate, nullptr);
 }
 
 PackedB pack_b(int K, int N, const float* B, int ldb, bool transB) {

@@ -18,6 +18,24 @@ namespace sk {
 void gemm(int M, int N, int K, const float* A, int lda, bool transA, const float* B, int ldb, bool transB, float* C, int ldc,
           bool accumulate);
 
+/**
+ * Packs rows [i0, i0 + mc) × depth [p0, p0 + kc) of a left operand into
+ * panels of gemm_mr() rows, each stored [kc][gemm_mr()], the last one
+ * zero-padded: lets a product read an operand that is never materialised
+ * (a convolution's shifted rows).
+ */
+using PackA = std::function<void(int i0, int mc, int p0, int kc, float* out)>;
+
+/** Rows per packed A panel (the micro-kernel's MR). */
+int gemm_mr();
+
+/**
+ * C[M,N] = (accumulate ? C : 0) + A[M,K] · op(B)[K,N] (+ bias[N] on every row,
+ * when given), with A supplied by `packA`. Threaded as gemm().
+ */
+void gemm_with_packer(int M, int N, int K, const PackA& packA, const float* B, int ldb, bool transB, float* C, int ldc, bool accumulate,
+                      const float* bias);
+
 /** A right-hand operand packed once into column panels, for many products with the same matrix (recurrent weights). */
 struct PackedB {
   int K = 0, N = 0;
@@ -27,6 +45,9 @@ PackedB pack_b(int K, int N, const float* B, int ldb, bool transB);
 
 /** C[M,N] = (accumulate ? C : 0) + A[M,K] · B, single-threaded (callers split rows themselves). */
 void gemm_packed(int M, const float* A, int lda, const PackedB& B, float* C, int ldc, bool accumulate);
+
+/** The vector width the micro-kernel was compiled for (and, for a portable build, picked at load). */
+const char* simd_width();
 
 /** Threads the pool runs on (including the caller). */
 int pool_threads();

@@ -4,6 +4,7 @@
 // [batch, time, features]; gate order i,f,g,o for the LSTM and z,r,n for the
 // GRU). The backward passes return the gradients of every input.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace sk {
@@ -45,5 +46,17 @@ void conv_backward(const ConvDims& d, const float* x, const float* w, const floa
 // Mean over rows of −log softmax(logits[r])[targets[r]]; writes its gradient
 // with respect to the logits, (softmax − one-hot) / rows, into grad [rows, V].
 float softmax_cross_entropy(int rows, int V, const float* logits, const int32_t* targets, float* grad);
+
+// Optimiser updates, in place over n entries (core/ml/train/optimizer.ts):
+// Adam m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w ← w − stepSize·m/(√v + ε),
+// with every constant rounded to float32 as TF.js uploads a scalar.
+struct AdamConstants {
+  float beta1, beta2, oneMinusBeta1, oneMinusBeta2, epsilon, stepSize;
+};
+void adam_update(std::size_t n, float* w, float* m, float* v, const float* g, const AdamConstants& c);
+// SGD w ← w − g·lr.
+void sgd_update(std::size_t n, float* w, const float* g, float lr);
+// Σ x² in double (the global gradient norm is √ of the sum over all gradients).
+double sum_of_squares(std::size_t n, const float* x);
 
 }  // namespace sk
