@@ -1,7 +1,9 @@
 // The core side of the contract: validates each request, runs it against the
 // history and services, and publishes run events. Both bridges (Electron's
 // IPC in electron/, the HTTP server in core/server) wrap one LabService.
-// Training runs in worker threads; this object only starts and stops them.
+// Training runs in child processes (worker threads inside Electron, see
+// core/worker/training-host.ts); this object only starts and stops them, so a
+// trainer that dies is recorded 'crashed' here and the server goes on.
 import { describeIssues, labRequests, parseLabRequest, type LabEvent, type LabReply, type LabRequestName } from '../contract/lab-contract.ts';
 import { activateLocalBackend } from '../engine/backends.ts';
 import { driveExperiment, type ExperimentEvent, type ExperimentHandle } from '../services/experiments.ts';
@@ -85,7 +87,7 @@ export class LabService {
   }
 
   /**
-   * Starts a worker for the run; events are re-published in the contract's shape
+   * Starts a training worker (a child process) for the run; events are re-published in the contract's shape
    * (and passed to `onEvent`: an experiment follows its member this way).
    */
   private train(runId: number, resume: boolean, onEvent?: (e: TrainingEvent) => void): TrainingHandle {
@@ -103,7 +105,9 @@ export class LabService {
       this.training.delete(runId);
       const run = this.opts.history.getRun(runId);
       if (done.status === 'crashed' && run?.status === 'running' && run.pid === process.pid) this.opts.history.setStatus(runId, 'crashed', done.error ?? 'training worker ended unexpectedly', process.pid);
-      this.emit({ type: 'run.status', runId, status: done.status, step: done.step, validLoss: done.validLoss, error: done.error });
+      // A worker that died may have stored a step it never announced: the history is where the run stands.
+      const step = done.status === 'crashed' ? Math.max(done.step, run?.step ?? 0) : done.step;
+      this.emit({ type: 'run.status', runId, status: done.status, step, validLoss: done.validLoss, error: done.error });
     });
     return handle;
   }

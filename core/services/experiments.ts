@@ -1,6 +1,7 @@
 // Experiments end to end: create one (its member runs planned, validated and
 // stored in one transaction), drive it (train the members one after another
-// in worker threads, then analyse in a worker thread), stop and resume it.
+// each in its own child process, then analyse in a worker thread), stop and
+// resume it.
 // Members train sequentially on purpose: two at once would halve each one's
 // speed on a 2-core machine and make "loss against wall-clock" meaningless.
 // The driver only awaits workers, so the calling thread stays free.
@@ -24,7 +25,7 @@ export type ExperimentEvent =
 
 export interface ExperimentHooks {
   onEvent?(e: ExperimentEvent): void;
-  /** Starts training a member run in a worker thread; the app passes its own to track the run. Default: startTraining. */
+  /** Starts training a member run in a child process; the app passes its own to track the run. Default: startTraining. */
   startTraining?(opts: { runId: number; dataDir: string; resume: boolean }, onEvent: (e: TrainingEvent) => void): TrainingHandle;
   /** Runs the analysis in a worker thread. Default: runTask kind 'analyze'. */
   analyze?(experimentId: number, signal: AbortSignal): Promise<ExperimentResult>;

@@ -1,8 +1,10 @@
-// Runs one training run inside a worker thread, so no training step ever
-// blocks the event loop of the CLI, the server or Electron's main process.
-// Wires the pure Trainer to the history: metrics (batched), checkpoints and
-// status are written here, on this thread's own database connection.
-import { parentPort } from 'node:worker_threads';
+// Runs one training run in a child process (or, in Electron, a worker
+// thread), so no training step ever blocks the event loop of the CLI, the
+// server or Electron's main process, and a trainer that dies (V8 fatal error,
+// out-of-memory kill) takes nothing else with it. Wires the pure Trainer to
+// the history: metrics (batched), checkpoints and status are written here, on
+// this worker's own database connection, under the host's pid (see
+// StartTraining.ownerPid).
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend } from '../engine/backends.ts';
 import { buildModel } from '../ml/models/build-model.ts';
@@ -15,20 +17,21 @@ import { openTaskData, type OpenedTask } from '../services/task-data.ts';
 import { History } from '../storage/history.ts';
 import { sampleDuringTraining } from './sample-during-training.ts';
 import { audioDuringTraining } from './audio-during-training.ts';
-import type { FinalStatus, StartTraining, ToWorker, TrainingEvent } from './training-protocol.ts';
+import { connectToParent } from './parent-link.ts';
+import { crashIfAskedForTest } from './test-crash.ts';
+import type { FinalStatus, StartTraining, TrainingEvent } from './training-protocol.ts';
 
 tf.env().set('PROD', true); // silences TF.js's console advice about tfjs-node
-const port = parentPort;
-if (!port) throw new Error('train-worker must run in a worker thread');
+const parent = connectToParent();
 
 let stopRequested = false;
-const post = (e: TrainingEvent) => port.postMessage(e);
-/** Lets the thread's event loop run (and a 'stop' message arrive) between steps. */
+const post = (e: TrainingEvent) => parent.post(e);
+/** Lets the worker's event loop run (and a 'stop' message arrive) between steps. */
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
-port.on('message', (msg: ToWorker) => {
+parent.onMessage((msg) => {
   if (msg.type === 'stop') stopRequested = true;
-  else if (msg.type === 'start') void train(msg).finally(() => port.close());
+  else if (msg.type === 'start') void train(msg).finally(() => parent.close());
 });
 
 async function train(msg: StartTraining): Promise<void> {
@@ -37,11 +40,11 @@ async function train(msg: StartTraining): Promise<void> {
   let error: string | null = null;
   let trainer: Trainer | undefined;
   let task: OpenedTask | undefined;
-  const { runId } = msg;
+  const { runId, ownerPid } = msg;
   try {
     // Ownership first, before anything about the run changes (the truncation
     // below deletes rows): a process that does not own the run writes nothing.
-    history.claimRun(runId, process.pid);
+    history.claimRun(runId, ownerPid);
   } catch (e) {
     history.close();
     post({ type: 'done', runId, status: 'crashed', step: 0, validLoss: null, error: (e as Error).message });
@@ -72,13 +75,14 @@ async function train(msg: StartTraining): Promise<void> {
       history.truncateMetricsAfter(runId, resumedFrom ?? 0);
       history.truncateSamplesAfter(runId, resumedFrom ?? 0);
     }
-    history.markRunning(runId, { pid: process.pid, backend: backend.name, device: backend.device });
+    history.markRunning(runId, { pid: ownerPid, backend: backend.name, device: backend.device });
     post({ type: 'started', runId, backend: backend.name, device: backend.device, step: trainer.step, totalSteps: config.train.steps, paramCount: model.parameterCount(), resumedFrom });
 
     const outcome = await trainer.run({
       onMetrics: async (row) => {
         // Stored before it is announced: whatever a client saw, getMetrics can return.
         history.appendMetrics(runId, [row]);
+        crashIfAskedForTest(runId);
         post({ type: 'progress', runId, totalSteps: config.train.steps, metrics: row });
         const { sampleEvery, sampleLength, sampleTemperature } = config.train;
         if (tokenizer && sampleEvery > 0 && (row.step % sampleEvery === 0 || row.step === config.train.steps)) {
@@ -110,7 +114,7 @@ async function train(msg: StartTraining): Promise<void> {
   let step = trainer?.step ?? 0;
   let validLoss: number | null = null;
   try {
-    const run = history.setStatus(runId, status, error ?? undefined, process.pid);
+    const run = history.setStatus(runId, status, error ?? undefined, ownerPid);
     step = Math.max(step, run.step);
     validLoss = run.validLoss;
   } catch (e) {

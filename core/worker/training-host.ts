@@ -1,7 +1,11 @@
-// Starts a training worker thread and relays its events. Used by the CLI
-// (and later the server and Electron's utility process): the caller's event
-// loop stays free while the worker trains.
-import { Worker } from 'node:worker_threads';
+// Starts a training worker and relays its events. Used by the CLI, the server
+// (through LabService) and experiments. The worker is a child process, so a
+// trainer that dies of anything (V8 fatal error, out-of-memory kill) takes
+// nothing but itself: the caller's event loop stays free and survives it.
+// Electron's main process cannot fork (see train-thread.ts) and uses a thread.
+import { launchTrainerProcess } from './train-process.ts';
+import { launchTrainerThread } from './train-thread.ts';
+import type { TrainerLauncher } from './trainer-link.ts';
 import type { TrainingEvent } from './training-protocol.ts';
 
 type DoneEvent = Extract<TrainingEvent, { type: 'done' }>;
@@ -9,25 +13,38 @@ type DoneEvent = Extract<TrainingEvent, { type: 'done' }>;
 export interface TrainingHandle {
   /** Asks the worker to checkpoint and stop after the current step. */
   stop(): void;
-  /** Resolves with the final event; a worker that dies without one yields status 'crashed'. */
+  /** Resolves with the final event once the worker has ended; one that dies without it yields status 'crashed' with the cause. */
   done: Promise<DoneEvent>;
 }
 
-export function startTraining(opts: { runId: number; dataDir: string; resume: boolean }, onEvent: (e: TrainingEvent) => void): TrainingHandle {
-  const worker = new Worker(new URL('./train-worker-boot.mjs', import.meta.url));
+/** A child process where this runtime can fork one; a worker thread inside Electron. */
+export function defaultTrainerLauncher(): TrainerLauncher {
+  return process.versions['electron'] ? launchTrainerThread : launchTrainerProcess;
+}
+
+export function startTraining(
+  opts: { runId: number; dataDir: string; resume: boolean },
+  onEvent: (e: TrainingEvent) => void,
+  launch: TrainerLauncher = defaultTrainerLauncher(),
+): TrainingHandle {
   let final: DoneEvent | undefined;
+  /** The last step the worker reported (and stored): where a crashed run stands. */
+  let step = 0;
+  let link: ReturnType<TrainerLauncher> | undefined;
   const done = new Promise<DoneEvent>((resolve) => {
-    worker.on('message', (e: TrainingEvent) => {
-      if (e.type === 'done') final = e;
-      onEvent(e);
-    });
-    worker.on('error', (err) => {
-      final ??= { type: 'done', runId: opts.runId, status: 'crashed', step: 0, validLoss: null, error: `training worker failed: ${err.message}` };
-    });
-    worker.on('exit', (code) => {
-      resolve(final ?? { type: 'done', runId: opts.runId, status: 'crashed', step: 0, validLoss: null, error: `training worker exited with code ${code}` });
-    });
+    link = launch(
+      (e) => {
+        if (e.type === 'done') final = e;
+        else if (e.type === 'started') step = e.step;
+        else if (e.type === 'progress') step = e.metrics.step;
+        onEvent(e);
+      },
+      (abnormal) => {
+        // A worker that reported its end did its own bookkeeping, even if it exited oddly afterwards.
+        resolve(final ?? { type: 'done', runId: opts.runId, status: 'crashed', step, validLoss: null, error: abnormal ?? 'training worker ended without reporting a result' });
+      },
+    );
   });
-  worker.postMessage({ type: 'start', ...opts });
-  return { stop: () => worker.postMessage({ type: 'stop' }), done };
+  link!.send({ type: 'start', ...opts, ownerPid: process.pid });
+  return { stop: () => link!.send({ type: 'stop' }), done };
 }

@@ -1,6 +1,7 @@
-// Messages between a training worker thread and the thread that started it.
-// The worker owns the run: it writes metrics and checkpoints to the history
-// itself; these messages only report progress and carry the stop request.
+// Messages between a training worker (a child process, or a worker thread in
+// Electron) and the host that started it. The worker writes metrics and
+// checkpoints to the history itself; these messages only report progress and
+// carry the stop request.
 import type { StepMetrics } from '../ml/train/trainer.ts';
 import type { AudioSampleRecord, SampleRecord } from '../storage/history.ts';
 
@@ -10,6 +11,13 @@ export interface StartTraining {
   dataDir: string;
   /** Continue from the run's last checkpoint instead of from step 0. */
   resume: boolean;
+  /**
+   * The pid the run is owned under: the host's. The host outlives its worker
+   * and answers for the run (it records a worker's crash), and a host that
+   * dies takes its worker with it, so the run is free again exactly when
+   * this pid is gone.
+   */
+  ownerPid: number;
 }
 
 export interface StopTraining {

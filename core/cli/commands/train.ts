@@ -92,7 +92,7 @@ function defined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
-/** Trains run `runId` in a worker and resolves with the process exit code. */
+/** Trains run `runId` in a child process (see core/worker/training-host.ts) and resolves with the exit code. */
 async function trainInWorker(ctx: CliContext, runId: number, resume: boolean): Promise<number> {
   const handle = startTraining({ runId, dataDir: ctx.dataDir, resume }, trainingReporter(ctx));
   let interrupts = 0;
@@ -106,12 +106,15 @@ async function trainInWorker(ctx: CliContext, runId: number, resume: boolean): P
   process.on('SIGINT', onSigint);
   const done = await handle.done;
   process.off('SIGINT', onSigint);
+  let step = done.step;
   if (done.status === 'crashed') {
     // A worker that died before recording its end leaves the run 'running' in this process; record it here.
     const run = ctx.history.getRun(runId);
     if (run && run.status === 'running' && run.pid === process.pid) ctx.history.setStatus(runId, 'crashed', done.error ?? 'training worker ended unexpectedly', process.pid);
+    // It may have stored a step it never announced: the history is where the run stands.
+    step = Math.max(step, run?.step ?? 0);
   }
-  if (ctx.json) ctx.emit({ id: runId, status: done.status, step: done.step, validLoss: done.validLoss, error: done.error });
+  if (ctx.json) ctx.emit({ id: runId, status: done.status, step, validLoss: done.validLoss, error: done.error });
   return done.status === 'completed' || done.status === 'stopped' ? 0 : 1;
 }
 
