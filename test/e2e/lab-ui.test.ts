@@ -33,7 +33,7 @@ function eventLoopGaps(ms: number): Promise<number[]> {
 }
 
 /** Polls `fn` until the matcher passes; generous by default (CI is a loaded 2-core machine). */
-const until = <T>(fn: () => T | Promise<T>, timeout = 20_000) => expect.poll(fn, { timeout, interval: 100 });
+const until = <T>(fn: () => T | Promise<T>, timeout = 60_000) => expect.poll(fn, { timeout, interval: 100 });
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
