@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../core/engine/backends.ts';
 import { loadNativeKernels } from '../../core/engine/fused/native-binding.ts';
-import { fusedKernelsFor, referenceKernel, resolveKernel } from '../../core/ml/engine/kernel-registry.ts';
+import { fusedKernelsFor } from '../../core/ml/engine/kernel-registry.ts';
 import { causalConv1d } from '../../core/ml/ops/causal-conv.ts';
 import { embedTokens, timeDistributedDense } from '../../core/ml/ops/embed-tokens.ts';
 import { gruSequence } from '../../core/ml/ops/gru-sequence.ts';
@@ -17,110 +17,34 @@ import { lstmSequence } from '../../core/ml/ops/lstm-sequence.ts';
 import { rnnSequence } from '../../core/ml/ops/rnn-sequence.ts';
 import { Rng } from '../../core/ml/rng.ts';
 import { meanCrossEntropy } from '../../core/ml/train/loss.ts';
+import {
+  convCase,
+  type ConvShape,
+  denseCase,
+  type DenseShape,
+  embedCase,
+  expectFusedMatchesReference,
+  gruCase,
+  type KernelFn,
+  lstmCase,
+  type OpCase,
+  outputsAndGrads,
+  rand,
+  type RecurrentShape,
+  rnnCase,
+  xentCase,
+  type XentShape,
+} from '../helpers/kernel-equivalence.ts';
 
 const load = loadNativeKernels();
 const native = load.kernels;
 if (!native) console.warn(`fused-kernel tests skipped: native kernels unavailable (${'reason' in load ? load.reason : ''})`);
 
-type Fn = (...args: never[]) => unknown;
-/** An op under test: builds its float inputs for a case, and calls an implementation returning every output to differentiate. */
-interface OpCase {
-  inputs: (rng: Rng) => tf.Tensor[];
-  call: (impl: Fn, inputs: tf.Tensor[]) => tf.Tensor[];
-}
-
-const rand = (rng: Rng, shape: number[], scale = 0.6) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * scale), shape);
-
-/** Outputs, and gradients of Σ_k sum(out_k · R_k) (R_k fixed random) w.r.t. every input, as plain arrays. */
-function outputsAndGrads(impl: Fn, op: OpCase, seed: number): { outs: Float32Array[]; grads: Float32Array[] } {
-  return tf.tidy(() => {
-    const inputs = op.inputs(new Rng(seed));
-    const outs = op.call(impl, inputs);
-    const rng = new Rng(seed + 1000);
-    const weights = outs.map((o) => rand(rng, o.shape, 1));
-    const loss = (...xs: tf.Tensor[]) => tf.addN(op.call(impl, xs).map((o, k) => tf.sum(tf.mul(o, weights[k]!)))) as tf.Scalar;
-    const grads = tf.grads(loss)(inputs);
-    return { outs: outs.map((t) => t.dataSync() as Float32Array), grads: grads.map((t) => t.dataSync() as Float32Array) };
-  });
-}
-
-/** max |a − b| / max(1, max |b|). */
-function relDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 1;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return Number.isNaN(diff) || a.some(Number.isNaN) ? Infinity : diff / scale;
-}
-
-function expectFusedMatchesReference(name: string, publicOp: Fn, op: OpCase, seed: number): void {
-  // Not a tautology: the public op must resolve to the fused kernel here.
-  expect(resolveKernel(name)).not.toBe(referenceKernel(name));
-  const fused = outputsAndGrads(publicOp, op, seed);
-  const ref = outputsAndGrads(referenceKernel(name), op, seed);
-  fused.outs.forEach((o, k) => expect(relDiff(o, ref.outs[k]!), `${name} output ${k}`).toBeLessThanOrEqual(1e-4));
-  expect(fused.grads.length).toBe(ref.grads.length);
-  fused.grads.forEach((g, k) => expect(relDiff(g, ref.grads[k]!), `${name} gradient w.r.t. input ${k}`).toBeLessThanOrEqual(1e-4));
-  // Gradients are not trivially zero (a dropped gradient would agree with nothing).
-  ref.grads.forEach((g, k) => expect(g.some((v) => v !== 0), `${name} reference gradient ${k} is non-zero`).toBe(true));
-}
-
-// [batch, time, in, hidden]
-type Rec = [number, number, number, number];
-const lstmCase = ([B, T, I, H]: Rec): OpCase => ({
-  inputs: (r) => [rand(r, [B, T, I]), rand(r, [I, 4 * H]), rand(r, [H, 4 * H]), rand(r, [4 * H]), rand(r, [B, H]), rand(r, [B, H])],
-  call: (impl, xs) => {
-    const out = (impl as typeof lstmSequence)(...(xs as Parameters<typeof lstmSequence>));
-    return [out.hs, out.h, out.c];
-  },
-});
-const gruCase = ([B, T, I, H]: Rec): OpCase => ({
-  inputs: (r) => [rand(r, [B, T, I]), rand(r, [I, 3 * H]), rand(r, [H, 3 * H]), rand(r, [2, 3 * H]), rand(r, [B, H])],
-  call: (impl, xs) => {
-    const out = (impl as typeof gruSequence)(...(xs as Parameters<typeof gruSequence>));
-    return [out.hs, out.h];
-  },
-});
-const rnnCase = ([B, T, I, H]: Rec): OpCase => ({
-  inputs: (r) => [rand(r, [B, T, I]), rand(r, [I, H]), rand(r, [H, H]), rand(r, [H]), rand(r, [B, H])],
-  call: (impl, xs) => {
-    const out = (impl as typeof rnnSequence)(...(xs as Parameters<typeof rnnSequence>));
-    return [out.hs, out.h];
-  },
-});
-// [batch, time, Cin, Cout, kernelSize, dilation]
-type Conv = [number, number, number, number, number, number];
-const convCase = ([B, T, Cin, Cout, K, D]: Conv): OpCase => ({
-  inputs: (r) => [rand(r, [B, T, Cin]), rand(r, [K * Cin, Cout]), rand(r, [Cout])],
-  call: (impl, xs) => [(impl as typeof causalConv1d)(xs[0] as tf.Tensor3D, xs[1] as tf.Tensor2D, xs[2] as tf.Tensor1D, K, D)],
-});
-// [batch, time, in, out]
-type Dense = [number, number, number, number];
-const denseCase = ([B, T, I, O]: Dense): OpCase => ({
-  inputs: (r) => [rand(r, [B, T, I]), rand(r, [I, O]), rand(r, [O])],
-  call: (impl, xs) => [(impl as typeof timeDistributedDense)(...(xs as Parameters<typeof timeDistributedDense>))],
-});
-// [batch, time, vocab, embed]; the ids are data (fixed per case), only W and b are differentiated.
-const embedCase = ([B, T, V, E]: Dense): OpCase => {
-  const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 7 + 3) % V); // repeats ids when B·T > V: gradients must accumulate
-  return {
-    inputs: (r) => [rand(r, [V, E]), rand(r, [E])],
-    call: (impl, xs) => [tf.tidy(() => (impl as typeof embedTokens)(tf.tensor2d(ids, [B, T], 'int32'), xs[0] as tf.Tensor2D, xs[1] as tf.Tensor1D))],
-  };
-};
-
-// [batch, time, vocab]; the targets are data (fixed per case), only the logits are differentiated.
-type Xent = [number, number, number];
-const xentCase = ([B, T, V]: Xent): OpCase => {
-  const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 5 + 1) % V);
-  return {
-    inputs: (r) => [rand(r, [B, T, V], 3)],
-    call: (impl, xs) => [tf.tidy(() => (impl as typeof meanCrossEntropy)(xs[0] as tf.Tensor3D, tf.tensor2d(ids, [B, T], 'int32')))],
-  };
-};
+type Fn = KernelFn;
+type Rec = RecurrentShape;
+type Conv = ConvShape;
+type Dense = DenseShape;
+type Xent = XentShape;
 
 const REC_CPU: Rec[] = [
   [1, 1, 1, 1],
@@ -196,11 +120,11 @@ describe.skipIf(!native).each(Object.entries(SUITES))('fused kernels on %s', (ba
   it.each(suite.embed)('embedTokens B=%i T=%i V=%i E=%i: outputs and gradients match', (...s) => expectFusedMatchesReference('embedTokens', embedTokens, embedCase(s), 16));
   it.each(suite.xent)('meanCrossEntropy B=%i T=%i V=%i: loss and gradient match', (...s) => expectFusedMatchesReference('meanCrossEntropy', meanCrossEntropy, xentCase(s), 17));
 
-  it('leave no tensors behind (forward and gradients inside tf.tidy)', () => {
+  it('leave no tensors behind (forward and gradients inside tf.tidy)', async () => {
     for (const [fn, op] of LEAK_CASES) {
-      outputsAndGrads(fn, op, 1); // first call may create lasting state (backend init); count from the second
+      await outputsAndGrads(fn, op, 1); // first call may create lasting state (backend init); count from the second
       const before = tf.memory().numTensors;
-      outputsAndGrads(fn, op, 2);
+      await outputsAndGrads(fn, op, 2);
       expect(tf.memory().numTensors).toBe(before);
     }
   });

@@ -18,87 +18,29 @@ import { memoryTokenSource } from '../../core/ml/data/memory-source.ts';
 import { createTextTask } from '../../core/ml/tasks/text-task.ts';
 import { trainConfigSchema } from '../../core/ml/train/train-config.ts';
 import { Trainer } from '../../core/ml/train/trainer.ts';
+import {
+  convCase,
+  type ConvShape,
+  denseCase,
+  type DenseShape,
+  embedCase,
+  expectFusedMatchesReference,
+  type KernelFn,
+  type OpCase,
+  outputsAndGrads,
+  rand,
+  xentCase,
+  type XentShape,
+} from '../helpers/kernel-equivalence.ts';
 
 process.env['SEQLAB_WEBGPU'] = 'software';
 const probe = await probeBackend('webgpu');
 if (!probe.available) console.warn(`webgpu kernel tests skipped: software adapter unavailable (${probe.reason})`);
 
-type Fn = (...args: never[]) => unknown;
-interface OpCase {
-  inputs: (rng: Rng) => tf.Tensor[];
-  call: (impl: Fn, inputs: tf.Tensor[]) => tf.Tensor[];
-}
-
-const rand = (rng: Rng, shape: number[], scale = 0.6) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * scale), shape);
-
-/** Outputs, and gradients of Σ_k sum(out_k · R_k) (R_k fixed random) w.r.t. every input, read back asynchronously (webgpu has no synchronous read in Node). */
-async function outputsAndGrads(impl: Fn, op: OpCase, seed: number): Promise<{ outs: Float32Array[]; grads: Float32Array[] }> {
-  const tensors = tf.tidy(() => {
-    const inputs = op.inputs(new Rng(seed));
-    const outs = op.call(impl, inputs);
-    const rng = new Rng(seed + 1000);
-    const weights = outs.map((o) => rand(rng, o.shape, 1));
-    const loss = (...xs: tf.Tensor[]) => tf.addN(op.call(impl, xs).map((o, k) => tf.sum(tf.mul(o, weights[k]!)))) as tf.Scalar;
-    return { outs, grads: tf.grads(loss)(inputs) };
-  });
-  const read = (ts: tf.Tensor[]) => Promise.all(ts.map(async (t) => (await t.data()) as Float32Array));
-  const result = { outs: await read(tensors.outs), grads: await read(tensors.grads) };
-  tf.dispose([...tensors.outs, ...tensors.grads]);
-  return result;
-}
-
-/** max |a − b| / max(1, max |b|). */
-function relDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 1;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return Number.isNaN(diff) || a.some(Number.isNaN) ? Infinity : diff / scale;
-}
-
-async function expectFusedMatchesReference(name: string, publicOp: Fn, op: OpCase, seed: number): Promise<void> {
-  // Not a tautology: the public op must resolve to the fused kernel here.
-  expect(resolveKernel(name)).not.toBe(referenceKernel(name));
-  const fused = await outputsAndGrads(publicOp, op, seed);
-  const ref = await outputsAndGrads(referenceKernel(name), op, seed);
-  fused.outs.forEach((o, k) => expect(relDiff(o, ref.outs[k]!), `${name} output ${k}`).toBeLessThanOrEqual(1e-4));
-  expect(fused.grads.length).toBe(ref.grads.length);
-  fused.grads.forEach((g, k) => expect(relDiff(g, ref.grads[k]!), `${name} gradient w.r.t. input ${k}`).toBeLessThanOrEqual(1e-4));
-  ref.grads.forEach((g, k) => expect(g.some((v) => v !== 0), `${name} reference gradient ${k} is non-zero`).toBe(true));
-}
-
-// [batch, time, Cin, Cout, kernelSize, dilation]
-type Conv = [number, number, number, number, number, number];
-const convCase = ([B, T, Cin, Cout, K, D]: Conv): OpCase => ({
-  inputs: (r) => [rand(r, [B, T, Cin]), rand(r, [K * Cin, Cout]), rand(r, [Cout])],
-  call: (impl, xs) => [(impl as typeof causalConv1d)(xs[0] as tf.Tensor3D, xs[1] as tf.Tensor2D, xs[2] as tf.Tensor1D, K, D)],
-});
-// [batch, time, in, out]
-type Dense = [number, number, number, number];
-const denseCase = ([B, T, I, O]: Dense): OpCase => ({
-  inputs: (r) => [rand(r, [B, T, I]), rand(r, [I, O]), rand(r, [O])],
-  call: (impl, xs) => [(impl as typeof timeDistributedDense)(...(xs as Parameters<typeof timeDistributedDense>))],
-});
-// [batch, time, vocab, embed]; the ids are data (fixed per case), only W and b are differentiated.
-const embedCase = ([B, T, V, E]: Dense): OpCase => {
-  const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 7 + 3) % V); // repeats ids when B·T > V: gradients must accumulate
-  return {
-    inputs: (r) => [rand(r, [V, E]), rand(r, [E])],
-    call: (impl, xs) => [tf.tidy(() => (impl as typeof embedTokens)(tf.tensor2d(ids, [B, T], 'int32'), xs[0] as tf.Tensor2D, xs[1] as tf.Tensor1D))],
-  };
-};
-// [batch, time, vocab]; the targets are data (fixed per case), only the logits are differentiated.
-type Xent = [number, number, number];
-const xentCase = ([B, T, V]: Xent): OpCase => {
-  const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 5 + 1) % V);
-  return {
-    inputs: (r) => [rand(r, [B, T, V], 3)],
-    call: (impl, xs) => [tf.tidy(() => (impl as typeof meanCrossEntropy)(xs[0] as tf.Tensor3D, tf.tensor2d(ids, [B, T], 'int32')))],
-  };
-};
+type Fn = KernelFn;
+type Conv = ConvShape;
+type Dense = DenseShape;
+type Xent = XentShape;
 
 const CONV: Conv[] = [
   [1, 1, 1, 1, 2, 1],

@@ -20,6 +20,16 @@ import { gruSequence } from '../../core/ml/ops/gru-sequence.ts';
 import { lstmSequence } from '../../core/ml/ops/lstm-sequence.ts';
 import { rnnSequence } from '../../core/ml/ops/rnn-sequence.ts';
 import { Rng } from '../../core/ml/rng.ts';
+import {
+  expectMatchesReference,
+  gruCase,
+  type KernelFn,
+  lstmCase,
+  outputsAndGrads,
+  outputsAndGradTensors,
+  type RecurrentShape,
+  rnnCase,
+} from '../helpers/kernel-equivalence.ts';
 
 // Only a missing adapter skips; once it is there, failing to activate the
 // backend (or to register the kernels) fails the tests.
@@ -28,82 +38,8 @@ const probe = await probeBackend('webgpu');
 const unavailable = probe.available ? undefined : (probe.reason ?? 'unknown reason');
 if (unavailable) console.warn(`webgpu recurrent kernel tests skipped: software adapter unavailable (${unavailable})`);
 
-type Fn = (...args: never[]) => unknown;
-/** An op under test: builds its float inputs for a case, and calls an implementation returning every output to differentiate. */
-interface OpCase {
-  inputs: (rng: Rng) => tf.Tensor[];
-  call: (impl: Fn, inputs: tf.Tensor[]) => tf.Tensor[];
-}
-
-const rand = (rng: Rng, shape: number[], scale = 0.6) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * scale), shape);
-
-/** Outputs and gradients of Σ_k sum(out_k · R_k) (R_k fixed random) w.r.t. every input, as tensors (kept: read them with data()). */
-function outputsAndGradTensors(impl: Fn, op: OpCase, seed: number): { outs: tf.Tensor[]; grads: tf.Tensor[] } {
-  return tf.tidy(() => {
-    const inputs = op.inputs(new Rng(seed));
-    const outs = op.call(impl, inputs);
-    const rng = new Rng(seed + 1000);
-    const weights = outs.map((o) => rand(rng, o.shape, 1));
-    const loss = (...xs: tf.Tensor[]) => tf.addN(op.call(impl, xs).map((o, k) => tf.sum(tf.mul(o, weights[k]!)))) as tf.Scalar;
-    return { outs, grads: tf.grads(loss)(inputs) };
-  });
-}
-
-/** The same, read back (asynchronously: synchronous reads need OffscreenCanvas on webgpu in Node). */
-async function outputsAndGrads(impl: Fn, op: OpCase, seed: number): Promise<{ outs: Float32Array[]; grads: Float32Array[] }> {
-  const { outs, grads } = outputsAndGradTensors(impl, op, seed);
-  const read = (ts: tf.Tensor[]) => Promise.all(ts.map(async (t) => (await t.data()) as Float32Array));
-  const result = { outs: await read(outs), grads: await read(grads) };
-  tf.dispose([...outs, ...grads]);
-  return result;
-}
-
-/** max |a − b| / max(1, max |b|). */
-function relDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 1;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return Number.isNaN(diff) || a.some(Number.isNaN) ? Infinity : diff / scale;
-}
-
-async function expectMatchesReference(name: string, impl: Fn, op: OpCase, seed: number): Promise<void> {
-  const fused = await outputsAndGrads(impl, op, seed);
-  const ref = await outputsAndGrads(referenceKernel(name), op, seed);
-  fused.outs.forEach((o, k) => expect(relDiff(o, ref.outs[k]!), `${name} output ${k}`).toBeLessThanOrEqual(1e-4));
-  expect(fused.grads.length).toBe(ref.grads.length);
-  fused.grads.forEach((g, k) => expect(relDiff(g, ref.grads[k]!), `${name} gradient w.r.t. input ${k}`).toBeLessThanOrEqual(1e-4));
-  // Gradients are not trivially zero (a dropped gradient would agree with nothing).
-  ref.grads.forEach((g, k) => expect(g.some((v) => v !== 0), `${name} reference gradient ${k} is non-zero`).toBe(true));
-}
-
-// [batch, time, in, hidden]
-type Rec = [number, number, number, number];
-// `scale`: the spread of every input (large values saturate the gates).
-const lstmCase = ([B, T, I, H]: Rec, scale = 0.6): OpCase => ({
-  inputs: (r) => [rand(r, [B, T, I], scale), rand(r, [I, 4 * H], scale), rand(r, [H, 4 * H], scale), rand(r, [4 * H], scale), rand(r, [B, H], scale), rand(r, [B, H], scale)],
-  call: (impl, xs) => {
-    const out = (impl as typeof lstmSequence)(...(xs as Parameters<typeof lstmSequence>));
-    return [out.hs, out.h, out.c];
-  },
-});
-const gruCase = ([B, T, I, H]: Rec, scale = 0.6): OpCase => ({
-  inputs: (r) => [rand(r, [B, T, I], scale), rand(r, [I, 3 * H], scale), rand(r, [H, 3 * H], scale), rand(r, [2, 3 * H], scale), rand(r, [B, H], scale)],
-  call: (impl, xs) => {
-    const out = (impl as typeof gruSequence)(...(xs as Parameters<typeof gruSequence>));
-    return [out.hs, out.h];
-  },
-});
-const rnnCase = ([B, T, I, H]: Rec, scale = 0.6): OpCase => ({
-  inputs: (r) => [rand(r, [B, T, I], scale), rand(r, [I, H], scale), rand(r, [H, H], scale), rand(r, [H], scale), rand(r, [B, H], scale)],
-  call: (impl, xs) => {
-    const out = (impl as typeof rnnSequence)(...(xs as Parameters<typeof rnnSequence>));
-    return [out.hs, out.h];
-  },
-});
+type Fn = KernelFn;
+type Rec = RecurrentShape;
 
 const SHAPES: Rec[] = [
   [1, 1, 3, 1],
