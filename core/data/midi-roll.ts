@@ -38,6 +38,8 @@ export interface MidiRoll {
 export const MAX_ROLL_STEPS = 200_000;
 
 const ascii = (b: Uint8Array, at: number): string => String.fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!);
+/** A chunk id fit for a message: a damaged file's "id" is any 4 bytes, control characters included. */
+const printableId = (b: Uint8Array, at: number): string => ascii(b, at).replace(/[^\x20-\x7e]/g, '?');
 
 /**
  * Walks the Standard MIDI File chunks: "MThd" header of at least 6 bytes, a
@@ -60,7 +62,7 @@ export function checkMidiStructure(bytes: Uint8Array, name: string): void {
     if (at + 8 > bytes.length) throw new MusicImportError(`${name}: truncated: a chunk header at byte ${at} is cut off after ${bytes.length - at} bytes`);
     const length = view.getUint32(at + 4);
     if (at + 8 + length > bytes.length) {
-      throw new MusicImportError(`${name}: truncated: the chunk "${ascii(bytes, at)}" at byte ${at} declares ${length} bytes but only ${bytes.length - at - 8} remain`);
+      throw new MusicImportError(`${name}: truncated: the chunk "${printableId(bytes, at)}" at byte ${at} declares ${length} bytes but only ${bytes.length - at - 8} remain`);
     }
     if (ascii(bytes, at) === 'MTrk') found++;
     at += 8 + length;

@@ -161,7 +161,10 @@ async function importJson(src: Source, opts: MusicImportOptions): Promise<Built>
   try {
     value = JSON.parse(bytes.toString('utf8'));
   } catch (e) {
-    throw new MusicImportError(`${src.abs}: not valid JSON: ${(e as Error).message}`);
+    // V8 quotes the text around the error, so a damaged file's control bytes would reach the terminal raw.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    const reason = (e as Error).message.replace(/[\x00-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    throw new MusicImportError(`${src.abs}: not valid JSON: ${reason}`);
   }
   let set: PianoRollSet;
   try {

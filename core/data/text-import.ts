@@ -8,7 +8,7 @@ import { fsyncDirSync, writeAll } from '../storage/exact-write.ts';
 import { createHash, type Hash } from 'node:crypto';
 import type { DatasetSplits, DatasetStats, TextLevel, Vocabulary } from '../ml/data/dataset-types.ts';
 import { StreamingTextDecoder, TextImportError } from '../ml/text/decode.ts';
-import { Tokenizer, VocabularyBuilder, unigramEntropyBits, type TextStream } from '../ml/text/vocab.ts';
+import { Tokenizer, VocabularyBuilder, WordTooLongError, unigramEntropyBits, type TextStream } from '../ml/text/vocab.ts';
 
 const READ_CHUNK = 1 << 20;
 const MIN_TOKENS = 100;
@@ -239,8 +239,13 @@ export async function importTextCorpus(opts: TextImportOptions): Promise<Importe
   const encodings: string[] = [];
   for (const f of sources) {
     const counter = builder.addStream();
-    encodings.push(await streamFile(f, encoding, hash1, progress('scan'), (t) => counter.push(t)));
-    counter.end();
+    try {
+      encodings.push(await streamFile(f, encoding, hash1, progress('scan'), (t) => counter.push(t)));
+      counter.end();
+    } catch (e) {
+      if (e instanceof WordTooLongError) throw new TextImportError(`${f.abs}: ${e.message}`);
+      throw e;
+    }
   }
   const fingerprint = finishHash(hash1, level, maxVocab, encoding);
   const sourceBytes = done;

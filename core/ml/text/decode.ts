@@ -108,7 +108,15 @@ export function scanUtf8(b: Uint8Array): { end: number; bad: number } {
   return { end: n, bad: -1 };
 }
 
-/** "; it looks like X (confidence N%), ..." when chardet sees a legacy encoding iconv can decode. */
+/** Share of ASCII bytes from which a sample with some stray high bytes is taken for Latin-1. */
+const MOSTLY_ASCII = 0.5;
+
+/**
+ * "; it looks like X (confidence N%), ..." when chardet sees a legacy encoding iconv can decode.
+ * chardet needs a few hundred accented letters to be sure; a short or mostly English file with a
+ * stray "é" scores near 0 for every single-byte encoding. Such text is nearly always Latin-1 or its
+ * Windows superset, so it still gets a hint, worded as a guess.
+ */
 function encodingHint(sample: Uint8Array): string {
   let matches: ReturnType<typeof analyse>;
   try {
@@ -119,7 +127,34 @@ function encodingHint(sample: Uint8Array): string {
   const m = matches.find(
     (x) => x.confidence >= 50 && !/^(utf|ascii|iso-2022)/i.test(x.name) && iconv.encodingExists(x.name),
   );
-  return m ? `; it looks like ${m.name} (confidence ${m.confidence}%), import again with --encoding ${m.name}` : '';
+  if (m) return `; it looks like ${m.name} (confidence ${m.confidence}%), import again with --encoding ${m.name}`;
+  let ascii = 0;
+  for (const c of sample) {
+    const whitespace = c === 0x09 || c === 0x0a || c === 0x0d;
+    if ((c < 0x20 && !whitespace) || c === 0x7f) return ''; // control bytes: not text in any Latin encoding
+    if (c < 0x7f) ascii++;
+  }
+  return ascii >= MOSTLY_ASCII * sample.length
+    ? '; it may be Latin-1 (too few non-ASCII bytes for a sure guess), import again with --encoding windows-1252'
+    : '';
+}
+
+/**
+ * "; it looks like UTF-16LE without a BOM, ..." when NUL bytes sit at every other offset: ASCII-range
+ * text in UTF-16 has a zero high byte per character, which chardet (BOM-only for UTF-16) cannot
+ * see. Needs a clear majority of one parity and (almost) none of the other.
+ */
+function utf16Hint(head: Uint8Array): string {
+  const units = Math.min(head.length, BINARY_SNIFF_BYTES) >> 1;
+  if (units < 2) return '';
+  let even = 0;
+  let odd = 0;
+  for (let u = 0; u < units; u++) {
+    if (head[2 * u] === 0) even++;
+    if (head[2 * u + 1] === 0) odd++;
+  }
+  const order = odd >= units / 2 && even <= units / 50 ? 'le' : even >= units / 2 && odd <= units / 50 ? 'be' : null;
+  return order ? `; it looks like UTF-16${order.toUpperCase()} without a BOM, import again with --encoding utf-16${order}` : '';
 }
 
 /** Node's Buffer when present (iconv-lite's codecs expect one), else the bytes as they are. */
@@ -250,7 +285,8 @@ export class StreamingTextDecoder {
     for (let i = this.bomLen; i < lim; i += wide ? 2 : 1) {
       if (buf[i] === 0 && (!wide || buf[i + 1] === 0)) {
         const what = wide ? 'NUL character' : 'NUL byte';
-        throw new TextImportError(`${this.fileName}: binary file (${what} at offset ${i})`, i);
+        const hint = this.forced === undefined && !wide ? utf16Hint(buf.subarray(this.bomLen)) : '';
+        throw new TextImportError(`${this.fileName}: binary file (${what} at offset ${i})${hint}`, i);
       }
     }
   }

@@ -10,6 +10,29 @@ export const EOS = '<eos>';
 const WS = /\s/;
 const WS_RUN = /\s+/;
 
+/**
+ * Longest word accepted at word level, in UTF-16 code units. Real words and even long URLs stay
+ * far below it; text without whitespace (a minified file, a base64 blob, a language written
+ * without spaces) would otherwise become one giant "word" held in memory whole, so it is
+ * refused as soon as a pending word passes the cap.
+ */
+export const MAX_WORD_LENGTH = 1000;
+
+/** Word level met a run of non-whitespace longer than `MAX_WORD_LENGTH`; the importer names the file. */
+export class WordTooLongError extends Error {
+  override name = 'WordTooLongError';
+  constructor(readonly excerpt: string) {
+    super(
+      `a word longer than ${MAX_WORD_LENGTH} characters (the word-level cap), containing ${JSON.stringify(excerpt)}: ` +
+        'word level splits on whitespace; import this text at --level char',
+    );
+  }
+}
+
+const refuseLongWord = (w: string): never => {
+  throw new WordTooLongError(w.slice(0, 20));
+};
+
 /** A push/end pair that takes text in chunks of any size. */
 export interface TextStream<T> {
   push(text: string): T;
@@ -30,7 +53,11 @@ class ChunkJoiner {
       const last = s.charCodeAt(cut - 1);
       if (last === 13 || (last >= 0xd800 && last <= 0xdbff)) cut--;
     } else {
-      while (cut > 0 && !WS.test(s[cut - 1]!)) cut--;
+      // The partial word is held back; beyond the cap it can only end as a refused word, so stop
+      // here: memory stays at one chunk plus the cap whatever the length of the run.
+      const floor = Math.max(0, s.length - MAX_WORD_LENGTH - 1);
+      while (cut > floor && !WS.test(s[cut - 1]!)) cut--;
+      if (cut === floor && s.length - cut > MAX_WORD_LENGTH) refuseLongWord(s.slice(cut));
     }
     this.held = s.slice(cut);
     return cut === s.length ? s : s.slice(0, cut);
@@ -70,7 +97,10 @@ function wordSplitter(emit: (w: string) => void): TextStream<void> {
     const lines = s.split('\n');
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
-      for (const w of line.split(WS_RUN)) if (w) emit(w);
+      for (const w of line.split(WS_RUN)) {
+        if (w.length > MAX_WORD_LENGTH) refuseLongWord(w);
+        if (w) emit(w);
+      }
       if (i < lines.length - 1) {
         emit(EOS);
         lineOpen = false;
