@@ -9,6 +9,14 @@ export interface ParentLink {
   onMessage(handle: (msg: ToWorker) => void): void;
   /** Delivers everything posted, then ends this worker (thread or process). */
   close(): Promise<void>;
+  /**
+   * Ends this process at once, writing nothing, when its host has died. Called
+   * before every write to the history: the 'disconnect' event only arrives when
+   * the event loop turns, which a training step does not do, so without this
+   * the step in flight would still store its row after a resume may have
+   * claimed the run. Synchronous (getppid changes when the host dies).
+   */
+  exitIfHostGone(): void;
 }
 
 export function connectToParent(): ParentLink {
@@ -22,11 +30,14 @@ function threadLink(port: NonNullable<typeof parentPort>): ParentLink {
     post: (e) => port.postMessage(e),
     onMessage: (handle) => port.on('message', handle),
     close: async () => port.close(),
+    // A thread dies with its host.
+    exitIfHostGone: () => {},
   };
 }
 
 function processLink(): ParentLink {
   const send = process.send!.bind(process);
+  const hostPid = process.ppid;
   let closing = false;
   let delivered: Promise<void> = Promise.resolve();
   // A host that died (SIGKILL, its own crash) closes the channel. Die with it
@@ -47,6 +58,10 @@ function processLink(): ParentLink {
       await delivered;
       // Exit outright: a backend (wasm threads, WebGPU) may hold the loop open.
       process.exit(0);
+    },
+    exitIfHostGone: () => {
+      // An orphan is re-parented (to init or a subreaper) the moment its host exits.
+      if (process.ppid !== hostPid) process.exit(1);
     },
   };
 }

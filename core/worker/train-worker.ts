@@ -81,12 +81,14 @@ async function train(msg: StartTraining): Promise<void> {
     const outcome = await trainer.run({
       onMetrics: async (row) => {
         // Stored before it is announced: whatever a client saw, getMetrics can return.
+        parent.exitIfHostGone();
         history.appendMetrics(runId, [row]);
         crashIfAskedForTest(runId);
         post({ type: 'progress', runId, totalSteps: config.train.steps, metrics: row });
         const { sampleEvery, sampleLength, sampleTemperature } = config.train;
         if (tokenizer && sampleEvery > 0 && (row.step % sampleEvery === 0 || row.step === config.train.steps)) {
           const sample = await sampleDuringTraining(model, tokenizer, { step: row.step, length: sampleLength, temperature: sampleTemperature, seed: config.train.seed + row.step });
+          parent.exitIfHostGone();
           post({ type: 'sample', runId, sample: history.addSample(runId, sample) });
         }
         if (dataset.kind === 'audio' && sampleEvery > 0 && (row.step % sampleEvery === 0 || row.step === config.train.steps)) {
@@ -96,7 +98,9 @@ async function train(msg: StartTraining): Promise<void> {
         await yieldToEventLoop();
       },
       onCheckpoint: async (snap) => {
-        history.saveCheckpoint(runId, snap.step, encodeCheckpoint(snap));
+        const bytes = encodeCheckpoint(snap);
+        parent.exitIfHostGone();
+        history.saveCheckpoint(runId, snap.step, bytes);
         post({ type: 'checkpoint', runId, step: snap.step });
       },
       shouldStop: () => stopRequested,
