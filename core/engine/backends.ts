@@ -235,6 +235,15 @@ async function activateAuto(context: AutoContext): Promise<ActiveBackend> {
     dataDir: context.dataDir,
     cpuModel: cpuModel(),
   });
-  const active = await switchTo(decision.backend);
-  return { ...active, device: `${active.device} · ${decision.reason}`, reason: decision.reason };
+  try {
+    const active = await switchTo(decision.backend);
+    return { ...active, device: `${active.device} · ${decision.reason}`, reason: decision.reason };
+  } catch (e) {
+    // A cached GPU choice that cannot start now (device lost, memory taken) must not cost the run: train on the CPU rung.
+    const cpu = rungs.find((r) => r.cpu)!;
+    if (decision.backend === cpu.backend) throw e;
+    const reason = `auto: ${cpu.label} (the chosen ${decision.backend} failed to start: ${(e as Error).message})`;
+    const active = await switchTo(cpu.backend);
+    return { ...active, device: `${active.device} · ${reason}`, reason };
+  }
 }

@@ -39,7 +39,14 @@ export function zipEntries(folder: string): { name: string; file: string; size: 
     .map((d) => ({ name: d.name, file: path.join(folder, d.name), size: fs.statSync(path.join(folder, d.name)).size }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const e of out) if (e.size >= LIMIT) throw new Error(`zip: ${e.name} is 4 GiB or more (ZIP64 is not written); copy the folder instead`);
+  // Checked here, before the response starts, so the client gets the refusal and not a cut-off download.
+  if (localBytes(out) >= LIMIT) throw new Error('zip: the folder is 4 GiB or more (ZIP64 is not written); copy the folder instead');
   return out;
+}
+
+/** Bytes of the local headers and data of `entries` (offsets past 4 GiB need ZIP64). */
+function localBytes(entries: { name: string; size: number }[]): number {
+  return entries.reduce((n, e) => n + 30 + Buffer.byteLength(e.name) + e.size, 0);
 }
 
 function localHeader(e: Entry): Buffer {
@@ -104,8 +111,7 @@ async function put(out: Writable, chunk: Buffer): Promise<void> {
  * against the CRC pass, so a file that changes while it is sent fails the stream.
  */
 export async function writeZip(out: Writable, entries: { name: string; file: string; size: number }[]): Promise<void> {
-  const total = entries.reduce((n, e) => n + 30 + Buffer.byteLength(e.name) + e.size, 0);
-  if (total >= LIMIT) throw new Error('zip: the folder is 4 GiB or more (ZIP64 is not written); copy the folder instead');
+  if (localBytes(entries) >= LIMIT) throw new Error('zip: the folder is 4 GiB or more (ZIP64 is not written); copy the folder instead');
   const written: Entry[] = [];
   let offset = 0;
   for (const e of entries) {

@@ -19,9 +19,11 @@ export const launchTrainerProcess: TrainerLauncher = (onEvent, onEnd) => {
   const child = fork(fileURLToPath(new URL('./train-worker-boot.mjs', import.meta.url)), [], {
     // No stdin: the trainer must never own the user's terminal. Its own
     // process group (detached) keeps a terminal's Ctrl-C away from it: the
-    // host asks it to stop over IPC, so it checkpoints first.
+    // host asks it to stop over IPC, so it checkpoints first. Not on Windows:
+    // there detached means a console window of its own (and Ctrl-C reaches
+    // children by console, not process group).
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    detached: true,
+    detached: process.platform !== 'win32',
     serialization: 'advanced',
     execArgv: inheritedFlags(),
     env: process.env,

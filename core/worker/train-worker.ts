@@ -72,9 +72,11 @@ async function train(msg: StartTraining): Promise<void> {
         resumedFrom = ckpt.step;
       }
       // Metrics after the checkpoint are redone, so the curve continues without a jump.
+      parent.exitIfHostGone(); // measuring `auto` may have taken seconds: the host may be gone and the run claimed again
       history.truncateMetricsAfter(runId, resumedFrom ?? 0);
       history.truncateSamplesAfter(runId, resumedFrom ?? 0);
     }
+    parent.exitIfHostGone();
     history.markRunning(runId, { pid: ownerPid, backend: backend.name, device: backend.device });
     post({ type: 'started', runId, backend: backend.name, device: backend.device, step: trainer.step, totalSteps: config.train.steps, paramCount: model.parameterCount(), resumedFrom });
 
@@ -92,6 +94,7 @@ async function train(msg: StartTraining): Promise<void> {
           post({ type: 'sample', runId, sample: history.addSample(runId, sample) });
         }
         if (dataset.kind === 'audio' && sampleEvery > 0 && (row.step % sampleEvery === 0 || row.step === config.train.steps)) {
+          parent.exitIfHostGone();
           const sample = await audioDuringTraining(history, runId, dataset, model, { step: row.step, seconds: config.train.sampleSeconds, temperature: sampleTemperature, seed: config.train.seed + row.step, shouldStop: () => stopRequested });
           if (sample) post({ type: 'audioSample', runId, sample });
         }

@@ -43,8 +43,9 @@ export function readChoices(dataDir: string): BackendChoice[] {
 
 /**
  * Adds `choice`, replacing any earlier one for the same machine and workload.
- * Written to a temporary file and renamed, so a reader never sees half a file;
- * two runs deciding at once keep whichever wrote last.
+ * Written to a temporary file and renamed, so a reader never sees half a file.
+ * Two runs deciding at once may lose the other's entry (read, add, write): the
+ * cache only saves measuring, so a lost entry costs one more measurement later.
  */
 export function saveChoice(dataDir: string, choice: BackendChoice): void {
   const choices = readChoices(dataDir).filter((c) => !(c.machine === choice.machine && c.workload === choice.workload));
@@ -52,6 +53,11 @@ export function saveChoice(dataDir: string, choice: BackendChoice): void {
   const file = choiceFilePath(dataDir);
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   fs.mkdirSync(dataDir, { recursive: true });
-  fs.writeFileSync(tmp, `${JSON.stringify({ version: VERSION, choices }, null, 2)}\n`);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, `${JSON.stringify({ version: VERSION, choices }, null, 2)}\n`);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true }); // e.g. a full disk: leave no temporary file behind
+    throw e;
+  }
 }

@@ -3,6 +3,7 @@
 // captured (and only its verdict kept); inside Electron (whose fuses forbid
 // running as plain Node) it runs in-process, with fd 2 captured by the addon.
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createDawnGpu, describeAdapter, noAdapterReason, webgpuMode, type WebgpuMode } from './dawn-gpu.ts';
 import { withStderrCaptured } from './probe-webgpu-stderr.ts';
 
@@ -21,7 +22,7 @@ export function probeWebgpuQuietly(): Promise<WebgpuProbeResult> {
   }
   if (process.versions['electron']) return probeInProcess(mode);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [new URL('./probe-webgpu-boot.mjs', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./probe-webgpu-boot.mjs', import.meta.url))], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -40,10 +40,6 @@ export function runProgram(program: WebGPUProgram, inputs: readonly tf.Tensor[],
   return tf.engine().makeTensorFromTensorInfo(info);
 }
 
-/** Workgroups needed to cover `n` invocations with `size` per workgroup (x dimension only). */
-export function workgroupsFor(n: number, size: number): [number, number, number] {
-  return [Math.max(1, Math.ceil(n / size)), 1, 1];
-}
 
 /** A binding of a multi-output program: a WGSL name and the tensor bound to it. */
 export interface NamedTensor {
