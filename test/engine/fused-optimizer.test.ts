@@ -56,7 +56,7 @@ describe.skipIf(!native).each(['cpu', 'wasm'])('native optimiser update and grad
     for (const name of ['adamUpdate', 'sgdUpdate', 'globalNorm']) expect(resolveKernel(name), name).not.toBe(referenceKernel(name));
   });
 
-  it("Adam's parameters and moments match the reference within 1e-6 relative after 50 steps (in place on wasm)", () => {
+  it("Adam's parameters and moments match the reference within 1e-6 relative after 50 steps", () => {
     const fusedVars = makeVars(SHAPES, 1);
     const refVars = makeVars(SHAPES, 1);
     const start = makeVars(SHAPES, 1);
@@ -64,10 +64,7 @@ describe.skipIf(!native).each(['cpu', 'wasm'])('native optimiser update and grad
     const fused = new Adam();
     const ref = new Adam();
     runSteps(fused, fusedVars, 0, 1);
-    const ids = fusedVars.map((v) => v.variable.dataId);
     runSteps(fused, fusedVars, 1, 50);
-    // In place on wasm: the parameters kept their storage (cpu hands its arrays out by reference, so there copies are assigned).
-    if (backend === 'wasm') expect(fusedVars.map((v) => v.variable.dataId)).toEqual(ids);
     withReference('adamUpdate', () => runSteps(ref, refVars, 0, 50));
     const [fw, rw] = [values(fusedVars), values(refVars)];
     fw.forEach((w, i) => expect(relDiffStrict(w, rw[i]!), `parameter ${i}`).toBeLessThanOrEqual(1e-6));

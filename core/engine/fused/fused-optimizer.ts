@@ -1,9 +1,9 @@
 // Native optimiser updates and gradient norm for the CPU backends: Adam and
 // SGD update each parameter (and its moments) in one pass, where the stock
 // ops run ~12 kernels and allocate three tensors per parameter; the norm
-// reads every gradient where it lies. On wasm the pass writes the tensors'
-// storage in place; on cpu (whose arrays TF.js hands out by reference) it
-// writes copies that the variables are then assigned. Same arithmetic as the
+// reads every gradient where it lies. The pass writes copies that the
+// variables are then assigned (in place was wrong on both CPU backends; see
+// writableInPlace in host-memory.ts). Same arithmetic as the
 // references in core/ml/train/optimizer.ts and clip.ts (compared in
 // test/engine/fused-optimizer.test.ts).
 import * as tf from '@tensorflow/tfjs';
