@@ -93,8 +93,13 @@ describe.sequential('seqlab CLI', () => {
     const r = seqlab(home, ['--json', 'resume', '3']);
     expect(r.code, r.stderr).toBe(0);
     const events = jsonLines(r.stdout);
-    expect(events[0]).toMatchObject({ type: 'started', resumedFrom: 20 });
-    expect(events.find((e) => e['type'] === 'progress')).toMatchObject({ step: 21 });
+    // The newest checkpoint before the kill: the CLI may relay events late, so the trainer can be past step 20.
+    const resumedFrom = events[0]!['resumedFrom'] as number;
+    expect(events[0]).toMatchObject({ type: 'started' });
+    expect(resumedFrom).toBeGreaterThanOrEqual(20);
+    expect(resumedFrom % 20).toBe(0);
+    expect(resumedFrom).toBeLessThanOrEqual(run.step);
+    expect(events.find((e) => e['type'] === 'progress')).toMatchObject({ step: resumedFrom + 1 });
     expect(events.at(-1)).toMatchObject({ id: 3, status: 'completed', step: 200 });
 
     const h = History.open(home);
