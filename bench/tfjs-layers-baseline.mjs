@@ -19,7 +19,15 @@ await tf.ready();
 
 const model = tf.sequential();
 model.add(tf.layers.dense({ units: 32, inputShape: [T, V] }));
-model.add(tf.layers.lstm({ units: H, returnSequences: true, recurrentActivation: 'sigmoid', kernelInitializer: 'glorotUniform', recurrentInitializer: 'glorotUniform' }));
+model.add(
+  tf.layers.lstm({
+    units: H,
+    returnSequences: true,
+    recurrentActivation: 'sigmoid',
+    kernelInitializer: 'glorotUniform',
+    recurrentInitializer: 'glorotUniform',
+  }),
+);
 model.add(tf.layers.dense({ units: V }));
 const opt = tf.train.adam(1e-3);
 const x = tf.oneHot(tf.randomUniform([B, T], 0, V, 'int32'), V).toFloat();
@@ -34,4 +42,16 @@ for (let i = 0; i < steps; i++) {
   await loss.data(); // one read-back per step, as seqlab does for NaN detection
 }
 const sec = (performance.now() - t0) / 1000 / steps;
-console.log(JSON.stringify({ impl: `tfjs-layers-${backend}`, model: 'lstm', hidden: H, batch: B, seqLen: T, vocab: V, msPerStep: +(sec * 1000).toFixed(3), tokensPerSec: +((B * T) / sec).toFixed(1), threads: 1 }));
+console.log(
+  JSON.stringify({
+    impl: `tfjs-layers-${backend}`,
+    model: 'lstm',
+    hidden: H,
+    batch: B,
+    seqLen: T,
+    vocab: V,
+    msPerStep: +(sec * 1000).toFixed(3),
+    tokensPerSec: +((B * T) / sec).toFixed(1),
+    threads: 1,
+  }),
+);

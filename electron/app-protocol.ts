@@ -22,7 +22,10 @@ export function registerAppScheme(protocol: Pick<Protocol, 'registerSchemesAsPri
 }
 
 function refuse(status: number, reason: string): Response {
-  return new Response(reason, { status, headers: { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } });
+  return new Response(reason, {
+    status,
+    headers: { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
+  });
 }
 
 /**
@@ -39,7 +42,8 @@ export function createAppRequestHandler(rootDir: string): (request: Request) => 
     } catch {
       return refuse(400, 'bad URL');
     }
-    if (url.protocol !== `${APP_SCHEME}:` || url.hostname !== APP_HOST || url.port !== '' || url.username !== '' || url.password !== '') return refuse(404, 'not found');
+    if (url.protocol !== `${APP_SCHEME}:` || url.hostname !== APP_HOST || url.port !== '' || url.username !== '' || url.password !== '')
+      return refuse(404, 'not found');
     if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(405, 'method not allowed');
     let found: ReturnType<typeof resolveStatic>;
     try {
@@ -49,7 +53,11 @@ export function createAppRequestHandler(rootDir: string): (request: Request) => 
       return refuse(404, 'the app is not built (renderer/dist is missing)');
     }
     if (!found.ok) return refuse(found.status, found.reason);
-    const headers = { ...SECURITY_HEADERS, 'Content-Type': found.type, 'Cache-Control': found.type.startsWith('text/html') ? 'no-store' : 'max-age=3600' };
+    const headers = {
+      ...SECURITY_HEADERS,
+      'Content-Type': found.type,
+      'Cache-Control': found.type.startsWith('text/html') ? 'no-store' : 'max-age=3600',
+    };
     if (request.method === 'HEAD') return new Response(null, { status: 200, headers });
     // readFile rather than net.fetch(file://): Electron's fs reads inside app.asar too.
     const body = await fs.promises.readFile(found.file);

@@ -20,7 +20,9 @@ export function denyAllPermissions(session: Pick<Session, 'setPermissionRequestH
   session.setPermissionCheckHandler(() => false);
 }
 
-type HardenableContents = Pick<WebContents, 'on' | 'setWindowOpenHandler'> & { session?: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler'> };
+type HardenableContents = Pick<WebContents, 'on' | 'setWindowOpenHandler'> & {
+  session?: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler'>;
+};
 
 /**
  * Hardens one web contents (call it from app's 'web-contents-created', so it

@@ -1,11 +1,11 @@
-// IPC channel names of the Electron bridge, copied from IPC in
-// core/contract/lab-contract.ts so the sandboxed preload bundle stays free of
-// zod and the core. test/electron/preload.test.ts proves the copies agree.
+// IPC channel names of the Electron bridge: the one list, read by main's
+// typed wrappers and by the preload (whose sandboxed bundle stays free of zod
+// and the core, so the names live here rather than in the contract).
 
 /** Every channel of the bridge starts with this; anything else is refused. */
 export const IPC_PREFIX = 'lab:';
 
-/** Same names and values as `IPC` in the lab contract. */
+/** The bridge's channels. */
 export const IPC_CHANNELS = {
   request: 'lab:request',
   event: 'lab:event',

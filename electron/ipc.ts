@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { BrowserWindow, Dialog, IpcMain, IpcMainInvokeEvent, OpenDialogOptions } from 'electron';
 import type { LabService } from '../core/app/lab-service.ts';
+import { DATASET_FILE_EXTENSIONS, IMPORT_EXTENSIONS } from '../core/contract/kinds.ts';
 import type { LabReply } from '../core/contract/lab-contract.ts';
 import { isAppUrl } from './app-origin.ts';
 import { IPC_CHANNELS } from './ipc-channels.ts';
@@ -36,17 +37,24 @@ export function isTrustedSender(event: SenderEvent, win: BrowserWindow | null): 
   }
 }
 
+const bare = (extension: string): string => extension.slice(1);
+
 /** The import dialog: files (and folders where the OS dialog allows both). */
 export function importDialogOptions(platform: NodeJS.Platform): OpenDialogOptions {
   // On Windows and Linux a dialog with openFile + openDirectory shows a folder
   // picker only; there, pick files (folders can still be dropped on the window).
-  const properties: OpenDialogOptions['properties'] = platform === 'darwin' ? ['openFile', 'openDirectory', 'multiSelections'] : ['openFile', 'multiSelections'];
+  const properties: OpenDialogOptions['properties'] =
+    platform === 'darwin' ? ['openFile', 'openDirectory', 'multiSelections'] : ['openFile', 'multiSelections'];
   return {
-    title: 'Import text',
+    title: 'Import a dataset',
     buttonLabel: 'Import',
     properties,
+    // The extensions the core imports (core/contract/kinds.ts), without their dots as the dialog wants them.
     filters: [
-      { name: 'Text files', extensions: ['txt'] },
+      { name: 'Datasets (text, music, audio)', extensions: IMPORT_EXTENSIONS.map(bare) },
+      { name: 'Text', extensions: DATASET_FILE_EXTENSIONS.text.map(bare) },
+      { name: 'Music (MIDI, piano-roll JSON)', extensions: DATASET_FILE_EXTENSIONS.music.map(bare) },
+      { name: 'Audio', extensions: DATASET_FILE_EXTENSIONS.audio.map(bare) },
       { name: 'All files', extensions: ['*'] },
     ],
   };
@@ -128,6 +136,7 @@ export function registerLabIpc(opts: LabIpcOptions): () => void {
 
   return () => {
     unsubscribe();
-    for (const channel of [IPC_CHANNELS.request, IPC_CHANNELS.pickImportPaths, IPC_CHANNELS.pickExportFolder]) ipcMain.removeHandler(channel);
+    for (const channel of [IPC_CHANNELS.request, IPC_CHANNELS.pickImportPaths, IPC_CHANNELS.pickExportFolder])
+      ipcMain.removeHandler(channel);
   };
 }

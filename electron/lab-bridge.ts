@@ -9,11 +9,19 @@ import { IPC_CHANNELS, isLabChannel } from './ipc-channels.ts';
 /** The slice of ipcRenderer the bridge uses. */
 export type BridgeIpc = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>;
 
-/** Throws unless `reply` is a successful envelope; returns its result. */
+/**
+ * Throws unless `reply` is a successful envelope; returns its result. A
+ * refusal that carries a problem (field, reason, hint) is returned as the
+ * envelope itself: an Error crossing the context bridge keeps only its
+ * message, and the renderer's LabClient reads envelopes.
+ */
 export function unwrapReply<T>(reply: unknown): T {
   const r = reply as LabReply<T> | null | undefined;
   if (r && typeof r === 'object' && r.ok === true) return r.result;
-  const error = r && typeof r === 'object' && r.ok === false && typeof r.error === 'string' ? r.error : 'no valid reply from the main process';
+  if (r && typeof r === 'object' && r.ok === false && typeof r.error === 'string' && r.problem && typeof r.problem === 'object')
+    return r as T;
+  const error =
+    r && typeof r === 'object' && r.ok === false && typeof r.error === 'string' ? r.error : 'no valid reply from the main process';
   throw new Error(error);
 }
 

@@ -2,7 +2,7 @@
 // process loads without a build step, as bin/seqlab.mjs does, then starts the
 // app with Electron's API (main.ts itself imports only Electron's types).
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, utilityProcess } from 'electron';
 import { register } from 'tsx/esm/api';
 import { unpackedEsbuildBinary } from './asar-esbuild.mjs';
 
@@ -14,4 +14,4 @@ register();
 const { startDesktopApp } = await import('./main.ts');
 // Not awaited: Electron emits 'ready' only after this module has finished
 // evaluating, and startDesktopApp's promise waits for 'ready'.
-startDesktopApp({ app, BrowserWindow, dialog, ipcMain, protocol, session });
+startDesktopApp({ app, BrowserWindow, dialog, ipcMain, protocol, session, utilityProcess });

@@ -1,7 +1,8 @@
 // The desktop app's main process: one LabService over the user's history, the
 // app:// protocol, the IPC bridge and one hardened window. Electron's API is
 // passed in (main-boot.mjs imports it), so tests drive this with fakes.
-// Training runs in worker threads that LabService starts, never on this loop.
+// Training runs in utility processes that LabService starts (utility-trainer.ts),
+// never on this loop: a trainer's fatal error ends that process alone.
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { App, BrowserWindow, BrowserWindowConstructorOptions, Dialog, IpcMain, Protocol, Session } from 'electron';
@@ -12,6 +13,7 @@ import { APP_INDEX_URL } from './app-origin.ts';
 import { handleAppProtocol, registerAppScheme } from './app-protocol.ts';
 import { denyAllPermissions, hardenWebContents } from './harden.ts';
 import { registerLabIpc } from './ipc.ts';
+import { utilityTrainerLauncher, type UtilityProcessApi } from './utility-trainer.ts';
 import { windowOptions } from './window-options.ts';
 
 /** The slices of Electron's main-process API the app uses. */
@@ -22,6 +24,8 @@ export interface DesktopElectron {
   dialog: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog' | 'showErrorBox'>;
   protocol: Pick<Protocol, 'registerSchemesAsPrivileged' | 'handle'>;
   session: { readonly defaultSession: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler'> };
+  /** Starts trainers as utility processes, so a fatal error in one ends it alone (absent: worker threads, in this process). */
+  utilityProcess?: UtilityProcessApi;
 }
 
 export interface DesktopOptions {
@@ -92,7 +96,10 @@ export function startDesktopApp(electron: DesktopElectron, options: DesktopOptio
     });
     w.loadURL(APP_INDEX_URL).catch((e: Error) => {
       w.show();
-      electron.dialog.showErrorBox('Sequence Lab could not load its window', `${e.message}\nBuild the app with "npm start" (it runs scripts/build-renderer.mjs).`);
+      electron.dialog.showErrorBox(
+        'Sequence Lab could not load its window',
+        `${e.message}\nBuild the app with "npm start" (it runs scripts/build-renderer.mjs).`,
+      );
     });
     return w;
   };
@@ -113,10 +120,22 @@ export function startDesktopApp(electron: DesktopElectron, options: DesktopOptio
       await tf.setBackend('cpu');
       const dataDir = ensureDataDir(options.dataDir ?? resolveDataDir());
       history = History.open(dataDir);
-      service = new LabService({ dataDir, history, mode: 'electron' });
+      service = new LabService({
+        dataDir,
+        history,
+        mode: 'electron',
+        ...(electron.utilityProcess ? { launchTrainer: utilityTrainerLauncher(electron.utilityProcess) } : {}),
+      });
       denyAllPermissions(electron.session.defaultSession);
       handleAppProtocol(electron.protocol, paths.renderer);
-      disposeIpc = registerLabIpc({ ipcMain: electron.ipcMain, dialog: electron.dialog, service, getWindow: () => win, exportBaseDir: exportBaseDir(app), platform });
+      disposeIpc = registerLabIpc({
+        ipcMain: electron.ipcMain,
+        dialog: electron.dialog,
+        service,
+        getWindow: () => win,
+        exportBaseDir: exportBaseDir(app),
+        platform,
+      });
       createWindow();
     })
     .catch((e: Error) => {

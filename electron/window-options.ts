@@ -36,4 +36,3 @@ export function windowOptions(preloadPath: string): BrowserWindowConstructorOpti
     webPreferences: { ...REQUIRED_WEB_PREFERENCES, preload: preloadPath, safeDialogs: true },
   };
 }
-

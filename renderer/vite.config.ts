@@ -22,6 +22,12 @@ export default defineConfig({
   server: {
     // The contract lives in ../core/contract.
     fs: { allow: ['..'] },
-    ...(backend ? { proxy: { '/api': { target: backend, changeOrigin: true, headers: { Authorization: `Bearer ${process.env['SEQLAB_TOKEN'] ?? ''}` } } } } : {}),
+    ...(backend
+      ? {
+          proxy: {
+            '/api': { target: backend, changeOrigin: true, headers: { Authorization: `Bearer ${process.env['SEQLAB_TOKEN'] ?? ''}` } },
+          },
+        }
+      : {}),
   },
 });

@@ -19,8 +19,16 @@ const stampFile = path.join(outDir, 'stamp');
 /** Directories that may hold node_api.h for the running Node. */
 function headerCandidates() {
   const prefix = path.resolve(path.dirname(process.execPath), '..');
-  const gypCache = [path.join(os.homedir(), '.cache/node-gyp', process.versions.node), path.join(os.homedir(), '.node-gyp', process.versions.node)];
-  return [path.join(prefix, 'include/node'), '/usr/include/node', '/usr/local/include/node', ...gypCache.map((d) => path.join(d, 'include/node'))];
+  const gypCache = [
+    path.join(os.homedir(), '.cache/node-gyp', process.versions.node),
+    path.join(os.homedir(), '.node-gyp', process.versions.node),
+  ];
+  return [
+    path.join(prefix, 'include/node'),
+    '/usr/include/node',
+    '/usr/local/include/node',
+    ...gypCache.map((d) => path.join(d, 'include/node')),
+  ];
 }
 
 function findHeaders() {
@@ -38,7 +46,10 @@ const TUNED = ['-O3', '-march=native'];
 const PORTABLE = ['-O3'];
 
 function sources() {
-  return fs.readdirSync(srcDir).filter((f) => /\.(cc|h)$/.test(f)).sort();
+  return fs
+    .readdirSync(srcDir)
+    .filter((f) => /\.(cc|h)$/.test(f))
+    .sort();
 }
 
 function stampOf(cxx, headers) {
@@ -62,14 +73,35 @@ export function buildNative({ quiet = false, force = false, portable = false } =
   }
   const flagSets = portable ? [PORTABLE] : [TUNED, PORTABLE];
   const stamp = stampOf(cxx, `${headers} ${flagSets[0].join(' ')}`);
-  if (!force && fs.existsSync(NATIVE_ADDON) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) return { built: true, path: NATIVE_ADDON };
+  if (!force && fs.existsSync(NATIVE_ADDON) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp)
+    return { built: true, path: NATIVE_ADDON };
   fs.mkdirSync(outDir, { recursive: true });
-  const files = sources().filter((f) => f.endsWith('.cc')).map((f) => path.join(srcDir, f));
+  const files = sources()
+    .filter((f) => f.endsWith('.cc'))
+    .map((f) => path.join(srcDir, f));
   const tmp = `${NATIVE_ADDON}.${process.pid}.tmp`;
   let last = '';
   for (const flags of flagSets) {
     if (!quiet) process.stderr.write(`seqlab: building the fused CPU kernels (${cxx} ${flags.join(' ')})...\n`);
-    const r = spawnSync(cxx, [...flags, '-std=c++17', '-shared', '-fPIC', '-fvisibility=hidden', '-pthread', '-Wall', '-Wextra', '-Wno-psabi', `-I${headers}`, ...files, '-o', tmp], { encoding: 'utf8' });
+    const r = spawnSync(
+      cxx,
+      [
+        ...flags,
+        '-std=c++17',
+        '-shared',
+        '-fPIC',
+        '-fvisibility=hidden',
+        '-pthread',
+        '-Wall',
+        '-Wextra',
+        '-Wno-psabi',
+        `-I${headers}`,
+        ...files,
+        '-o',
+        tmp,
+      ],
+      { encoding: 'utf8' },
+    );
     if (r.status === 0) {
       // The sources build without warnings under -Wall -Wextra; one that appears is worth reading (it found an aliasing bug once).
       if (!quiet && r.stderr.trim()) process.stderr.write(r.stderr);
@@ -81,7 +113,10 @@ export function buildNative({ quiet = false, force = false, portable = false } =
   }
   fs.rmSync(tmp, { force: true });
   const reason = `${cxx} failed: ${last}`;
-  if (!quiet) process.stderr.write(`seqlab: fused CPU kernels not built (${reason}); training uses the stock TF.js kernels. Install a C++ compiler (Debian: apt-get install -y g++) for the fast path.\n`);
+  if (!quiet)
+    process.stderr.write(
+      `seqlab: fused CPU kernels not built (${reason}); training uses the stock TF.js kernels. Install a C++ compiler (Debian: apt-get install -y g++) for the fast path.\n`,
+    );
   return { built: false, reason };
 }
 

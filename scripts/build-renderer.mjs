@@ -38,7 +38,11 @@ function isUpToDate() {
   if (!fs.existsSync(index)) return false;
   const built = fs.statSync(index).mtimeMs;
   const skip = new Set([distDir, path.join(rendererDir, 'node_modules')]);
-  let newest = Math.max(newestIn(rendererDir, skip), newestIn(path.join(root, 'core', 'contract'), new Set()), fs.statSync(import.meta.filename).mtimeMs);
+  let newest = Math.max(
+    newestIn(rendererDir, skip),
+    newestIn(path.join(root, 'core', 'contract'), new Set()),
+    fs.statSync(import.meta.filename).mtimeMs,
+  );
   for (const f of contractFiles(path.join(root, 'core', 'contract', 'lab-contract.ts'))) newest = Math.max(newest, fs.statSync(f).mtimeMs);
   return built > newest;
 }

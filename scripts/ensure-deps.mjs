@@ -35,10 +35,14 @@ function installPackages({ quiet }) {
   if (upToDate(hash)) return;
   if (!quiet) process.stderr.write('seqlab: installing dependencies (first run, or package-lock.json changed)...\n');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const args = fs.existsSync(path.join(root, 'package-lock.json')) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+  const args = fs.existsSync(path.join(root, 'package-lock.json'))
+    ? ['ci', '--no-audit', '--no-fund']
+    : ['install', '--no-audit', '--no-fund'];
   const r = spawnSync(npm, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
   if (r.status !== 0) {
-    process.stderr.write(`seqlab: "npm ${args.join(' ')}" failed (exit ${r.status}). better-sqlite3 builds from source when no prebuilt binary can be downloaded: it needs python3, make and a C++ compiler (Debian: apt-get install -y python3 make g++).\n`);
+    process.stderr.write(
+      `seqlab: "npm ${args.join(' ')}" failed (exit ${r.status}). better-sqlite3 builds from source when no prebuilt binary can be downloaded: it needs python3, make and a C++ compiler (Debian: apt-get install -y python3 make g++).\n`,
+    );
     process.exit(r.status ?? 1);
   }
   fs.writeFileSync(stamp, hash);

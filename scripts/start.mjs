@@ -51,7 +51,10 @@ if (mode.mode === 'electron') {
 } else {
   console.log(mode.reason);
   const port = await pickPort();
-  const serve = spawn(process.execPath, [path.join(root, 'bin', 'seqlab.mjs'), '--json', 'serve', '--port', String(port)], { cwd: root, stdio: ['inherit', 'pipe', 'inherit'] });
+  const serve = spawn(process.execPath, [path.join(root, 'bin', 'seqlab.mjs'), '--json', 'serve', '--port', String(port)], {
+    cwd: root,
+    stdio: ['inherit', 'pipe', 'inherit'],
+  });
   waitFor(serve);
   // `serve --json` prints one line with the URL; everything else passes through.
   readline.createInterface({ input: serve.stdout }).on('line', (line) => {

@@ -6,14 +6,25 @@ import type { LabParsedArgs, LabResult } from '../contract/lab-contract.ts';
 import type { AudioGenerationSummary } from '../services/audio-generation.ts';
 import type { AudioSampleRecord } from '../storage/history.ts';
 import { runTask } from '../worker/task-host.ts';
-import type { HandlerContext } from './lab-handlers.ts';
+import type { HandlerContext } from './handler-context.ts';
 
 type AudioRequest = 'generateAudio' | 'listAudioSamples' | 'getAudioSample';
 type Handlers = { [N in AudioRequest]: (ctx: HandlerContext, args: LabParsedArgs<N>) => Promise<LabResult<N>> | LabResult<N> };
 
 /** The contract's view of a stored sample (the record is already that shape; this drops anything extra). */
 function audioSummary(s: AudioSampleRecord): LabResult<'listAudioSamples'>[number] {
-  return { id: s.id, runId: s.runId, step: s.step, temperature: s.temperature, seconds: s.seconds, sampleRate: s.sampleRate, method: s.method, primeClip: s.primeClip, bytes: s.bytes, createdAt: s.createdAt };
+  return {
+    id: s.id,
+    runId: s.runId,
+    step: s.step,
+    temperature: s.temperature,
+    seconds: s.seconds,
+    sampleRate: s.sampleRate,
+    method: s.method,
+    primeClip: s.primeClip,
+    bytes: s.bytes,
+    createdAt: s.createdAt,
+  };
 }
 
 export const audioHandlers: Handlers = {
@@ -21,7 +32,12 @@ export const audioHandlers: Handlers = {
     ctx.history.resolveRun(String(id));
     let last = 0;
     const r = await runTask<AudioGenerationSummary>(
-      { kind: 'generateAudio', dataDir: ctx.dataDir, runRef: String(id), args: { seconds, temperature, seed, ...(primeClip !== undefined ? { primeClip } : {}), ...(method ? { method } : {}) } },
+      {
+        kind: 'generateAudio',
+        dataDir: ctx.dataDir,
+        runRef: String(id),
+        args: { seconds, temperature, seed, ...(primeClip !== undefined ? { primeClip } : {}), ...(method ? { method } : {}) },
+      },
       undefined,
       ({ done, total }) => {
         const t = Date.now();
@@ -32,7 +48,13 @@ export const audioHandlers: Handlers = {
     );
     const summary = audioSummary(r);
     ctx.emit({ type: 'run.audioSample', runId: id, sample: summary });
-    return { ...summary, samples: r.samples, elapsedSeconds: r.elapsedSeconds, samplesPerSec: r.samplesPerSec, realTimeFactor: r.realTimeFactor };
+    return {
+      ...summary,
+      samples: r.samples,
+      elapsedSeconds: r.elapsedSeconds,
+      samplesPerSec: r.samplesPerSec,
+      realTimeFactor: r.realTimeFactor,
+    };
   },
 
   listAudioSamples(ctx, { id }) {

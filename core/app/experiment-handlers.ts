@@ -6,16 +6,29 @@ import path from 'node:path';
 import type { LabParsedArgs, LabResult } from '../contract/lab-contract.ts';
 import { EXPERIMENT_INFO, EXPERIMENT_KINDS, parseExperimentConfig, type ExperimentKind } from '../ml/experiments/experiment-config.ts';
 import { createExperiment } from '../services/experiments.ts';
+import { EXPERIMENT_PRESETS, findPreset } from '../ml/experiments/presets.ts';
+import { ensureBuiltinDataset } from '../services/datasets.ts';
 import type { ExportResult } from '../export/tfjs-export.ts';
 import type { ExperimentRecord, History } from '../storage/history.ts';
 import { runTask } from '../worker/task-host.ts';
-import type { HandlerContext } from './lab-handlers.ts';
+import type { HandlerContext } from './handler-context.ts';
 
-type ExperimentRequest = 'listExperimentKinds' | 'listExperiments' | 'getExperiment' | 'startExperiment' | 'stopExperiment' | 'resumeExperiment' | 'exportExperiment' | 'deleteExperiment';
+type ExperimentRequest =
+  | 'listExperimentKinds'
+  | 'listExperiments'
+  | 'getExperiment'
+  | 'startExperiment'
+  | 'stopExperiment'
+  | 'resumeExperiment'
+  | 'exportExperiment'
+  | 'deleteExperiment';
 type Handlers = { [N in ExperimentRequest]: (ctx: HandlerContext, args: LabParsedArgs<N>) => Promise<LabResult<N>> | LabResult<N> };
 
 /** The contract's view of an experiment: its record and each member run's progress. */
-export function experimentSummary(history: History, e: ExperimentRecord): LabResult<'getExperiment'> extends infer D ? Omit<D, 'config' | 'result'> : never {
+export function experimentSummary(
+  history: History,
+  e: ExperimentRecord,
+): LabResult<'getExperiment'> extends infer D ? Omit<D, 'config' | 'result'> : never {
   return {
     id: e.id,
     kind: e.kind as ExperimentKind,
@@ -25,7 +38,16 @@ export function experimentSummary(history: History, e: ExperimentRecord): LabRes
     error: e.error,
     members: e.members.map((m) => {
       const run = history.getRun(m.runId);
-      return { runId: m.runId, role: m.role, position: m.position, owned: m.owned, status: run?.status ?? 'crashed', step: Math.max(0, run?.step ?? 0), totalSteps: run?.totalSteps ?? 0, validLoss: run?.validLoss ?? null };
+      return {
+        runId: m.runId,
+        role: m.role,
+        position: m.position,
+        owned: m.owned,
+        status: run?.status ?? 'crashed',
+        step: Math.max(0, run?.step ?? 0),
+        totalSteps: run?.totalSteps ?? 0,
+        validLoss: run?.validLoss ?? null,
+      };
     }),
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
@@ -43,7 +65,10 @@ function defaultsOf(kind: ExperimentKind): Record<string, unknown> {
 
 /** Prefixes each "field: message" part with "config.", so the form can find the field. */
 function inConfig(e: unknown): Error {
-  const message = (e as Error).message.split('; ').map((part) => (/^[\w.]+: /.test(part) ? `config.${part}` : part)).join('; ');
+  const message = (e as Error).message
+    .split('; ')
+    .map((part) => (/^[\w.]+: /.test(part) ? `config.${part}` : part))
+    .join('; ');
   return new Error(message, { cause: e });
 }
 
@@ -54,7 +79,19 @@ function requireExperiment(history: History, id: number): ExperimentRecord {
 }
 
 export const experimentHandlers: Handlers = {
-  listExperimentKinds: () => EXPERIMENT_KINDS.map((kind) => ({ kind, ...EXPERIMENT_INFO[kind], defaults: defaultsOf(kind) })),
+  listExperimentKinds: () =>
+    EXPERIMENT_KINDS.map((kind) => ({
+      kind,
+      ...EXPERIMENT_INFO[kind],
+      defaults: defaultsOf(kind),
+      presets: EXPERIMENT_PRESETS.filter((p) => p.kind === kind).map((p) => ({
+        name: p.name,
+        title: p.title,
+        target: p.target,
+        dataset: p.dataset,
+        datasetHint: p.datasetHint,
+      })),
+    })),
 
   listExperiments: (ctx) => ctx.history.listExperiments().map((e) => experimentSummary(ctx.history, e)),
 
@@ -63,9 +100,13 @@ export const experimentHandlers: Handlers = {
     return { ...experimentSummary(ctx.history, e), config: e.config, result: e.result };
   },
 
-  startExperiment(ctx, { kind, name, config }) {
+  async startExperiment(ctx, { kind, name, config }) {
     let e: ExperimentRecord;
     try {
+      // A preset with a built-in dataset (copy-100, adding-200) runs on it when no dataset is given.
+      const preset = typeof config['preset'] === 'string' ? findPreset(kind, config['preset']) : undefined;
+      if (preset?.dataset && config['datasetId'] === undefined)
+        config = { ...config, datasetId: (await ensureBuiltinDataset(ctx.history, ctx.dataDir, preset.dataset)).id };
       e = createExperiment(ctx.history, kind, config, name);
     } catch (err) {
       throw inConfig(err);

@@ -4,78 +4,32 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { LabEvent, LabParsedArgs, LabRequestName, LabResult } from '../contract/lab-contract.ts';
+import type { LabRequestName } from '../contract/lab-contract.ts';
 import { autoComparison, detectBackends } from '../engine/backends.ts';
 import { countParameters } from '../ml/models/parameter-count.ts';
-import { runConfigSchema, type RunConfig } from '../ml/train/run-config.ts';
+import type { RunConfig } from '../ml/train/run-config.ts';
 import { BUILTIN_DATASETS, ensureBuiltinDataset, importDataset } from '../services/datasets.ts';
 import { runExportFormats } from '../services/exports.ts';
 import { createSyntheticDataset } from '../services/task-datasets.ts';
-import { audioClipWav, audioTaskOf } from '../services/audio-datasets.ts';
-import { CONTRACT_BUDGET_LABELS, checkMemoryBudget } from '../services/memory-budget.ts';
+import { audioClipWav } from '../services/audio-datasets.ts';
+import { CONTRACT_BUDGET_LABELS, checkRunMemory } from '../services/memory-budget.ts';
 import { checkFitsDataset, createRun, parseRunConfig, receptiveFieldOf } from '../services/runs.ts';
-import { datasetBaseline, describeDatasetTask, lossUnitOf } from '../services/task-data.ts';
 import type { ExportResult } from '../export/tfjs-export.ts';
 import { runTask } from '../worker/task-host.ts';
-import { type DatasetRecord, type History, type RunRecord } from '../storage/history.ts';
-import { datasetPreviewText } from './dataset-preview.ts';
+import { runConfigOf, type DatasetRecord, type History } from '../storage/history.ts';
+import { datasetPreviewText } from '../datasets/registry.ts';
 import { experimentHandlers } from './experiment-handlers.ts';
+import { sweepHandlers } from './sweep-handlers.ts';
 import { audioHandlers } from './audio-handlers.ts';
+import { musicHandlers } from './music-handlers.ts';
+import { paperCheckHandlers } from './paper-check-handlers.ts';
 import { toContractRow } from './metric-rows.ts';
+import type { HandlerContext, HandlerTable } from './handler-context.ts';
+import { datasetSummary, runSummary } from './record-summaries.ts';
 
-export interface HandlerContext {
-  dataDir: string;
-  history: History;
-  mode: 'electron' | 'browser';
-  uploadsDir?: string;
-  emit(e: LabEvent): void;
-  /** Starts training `runId` in a worker thread. */
-  train(runId: number, resume: boolean): void;
-  /** Asks a training run to checkpoint and stop. */
-  stop(runId: number): void;
-  isTraining(runId: number): boolean;
-  /** Starts (or resumes) an experiment in the background; throws when it cannot start. */
-  driveExperiment(id: number): void;
-  /** Asks a running experiment to stop its member (or analysis). */
-  stopExperiment(id: number): void;
-  isExperimentRunning(id: number): boolean;
-}
-
-type Handlers = { [N in LabRequestName]: (ctx: HandlerContext, args: LabParsedArgs<N>) => Promise<LabResult<N>> | LabResult<N> };
+type Handlers = HandlerTable<LabRequestName>;
 
 const VERSION = '0.1.0';
-
-export function datasetSummary(d: DatasetRecord): LabResult<'listDatasets'>[number] {
-  const summary = { id: d.id, name: d.name, kind: d.kind, level: d.level, task: describeDatasetTask(d), baseline: datasetBaseline(d), lossUnit: lossUnitOf(d), tokens: d.stats.tokens, vocabSize: d.stats.vocabSize, unigramEntropyBits: d.stats.unigramEntropyBits, sourceBytes: d.stats.sourceBytes, files: d.stats.files, encoding: d.encoding, source: d.source, createdAt: d.createdAt };
-  if (d.kind !== 'audio') return summary;
-  const t = audioTaskOf(d);
-  return { ...summary, audio: { sampleRate: t.sampleRate, clips: t.clips.length, seconds: t.stats.seconds, originalRates: t.stats.originalRates } };
-}
-
-export function runSummary(history: History, r: RunRecord): LabResult<'getRun'> extends infer D ? Omit<D, 'config' | 'datasetFingerprint' | 'checkpoints' | 'samples' | 'exports'> : never {
-  const parsed = runConfigSchema.safeParse(r.config);
-  const rf = parsed.success ? receptiveFieldOf(parsed.data.model) : Infinity;
-  return {
-    id: r.id,
-    name: r.name,
-    datasetId: r.datasetId,
-    datasetName: history.getDataset(r.datasetId)?.name ?? `#${r.datasetId}`,
-    kind: r.modelKind,
-    status: r.status,
-    step: Math.max(0, r.step),
-    totalSteps: r.totalSteps,
-    validLoss: r.validLoss,
-    trainLoss: r.trainLoss,
-    paramCount: r.paramCount,
-    receptiveField: Number.isFinite(rf) ? rf : null,
-    backend: r.backend,
-    device: r.device,
-    createdAt: r.createdAt,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    error: r.error,
-  };
-}
 
 function requireDataset(history: History, id: number): DatasetRecord {
   const d = history.getDataset(id);
@@ -98,7 +52,10 @@ function uploadPaths(ctx: HandlerContext, ids: string[]): string[] {
 
 export const handlers: Handlers = {
   ...experimentHandlers,
+  ...sweepHandlers,
   ...audioHandlers,
+  ...musicHandlers,
+  ...paperCheckHandlers,
 
   async systemInfo(ctx) {
     const backends = await detectBackends();
@@ -112,6 +69,7 @@ export const handlers: Handlers = {
       auto: rungs.find((r) => r.cpu)?.backend ?? null,
       autoCompares: rungs.map((r) => r.label),
       dataDir: ctx.dataDir,
+      readOnlyReason: ctx.history.readOnlyReason,
       builtinCorpora: BUILTIN_DATASETS,
       mode: ctx.mode,
     };
@@ -129,7 +87,15 @@ export const handlers: Handlers = {
     const d = await importDataset(ctx.history, ctx.dataDir, {
       paths,
       level: a.level,
-      ...(a.name ? { name: a.name } : a.uploads?.length && !a.paths?.length ? { name: path.basename(fs.statSync(paths[0]!).isFile() ? paths[0]! : (fs.readdirSync(paths[0]!)[0] ?? 'upload')).replace(/\.(txt|json|midi?|wave?|flac|mp3|ogg|oga|opus)$/i, '') } : {}),
+      ...(a.name
+        ? { name: a.name }
+        : a.uploads?.length && !a.paths?.length
+          ? {
+              name: path
+                .basename(fs.statSync(paths[0]!).isFile() ? paths[0]! : (fs.readdirSync(paths[0]!)[0] ?? 'upload'))
+                .replace(/\.(txt|json|midi?|wave?|flac|mp3|ogg|oga|opus)$/i, ''),
+            }
+          : {}),
       ...(a.maxVocab ? { maxVocab: a.maxVocab } : {}),
       ...(a.encoding ? { encoding: a.encoding } : {}),
       ...(a.rate !== undefined ? { rate: a.rate } : {}),
@@ -169,7 +135,7 @@ export const handlers: Handlers = {
         full = null;
       }
       if (full) {
-        const check = checkMemoryBudget(full, CONTRACT_BUDGET_LABELS, memoryLimitGiB);
+        const check = checkRunMemory(full, dataset, CONTRACT_BUDGET_LABELS, memoryLimitGiB);
         memory = { bytes: check.estimate.total, machineBytes: check.machineBytes, limitBytes: check.limitBytes, refusal: check.refusal };
       }
     }
@@ -180,7 +146,7 @@ export const handlers: Handlers = {
     const dataset = requireDataset(ctx.history, datasetId);
     const config = parseRunConfig({ model, train }, dataset);
     checkFitsDataset(config, dataset, { field: 'train.batchSize', formula: 'batchSize × (seqLen + 1)' });
-    const budget = checkMemoryBudget(config, CONTRACT_BUDGET_LABELS, memoryLimitGiB);
+    const budget = checkRunMemory(config, dataset, CONTRACT_BUDGET_LABELS, memoryLimitGiB);
     if (budget.refusal) throw new Error(`train: ${budget.refusal}`);
     const run = createRun(ctx.history, dataset, config, name);
     ctx.train(run.id, false);
@@ -212,7 +178,7 @@ export const handlers: Handlers = {
     const run = ctx.history.resolveRun(String(id));
     return {
       ...runSummary(ctx.history, run),
-      config: runConfigSchema.parse(run.config),
+      config: runConfigOf(run),
       datasetFingerprint: run.datasetFingerprint,
       checkpoints: ctx.history.listCheckpoints(id).map((c) => ({ step: c.step, size: c.size, createdAt: c.createdAt })),
       samples: ctx.history.listSamples(id),
@@ -225,9 +191,14 @@ export const handlers: Handlers = {
     return ctx.history.getMetrics(id, sinceStep).map(toContractRow);
   },
 
-  // Sampling and export build the model: they run in a worker thread, off the app's main thread.
+  // Sampling and export build the model: they run in a child process (a thread in Electron), off the app's main thread.
   sample: (ctx, { id, length, temperature, topK, prime, seed }) =>
-    runTask({ kind: 'sample', dataDir: ctx.dataDir, runRef: String(id), args: { length, temperature, topK, seed, ...(prime !== undefined ? { prime } : {}) } }),
+    runTask({
+      kind: 'sample',
+      dataDir: ctx.dataDir,
+      runRef: String(id),
+      args: { length, temperature, topK, seed, ...(prime !== undefined ? { prime } : {}) },
+    }),
 
   exportFormats(ctx, { id }) {
     return runExportFormats(ctx.history, String(id));
@@ -243,5 +214,9 @@ export const handlers: Handlers = {
     const run = ctx.history.resolveRun(String(id));
     if (ctx.isTraining(id) || run.status === 'running') throw new Error(`id: run ${id} is training; stop it before deleting`);
     return { deleted: ctx.history.deleteRun(id) };
+  },
+
+  setRunNotes(ctx, { id, tags, note }) {
+    return runSummary(ctx.history, ctx.history.setRunNotes(id, { tags, note }));
   },
 };

@@ -1,21 +1,35 @@
 // The core side of the contract: validates each request, runs it against the
 // history and services, and publishes run events. Both bridges (Electron's
 // IPC in electron/, the HTTP server in core/server) wrap one LabService.
-// Training runs in child processes (worker threads inside Electron, see
-// core/worker/training-host.ts); this object only starts and stops them, so a
-// trainer that dies is recorded 'crashed' here and the server goes on.
-import { describeIssues, labRequests, parseLabRequest, type LabEvent, type LabReply, type LabRequestName } from '../contract/lab-contract.ts';
+// Training runs in child processes (utility processes inside Electron, see
+// core/worker/training-host.ts and electron/utility-trainer.ts); this object
+// only starts and stops them, so a trainer that dies is recorded 'crashed'
+// here and the server goes on. A write that fails for lack of space turns the
+// history read-only, and clients are told why.
+import {
+  describeIssues,
+  labRequests,
+  parseLabRequest,
+  type LabEvent,
+  type LabReply,
+  type LabRequestName,
+} from '../contract/lab-contract.ts';
+import { fieldProblemOf } from '../contract/structured-error.ts';
 import { activateLocalBackend } from '../engine/backends.ts';
-import { driveExperiment, type ExperimentEvent, type ExperimentHandle } from '../services/experiments.ts';
+import { driveExperiment, type ExperimentEvent, type ExperimentHandle } from './experiment-supervisor.ts';
+import { runSweepLocally, type SweepRunEvent, type SweepRunHandle } from './sweep-runner.ts';
 import type { History } from '../storage/history.ts';
-import { isDiskFull } from '../storage/open-read-only.ts';
+import { DISK_FULL_NOTE, isDiskFull } from '../storage/open-read-only.ts';
+import { reportFolder } from '../services/paper-check/paper-check.ts';
 import { startTraining, type TrainingHandle } from '../worker/training-host.ts';
-import type { TrainingEvent } from '../worker/training-protocol.ts';
-import { handlers, type HandlerContext } from './lab-handlers.ts';
+import type { TrainerLauncher } from '../worker/trainer-link.ts';
+import type { FinalStatus, TrainingEvent } from '../worker/training-protocol.ts';
+import type { HandlerContext } from './handler-context.ts';
+import { handlers } from './lab-handlers.ts';
 import { toContractRow } from './metric-rows.ts';
 
 /** What a client is told when a write fails for lack of space. */
-export const DISK_FULL_NOTE = 'the disk holding the history is full, so nothing more can be recorded until space is freed; listing, showing, sampling and exporting to another disk keep working';
+export { DISK_FULL_NOTE };
 
 export interface LabServiceOptions {
   dataDir: string;
@@ -23,12 +37,15 @@ export interface LabServiceOptions {
   mode: 'electron' | 'browser';
   /** Where browser-mode uploads are stored (see core/server). */
   uploadsDir?: string;
+  /** How training workers start (default: a child process); Electron passes its utility-process launcher. */
+  launchTrainer?: TrainerLauncher;
 }
 
 export class LabService {
   private readonly listeners = new Set<(e: LabEvent) => void>();
   private readonly training = new Map<number, TrainingHandle>();
   private readonly experiments = new Map<number, ExperimentHandle>();
+  private readonly sweeps = new Map<number, SweepRunHandle>();
   private readonly ctx: HandlerContext;
   /**
    * Requests that build a model in this thread (parameter counts, sampling,
@@ -36,6 +53,11 @@ export class LabService {
    * TF.js pointing at an uninitialised one. Training picks its own in workers.
    */
   private readonly ready: Promise<unknown> = activateLocalBackend();
+
+  /** The data folder this service works in (the server checks download paths against it). */
+  get dataDir(): string {
+    return this.opts.dataDir;
+  }
 
   constructor(private readonly opts: LabServiceOptions) {
     this.ctx = {
@@ -47,6 +69,9 @@ export class LabService {
       driveExperiment: (id) => this.driveExperiment(id),
       stopExperiment: (id) => this.experiments.get(id)?.stop(),
       isExperimentRunning: (id) => this.experiments.has(id),
+      driveSweep: (id, maxParallel) => this.driveSweep(id, maxParallel),
+      stopSweep: (id) => this.sweeps.get(id)?.stop(),
+      isSweepRunning: (id) => this.sweeps.has(id),
     };
   }
 
@@ -65,10 +90,47 @@ export class LabService {
       if (!checked.success) throw new Error(`internal: ${name} produced an invalid result (${describeIssues(checked.error)})`);
       return { ok: true, result: checked.data };
     } catch (e) {
-      // A write refused for lack of space: say why writes stopped and what still works.
-      if (isDiskFull(e) && !(e as Error).message.includes('read-only')) return { ok: false, error: `${(e as Error).message}: ${DISK_FULL_NOTE}` };
-      return { ok: false, error: (e as Error).message };
+      // A write refused for lack of space: from now on the history is read-only; say why writes stopped and what still works.
+      if (isDiskFull(e) && !(e as Error).message.includes('read-only')) {
+        this.readOnlyAfter(e);
+        return { ok: false, error: `${(e as Error).message}: ${DISK_FULL_NOTE}` };
+      }
+      const problem = fieldProblemOf(e);
+      return { ok: false, error: (e as Error).message, ...(problem ? { problem } : {}) };
     }
+  }
+
+  /**
+   * After a write failed for lack of space: reopens the history read-only
+   * (reads go on, later writes are refused with the reason) and tells every
+   * client, whose app shows it in a banner.
+   */
+  private readOnlyAfter(cause: unknown): void {
+    if (this.opts.history.becomeReadOnly(cause)) this.emit({ type: 'history.readOnly', reason: this.opts.history.readOnlyReason! });
+  }
+
+  /**
+   * Records the end of a run its worker could not record (it died, or its
+   * write failed). On a full disk this write fails too: the history turns
+   * read-only and the run stays 'running' under this process, so the first
+   * open after this process ends marks it crashed (reconciled).
+   */
+  private recordEnd(runId: number, status: FinalStatus, error: string | undefined): void {
+    try {
+      this.opts.history.setStatus(runId, status, error, process.pid);
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      this.readOnlyAfter(e);
+    }
+  }
+
+  /**
+   * The paper-check report folder `name` under <dataDir>/exports, for the
+   * browser's .zip download; null for any other name (the route cannot be
+   * pointed at another path).
+   */
+  paperReportFolder(name: string): string | null {
+    return reportFolder(this.opts.dataDir, name);
   }
 
   subscribe(listener: (e: LabEvent) => void): () => void {
@@ -94,17 +156,23 @@ export class LabService {
     if (this.training.has(runId)) throw new Error(`run ${runId} is already training`);
     // Taken before the worker starts, so a second app instance (or a CLI resume) is refused now, in the reply.
     this.opts.history.claimRun(runId, process.pid);
-    const handle = startTraining({ runId, dataDir: this.opts.dataDir, resume }, (e) => {
-      this.relay(e);
-      onEvent?.(e);
-    });
+    const handle = startTraining(
+      { runId, dataDir: this.opts.dataDir, resume },
+      (e) => {
+        this.relay(e);
+        onEvent?.(e);
+      },
+      this.opts.launchTrainer,
+    );
     this.training.set(runId, handle);
     // The final status is announced only once the worker has exited, so a
     // client that reacts to it (e.g. Resume after Stop) finds the run free.
     void handle.done.then((done) => {
       this.training.delete(runId);
       const run = this.opts.history.getRun(runId);
-      if (done.status === 'crashed' && run?.status === 'running' && run.pid === process.pid) this.opts.history.setStatus(runId, 'crashed', done.error ?? 'training worker ended unexpectedly', process.pid);
+      // A worker that died, or could not write its final status (a full disk), left the run 'running' here: record its end.
+      if (run?.status === 'running' && run.pid === process.pid)
+        this.recordEnd(runId, done.status, done.error ?? (done.status === 'crashed' ? 'training worker ended unexpectedly' : undefined));
       // A worker that died may have stored a step it never announced: the history is where the run stands.
       const step = done.status === 'crashed' ? Math.max(done.step, run?.step ?? 0) : done.step;
       this.emit({ type: 'run.status', runId, status: done.status, step, validLoss: done.validLoss, error: done.error });
@@ -113,6 +181,33 @@ export class LabService {
   }
 
   /** Drives an experiment in the background: its members train through train(), so they show as runs too. */
+  /** Runs a sweep's trials in the background, several at once; each trains through train(), so it shows as a run too. */
+  private driveSweep(id: number, maxParallel?: number): void {
+    if (this.sweeps.has(id)) throw new Error(`sweep ${id} is already running`);
+    const handle = runSweepLocally(this.opts.history, this.opts.dataDir, id, {
+      startTraining: (o, onEvent) => this.train(o.runId, o.resume, onEvent),
+      onEvent: (e) => this.relaySweep(e),
+      ...(maxParallel !== undefined ? { maxParallel } : {}),
+    });
+    this.sweeps.set(id, handle);
+    void handle.done.then(() => this.sweeps.delete(id));
+  }
+
+  private relaySweep(e: SweepRunEvent): void {
+    if (e.type === 'status') return this.emit({ type: 'sweep.status', sweepId: e.sweepId, state: e.state, error: e.error });
+    if (e.type === 'trialEnd')
+      return this.emit({
+        type: 'sweep.trial',
+        sweepId: e.sweepId,
+        index: e.index,
+        state: e.trial.state,
+        runId: e.runId,
+        metric: e.trial.metric,
+      });
+    if (e.type === 'trial' && e.event.type === 'started')
+      this.emit({ type: 'sweep.trial', sweepId: e.sweepId, index: e.index, state: 'running', runId: e.runId, metric: null });
+  }
+
   private driveExperiment(id: number): void {
     if (this.experiments.has(id)) throw new Error(`experiment ${id} is already running`);
     const handle = driveExperiment(this.opts.history, this.opts.dataDir, id, {
@@ -124,16 +219,37 @@ export class LabService {
   }
 
   private relayExperiment(e: ExperimentEvent): void {
-    if (e.type === 'status') return this.emit({ type: 'experiment.status', experimentId: e.experimentId, status: e.status, phase: e.phase, error: e.error });
+    if (e.type === 'status')
+      return this.emit({ type: 'experiment.status', experimentId: e.experimentId, status: e.status, phase: e.phase, error: e.error });
     if (e.event.type !== 'progress') return;
     const m = e.event.metrics;
-    this.emit({ type: 'experiment.progress', experimentId: e.experimentId, runId: e.runId, role: e.role, member: e.index, members: e.of, step: m.step, totalSteps: e.event.totalSteps, trainLoss: m.trainLoss, validLoss: m.validLoss });
+    this.emit({
+      type: 'experiment.progress',
+      experimentId: e.experimentId,
+      runId: e.runId,
+      role: e.role,
+      member: e.index,
+      members: e.of,
+      step: m.step,
+      totalSteps: e.event.totalSteps,
+      trainLoss: m.trainLoss,
+      validLoss: m.validLoss,
+      etaSeconds: e.etaSeconds,
+    });
   }
 
   private relay(e: TrainingEvent): void {
     switch (e.type) {
       case 'started':
-        return this.emit({ type: 'run.started', runId: e.runId, backend: e.backend, device: e.device, step: e.step, totalSteps: e.totalSteps, resumedFrom: e.resumedFrom });
+        return this.emit({
+          type: 'run.started',
+          runId: e.runId,
+          backend: e.backend,
+          device: e.device,
+          step: e.step,
+          totalSteps: e.totalSteps,
+          resumedFrom: e.resumedFrom,
+        });
       case 'progress':
         return this.emit({ type: 'run.progress', runId: e.runId, totalSteps: e.totalSteps, metrics: toContractRow(e.metrics) });
       case 'sample':
@@ -148,6 +264,10 @@ export class LabService {
 
   /** Stops every training run (each checkpoints first) and waits for them. */
   async close(): Promise<void> {
+    // Sweeps first: each stops its trials and records itself 'stopped' (a rerun continues it).
+    const sweeping = [...this.sweeps.values()];
+    for (const h of sweeping) h.stop();
+    await Promise.all(sweeping.map((h) => h.done));
     // Experiments first: each stops its member and records itself 'stopped' (resumable).
     const driving = [...this.experiments.values()];
     for (const h of driving) h.stop();

@@ -9,7 +9,15 @@ import type { MetricRow } from '../storage/history.ts';
 export type ContractMetricRow = z.infer<typeof metricRowSchema>;
 
 /** The fields that may hold a non-finite value; each is nullable in the contract. */
-const MAY_BE_NON_FINITE = ['trainLoss', 'validLoss', 'bitsPerSymbol', 'validAccuracy', 'stabilityBound', 'contraction', 'gradNorm'] as const;
+const MAY_BE_NON_FINITE = [
+  'trainLoss',
+  'validLoss',
+  'bitsPerSymbol',
+  'validAccuracy',
+  'stabilityBound',
+  'contraction',
+  'gradNorm',
+] as const;
 
 function asText(v: number): z.infer<typeof nonFiniteValueSchema> {
   return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';

@@ -63,8 +63,13 @@ export function formatLoss(value: number | null | undefined, unit: 'nats' | 'nat
 export function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  return cells.map((r, j) => {
-    const line = r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-    return j === 0 ? pc.bold(line) : line;
-  }).join('\n');
+  return cells
+    .map((r, j) => {
+      const line = r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd();
+      return j === 0 ? pc.bold(line) : line;
+    })
+    .join('\n');
 }

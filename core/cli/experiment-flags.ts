@@ -18,6 +18,12 @@ export interface ExperimentFlags {
   kernel?: number;
   dropout?: number;
   lambda?: number;
+  lambdas?: number[];
+  preset?: string;
+  matched?: string[];
+  fit?: string;
+  patience?: number;
+  timeLimit?: number;
   k?: number;
   contexts?: number[];
   kinds?: string[];
@@ -44,7 +50,11 @@ type Target = Partial<Record<ExperimentKind, string>>;
 const TRAINED: ExperimentKind[] = ['stability', 'recurrent-vs-conv', 'memory', 'truncated-vs-recurrent'];
 const all = (path: string): Target => Object.fromEntries(TRAINED.map((k) => [k, path]));
 /** Model fields go to the kind's model object (memory: the feed-forward model or the truncated base; truncated-vs-recurrent: base). */
-const modelField = (field: string): Target => ({ stability: `model.${field}`, memory: `model.${field}`, 'truncated-vs-recurrent': `base.${field}` });
+const modelField = (field: string): Target => ({
+  stability: `model.${field}`,
+  memory: `model.${field}`,
+  'truncated-vs-recurrent': `base.${field}`,
+});
 
 export const FLAG_TARGETS: Partial<Record<Key, { flag: string; target: Target }>> = {
   run: { flag: '--run', target: { truncation: 'runId' } },
@@ -58,9 +68,15 @@ export const FLAG_TARGETS: Partial<Record<Key, { flag: string; target: Target }>
   kernel: { flag: '--kernel', target: { memory: 'model.kernelSize' } },
   dropout: { flag: '--dropout', target: modelField('dropout') },
   lambda: { flag: '--lambda', target: { stability: 'lambda' } },
+  lambdas: { flag: '--lambdas', target: { stability: 'lambdas' } },
+  preset: { flag: '--preset', target: { memory: 'preset', stability: 'preset' } },
+  matched: { flag: '--matched', target: { memory: 'matchedRecurrent' } },
+  fit: { flag: '--fit', target: { memory: 'fit' } },
+  patience: { flag: '--patience', target: all('train.patience') },
+  timeLimit: { flag: '--time-limit', target: all('train.timeLimitSeconds') },
   k: { flag: '--k', target: { 'truncated-vs-recurrent': 'k' } },
   contexts: { flag: '--contexts', target: { memory: 'contexts' } },
-  kinds: { flag: '--kinds', target: { 'recurrent-vs-conv': 'kinds' } },
+  kinds: { flag: '--kinds', target: { 'recurrent-vs-conv': 'kinds', stability: 'kinds' } },
   targetParams: { flag: '--target-params', target: { 'recurrent-vs-conv': 'targetParams' } },
   recurrentRun: { flag: '--recurrent-run', target: { memory: 'recurrentRunId' } },
   maxLag: { flag: '--max-lag', target: { memory: 'maxLag' } },
@@ -94,7 +110,8 @@ export function configFromFlags(kind: ExperimentKind, f: ExperimentFlags): Recor
     } catch (e) {
       throw new Error(`--config: not valid JSON (${(e as Error).message})`, { cause: e });
     }
-    if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error('--config: must be a JSON object of config fields');
+    if (typeof config !== 'object' || config === null || Array.isArray(config))
+      throw new Error('--config: must be a JSON object of config fields');
   }
   for (const [key, spec] of Object.entries(FLAG_TARGETS) as [Key, { flag: string; target: Target }][]) {
     const value = f[key];
@@ -107,6 +124,27 @@ export function configFromFlags(kind: ExperimentKind, f: ExperimentFlags): Recor
     setPath(config, path, value);
   }
   return config;
+}
+
+/**
+ * "--lambdas 0.8,0.9,none" -> [0.8, 0.9]: "none" names the unconstrained
+ * member, which a λ sweep always trains, so it adds nothing to the list.
+ */
+export function lambdaList(value: string): number[] {
+  const parts = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  const lambdas: number[] = [];
+  for (const p of parts) {
+    if (/^(none|unconstrained)$/i.test(p)) continue;
+    const x = Number(p);
+    if (!/^\d*\.?\d+(e-?\d+)?$/i.test(p) || !Number.isFinite(x))
+      throw new Error(`--lambdas must be a comma-separated list of numbers and "none" (got "${value}")`);
+    lambdas.push(x);
+  }
+  if (lambdas.length === 0) throw new Error(`--lambdas: give at least one λ besides "none" (got "${value}")`);
+  return lambdas;
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -127,5 +165,7 @@ export function withExperimentFlags(kind: ExperimentKind, message: string): stri
     if (path) flagOf.set(path, spec!.flag);
   }
   flagOf.set('datasetId', '--dataset');
-  return message.replace(/(^|; )([\w.]+?)(\.\d+)?:/g, (m, sep: string, field: string, index: string | undefined) => (flagOf.has(field) ? `${sep}${flagOf.get(field)} (${field}${index ?? ''}):` : m));
+  return message.replace(/(^|; )([\w.]+?)(\.\d+)?:/g, (m, sep: string, field: string, index: string | undefined) =>
+    flagOf.has(field) ? `${sep}${flagOf.get(field)} (${field}${index ?? ''}):` : m,
+  );
 }

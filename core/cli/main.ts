@@ -11,8 +11,11 @@ import { registerGenerate } from './commands/generate.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerSampleExport } from './commands/sample-export.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerSweep } from './commands/sweep.ts';
 import { registerTrain } from './commands/train.ts';
 import { CliContext, type GlobalOptions } from './context.ts';
+import { DISK_FULL_NOTE, isDiskFull } from '../storage/open-read-only.ts';
+import { errorForCli } from './flag-words.ts';
 
 tf.env().set('PROD', true); // silences TF.js's console advice about tfjs-node
 
@@ -31,6 +34,7 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerTrain(program, ctx);
   registerRuns(program, ctx);
   registerExperiment(program, ctx);
+  registerSweep(program, ctx);
   registerSampleExport(program, ctx);
   registerGenerate(program, ctx);
   registerBench(program, ctx);
@@ -53,7 +57,9 @@ export async function main(argv: string[]): Promise<number> {
       // help and version exit "successfully" through this path
       return e.exitCode;
     }
-    process.stderr.write(`${pc.red('seqlab:')} ${(e as Error).message}\n`);
+    // A write refused for lack of space: say why writes stopped and what still works.
+    const full = isDiskFull(e) && !(e as Error).message.includes('read-only') ? `: ${DISK_FULL_NOTE}` : '';
+    process.stderr.write(`${pc.red('seqlab:')} ${errorForCli(e)}${full}\n`);
     return 1;
   } finally {
     try {

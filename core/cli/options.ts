@@ -18,7 +18,8 @@ export function numberOption(flag: string) {
 
 export function choiceOption<T extends string>(flag: string, choices: readonly T[]) {
   return (value: string): T => {
-    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`${flag} must be one of ${choices.join(', ')} (got "${value}")`);
+    if (!(choices as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`${flag} must be one of ${choices.join(', ')} (got "${value}")`);
     return value as T;
   };
 }
@@ -48,5 +49,8 @@ export const FLAG_FOR_FIELD: Record<string, string> = {
 
 /** Rewrites "hiddenSize: must be ..." as "--hidden (hiddenSize): must be ...". */
 export function withFlags(message: string): string {
-  return message.replace(/(^|; )([a-zA-Z]+):/g, (m, sep: string, field: string) => (FLAG_FOR_FIELD[field] ? `${sep}${FLAG_FOR_FIELD[field]} (${field}):` : m));
+  // A field may come with its path ("model.hiddenSize:"); the flag sets the last part.
+  return message.replace(/(^|; )(?:[a-zA-Z]+\.)*([a-zA-Z]+):/g, (m, sep: string, field: string) =>
+    FLAG_FOR_FIELD[field] ? `${sep}${FLAG_FOR_FIELD[field]} (${field}):` : m,
+  );
 }

@@ -3,7 +3,7 @@
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
 import type { TrainingEvent } from '../worker/training-protocol.ts';
-import { lossUnitOf, type LossUnit } from '../services/task-data.ts';
+import { lossUnitOf, type LossUnit } from '../datasets/registry.ts';
 import { formatLoss, type CliContext } from './context.ts';
 
 export function trainingReporter(ctx: CliContext): (e: TrainingEvent) => void {
@@ -22,10 +22,16 @@ export function trainingReporter(ctx: CliContext): (e: TrainingEvent) => void {
         const run = ctx.history.getRun(e.runId);
         const dataset = run ? ctx.history.getDataset(run.datasetId) : undefined;
         if (dataset) unit = lossUnitOf(dataset);
-        ctx.note(`run ${e.runId}: ${e.paramCount.toLocaleString('en')} parameters on ${e.backend} (${e.device})${e.resumedFrom !== null ? `, resuming from step ${e.resumedFrom}` : ''}`);
+        ctx.note(
+          `run ${e.runId}: ${e.paramCount.toLocaleString('en')} parameters on ${e.backend} (${e.device})${e.resumedFrom !== null ? `, resuming from step ${e.resumedFrom}` : ''}`,
+        );
         if (tty) {
           bar = new cliProgress.SingleBar(
-            { format: `${pc.cyan('{bar}')} {percentage}% | step {value}/{total} | loss {loss} | valid {valid} | {tps} tok/s | ETA {eta_formatted}`, hideCursor: true, etaBuffer: 50 },
+            {
+              format: `${pc.cyan('{bar}')} {percentage}% | step {value}/{total} | loss {loss} | valid {valid} | {tps} tok/s | ETA {eta_formatted}`,
+              hideCursor: true,
+              etaBuffer: 50,
+            },
             cliProgress.Presets.shades_classic,
           );
           bar.start(e.totalSteps, e.step, { loss: '-', valid: '-', tps: '-' });
@@ -35,8 +41,12 @@ export function trainingReporter(ctx: CliContext): (e: TrainingEvent) => void {
       case 'progress': {
         const m = e.metrics;
         if (m.validLoss !== null) lastValid = m.validLoss.toFixed(4);
-        if (bar) bar.update(m.step, { loss: m.trainLoss.toFixed(4), valid: lastValid, tps: Math.round(m.tokensPerSec).toLocaleString('en') });
-        else if (m.validLoss !== null) ctx.say(`step ${m.step}/${e.totalSteps}  train ${m.trainLoss.toFixed(4)}  valid ${formatLoss(m.validLoss, unit)}  ${Math.round(m.tokensPerSec)} tok/s`);
+        if (bar)
+          bar.update(m.step, { loss: m.trainLoss.toFixed(4), valid: lastValid, tps: Math.round(m.tokensPerSec).toLocaleString('en') });
+        else if (m.validLoss !== null)
+          ctx.say(
+            `step ${m.step}/${e.totalSteps}  train ${m.trainLoss.toFixed(4)}  valid ${formatLoss(m.validLoss, unit)}  ${Math.round(m.tokensPerSec)} tok/s`,
+          );
         break;
       }
       case 'checkpoint':
@@ -44,13 +54,17 @@ export function trainingReporter(ctx: CliContext): (e: TrainingEvent) => void {
       case 'done':
         bar?.stop();
         bar = undefined;
-        ctx.say(`run ${e.runId} ${colourStatus(e.status)} at step ${e.step}, valid loss ${formatLoss(e.validLoss, unit)}${e.error ? `: ${e.error}` : ''}`);
+        ctx.say(
+          `run ${e.runId} ${colourStatus(e.status)} at step ${e.step}, valid loss ${formatLoss(e.validLoss, unit)}${e.error ? `: ${e.error}` : ''}`,
+        );
         break;
     }
   };
 }
 
 export function colourStatus(status: string): string {
-  const colour = { completed: pc.green, running: pc.cyan, stopped: pc.yellow, crashed: pc.red, diverged: pc.magenta, queued: pc.dim }[status];
+  const colour = { completed: pc.green, running: pc.cyan, stopped: pc.yellow, crashed: pc.red, diverged: pc.magenta, queued: pc.dim }[
+    status
+  ];
   return colour ? colour(status) : status;
 }

@@ -8,12 +8,19 @@ import { modelConfigSchema } from '../ml/models/model-config.ts';
 import { BACKEND_NAMES, trainConfigSchema } from '../ml/train/train-config.ts';
 import { EXPERIMENT_KINDS } from '../ml/experiments/experiment-config.ts';
 import { experimentResultSchema } from '../ml/experiments/result-types.ts';
+import { describeIssues } from '../ml/zod-issues.ts';
+import type { FieldProblem } from './structured-error.ts';
+import { claimCheckSchema } from '../ml/experiments/paper-check/claim-types.ts';
+import { sweepEventSchemas, sweepRequests } from './sweep-contract.ts';
+import { DATASET_KINDS, RUN_STATUSES } from './kinds.ts';
 
-const id = z.number({ error: 'id: must be a whole number' }).int({ error: 'id: must be a whole number' }).positive({ error: 'id: must be positive' });
+const id = z
+  .number({ error: 'id: must be a whole number' })
+  .int({ error: 'id: must be a whole number' })
+  .positive({ error: 'id: must be positive' });
 const nullableNumber = z.number().nullable();
 
-export const RUN_STATUS_VALUES = ['queued', 'running', 'completed', 'stopped', 'crashed', 'diverged'] as const;
-export const runStatusSchema = z.enum(RUN_STATUS_VALUES);
+export const runStatusSchema = z.enum(RUN_STATUSES);
 
 export const backendProbeSchema = z.object({
   name: z.enum(BACKEND_NAMES),
@@ -36,15 +43,15 @@ export const systemInfoSchema = z.object({
   builtinCorpora: z.array(z.object({ name: z.string(), description: z.string() })),
   /** Which bridge serves the page. */
   mode: z.enum(['electron', 'browser']),
+  /** Why the history is read-only (its disk is full), or null: the app shows it in a banner. */
+  readOnlyReason: z.string().nullable(),
 });
-
-export const DATASET_KIND_VALUES = ['text', 'music', 'synthetic', 'audio'] as const;
 
 export const datasetSummarySchema = z.object({
   id: z.number().int(),
   name: z.string(),
   /** Task family: next-token text, piano rolls, a generated synthetic task, or mu-law audio. */
-  kind: z.enum(DATASET_KIND_VALUES),
+  kind: z.enum(DATASET_KINDS),
   /** Token level of a text corpus; null for music and synthetic datasets. */
   level: z.enum(['char', 'word']).nullable(),
   /** What the task asks of a model and how it is scored, in one line (e.g. "copy memory, T = 100: cross-entropy over 10 symbols"). */
@@ -62,7 +69,9 @@ export const datasetSummarySchema = z.object({
   source: z.string(),
   createdAt: z.string(),
   /** Audio datasets: sample rate, clips, total duration and the rates of the source files. */
-  audio: z.object({ sampleRate: z.number().int(), clips: z.number().int(), seconds: z.number(), originalRates: z.array(z.number()) }).optional(),
+  audio: z
+    .object({ sampleRate: z.number().int(), clips: z.number().int(), seconds: z.number(), originalRates: z.array(z.number()) })
+    .optional(),
 });
 
 /** How a value that is not a finite number travels: JSON has no Infinity or NaN. */
@@ -109,6 +118,25 @@ export const runSummarySchema = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   error: z.string().nullable(),
+  /** The user's labels and free-text note (History edits and filters them). */
+  tags: z.array(z.string()),
+  note: z.string(),
+});
+
+/**
+ * A few bars of music as the app draws and plays them: the MIDI notes sounding
+ * at each step, the step length, and the same roll as a .mid file (base64).
+ */
+export const musicRollSchema = z.object({
+  title: z.string(),
+  /** Checkpoint step that generated it; null for a dataset's own sequence. */
+  step: z.number().int().nullable(),
+  /** Per step, the MIDI note numbers sounding. */
+  steps: z.array(z.array(z.number().int().min(0).max(127))),
+  /** Steps at the start given as the prime, not generated. */
+  primeSteps: z.number().int().min(0),
+  stepSeconds: z.number().positive(),
+  midiBase64: z.string(),
 });
 
 export const sampleSchema = z.object({
@@ -221,10 +249,14 @@ interface RequestDef<A extends z.ZodType, R extends z.ZodType> {
 const req = <A extends z.ZodType, R extends z.ZodType>(args: A, result: R): RequestDef<A, R> => ({ args, result });
 
 /** Model fields as the New-run form sends them; vocabSize comes from the dataset. */
-const modelInput = z.record(z.string(), z.unknown()).refine((m) => typeof m['kind'] === 'string', { message: 'model.kind: required (lstm or tcn)' });
+const modelInput = z
+  .record(z.string(), z.unknown())
+  .refine((m) => typeof m['kind'] === 'string', { message: 'model.kind: required (lstm or tcn)' });
 const trainInput = z.record(z.string(), z.unknown());
 /** The memory budget in GiB ('off': only the hard limits); default a share of the machine's memory. */
-const memoryLimitGiB = z.union([z.number().positive().max(1_000_000), z.literal('off')], { error: 'memoryLimitGiB: a number of GiB above 0, or "off"' }).optional();
+const memoryLimitGiB = z
+  .union([z.number().positive().max(1_000_000), z.literal('off')], { error: 'memoryLimitGiB: a number of GiB above 0, or "off"' })
+  .optional();
 /** A run's estimated peak memory against the budget. */
 export const memoryCheckSchema = z.object({
   bytes: z.number(),
@@ -239,7 +271,10 @@ export const labRequests = {
   systemInfo: req(empty, systemInfoSchema),
   listDatasets: req(empty, z.array(datasetSummarySchema)),
   /** The first characters of a dataset's text, for the preview pane. */
-  datasetPreview: req(z.object({ id, chars: z.number().int().min(1).max(100_000).default(2000) }).strict(), z.object({ dataset: datasetSummarySchema, text: z.string() })),
+  datasetPreview: req(
+    z.object({ id, chars: z.number().int().min(1).max(100_000).default(2000) }).strict(),
+    z.object({ dataset: datasetSummarySchema, text: z.string() }),
+  ),
   importDataset: req(
     z
       .object({
@@ -254,10 +289,17 @@ export const labRequests = {
         /** Audio files: the dataset's sample rate (default 16000). */
         rate: z.union([z.literal(8000), z.literal(16000), z.literal(22050)], { error: 'rate: must be 8000, 16000 or 22050' }).optional(),
         /** Audio files: trim leading/trailing audio quieter than this level in dBFS (e.g. -40). */
-        trimSilenceDb: z.number().min(-120, { error: 'trimSilenceDb: must be from -120 to -1 dBFS' }).max(-1, { error: 'trimSilenceDb: must be from -120 to -1 dBFS' }).optional(),
+        trimSilenceDb: z
+          .number()
+          .min(-120, { error: 'trimSilenceDb: must be from -120 to -1 dBFS' })
+          .max(-1, { error: 'trimSilenceDb: must be from -120 to -1 dBFS' })
+          .optional(),
       })
       .strict()
-      .refine((a) => (a.paths?.length ?? 0) + (a.uploads?.length ?? 0) > 0, { message: 'paths: give at least one file or folder', path: ['paths'] }),
+      .refine((a) => (a.paths?.length ?? 0) + (a.uploads?.length ?? 0) > 0, {
+        message: 'paths: give at least one file or folder',
+        path: ['paths'],
+      }),
     datasetSummarySchema,
   ),
   /** Generates and stores a built-in corpus (a no-op when it exists). */
@@ -273,7 +315,12 @@ export const labRequests = {
         trainSize: z.number().int().min(1).max(10_000_000).optional(),
         validSize: z.number().int().min(1).max(1_000_000).optional(),
         testSize: z.number().int().min(1).max(1_000_000).optional(),
-        seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 32 - 1)
+          .optional(),
       })
       .strict(),
     datasetSummarySchema,
@@ -289,7 +336,10 @@ export const labRequests = {
     z.object({ paramCount: z.number().int(), receptiveField: nullableNumber, memory: memoryCheckSchema.nullable().optional() }),
   ),
   /** Refused before anything is stored when the run's estimated peak memory exceeds the budget (memoryLimitGiB overrides it). */
-  startRun: req(z.object({ datasetId: id, name: z.string().max(100).optional(), model: modelInput, train: trainInput, memoryLimitGiB }).strict(), runSummarySchema),
+  startRun: req(
+    z.object({ datasetId: id, name: z.string().max(100).optional(), model: modelInput, train: trainInput, memoryLimitGiB }).strict(),
+    runSummarySchema,
+  ),
   stopRun: req(byId, runSummarySchema),
   resumeRun: req(byId, runSummarySchema),
   listRuns: req(z.object({ status: runStatusSchema.optional() }).strict(), z.array(runSummarySchema)),
@@ -303,7 +353,12 @@ export const labRequests = {
         temperature: z.number().min(0).max(10).default(0.8),
         topK: z.number().int().min(0).default(0),
         prime: z.string().max(10_000).optional(),
-        seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1)
+          .default(1),
       })
       .strict(),
     sampleSchema,
@@ -314,7 +369,23 @@ export const labRequests = {
   exportFormats: req(byId, exportFormatsSchema),
   deleteRun: req(byId, z.object({ deleted: z.boolean() })),
   /** The experiment kinds, with the default value of every optional config field. */
-  listExperimentKinds: req(empty, z.array(z.object({ kind: experimentKindSchema, title: z.string(), description: z.string(), defaults: z.record(z.string(), z.unknown()) }))),
+  listExperimentKinds: req(
+    empty,
+    z.array(
+      z.object({
+        kind: experimentKindSchema,
+        title: z.string(),
+        description: z.string(),
+        defaults: z.record(z.string(), z.unknown()),
+        /** Built-in presets from the papers' settings (core/ml/experiments/presets.ts): start one with config { preset: name } (plus datasetId when `dataset` is null). */
+        presets: z
+          .array(
+            z.object({ name: z.string(), title: z.string(), target: z.string(), dataset: z.string().nullable(), datasetHint: z.string() }),
+          )
+          .default([]),
+      }),
+    ),
+  ),
   listExperiments: req(empty, z.array(experimentSummarySchema)),
   getExperiment: req(byId, experimentDetailSchema),
   /**
@@ -322,7 +393,12 @@ export const labRequests = {
    * after another, then the analysis runs). `config` is checked against the
    * kind's schema; errors name the field as "config.train.steps: ...".
    */
-  startExperiment: req(z.object({ kind: experimentKindSchema, name: z.string().max(100).optional(), config: z.record(z.string(), z.unknown()).default({}) }).strict(), experimentSummarySchema),
+  startExperiment: req(
+    z
+      .object({ kind: experimentKindSchema, name: z.string().max(100).optional(), config: z.record(z.string(), z.unknown()).default({}) })
+      .strict(),
+    experimentSummarySchema,
+  ),
   /** Stops the member training now (it checkpoints) or the analysis; the experiment ends 'stopped'. */
   stopExperiment: req(byId, experimentSummarySchema),
   /** Continues a failed or stopped experiment: completed members are kept. */
@@ -331,9 +407,27 @@ export const labRequests = {
   exportExperiment: req(z.object({ id, outDir: z.string().min(1).optional() }).strict(), exportResultSchema),
   /** Deletes the experiment record; its runs stay. */
   deleteExperiment: req(byId, z.object({ deleted: z.boolean() })),
+  /** The paper check: each claim of the seed papers with the paper's figure, the lab's (from the newest finished matching experiment), the settings and a verdict. */
+  checkPaperClaims: req(empty, z.object({ claims: z.array(claimCheckSchema) })),
+  /** Writes the paper check as report.md + claims.json + a PNG per claim; without outDir to <dataDir>/exports/paper-check-<time>. */
+  writePaperCheckReport: req(z.object({ outDir: z.string().min(1).optional() }).strict(), exportResultSchema),
+  /** Creates and starts the experiment that checks a claim not run yet (its built-in dataset generated on first use). */
+  startClaimExperiment: req(
+    z.object({ claim: z.string().regex(/^[a-z0-9-]{1,64}$/, { error: 'claim: a claim id such as tcn-copy-memory' }) }).strict(),
+    experimentSummarySchema,
+  ),
   /** One clip of an audio dataset as stored (decoded from its mu-law codes) as a 16-bit PCM WAV, base64; at most maxSeconds from its start. */
   datasetAudioClip: req(
-    z.object({ id, clip: z.number({ error: 'clip: must be a whole number' }).int({ error: 'clip: must be a whole number' }).min(0, { error: 'clip: must be 0 or more' }), maxSeconds: z.number().positive().max(60).default(30) }).strict(),
+    z
+      .object({
+        id,
+        clip: z
+          .number({ error: 'clip: must be a whole number' })
+          .int({ error: 'clip: must be a whole number' })
+          .min(0, { error: 'clip: must be 0 or more' }),
+        maxSeconds: z.number().positive().max(60).default(30),
+      })
+      .strict(),
     z.object({ name: z.string(), sampleRate: z.number().int(), seconds: z.number(), wavBase64: z.string() }),
   ),
   /**
@@ -345,9 +439,22 @@ export const labRequests = {
     z
       .object({
         id,
-        seconds: z.number({ error: 'seconds: must be a number' }).positive({ error: 'seconds: must be more than 0' }).max(600, { error: 'seconds: at most 600' }).default(1),
-        temperature: z.number().min(0, { error: 'temperature: must be from 0 to 10' }).max(10, { error: 'temperature: must be from 0 to 10' }).default(1),
-        seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+        seconds: z
+          .number({ error: 'seconds: must be a number' })
+          .positive({ error: 'seconds: must be more than 0' })
+          .max(600, { error: 'seconds: at most 600' })
+          .default(1),
+        temperature: z
+          .number()
+          .min(0, { error: 'temperature: must be from 0 to 10' })
+          .max(10, { error: 'temperature: must be from 0 to 10' })
+          .default(1),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1)
+          .default(1),
         primeClip: z.string().min(1).max(200).optional(),
         method: z.enum(['cached', 'naive'], { error: 'method: must be cached or naive' }).optional(),
       })
@@ -358,6 +465,61 @@ export const labRequests = {
   listAudioSamples: req(byId, z.array(audioSampleSchema)),
   /** One audio sample (id: the sample's) with its 16-bit PCM WAV, base64. */
   getAudioSample: req(byId, audioSampleSchema.extend({ wavBase64: z.string() })),
+  /** A few bars from a music run's latest checkpoint (in a task worker), after a prime from a valid sequence picked by the seed. Not stored. */
+  sampleMusic: req(
+    z
+      .object({
+        id,
+        bars: z
+          .number({ error: 'bars: must be a whole number' })
+          .int({ error: 'bars: must be a whole number' })
+          .min(1, { error: 'bars: from 1 to 32' })
+          .max(32, { error: 'bars: from 1 to 32' })
+          .default(4),
+        temperature: z
+          .number({ error: 'temperature: must be a number' })
+          .min(0, { error: 'temperature: from 0 to 10' })
+          .max(10, { error: 'temperature: from 0 to 10' })
+          .default(1),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1)
+          .default(1),
+      })
+      .strict(),
+    musicRollSchema,
+  ),
+  /** The first bars of one sequence of a music dataset (index in stored order: train, valid, test). */
+  datasetMusicClip: req(
+    z
+      .object({
+        id,
+        sequence: z
+          .number({ error: 'sequence: must be a whole number' })
+          .int({ error: 'sequence: must be a whole number' })
+          .min(0, { error: 'sequence: must be 0 or more' })
+          .default(0),
+        bars: z.number().int().min(1).max(32).default(4),
+      })
+      .strict(),
+    musicRollSchema,
+  ),
+  /** Replaces a run's tags (trimmed, repeats dropped) and free-text note. */
+  setRunNotes: req(
+    z
+      .object({
+        id,
+        tags: z
+          .array(z.string().max(40, { error: 'tags: each at most 40 characters' }), { error: 'tags: must be a list of words' })
+          .max(20, { error: 'tags: at most 20 per run' }),
+        note: z.string({ error: 'note: must be text' }).max(10_000, { error: 'note: at most 10000 characters' }),
+      })
+      .strict(),
+    runSummarySchema,
+  ),
+  ...sweepRequests,
 } as const;
 
 export type LabRequestName = keyof typeof labRequests;
@@ -369,9 +531,24 @@ export type LabParsedArgs<N extends LabRequestName> = z.output<(typeof labReques
 export type LabResult<N extends LabRequestName> = z.output<(typeof labRequests)[N]['result']>;
 
 export const labEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('run.started'), runId: z.number().int(), backend: z.string(), device: z.string(), step: z.number().int(), totalSteps: z.number().int(), resumedFrom: nullableNumber }),
+  z.object({
+    type: z.literal('run.started'),
+    runId: z.number().int(),
+    backend: z.string(),
+    device: z.string(),
+    step: z.number().int(),
+    totalSteps: z.number().int(),
+    resumedFrom: nullableNumber,
+  }),
   z.object({ type: z.literal('run.progress'), runId: z.number().int(), totalSteps: z.number().int(), metrics: metricRowSchema }),
-  z.object({ type: z.literal('run.status'), runId: z.number().int(), status: runStatusSchema, step: z.number().int(), validLoss: nullableNumber, error: z.string().nullable() }),
+  z.object({
+    type: z.literal('run.status'),
+    runId: z.number().int(),
+    status: runStatusSchema,
+    step: z.number().int(),
+    validLoss: nullableNumber,
+    error: z.string().nullable(),
+  }),
   z.object({ type: z.literal('run.sample'), runId: z.number().int(), sample: sampleSchema }),
   /** Audio generated during training or by generateAudio, stored with the run. */
   z.object({ type: z.literal('run.audioSample'), runId: z.number().int(), sample: audioSampleSchema }),
@@ -379,14 +556,36 @@ export const labEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('audio.progress'), runId: z.number().int(), done: z.number().int(), total: z.number().int() }),
   z.object({ type: z.literal('dataset.importProgress'), phase: z.enum(['scan', 'encode']), bytesDone: z.number(), bytesTotal: z.number() }),
   /** An experiment changed status, or phase while running (training its members, then analysing). */
-  z.object({ type: z.literal('experiment.status'), experimentId: z.number().int(), status: z.enum(EXPERIMENT_STATUS_VALUES), phase: z.enum(['training', 'analyzing']).nullable(), error: z.string().nullable() }),
+  z.object({
+    type: z.literal('experiment.status'),
+    experimentId: z.number().int(),
+    status: z.enum(EXPERIMENT_STATUS_VALUES),
+    phase: z.enum(['training', 'analyzing']).nullable(),
+    error: z.string().nullable(),
+  }),
   /** A step of the member training now: member `member` (0-based) of `members` trained ones. The run's own run.* events flow too. */
-  z.object({ type: z.literal('experiment.progress'), experimentId: z.number().int(), runId: z.number().int(), role: z.string(), member: z.number().int(), members: z.number().int(), step: z.number().int(), totalSteps: z.number().int(), trainLoss: z.number(), validLoss: nullableNumber }),
+  z.object({
+    type: z.literal('experiment.progress'),
+    experimentId: z.number().int(),
+    runId: z.number().int(),
+    role: z.string(),
+    member: z.number().int(),
+    members: z.number().int(),
+    step: z.number().int(),
+    totalSteps: z.number().int(),
+    trainLoss: z.number(),
+    validLoss: nullableNumber,
+    /** Estimated seconds of training left in the whole experiment (null until known). */ etaSeconds: nullableNumber.optional(),
+  }),
+  ...sweepEventSchemas,
+  /** A write failed for lack of space mid-session: the history is read-only from now on, for `reason`. */
+  z.object({ type: z.literal('history.readOnly'), reason: z.string() }),
 ]);
 export type LabEvent = z.infer<typeof labEventSchema>;
 
 /** The reply envelope both bridges use. */
-export type LabReply<T> = { ok: true; result: T } | { ok: false; error: string };
+/** A failure names its cause in `error`; a refused input also comes as data in `problem` (structured-error.ts). */
+export type LabReply<T> = { ok: true; result: T } | { ok: false; error: string; problem?: FieldProblem };
 
 /** What the renderer talks to; implemented by the Electron and the browser bridge. */
 export interface LabApi {
@@ -395,18 +594,8 @@ export interface LabApi {
   subscribe(listener: (event: LabEvent) => void): () => void;
 }
 
-/** Formats a zod error as "field: message; ..." so the UI can name the bad field. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => {
-      const field = i.path.join('.');
-      // Name each unknown field itself ("model.bogus: unknown field"), not the object holding it.
-      if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${[...i.path, k].join('.')}: unknown field`).join('; ');
-      if (!field || i.message.startsWith(`${String(i.path.at(-1))}:`) || i.message.startsWith(`${field}:`)) return i.message;
-      return `${field}: ${i.message}`;
-    })
-    .join('; ');
-}
+/** Formats a zod error as "field: message; ..." so the UI can name the bad field (the one formatter, core/ml/zod-issues.ts). */
+export { describeIssues };
 
 /** Validates a request's name and arguments; throws an Error naming the bad field. */
 export function parseLabRequest<N extends LabRequestName>(name: string, args: unknown): { name: N; args: LabParsedArgs<N> } {
@@ -432,11 +621,3 @@ export interface LabBridge extends LabApi {
   /** Electron: native save dialog for an export folder; null when cancelled. */
   pickExportFolder?(defaultName: string): Promise<string | null>;
 }
-
-/** IPC channel names of the Electron bridge (all under the "lab:" prefix). */
-export const IPC = {
-  request: 'lab:request',
-  event: 'lab:event',
-  pickImportPaths: 'lab:pick-import-paths',
-  pickExportFolder: 'lab:pick-export-folder',
-} as const;

@@ -8,10 +8,11 @@ import path from 'node:path';
 import decodeAudio from 'audio-decode';
 import libsamplerate from '@alexanderolsen/libsamplerate-js';
 import { mixToMono, sanitize, trimSilence } from '../ml/audio/dsp.ts';
+import { DATASET_FILE_EXTENSIONS } from '../contract/kinds.ts';
 import { decodeWav } from './wav-decode.ts';
 
-/** Extensions an audio import accepts (lower case). */
-export const AUDIO_EXTENSIONS = ['.wav', '.wave', '.flac', '.mp3', '.ogg', '.oga', '.opus'] as const;
+/** Extensions an audio import accepts (lower case): the audio kind's list, shared with the app's pickers. */
+export const AUDIO_EXTENSIONS = DATASET_FILE_EXTENSIONS.audio;
 /** Rates a dataset may be stored at. */
 export const AUDIO_RATES = [8000, 16000, 22050] as const;
 export type AudioRate = (typeof AUDIO_RATES)[number];
@@ -51,11 +52,14 @@ export async function decodeAudioBytes(bytes: Uint8Array, name: string): Promise
     decoded = await decodeAudio(bytes);
   } catch (e) {
     const msg = (e as Error).message || String(e);
-    throw new Error(`${name}: cannot decode (${/unknown audio format/i.test(msg) ? 'not a FLAC, MP3, OGG or WAV file' : msg})`, { cause: e });
+    throw new Error(`${name}: cannot decode (${/unknown audio format/i.test(msg) ? 'not a FLAC, MP3, OGG or WAV file' : msg})`, {
+      cause: e,
+    });
   }
   const channels = decoded?.channelData ?? [];
   if (channels.length === 0 || channels[0]!.length === 0) throw new Error(`${name}: decoded to no samples (empty or truncated file?)`);
-  if (!(decoded.sampleRate >= 1000 && decoded.sampleRate <= 768_000)) throw new Error(`${name}: sample rate ${decoded.sampleRate} is outside 1000..768000`);
+  if (!(decoded.sampleRate >= 1000 && decoded.sampleRate <= 768_000))
+    throw new Error(`${name}: sample rate ${decoded.sampleRate} is outside 1000..768000`);
   return { channels, sampleRate: decoded.sampleRate };
 }
 
@@ -89,14 +93,21 @@ export async function decodeAudioFile(file: string, opts: DecodeOptions = {}): P
   const name = path.basename(file);
   const size = fs.statSync(file).size;
   if (size === 0) throw new Error(`${name}: empty file`);
-  if (size > MAX_AUDIO_FILE_BYTES) throw new Error(`${name}: ${size} bytes, more than the ${MAX_AUDIO_FILE_BYTES} an audio file may have; split it into shorter files`);
+  if (size > MAX_AUDIO_FILE_BYTES)
+    throw new Error(`${name}: ${size} bytes, more than the ${MAX_AUDIO_FILE_BYTES} an audio file may have; split it into shorter files`);
   const bytes = new Uint8Array(fs.readFileSync(file));
   const { channels, sampleRate } = await decodeAudioBytes(bytes, name);
   return prepareClip(channels, sampleRate, name, size, opts);
 }
 
 /** Mix-down, resampling and trimming of decoded channels. */
-export async function prepareClip(channels: Float32Array[], originalRate: number, name: string, sourceBytes: number, opts: DecodeOptions = {}): Promise<DecodedClip> {
+export async function prepareClip(
+  channels: Float32Array[],
+  originalRate: number,
+  name: string,
+  sourceBytes: number,
+  opts: DecodeOptions = {},
+): Promise<DecodedClip> {
   const rate = opts.rate ?? DEFAULT_AUDIO_RATE;
   const mono = Float32Array.from(mixToMono(channels));
   const bad = sanitize(mono);
@@ -108,7 +119,8 @@ export async function prepareClip(channels: Float32Array[], originalRate: number
     const t = trimSilence(samples, rate, opts.trimSilenceDb);
     trimmedSeconds = (samples.length - t.samples.length) / rate;
     samples = t.samples;
-    if (samples.length === 0) throw new Error(`${name}: nothing is louder than ${opts.trimSilenceDb} dBFS, so trimming silence leaves no audio`);
+    if (samples.length === 0)
+      throw new Error(`${name}: nothing is louder than ${opts.trimSilenceDb} dBFS, so trimming silence leaves no audio`);
   }
   if (samples.length < 2) throw new Error(`${name}: fewer than 2 samples at ${rate} Hz`);
   return { samples, sampleRate: rate, originalRate, channels: channels.length, trimmedSeconds, sourceBytes };

@@ -77,7 +77,9 @@ export function collectAudioFiles(paths: string[]): { abs: string; name: string 
     const abs = path.resolve(p);
     if (fs.statSync(abs).isDirectory()) {
       const rels = (fs.readdirSync(abs, { recursive: true }) as string[]).filter((r) => !path.basename(r).startsWith('.')).sort();
-      for (const r of rels) if (isAudioFile(r) && fs.statSync(path.join(abs, r)).isFile()) out.push({ abs: path.join(abs, r), name: r.split(path.sep).join('/') });
+      for (const r of rels)
+        if (isAudioFile(r) && fs.statSync(path.join(abs, r)).isFile())
+          out.push({ abs: path.join(abs, r), name: r.split(path.sep).join('/') });
     } else out.push({ abs, name: path.basename(abs) });
   }
   return out;
@@ -87,7 +89,11 @@ export function collectAudioFiles(paths: string[]): { abs: string; name: string 
 function ignoredFiles(paths: string[]): string[] {
   return paths
     .filter((p) => fs.statSync(p).isDirectory())
-    .flatMap((p) => (fs.readdirSync(p, { recursive: true }) as string[]).filter((r) => !path.basename(r).startsWith('.') && !isAudioFile(r) && fs.statSync(path.join(p, r)).isFile()).map((r) => r.split(path.sep).join('/')))
+    .flatMap((p) =>
+      (fs.readdirSync(p, { recursive: true }) as string[])
+        .filter((r) => !path.basename(r).startsWith('.') && !isAudioFile(r) && fs.statSync(path.join(p, r)).isFile())
+        .map((r) => r.split(path.sep).join('/')),
+    )
     .sort();
 }
 
@@ -119,15 +125,24 @@ export function assignClipSplits(names: string[]): SplitName[] {
  * core/data/token-file.ts) ordered train, valid, test. Used by file imports
  * and by the built-in synthesised corpus.
  */
-export function writeAudioClips(clips: EncodedClip[], outDir: string, sampleRate: number, extraFingerprint = ''): Omit<ImportedAudio, 'refused' | 'source'> {
+export function writeAudioClips(
+  clips: EncodedClip[],
+  outDir: string,
+  sampleRate: number,
+  extraFingerprint = '',
+): Omit<ImportedAudio, 'refused' | 'source'> {
   const total = clips.reduce((n, c) => n + c.codes.length, 0);
   if (total < MIN_AUDIO_SAMPLES) {
-    throw new AudioImportError(`audio: only ${total} samples at ${sampleRate} Hz (${(total / sampleRate).toFixed(3)} s), at least ${MIN_AUDIO_SAMPLES} are needed`);
+    throw new AudioImportError(
+      `audio: only ${total} samples at ${sampleRate} Hz (${(total / sampleRate).toFixed(3)} s), at least ${MIN_AUDIO_SAMPLES} are needed`,
+    );
   }
   const byName = [...clips].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const perClip = byName.length >= 3;
   const splitOf: ClipSplit[] = perClip ? assignClipSplits(byName.map((c) => c.name)) : byName.map(() => 'stream');
-  const ordered = (['train', 'valid', 'test', 'stream'] as const).flatMap((k) => byName.map((c, i) => ({ c, split: splitOf[i]! })).filter((x) => x.split === k));
+  const ordered = (['train', 'valid', 'test', 'stream'] as const).flatMap((k) =>
+    byName.map((c, i) => ({ c, split: splitOf[i]! })).filter((x) => x.split === k),
+  );
   const u16 = new Uint16Array(total);
   const counts = new Float64Array(MU_LAW_CLASSES);
   const hash = createHash('sha256').update(`audio\0rate\0${sampleRate}\0${extraFingerprint}`);
@@ -140,7 +155,15 @@ export function writeAudioClips(clips: EncodedClip[], outDir: string, sampleRate
       u16[at + i] = v; // written little-endian below
     }
     hash.update(`\0${c.name}\0`).update(c.codes);
-    infos.push({ name: c.name, start: at, end: at + c.codes.length, seconds: c.codes.length / sampleRate, originalRate: c.originalRate, channels: c.channels, split });
+    infos.push({
+      name: c.name,
+      start: at,
+      end: at + c.codes.length,
+      seconds: c.codes.length / sampleRate,
+      originalRate: c.originalRate,
+      channels: c.channels,
+      split,
+    });
     at += c.codes.length;
   }
   const bytes = Buffer.alloc(total * 2);
@@ -182,18 +205,31 @@ export async function importAudio(opts: AudioImportOptions): Promise<ImportedAud
   const fromFolder = opts.paths.some((p) => fs.statSync(p).isDirectory());
   const clips: EncodedClip[] = [];
   // Unrelated files in a folder (a manifest.json, notes) are skipped, with a note each.
-  const refused: { file: string; reason: string }[] = ignoredFiles(opts.paths).map((file) => ({ file, reason: 'not an audio file; ignored' }));
+  const refused: { file: string; reason: string }[] = ignoredFiles(opts.paths).map((file) => ({
+    file,
+    reason: 'not an audio file; ignored',
+  }));
   const sizes = files.map((f) => fs.statSync(f.abs).size);
   const bytesTotal = sizes.reduce((a, b) => a + b, 0);
   let bytesDone = 0;
   for (const [i, f] of files.entries()) {
     try {
       const d = await decodeAudioFile(f.abs, opts);
-      clips.push({ name: f.name, codes: muLawEncode(d.samples), originalRate: d.originalRate, channels: d.channels, sourceBytes: d.sourceBytes, trimmedSeconds: d.trimmedSeconds });
+      clips.push({
+        name: f.name,
+        codes: muLawEncode(d.samples),
+        originalRate: d.originalRate,
+        channels: d.channels,
+        sourceBytes: d.sourceBytes,
+        trimmedSeconds: d.trimmedSeconds,
+      });
     } catch (e) {
       const reason = (e as Error).message;
       if (!fromFolder) throw new AudioImportError(reason);
-      refused.push({ file: f.name, reason: reason.startsWith(`${path.basename(f.abs)}: `) ? reason.slice(path.basename(f.abs).length + 2) : reason });
+      refused.push({
+        file: f.name,
+        reason: reason.startsWith(`${path.basename(f.abs)}: `) ? reason.slice(path.basename(f.abs).length + 2) : reason,
+      });
     }
     bytesDone += sizes[i]!;
     opts.onProgress?.({ file: f.name, done: i + 1, total: files.length, bytesDone, bytesTotal });

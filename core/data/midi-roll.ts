@@ -48,21 +48,27 @@ const printableId = (b: Uint8Array, at: number): string => ascii(b, at).replace(
  */
 export function checkMidiStructure(bytes: Uint8Array, name: string): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 4 || ascii(bytes, 0) !== 'MThd') throw new MusicImportError(`${name}: not a MIDI file (it does not start with "MThd")`);
+  if (bytes.length < 4 || ascii(bytes, 0) !== 'MThd')
+    throw new MusicImportError(`${name}: not a MIDI file (it does not start with "MThd")`);
   if (bytes.length < 14) throw new MusicImportError(`${name}: truncated: ${bytes.length} bytes, the MIDI header alone needs 14`);
   const headerLength = view.getUint32(4);
-  if (headerLength < 6 || 8 + headerLength > bytes.length) throw new MusicImportError(`${name}: truncated or damaged MIDI header (length ${headerLength})`);
+  if (headerLength < 6 || 8 + headerLength > bytes.length)
+    throw new MusicImportError(`${name}: truncated or damaged MIDI header (length ${headerLength})`);
   const tracks = view.getUint16(10);
   const division = view.getUint16(12);
-  if (division & 0x8000) throw new MusicImportError(`${name}: SMPTE time division is not supported (notes cannot be placed on quarter-note steps)`);
+  if (division & 0x8000)
+    throw new MusicImportError(`${name}: SMPTE time division is not supported (notes cannot be placed on quarter-note steps)`);
   if (division === 0) throw new MusicImportError(`${name}: damaged MIDI header (0 ticks per quarter note)`);
   let at = 8 + headerLength;
   let found = 0;
   while (at < bytes.length) {
-    if (at + 8 > bytes.length) throw new MusicImportError(`${name}: truncated: a chunk header at byte ${at} is cut off after ${bytes.length - at} bytes`);
+    if (at + 8 > bytes.length)
+      throw new MusicImportError(`${name}: truncated: a chunk header at byte ${at} is cut off after ${bytes.length - at} bytes`);
     const length = view.getUint32(at + 4);
     if (at + 8 + length > bytes.length) {
-      throw new MusicImportError(`${name}: truncated: the chunk "${printableId(bytes, at)}" at byte ${at} declares ${length} bytes but only ${bytes.length - at - 8} remain`);
+      throw new MusicImportError(
+        `${name}: truncated: the chunk "${printableId(bytes, at)}" at byte ${at} declares ${length} bytes but only ${bytes.length - at - 8} remain`,
+      );
     }
     if (ascii(bytes, at) === 'MTrk') found++;
     at += 8 + length;
@@ -111,10 +117,15 @@ export function midiToRoll(bytes: Uint8Array, name: string, opts: RollOptions): 
   }
   const kept = `MIDI notes ${opts.pitchOffset}..${opts.pitchOffset + opts.numPitches - 1}`;
   if (spans.length === 0) {
-    throw new MusicImportError(`${name}: no notes in ${kept}${droppedNotes + percussionNotes > 0 ? ` (${droppedNotes} outside, ${percussionNotes} percussion)` : ''}`);
+    throw new MusicImportError(
+      `${name}: no notes in ${kept}${droppedNotes + percussionNotes > 0 ? ` (${droppedNotes} outside, ${percussionNotes} percussion)` : ''}`,
+    );
   }
   const steps = last - first;
-  if (steps > MAX_ROLL_STEPS) throw new MusicImportError(`${name}: ${steps} steps at ${opts.stepsPerQuarter} per quarter note, more than the ${MAX_ROLL_STEPS} allowed`);
+  if (steps > MAX_ROLL_STEPS)
+    throw new MusicImportError(
+      `${name}: ${steps} steps at ${opts.stepsPerQuarter} per quarter note, more than the ${MAX_ROLL_STEPS} allowed`,
+    );
   if (steps < 2) throw new MusicImportError(`${name}: only ${steps} time step of music, at least 2 are needed`);
   const frames = new Uint8Array(steps * opts.numPitches);
   for (const [start, end, pitch] of spans) {

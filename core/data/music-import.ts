@@ -154,7 +154,8 @@ export async function importMusic(opts: MusicImportOptions): Promise<ImportedMus
 type Built = Omit<ImportedMusic, 'rollFile' | 'splits'> & { set: PianoRollSet };
 
 async function importJson(src: Source, opts: MusicImportOptions): Promise<Built> {
-  if (opts.stepsPerQuarter !== undefined) throw new MusicImportError('stepsPerQuarter: applies to MIDI files only; a JSON piano roll has its own time steps');
+  if (opts.stepsPerQuarter !== undefined)
+    throw new MusicImportError('stepsPerQuarter: applies to MIDI files only; a JSON piano roll has its own time steps');
   const bytes = await readLimited(src.abs, MAX_JSON_BYTES);
   opts.onProgress?.({ phase: 'read', filesDone: 1, filesTotal: 1, file: src.abs });
   let value: unknown;
@@ -186,7 +187,14 @@ async function importJson(src: Source, opts: MusicImportOptions): Promise<Built>
     stepsPerQuarter: null,
   };
   const n = stats.sequences;
-  return { set, stats, fingerprint, files: [src.abs], refused: [], source: `piano-roll JSON ${src.rel} with its own splits (${n.train} / ${n.valid} / ${n.test} sequences)` };
+  return {
+    set,
+    stats,
+    fingerprint,
+    files: [src.abs],
+    refused: [],
+    source: `piano-roll JSON ${src.rel} with its own splits (${n.train} / ${n.valid} / ${n.test} sequences)`,
+  };
 }
 
 /** Position of a file in the split order: the first 32 bits of sha256(name), ties by name. */
@@ -216,7 +224,9 @@ async function importMidi(sources: Source[], opts: MusicImportOptions): Promise<
   }
   if (accepted.length < 3) {
     const why = refused.length > 0 ? `; refused:\n${refused.map((r) => `  ${r.reason}`).join('\n')}` : '';
-    throw new MusicImportError(`${opts.paths.join(', ')}: ${accepted.length} usable MIDI file(s), at least 3 are needed (one per split)${why}`);
+    throw new MusicImportError(
+      `${opts.paths.join(', ')}: ${accepted.length} usable MIDI file(s), at least 3 are needed (one per split)${why}`,
+    );
   }
   // 80 / 10 / 10 by rank of the name hash (at least one file per split), so the split does not
   // depend on the order files were listed in; inside a split, files keep name order.
@@ -226,12 +236,20 @@ async function importMidi(sources: Source[], opts: MusicImportOptions): Promise<
   const nTest = Math.max(1, Math.round(accepted.length * 0.1));
   const nTrain = accepted.length - nValid - nTest;
   const byName = (list: typeof accepted) => list.sort((a, b) => byPath(a.src, b.src));
-  const ordered = [...byName(ranked.slice(0, nTrain)), ...byName(ranked.slice(nTrain, nTrain + nValid)), ...byName(ranked.slice(nTrain + nValid))];
+  const ordered = [
+    ...byName(ranked.slice(0, nTrain)),
+    ...byName(ranked.slice(nTrain, nTrain + nValid)),
+    ...byName(ranked.slice(nTrain + nValid)),
+  ];
   const set: PianoRollSet = {
     pitchOffset: PITCH_OFFSET,
     numPitches: NUM_PITCHES,
     sequences: ordered.map((a) => a.frames),
-    splits: { train: { start: 0, end: nTrain }, valid: { start: nTrain, end: nTrain + nValid }, test: { start: nTrain + nValid, end: ordered.length } },
+    splits: {
+      train: { start: 0, end: nTrain },
+      valid: { start: nTrain, end: nTrain + nValid },
+      test: { start: nTrain + nValid, end: ordered.length },
+    },
   };
   const hash = createHash('sha256');
   for (const a of ordered) hash.update(`midi\0${a.src.rel}\0${a.bytes.length}\0`).update(a.bytes);
@@ -257,7 +275,6 @@ async function importMidi(sources: Source[], opts: MusicImportOptions): Promise<
     source: `${ordered.length} MIDI file(s)${refusedNote}, ${stepsPerQuarter} step(s) per quarter note, split ${nTrain} / ${nValid} / ${nTest} by name hash`,
   };
 }
-
 
 /**
  * Reads a roll file written by `importMusic`.

@@ -195,7 +195,14 @@ function refuseSmall(name: string, tokens: number): void {
   }
 }
 
-function result(w: TokenWriter, vocab: Vocabulary, sourceBytes: number, files: string[], fingerprint: string, encoding: string): ImportedCorpus {
+function result(
+  w: TokenWriter,
+  vocab: Vocabulary,
+  sourceBytes: number,
+  files: string[],
+  fingerprint: string,
+  encoding: string,
+): ImportedCorpus {
   return {
     tokenFile: w.final,
     vocab,
@@ -276,7 +283,14 @@ export async function importTextCorpus(opts: TextImportOptions): Promise<Importe
     }
   });
   const unique = [...new Set(encodings)].join(', ');
-  return result(w, vocab, sourceBytes, sources.map((f) => f.abs), fingerprint, unique);
+  return result(
+    w,
+    vocab,
+    sourceBytes,
+    sources.map((f) => f.abs),
+    fingerprint,
+    unique,
+  );
 }
 
 /**

@@ -74,8 +74,12 @@ export function parseWavLayout(bytes: Uint8Array, name: string): WavLayout {
       let format: 'int' | 'float';
       if (formatTag === WAVE_FORMAT_PCM && [8, 16, 24, 32].includes(bits)) format = 'int';
       else if (formatTag === WAVE_FORMAT_IEEE_FLOAT && (bits === 32 || bits === 64)) format = 'float';
-      else format = fail(`unsupported encoding: format tag 0x${formatTag.toString(16)}${extensible ? ' (extensible)' : ''} with ${bits} bits per sample; supported: 8/16/24/32-bit integer PCM, 32/64-bit float`);
-      if (blockAlign !== (channels * bits) / 8) fail(`fmt says blockAlign ${blockAlign}, but ${channels} channel(s) of ${bits} bits need ${(channels * bits) / 8}`);
+      else
+        format = fail(
+          `unsupported encoding: format tag 0x${formatTag.toString(16)}${extensible ? ' (extensible)' : ''} with ${bits} bits per sample; supported: 8/16/24/32-bit integer PCM, 32/64-bit float`,
+        );
+      if (blockAlign !== (channels * bits) / 8)
+        fail(`fmt says blockAlign ${blockAlign}, but ${channels} channel(s) of ${bits} bits need ${(channels * bits) / 8}`);
       fmt = { format, bitsPerSample: bits, channels, sampleRate, extensible };
     }
     // Chunks are word-aligned: an odd-sized chunk (LIST, often) is followed by a pad byte its size does not count.

@@ -62,7 +62,11 @@ function probeWebgpu(): Promise<BackendProbe> {
       return { name: 'webgpu', available: false, reason: (e as Error).message };
     }
     if (mode === 'hardware' && !hasVulkanLoader()) {
-      return { name: 'webgpu', available: false, reason: 'no Vulkan loader (libvulkan.so.1) for Dawn; install your GPU driver with Vulkan support (Debian: libvulkan1)' };
+      return {
+        name: 'webgpu',
+        available: false,
+        reason: 'no Vulkan loader (libvulkan.so.1) for Dawn; install your GPU driver with Vulkan support (Debian: libvulkan1)',
+      };
     }
     const probe = await probeWebgpuQuietly();
     if (!probe.available) return { name: 'webgpu', available: false, reason: probe.reason };
@@ -90,11 +94,24 @@ async function probeTensorflow(): Promise<BackendProbe> {
       return { name: 'tensorflow', available: false, reason: `${pkg} is installed but failed to load: ${(e as Error).message}` };
     }
     if (!tf.findBackendFactory('tensorflow')) {
-      return { name: 'tensorflow', available: false, reason: `${pkg} loaded but registered on another @tensorflow/tfjs-core; install the version matching @tensorflow/tfjs ${tf.version_core}` };
+      return {
+        name: 'tensorflow',
+        available: false,
+        reason: `${pkg} loaded but registered on another @tensorflow/tfjs-core; install the version matching @tensorflow/tfjs ${tf.version_core}`,
+      };
     }
-    return { name: 'tensorflow', available: true, device: pkg.endsWith('-gpu') ? 'TensorFlow C library (CUDA)' : 'TensorFlow C library (CPU)' };
+    return {
+      name: 'tensorflow',
+      available: true,
+      device: pkg.endsWith('-gpu') ? 'TensorFlow C library (CUDA)' : 'TensorFlow C library (CPU)',
+    };
   }
-  return { name: 'tensorflow', available: false, reason: 'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (optional; needs libtensorflow, and CUDA 11.2 for the GPU build)' };
+  return {
+    name: 'tensorflow',
+    available: false,
+    reason:
+      'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (optional; needs libtensorflow, and CUDA 11.2 for the GPU build)',
+  };
 }
 
 async function probeWasm(): Promise<BackendProbe> {
@@ -145,7 +162,9 @@ export function activateLocalBackend(): Promise<ActiveBackend> {
 function withFusedKernels(name: ConcreteBackend, device: string): string {
   if (!(FUSED_BACKENDS as readonly string[]).includes(name)) return device;
   const fused = installFusedKernels();
-  return fused.active ? `${device}; fused native kernels, ${fused.threads} thread${fused.threads === 1 ? '' : 's'}` : `${device}; stock kernels (fused native kernels ${fused.reason})`;
+  return fused.active
+    ? `${device}; fused native kernels, ${fused.threads} thread${fused.threads === 1 ? '' : 's'}`
+    : `${device}; stock kernels (fused native kernels ${fused.reason})`;
 }
 
 /** Makes `name` the active TF.js backend with its kernels; throws naming what is missing. */
@@ -193,7 +212,12 @@ async function autoRungs(): Promise<Rung[]> {
     const probe = await probeBackend(name);
     if (!probe.available) continue;
     const fused = installFusedKernels().active;
-    rungs.push({ backend: name, label: fused ? `${name} + fused kernels` : name, device: withFusedKernels(name, probe.device ?? name), cpu: true });
+    rungs.push({
+      backend: name,
+      label: fused ? `${name} + fused kernels` : name,
+      device: withFusedKernels(name, probe.device ?? name),
+      cpu: true,
+    });
     break;
   }
   for (const name of ['webgpu', 'tensorflow'] as const) {

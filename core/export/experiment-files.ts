@@ -20,7 +20,9 @@ export function tableCsv(table: Pick<ResultTable, 'columns' | 'rows'>): string {
  * @returns relative file name -> contents
  */
 export function experimentFiles(record: Record<string, unknown>, result: ExperimentResult): Record<string, Uint8Array | string> {
-  const files: Record<string, Uint8Array | string> = { 'experiment.json': `${JSON.stringify({ ...record, notes: result.notes }, null, 2)}\n` };
+  const files: Record<string, Uint8Array | string> = {
+    'experiment.json': `${JSON.stringify({ ...record, notes: result.notes }, null, 2)}\n`,
+  };
   const add = (name: string, data: () => Uint8Array | string) => {
     if (name in files) throw new Error(`export: two results would both be written to ${name}`);
     files[name] = data();
@@ -28,7 +30,9 @@ export function experimentFiles(record: Record<string, unknown>, result: Experim
   for (const t of result.tables) add(`${t.name}.csv`, () => tableCsv(t));
   for (const p of result.plots) {
     add(`${p.name}.png`, () => renderPlotPng(p));
-    add(`${p.name}-points.csv`, () => tableCsv({ columns: ['series', p.x.label, p.y.label], rows: p.series.flatMap((s) => s.points.map(([x, y]) => [s.name, x, y])) }));
+    add(`${p.name}-points.csv`, () =>
+      tableCsv({ columns: ['series', p.x.label, p.y.label], rows: p.series.flatMap((s) => s.points.map(([x, y]) => [s.name, x, y])) }),
+    );
   }
   return files;
 }

@@ -33,7 +33,9 @@ export function withSha256Sums(files: Record<string, Uint8Array | string>): Reco
     .sort()
     .map((name) => {
       const data = files[name]!;
-      return `${createHash('sha256').update(typeof data === 'string' ? Buffer.from(data) : data).digest('hex')}  ${name}\n`;
+      return `${createHash('sha256')
+        .update(typeof data === 'string' ? Buffer.from(data) : data)
+        .digest('hex')}  ${name}\n`;
     });
   return { ...files, SHA256SUMS: lines.join('') };
 }

@@ -20,7 +20,11 @@ export async function exportOnnx(model: SequenceModel, outDir: string, ctx: Expo
   const files = withSha256Sums({
     ...ctx.extra,
     ...Object.fromEntries(graphs.map((g) => [g.file, g.bytes])),
-    'seqlab.json': JSON.stringify({ ...ctx.sidecar, output: { kind: ctx.output, meaning: OUTPUT_MEANING[ctx.output].says }, onnx }, null, 2),
+    'seqlab.json': JSON.stringify(
+      { ...ctx.sidecar, output: { kind: ctx.output, meaning: OUTPUT_MEANING[ctx.output].says }, onnx },
+      null,
+      2,
+    ),
   });
   const sha256 = writeFolderAtomically(outDir, files);
   return { outDir, files: Object.keys(files), sha256 };

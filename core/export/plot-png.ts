@@ -35,7 +35,10 @@ export function renderPlotPng(plot: ResultPlot): Uint8Array {
 
   text(ctx, plot.title, (area.x0 + area.x1) / 2, 30, { size: 18, bold: true, align: 'center' });
   // Points a log axis cannot show (≤ 0) are dropped, as the axis flag promises.
-  const series = plot.series.map((s) => ({ name: s.name, points: s.points.filter(([x, y]) => (!plot.x.log || x > 0) && (!plot.y.log || y > 0) && Number.isFinite(x) && Number.isFinite(y)) }));
+  const series = plot.series.map((s) => ({
+    name: s.name,
+    points: s.points.filter(([x, y]) => (!plot.x.log || x > 0) && (!plot.y.log || y > 0) && Number.isFinite(x) && Number.isFinite(y)),
+  }));
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
 
@@ -73,11 +76,28 @@ export function renderPlotPng(plot: ResultPlot): Uint8Array {
     }
   });
   ctx.restore();
-  legend(ctx, series.map((s) => s.name), area.x1 + 16, area.y1);
+  legend(
+    ctx,
+    series.map((s) => s.name),
+    area.x1 + 16,
+    area.y1,
+  );
   return canvas.toBuffer('image/png');
 }
 
-function text(ctx: SKRSContext2D, s: string, x: number, y: number, o: { size?: number; bold?: boolean; align?: 'left' | 'right' | 'center'; baseline?: 'alphabetic' | 'middle' | 'top'; colour?: string } = {}): void {
+function text(
+  ctx: SKRSContext2D,
+  s: string,
+  x: number,
+  y: number,
+  o: {
+    size?: number;
+    bold?: boolean;
+    align?: 'left' | 'right' | 'center';
+    baseline?: 'alphabetic' | 'middle' | 'top';
+    colour?: string;
+  } = {},
+): void {
   ctx.font = `${o.bold ? 'bold ' : ''}${o.size ?? 13}px ${FONT}`;
   ctx.fillStyle = o.colour ?? '#222222';
   ctx.textAlign = o.align ?? 'left';
@@ -131,9 +151,12 @@ export function linearTicks(lo: number, hi: number, target = 6): number[] {
   const raw = (hi - lo) / target;
   const mag = 10 ** Math.floor(Math.log10(raw));
   // The round step whose tick count is nearest the target (the first step ≥ raw can leave only two).
-  const step = [1, 2, 5, 10].map((f) => f * mag).reduce((best, s) => (Math.abs((hi - lo) / s - target) < Math.abs((hi - lo) / best - target) ? s : best));
+  const step = [1, 2, 5, 10]
+    .map((f) => f * mag)
+    .reduce((best, s) => (Math.abs((hi - lo) / s - target) < Math.abs((hi - lo) / best - target) ? s : best));
   const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    ticks.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
   return ticks;
 }
 
@@ -146,7 +169,8 @@ export function logTicks(a: number, b: number): number[] {
   const decade = (e: number) => Number(`1e${e}`);
   for (let e = Math.ceil(a - 1e-9); e <= b + 1e-9; e += every) ticks.push(decade(e));
   if (span < 2.5) {
-    for (let e = Math.floor(a); e <= Math.ceil(b); e++) for (const f of span < 1 ? [2, 3, 4, 5, 6, 7, 8, 9] : [2, 5]) ticks.push(Number((f * decade(e)).toPrecision(12)));
+    for (let e = Math.floor(a); e <= Math.ceil(b); e++)
+      for (const f of span < 1 ? [2, 3, 4, 5, 6, 7, 8, 9] : [2, 5]) ticks.push(Number((f * decade(e)).toPrecision(12)));
   }
   return ticks.filter((t) => Math.log10(t) >= a - 1e-9 && Math.log10(t) <= b + 1e-9).sort((x, y) => x - y);
 }

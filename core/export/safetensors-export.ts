@@ -21,7 +21,15 @@ export async function exportSafetensors(model: SequenceModel, outDir: string, ct
     ...ctx.extra,
     'model.safetensors': bytes,
     'load_torch.py': fs.readFileSync(LOAD_TORCH_PY, 'utf8'),
-    'seqlab.json': JSON.stringify({ ...ctx.sidecar, output: { kind: ctx.output, name: meaning.name, meaning: meaning.says }, weights: { file: 'model.safetensors', ...layout } }, null, 2),
+    'seqlab.json': JSON.stringify(
+      {
+        ...ctx.sidecar,
+        output: { kind: ctx.output, name: meaning.name, meaning: meaning.says },
+        weights: { file: 'model.safetensors', ...layout },
+      },
+      null,
+      2,
+    ),
   });
   const sha256 = writeFolderAtomically(outDir, files);
   return { outDir, files: Object.keys(files), sha256 };

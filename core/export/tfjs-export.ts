@@ -35,12 +35,23 @@ export async function exportTfjs(model: SequenceModel, outDir: string, ctx: Expo
   };
   const { config } = model;
   const meaning = OUTPUT_MEANING[ctx.output];
-  const input = config.inputFeatures > 0 ? `features [batch, time, ${config.inputFeatures}] (float32)` : `token ids [batch, time] (int32, in [0, ${config.vocabSize}))`;
+  const input =
+    config.inputFeatures > 0
+      ? `features [batch, time, ${config.inputFeatures}] (float32)`
+      : `token ids [batch, time] (int32, in [0, ${config.vocabSize}))`;
   const files = withSha256Sums({
     ...ctx.extra,
     'model.json': JSON.stringify(modelJson),
     'weights.bin': new Uint8Array(weightData),
-    'seqlab.json': JSON.stringify({ ...ctx.sidecar, input, output: { kind: ctx.output, name: meaning.name, shape: `[batch, time, ${config.vocabSize}]`, meaning: meaning.says } }, null, 2),
+    'seqlab.json': JSON.stringify(
+      {
+        ...ctx.sidecar,
+        input,
+        output: { kind: ctx.output, name: meaning.name, shape: `[batch, time, ${config.vocabSize}]`, meaning: meaning.says },
+      },
+      null,
+      2,
+    ),
   });
   const sha256 = writeFolderAtomically(outDir, files);
   return { outDir, files: Object.keys(files), sha256 };

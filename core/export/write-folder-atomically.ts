@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fsyncDirSync, writeNewFileSync, type WriteSyncFn } from '../storage/exact-write.ts';
+import { markLive, releaseLive } from '../storage/live-marker.ts';
 
 /** Prefix of the hidden sibling an export is written into; a leftover one is an orphan (doctor reclaims it). */
 export const PARTIAL_EXPORT_MARK = '.partial-';
@@ -28,12 +29,15 @@ export function writeFolderAtomically(outDir: string, files: Record<string, Uint
   fs.mkdirSync(tmp);
   const hash = createHash('sha256');
   try {
+    // While it is written, the partial folder names its live writer (reclaiming orphans skips it).
+    markLive(tmp);
     for (const name of Object.keys(files).sort()) {
       const data = files[name]!;
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       writeNewFileSync(path.join(tmp, name), bytes, write);
       hash.update(name).update(bytes);
     }
+    releaseLive(tmp); // not part of the export
     fsyncDirSync(tmp);
     if (fs.existsSync(target)) fs.rmdirSync(target); // empty, checked above
     fs.renameSync(tmp, target);

@@ -41,7 +41,19 @@ export interface GenerateBenchResult {
   simd: boolean;
 }
 
-export const BENCH_WAVENET = wavenetConfigSchema.parse({ kind: 'wavenet', vocabSize: 256, inputFeatures: 0, embedSize: 32, residualChannels: 32, dilationChannels: 32, skipChannels: 64, stacks: 2, layersPerStack: 10, kernelSize: 2, dropout: 0 });
+export const BENCH_WAVENET = wavenetConfigSchema.parse({
+  kind: 'wavenet',
+  vocabSize: 256,
+  inputFeatures: 0,
+  embedSize: 32,
+  residualChannels: 32,
+  dilationChannels: 32,
+  skipChannels: 64,
+  stacks: 2,
+  layersPerStack: 10,
+  kernelSize: 2,
+  dropout: 0,
+});
 
 export async function runGenerateBenchmark(o: GenerateBenchOptions): Promise<GenerateBenchResult> {
   const model = buildModel(BENCH_WAVENET, 0);
@@ -52,7 +64,13 @@ export async function runGenerateBenchmark(o: GenerateBenchOptions): Promise<Gen
       await generateCodes(model, { length: samples, temperature: 1, seed: 2, method });
       const seconds = (performance.now() - t0) / 1000;
       const samplesPerSec = samples / seconds;
-      return { method, samples, seconds: +seconds.toFixed(3), samplesPerSec: +samplesPerSec.toFixed(1), realTimeFactor: +(samplesPerSec / o.sampleRate).toFixed(4) };
+      return {
+        method,
+        samples,
+        seconds: +seconds.toFixed(3),
+        samplesPerSec: +samplesPerSec.toFixed(1),
+        realTimeFactor: +(samplesPerSec / o.sampleRate).toFixed(4),
+      };
     };
     const cached = await time('cached', 1000, o.cachedSamples);
     const naive = await time('naive', 2, o.naiveSamples);

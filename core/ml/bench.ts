@@ -45,8 +45,21 @@ export interface BenchResult {
 export function benchModelConfig(o: BenchOptions): ModelConfig {
   // One recurrent layer as torch.nn.RNN/GRU/LSTM(32, hidden) in torch_ref.py (torch.nn.RNN has a second
   // bias vector of `hidden` values that ours folds into one; the compute per step is the same).
-  if (o.model !== 'tcn') return { kind: o.model, vocabSize: o.vocab, inputFeatures: 0, embedSize: 32, hiddenSize: o.hidden, layers: 1, dropout: 0 };
-  return { kind: 'tcn', vocabSize: o.vocab, inputFeatures: 0, embedSize: 32, hiddenSize: o.hidden, levels: o.levels, kernelSize: o.kernel, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: false };
+  if (o.model !== 'tcn')
+    return { kind: o.model, vocabSize: o.vocab, inputFeatures: 0, embedSize: 32, hiddenSize: o.hidden, layers: 1, dropout: 0 };
+  return {
+    kind: 'tcn',
+    vocabSize: o.vocab,
+    inputFeatures: 0,
+    embedSize: 32,
+    hiddenSize: o.hidden,
+    levels: o.levels,
+    kernelSize: o.kernel,
+    dropout: 0,
+    convsPerBlock: 1,
+    weightNorm: false,
+    residual: false,
+  };
 }
 
 export async function runBenchmark(o: BenchOptions): Promise<BenchResult> {
@@ -55,7 +68,11 @@ export async function runBenchmark(o: BenchOptions): Promise<BenchResult> {
   const source = memoryTokenSource(tokens);
   const model = buildModel(benchModelConfig(o), 0);
   const config = trainConfigSchema.parse({ steps: o.steps + 3, batchSize: o.batch, seqLen: o.seqLen, lr: 1e-3, clip: 0, seed: 0 });
-  const trainer = new Trainer(model, config, createTextTask(source, { train: { start: 0, end: tokens.length }, valid: { start: 0, end: 0 }, test: { start: 0, end: 0 } }, o.vocab));
+  const trainer = new Trainer(
+    model,
+    config,
+    createTextTask(source, { train: { start: 0, end: tokens.length }, valid: { start: 0, end: 0 }, test: { start: 0, end: 0 } }, o.vocab),
+  );
   try {
     for (let i = 0; i < 3; i++) await trainer.trainStep();
     const work0 = o.gpuWork?.();
@@ -65,8 +82,24 @@ export async function runBenchmark(o: BenchOptions): Promise<BenchResult> {
     }
     const sec = (performance.now() - t0) / 1000 / o.steps;
     const work1 = o.gpuWork?.();
-    const perStep = work0 && work1 ? { dispatchesPerStep: +((work1.dispatches - work0.dispatches) / o.steps).toFixed(1), submitsPerStep: +((work1.submits - work0.submits) / o.steps).toFixed(1) } : {};
-    return { model: o.model, hidden: o.hidden, batch: o.batch, seqLen: o.seqLen, vocab: o.vocab, msPerStep: +(sec * 1000).toFixed(3), tokensPerSec: +((o.batch * o.seqLen) / sec).toFixed(1), params: model.parameterCount(), ...perStep };
+    const perStep =
+      work0 && work1
+        ? {
+            dispatchesPerStep: +((work1.dispatches - work0.dispatches) / o.steps).toFixed(1),
+            submitsPerStep: +((work1.submits - work0.submits) / o.steps).toFixed(1),
+          }
+        : {};
+    return {
+      model: o.model,
+      hidden: o.hidden,
+      batch: o.batch,
+      seqLen: o.seqLen,
+      vocab: o.vocab,
+      msPerStep: +(sec * 1000).toFixed(3),
+      tokensPerSec: +((o.batch * o.seqLen) / sec).toFixed(1),
+      params: model.parameterCount(),
+      ...perStep,
+    };
   } finally {
     trainer.dispose();
     model.dispose();

@@ -25,7 +25,10 @@ function sameSecret(a: string, b: string): boolean {
 export function presentedToken(req: IncomingMessage, url: URL): string | undefined {
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
-  const cookie = req.headers.cookie?.split(';').map((c) => c.trim()).find((c) => c.startsWith(`${TOKEN_COOKIE}=`));
+  const cookie = req.headers.cookie
+    ?.split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${TOKEN_COOKIE}=`));
   if (cookie) return cookie.slice(TOKEN_COOKIE.length + 1);
   return url.searchParams.get('token') ?? undefined;
 }
@@ -38,9 +41,11 @@ export type Verdict = { ok: true } | { ok: false; status: number; reason: string
  */
 export function checkRequest(req: IncomingMessage, url: URL, token: string, allowedHosts: string[]): Verdict {
   const host = req.headers.host ?? '';
-  if (allowedHosts.length > 0 && !allowedHosts.includes(host)) return { ok: false, status: 403, reason: `host "${host.slice(0, 80)}" is not this server` };
+  if (allowedHosts.length > 0 && !allowedHosts.includes(host))
+    return { ok: false, status: 403, reason: `host "${host.slice(0, 80)}" is not this server` };
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `http://${host}`) return { ok: false, status: 403, reason: `origin "${origin.slice(0, 80)}" may not call this server` };
+  if (origin !== undefined && origin !== `http://${host}`)
+    return { ok: false, status: 403, reason: `origin "${origin.slice(0, 80)}" may not call this server` };
   if (req.headers['sec-fetch-site'] === 'cross-site') return { ok: false, status: 403, reason: 'cross-site requests are refused' };
   const presented = presentedToken(req, url);
   if (!presented) return { ok: false, status: 401, reason: 'missing token: open the URL that `seqlab serve` printed' };
@@ -50,7 +55,8 @@ export function checkRequest(req: IncomingMessage, url: URL, token: string, allo
 
 /** Headers on every response: a strict CSP (no inline or eval'd scripts) and no framing or sniffing. */
 export const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',

@@ -4,12 +4,15 @@
 //   POST /api/upload?name=F   raw file bytes, stored for importDataset({uploads})
 //   GET  /api/events          the event stream (server-sent events)
 //   GET  /api/export-zip?run=ID&path=P  a recorded export folder of run ID, streamed as a .zip
+//   GET  /api/export-zip?experiment=ID&path=P  an experiment's CSV + PNG export folder, likewise
+//   GET  /api/report-zip?name=N   a paper-check report folder (<dataDir>/exports/N), streamed as a .zip
 // Every request passes http-security.ts first.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { checkLengthSync, fsyncDirSync } from '../storage/exact-write.ts';
+import { markLive, releaseLive } from '../storage/live-marker.ts';
 import { pipeline } from 'node:stream/promises';
 import type { LabService } from '../app/lab-service.ts';
 import { checkRequest, isLoopback, newToken, SECURITY_HEADERS, TOKEN_COOKIE } from './http-security.ts';
@@ -112,25 +115,39 @@ export async function startLabServer(opts: LabServerOptions): Promise<RunningSer
     }
     if (url.pathname === '/api/upload' && req.method === 'POST') return upload(req, res, url);
     if (url.pathname === '/api/events' && req.method === 'GET') {
-      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+      });
       res.write(': connected\n\n');
       sse.add(res);
       req.on('close', () => sse.delete(res));
       return;
     }
     if (url.pathname === '/api/export-zip' && req.method === 'GET') return exportZip(res, url);
+    if (url.pathname === '/api/report-zip' && req.method === 'GET') return reportZip(res, url);
     if (url.pathname.startsWith('/api/')) return send(res, 404, { ok: false, error: `no endpoint ${req.method} ${url.pathname}` });
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { ok: false, error: 'method not allowed' });
 
     // First page load with ?token=: keep it in a cookie and drop it from the address bar.
     if (url.searchParams.has('token')) {
       url.searchParams.delete('token');
-      res.writeHead(302, { ...SECURITY_HEADERS, 'Set-Cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`, Location: url.pathname + url.search });
+      res.writeHead(302, {
+        ...SECURITY_HEADERS,
+        'Set-Cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: url.pathname + url.search,
+      });
       return void res.end();
     }
     const found = resolveStatic(opts.staticDir, url.pathname);
     if (!found.ok) return send(res, found.status, { ok: false, error: found.reason });
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': found.type, 'Cache-Control': found.type.startsWith('text/html') ? 'no-store' : 'max-age=3600' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': found.type,
+      'Cache-Control': found.type.startsWith('text/html') ? 'no-store' : 'max-age=3600',
+    });
     if (req.method === 'HEAD') return void res.end();
     await pipeline(fs.createReadStream(found.file), res);
   }
@@ -141,21 +158,45 @@ export async function startLabServer(opts: LabServerOptions): Promise<RunningSer
    * route cannot be pointed at any other path on the server.
    */
   async function exportZip(res: http.ServerResponse, url: URL): Promise<void> {
-    const id = Number(url.searchParams.get('run'));
     const folder = url.searchParams.get('path') ?? '';
-    const detail = await opts.service.handle('getRun', { id });
-    if (!detail.ok) return send(res, 404, detail);
-    const recorded = (detail.result as { exports: { path: string }[] }).exports.some((e) => e.path === folder);
-    if (!recorded) return send(res, 404, { ok: false, error: `path: run ${id} has no export at that path` });
-    if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) return send(res, 410, { ok: false, error: `path: the export folder ${folder} is gone` });
+    if (url.searchParams.has('experiment')) {
+      // Experiment exports are not recorded in the history: only the folders exportExperiment makes by default qualify.
+      const id = Number(url.searchParams.get('experiment'));
+      const detail = await opts.service.handle('getExperiment', { id });
+      if (!detail.ok) return send(res, 404, detail);
+      const exportsDir = path.resolve(opts.service.dataDir, 'exports');
+      const own =
+        path.dirname(path.resolve(folder)) === exportsDir &&
+        path.basename(folder).startsWith(`experiment-${id}-`) &&
+        path.resolve(folder) === folder;
+      if (!own) return send(res, 404, { ok: false, error: `path: experiment ${id} has no export at that path` });
+    } else {
+      const id = Number(url.searchParams.get('run'));
+      const detail = await opts.service.handle('getRun', { id });
+      if (!detail.ok) return send(res, 404, detail);
+      const recorded = (detail.result as { exports: { path: string }[] }).exports.some((e) => e.path === folder);
+      if (!recorded) return send(res, 404, { ok: false, error: `path: run ${id} has no export at that path` });
+    }
+    if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory())
+      return send(res, 410, { ok: false, error: `path: the export folder ${folder} is gone` });
+    await streamZip(res, folder, path.basename(folder));
+  }
+
+  /** Streams `folder` as <name>.zip; refusals (too big) are answered before the response starts. */
+  async function streamZip(res: http.ServerResponse, folder: string, baseName: string): Promise<void> {
     let entries: ReturnType<typeof zipEntries>;
     try {
       entries = zipEntries(folder);
     } catch (e) {
       return send(res, 413, { ok: false, error: (e as Error).message });
     }
-    const name = path.basename(folder).replace(/[^A-Za-z0-9._-]/g, '_'); // ASCII only: a header value cannot hold other characters
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${name}.zip"`, 'Cache-Control': 'no-store' });
+    const name = baseName.replace(/[^A-Za-z0-9._-]/g, '_'); // ASCII only: a header value cannot hold other characters
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'application/zip',
+      'Content-Disposition': `attachment; filename="${name}.zip"`,
+      'Cache-Control': 'no-store',
+    });
     try {
       await writeZip(res, entries);
       res.end();
@@ -164,15 +205,28 @@ export async function startLabServer(opts: LabServerOptions): Promise<RunningSer
     }
   }
 
+  /** Streams a paper-check report folder as a .zip; found by its name alone, under the data folder's exports. */
+  async function reportZip(res: http.ServerResponse, url: URL): Promise<void> {
+    const name = url.searchParams.get('name') ?? '';
+    const folder = opts.service.paperReportFolder(name);
+    if (!folder) return send(res, 404, { ok: false, error: `name: no paper-check report "${name}"` });
+    await streamZip(res, folder, name);
+  }
+
   async function upload(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const raw = url.searchParams.get('name') ?? '';
-    const name = path.basename(raw).replace(/[^\p{L}\p{N}._ -]/gu, '_').slice(0, 120);
+    const name = path
+      .basename(raw)
+      .replace(/[^\p{L}\p{N}._ -]/gu, '_')
+      .slice(0, 120);
     if (!name || name.startsWith('.')) return send(res, 400, { ok: false, error: 'name: give the file name (?name=corpus.txt)' });
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxUpload) return send(res, 413, { ok: false, error: `upload over ${maxUpload} bytes` });
     const uploadId = randomBytes(12).toString('hex');
     const dir = path.join(opts.uploadsDir, uploadId);
     fs.mkdirSync(dir, { recursive: true });
+    // While bytes arrive, the folder names this process: reclaiming orphans leaves a slow upload alone.
+    markLive(dir);
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
@@ -189,6 +243,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<RunningSer
       } finally {
         fs.closeSync(fd);
       }
+      releaseLive(dir);
       fsyncDirSync(dir);
       fsyncDirSync(opts.uploadsDir);
     } catch (e) {

@@ -38,7 +38,8 @@ export function zipEntries(folder: string): { name: string; file: string; size: 
     .filter((d) => d.isFile())
     .map((d) => ({ name: d.name, file: path.join(folder, d.name), size: fs.statSync(path.join(folder, d.name)).size }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const e of out) if (e.size >= LIMIT) throw new Error(`zip: ${e.name} is 4 GiB or more (ZIP64 is not written); copy the folder instead`);
+  for (const e of out)
+    if (e.size >= LIMIT) throw new Error(`zip: ${e.name} is 4 GiB or more (ZIP64 is not written); copy the folder instead`);
   // Checked here, before the response starts, so the client gets the refusal and not a cut-off download.
   if (localBytes(out) >= LIMIT) throw new Error('zip: the folder is 4 GiB or more (ZIP64 is not written); copy the folder instead');
   return out;
@@ -93,17 +94,18 @@ function endRecord(count: number, size: number, offset: number): Buffer {
 
 /** Waits for `out` to take `chunk` (respecting backpressure). */
 async function put(out: Writable, chunk: Buffer): Promise<void> {
-  if (!out.write(chunk)) await new Promise<void>((resolve, reject) => {
-    const done = () => {
-      out.off('error', fail);
-      resolve();
-    };
-    const fail = (e: Error) => {
-      out.off('drain', done);
-      reject(e);
-    };
-    out.once('drain', done).once('error', fail);
-  });
+  if (!out.write(chunk))
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        out.off('error', fail);
+        resolve();
+      };
+      const fail = (e: Error) => {
+        out.off('drain', done);
+        reject(e);
+      };
+      out.once('drain', done).once('error', fail);
+    });
 }
 
 /**

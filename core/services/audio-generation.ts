@@ -8,7 +8,8 @@ import { muLawDecode } from '../ml/audio/mu-law.ts';
 import { generateCodes, generationPath, type GenerationMethod } from '../ml/generate/generate-codes.ts';
 import type { SequenceModel } from '../ml/models/sequence-model.ts';
 import type { AudioSampleRecord, DatasetRecord, History } from '../storage/history.ts';
-import { audioTaskOf, pcm16Wav } from './audio-datasets.ts';
+import { audioTaskOf } from '../datasets/audio.ts';
+import { pcm16Wav } from './audio-datasets.ts';
 import { loadRunModel } from './runs.ts';
 
 /** Longest generation one request may ask for. */
@@ -53,7 +54,10 @@ export function primeCodes(dataset: DatasetRecord, clipRef: string, model: Seque
   const byName = task.clips.findIndex((c) => c.name === clipRef);
   const index = byName >= 0 ? byName : /^\d+$/.test(clipRef) ? Number(clipRef) : -1;
   const clip = task.clips[index];
-  if (!clip) throw new Error(`primeClip: dataset "${dataset.name}" has no clip "${clipRef}" (give a name or an index from 0 to ${task.clips.length - 1})`);
+  if (!clip)
+    throw new Error(
+      `primeClip: dataset "${dataset.name}" has no clip "${clipRef}" (give a name or an index from 0 to ${task.clips.length - 1})`,
+    );
   const field = model.receptiveField();
   const want = Number.isFinite(field) ? field : task.sampleRate;
   const count = Math.max(1, Math.min(clip.end - clip.start, want));
@@ -66,8 +70,10 @@ export function primeCodes(dataset: DatasetRecord, clipRef: string, model: Seque
 }
 
 export async function generateAudio(history: History, runRef: string, req: GenerateAudioRequest): Promise<AudioGenerationSummary> {
-  if (!(req.seconds > 0 && req.seconds <= MAX_GENERATE_SECONDS)) throw new Error(`seconds: must be more than 0 and at most ${MAX_GENERATE_SECONDS}, got ${req.seconds}`);
-  if (!(req.temperature >= 0 && req.temperature <= 10)) throw new Error(`temperature: must be a number from 0 to 10, got ${req.temperature}`);
+  if (!(req.seconds > 0 && req.seconds <= MAX_GENERATE_SECONDS))
+    throw new Error(`seconds: must be more than 0 and at most ${MAX_GENERATE_SECONDS}, got ${req.seconds}`);
+  if (!(req.temperature >= 0 && req.temperature <= 10))
+    throw new Error(`temperature: must be a number from 0 to 10, got ${req.temperature}`);
   if (!Number.isInteger(req.seed)) throw new Error(`seed: must be a whole number, got ${req.seed}`);
   const loaded = loadRunModel(history, runRef);
   try {
@@ -98,7 +104,13 @@ export async function generateAudio(history: History, runRef: string, req: Gener
       wav: pcm16Wav(muLawDecode(codes), sampleRate),
     });
     const samplesPerSec = length / elapsedSeconds;
-    return { ...record, samples: length, elapsedSeconds: +elapsedSeconds.toFixed(3), samplesPerSec: +samplesPerSec.toFixed(1), realTimeFactor: +(samplesPerSec / sampleRate).toFixed(4) };
+    return {
+      ...record,
+      samples: length,
+      elapsedSeconds: +elapsedSeconds.toFixed(3),
+      samplesPerSec: +samplesPerSec.toFixed(1),
+      realTimeFactor: +(samplesPerSec / sampleRate).toFixed(4),
+    };
   } finally {
     loaded.model.dispose();
   }

@@ -9,8 +9,20 @@ import type { History } from '../storage/history.ts';
 
 export async function exportExperiment(history: History, id: number, outDir: string): Promise<ExportResult> {
   const e = history.resolveExperiment(String(id));
-  if (e.status !== 'completed' || !e.result) throw new Error(`experiment ${id} is ${e.status}; only a completed experiment has results to export${e.status === 'failed' || e.status === 'stopped' ? ` (resume it: seqlab experiment resume ${id})` : ''}`);
-  const record = { id: e.id, kind: e.kind, name: e.name, status: e.status, config: e.config, members: e.members, createdAt: e.createdAt, finishedAt: e.finishedAt };
+  if (e.status !== 'completed' || !e.result)
+    throw new Error(
+      `experiment ${id} is ${e.status}; only a completed experiment has results to export${e.status === 'failed' || e.status === 'stopped' ? ` (resume it: seqlab experiment resume ${id})` : ''}`,
+    );
+  const record = {
+    id: e.id,
+    kind: e.kind,
+    name: e.name,
+    status: e.status,
+    config: e.config,
+    members: e.members,
+    createdAt: e.createdAt,
+    finishedAt: e.finishedAt,
+  };
   const files = experimentFiles(record, e.result);
   const sha256 = writeFolderAtomically(outDir, files);
   return { outDir: path.resolve(outDir), files: Object.keys(files).sort(), sha256 };

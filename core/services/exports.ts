@@ -9,15 +9,20 @@ import type { ExportContext } from '../export/export-context.ts';
 import { exportOnnx } from '../export/onnx-export.ts';
 import { exportSafetensors } from '../export/safetensors-export.ts';
 import { exportTfjs, type ExportResult } from '../export/tfjs-export.ts';
-import { assertExportable, EXPORT_FORMAT_NAMES, exportGap, type ExportFormatName, supportedExportFormats } from '../ml/export/export-support.ts';
-import { runConfigSchema } from '../ml/train/run-config.ts';
-import type { History, MetricRow } from '../storage/history.ts';
+import {
+  assertExportable,
+  EXPORT_FORMAT_NAMES,
+  exportGap,
+  type ExportFormatName,
+  supportedExportFormats,
+} from '../ml/export/export-support.ts';
+import { runConfigOf, type History, type MetricRow } from '../storage/history.ts';
 import { loadRunModel } from './runs.ts';
 import { seqlabVersion } from './seqlab-version.ts';
-import { describeDatasetTask, lossUnitOf, outputKindOf } from './task-data.ts';
+import { describeDatasetTask, lossUnitOf, outputKindOf } from '../datasets/registry.ts';
+import { FieldError } from '../contract/structured-error.ts';
 
 export const EXPORT_FORMATS = EXPORT_FORMAT_NAMES;
-export type ExportFormat = ExportFormatName;
 
 /**
  * metrics.csv columns: training and validation explicitly apart. `trainBitsPerSymbol`
@@ -41,15 +46,22 @@ const METRIC_COLUMNS: readonly [string, (r: MetricRow) => number | null][] = [
 /** Metrics as CSV (header row; empty cell for a missing value). */
 export function metricsCsv(rows: readonly MetricRow[]): string {
   const cell = (v: number | null) => (v === null || v === undefined ? '' : String(v));
-  return [METRIC_COLUMNS.map(([name]) => name).join(','), ...rows.map((r) => METRIC_COLUMNS.map(([, get]) => cell(get(r))).join(','))].join('\n') + '\n';
+  return (
+    [METRIC_COLUMNS.map(([name]) => name).join(','), ...rows.map((r) => METRIC_COLUMNS.map(([, get]) => cell(get(r))).join(','))].join(
+      '\n',
+    ) + '\n'
+  );
 }
 
 /** The formats a stored run's model can be exported to (for the UI: offer only these), and why each other one is refused. */
-export function runExportFormats(history: History, ref: string): { formats: ExportFormatName[]; refused: { format: ExportFormatName; reason: string }[] } {
+export function runExportFormats(
+  history: History,
+  ref: string,
+): { formats: ExportFormatName[]; refused: { format: ExportFormatName; reason: string }[] } {
   const run = history.resolveRun(ref);
   const dataset = history.getDataset(run.datasetId);
   if (!dataset) throw new Error(`run ${run.id}: its dataset ${run.datasetId} is gone`);
-  const model = runConfigSchema.parse(run.config).model;
+  const model = runConfigOf(run).model;
   const output = outputKindOf(dataset);
   const refused = EXPORT_FORMAT_NAMES.flatMap((format) => {
     const gap = exportGap(format, model, output);
@@ -59,7 +71,8 @@ export function runExportFormats(history: History, ref: string): { formats: Expo
 }
 
 export async function exportRun(history: History, ref: string, format: string, outDir: string): Promise<ExportResult> {
-  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new Error(`--format: "${format}" is not supported (supported: ${EXPORT_FORMATS.join(', ')})`);
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format))
+    throw new FieldError('format', `"${format}" is not supported (supported: ${EXPORT_FORMATS.join(', ')})`);
   const loaded = loadRunModel(history, ref);
   try {
     const { run, dataset } = loaded;
@@ -104,12 +117,19 @@ export async function exportRun(history: History, ref: string, format: string, o
       extra: record,
       metadata: { run_id: String(run.id), task, dataset_kind: dataset.kind, vocabulary: JSON.stringify(dataset.vocab.symbols) },
     };
-    const result = format === 'onnx' ? await exportOnnx(loaded.model, outDir, ctx) : format === 'safetensors' ? await exportSafetensors(loaded.model, outDir, ctx) : await exportTfjs(loaded.model, outDir, ctx);
+    const result =
+      format === 'onnx'
+        ? await exportOnnx(loaded.model, outDir, ctx)
+        : format === 'safetensors'
+          ? await exportSafetensors(loaded.model, outDir, ctx)
+          : await exportTfjs(loaded.model, outDir, ctx);
     // A read-only history (disk full) still exports to another disk; the export is not recorded.
     if (history.readOnlyReason) return result;
     try {
       history.recordExport(run.id, { format, path: path.resolve(outDir), sha256: result.sha256 });
     } catch (e) {
+      // The disk holding the history filled up since it opened: it turns read-only, and the export (on another disk) stands unrecorded, as above.
+      if (history.becomeReadOnly(e)) return result;
       // Nothing half-recorded: a folder the history does not list is taken back.
       fs.rmSync(path.resolve(outDir), { recursive: true, force: true });
       throw new Error(`export written but not recorded, so removed again: ${(e as Error).message}`, { cause: e });

@@ -1,22 +1,12 @@
 // What kind of dataset a set of paths is: decided by the majority of the files
-// it recognises (.txt text; .mid/.midi/.json music; .wav/.flac/.mp3/.ogg audio),
+// it recognises (by the extensions of core/contract/kinds.ts),
 // so one unrelated file (a manifest.json among WAVs, a README.txt among MIDI
 // files) does not send a folder to the wrong importer. Hidden files do not count.
 import fs from 'node:fs';
 import path from 'node:path';
-import { isAudioFile } from '../data/audio-decode.ts';
+import { datasetKindOfFile, type FileDatasetKind } from '../contract/kinds.ts';
 
-export type FolderKind = 'text' | 'music' | 'audio';
-
-const MUSIC = ['.mid', '.midi', '.json'];
-
-function kindOfFile(f: string): FolderKind | null {
-  const lower = f.toLowerCase();
-  if (isAudioFile(lower)) return 'audio';
-  if (MUSIC.some((e) => lower.endsWith(e))) return 'music';
-  if (lower.endsWith('.txt')) return 'text';
-  return null;
-}
+export type FolderKind = FileDatasetKind;
 
 /** Visible files under `paths` (a file given directly counts as itself). */
 export function visibleFiles(paths: string[]): string[] {
@@ -34,7 +24,7 @@ export function visibleFiles(paths: string[]): string[] {
 export function majorityKind(paths: string[]): FolderKind | null {
   const counts: Record<FolderKind, number> = { text: 0, music: 0, audio: 0 };
   for (const f of visibleFiles(paths)) {
-    const k = kindOfFile(f);
+    const k = datasetKindOfFile(f);
     if (k) counts[k]++;
   }
   const ranked = (Object.entries(counts) as [FolderKind, number][]).sort((a, b) => b[1] - a[1]);

@@ -8,16 +8,23 @@ import { receptiveFieldOfConfig } from '../ml/models/receptive-field.ts';
 import type { SequenceModel } from '../ml/models/sequence-model.ts';
 import { decodeCheckpoint } from '../ml/train/checkpoint.ts';
 import { runConfigSchema, type RunConfig } from '../ml/train/run-config.ts';
-import { describeConfigError } from '../ml/train/train-config.ts';
-import type { DatasetRecord, History, RunRecord } from '../storage/history.ts';
-import { taskWidths } from './task-data.ts';
+import { describeIssues } from '../ml/zod-issues.ts';
+import { datasetWidths, streamsTokens } from '../datasets/registry.ts';
+import { runConfigOf, type DatasetRecord, type History, type RunRecord } from '../storage/history.ts';
 
-/** Validates a run config against the dataset; errors name the field and the allowed range. */
-export function parseRunConfig(input: { model: Record<string, unknown>; train: Record<string, unknown> }, dataset: DatasetRecord): RunConfig {
+/**
+ * Validates a run config against the dataset; errors name the field and the
+ * allowed range. The task's widths come from the record alone: no dataset
+ * file is read (the New-run form calls this at every keystroke).
+ */
+export function parseRunConfig(
+  input: { model: Record<string, unknown>; train: Record<string, unknown> },
+  dataset: DatasetRecord,
+): RunConfig {
   try {
-    return runConfigSchema.parse({ model: { ...input.model, ...taskWidths(dataset) }, train: input.train });
+    return runConfigSchema.parse({ model: { ...input.model, ...datasetWidths(dataset) }, train: input.train });
   } catch (e) {
-    if (e instanceof ZodError) throw new Error(describeConfigError(e), { cause: e });
+    if (e instanceof ZodError) throw new Error(describeIssues(e), { cause: e });
     throw e;
   }
 }
@@ -33,10 +40,11 @@ export function receptiveFieldOf(model: ModelConfig): number {
  * @param label how the caller names the offending fields (CLI flags or contract fields)
  */
 export function checkFitsDataset(config: RunConfig, dataset: DatasetRecord, label: { field: string; formula: string }): void {
-  if (dataset.kind !== 'text' && dataset.kind !== 'audio') return; // episodic tasks batch whole sequences; seqLen does not apply
+  if (!streamsTokens(dataset)) return; // episodic tasks batch whole sequences; seqLen does not apply
   const need = config.train.batchSize * (config.train.seqLen + 1);
   const have = dataset.splits.train.end - dataset.splits.train.start;
-  if (have < need) throw new Error(`${label.field}: dataset "${dataset.name}" has ${have} training tokens, fewer than ${label.formula} = ${need}`);
+  if (have < need)
+    throw new Error(`${label.field}: dataset "${dataset.name}" has ${have} training tokens, fewer than ${label.formula} = ${need}`);
 }
 
 /** Stores a new queued run. */
@@ -65,7 +73,7 @@ export interface LoadedRun {
 /** Rebuilds a run's model with the weights of its latest valid checkpoint. */
 export function loadRunModel(history: History, ref: string): LoadedRun {
   const run = history.resolveRun(ref);
-  const config = runConfigSchema.parse(run.config);
+  const config = runConfigOf(run);
   const dataset = history.getDataset(run.datasetId);
   if (!dataset) throw new Error(`run ${run.id}: its dataset ${run.datasetId} is gone`);
   const ckpt = history.loadLatestCheckpoint(run.id);

@@ -4,6 +4,7 @@ import { generateText } from '../ml/sample-text.ts';
 import { Tokenizer } from '../ml/text/vocab.ts';
 import type { History, SampleRecord } from '../storage/history.ts';
 import { loadRunModel } from './runs.ts';
+import { FieldError } from '../contract/structured-error.ts';
 
 export interface SampleRequest {
   length: number;
@@ -15,16 +16,24 @@ export interface SampleRequest {
 }
 
 export async function sampleRun(history: History, ref: string, req: SampleRequest): Promise<SampleRecord> {
-  if (!Number.isInteger(req.length) || req.length < 1 || req.length > 100_000) throw new Error('--length: must be a whole number from 1 to 100000');
-  if (!(req.temperature >= 0 && req.temperature <= 10)) throw new Error('--temperature: must be a number from 0 to 10');
-  if (!Number.isInteger(req.topK) || req.topK < 0) throw new Error('--top-k: must be a whole number ≥ 0 (0 = off)');
+  if (!Number.isInteger(req.length) || req.length < 1 || req.length > 100_000)
+    throw new FieldError('length', 'must be a whole number from 1 to 100000');
+  if (!(req.temperature >= 0 && req.temperature <= 10)) throw new FieldError('temperature', 'must be a number from 0 to 10');
+  if (!Number.isInteger(req.topK) || req.topK < 0) throw new FieldError('topK', 'must be a whole number ≥ 0 (0 = off)');
   const loaded = loadRunModel(history, ref);
   try {
     const text = await generateText(loaded.model, new Tokenizer(loaded.dataset.vocab), req);
     const sample = { step: loaded.step, temperature: req.temperature, topK: req.topK, prime: req.prime ?? '', text };
     // A read-only history (disk full) still samples; the sample is shown but not kept (id 0).
-    if (history.readOnlyReason) return { ...sample, id: 0, runId: loaded.run.id, createdAt: new Date().toISOString() };
-    return history.addSample(loaded.run.id, sample);
+    const unsaved = () => ({ ...sample, id: 0, runId: loaded.run.id, createdAt: new Date().toISOString() });
+    if (history.readOnlyReason) return unsaved();
+    try {
+      return history.addSample(loaded.run.id, sample);
+    } catch (e) {
+      // The disk filled up since the history opened: it turns read-only, and the sample is shown unkept, as above.
+      if (!history.becomeReadOnly(e)) throw e;
+      return unsaved();
+    }
   } finally {
     loaded.model.dispose();
   }

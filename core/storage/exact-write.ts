@@ -16,7 +16,9 @@ const nodeWriteSync: WriteSyncFn = (fd, buffer, offset, length) => fs.writeSync(
 /** An error that names the file and says how far the write got. */
 function writeError(file: string, done: number, total: number, cause?: unknown): Error {
   const why = cause instanceof Error ? `: ${cause.message}` : '';
-  const err = new Error(`could not write ${file}: ${done.toLocaleString('en')} of ${total.toLocaleString('en')} bytes written${why}`, { cause });
+  const err = new Error(`could not write ${file}: ${done.toLocaleString('en')} of ${total.toLocaleString('en')} bytes written${why}`, {
+    cause,
+  });
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
   if (code) (err as NodeJS.ErrnoException).code = code;
   return err;
@@ -32,7 +34,8 @@ export function writeAllSync(fd: number, bytes: Uint8Array, file: string, write:
     } catch (e) {
       throw writeError(file, done, bytes.length, e);
     }
-    if (!(n > 0)) throw writeError(file, done, bytes.length, Object.assign(new Error('the write made no progress (disk full?)'), { code: 'ENOSPC' }));
+    if (!(n > 0))
+      throw writeError(file, done, bytes.length, Object.assign(new Error('the write made no progress (disk full?)'), { code: 'ENOSPC' }));
     done += n;
   }
 }
@@ -47,7 +50,8 @@ export async function writeAll(fh: FileHandle, bytes: Uint8Array, file: string):
     } catch (e) {
       throw writeError(file, done, bytes.length, e);
     }
-    if (!(n > 0)) throw writeError(file, done, bytes.length, Object.assign(new Error('the write made no progress (disk full?)'), { code: 'ENOSPC' }));
+    if (!(n > 0))
+      throw writeError(file, done, bytes.length, Object.assign(new Error('the write made no progress (disk full?)'), { code: 'ENOSPC' }));
     done += n;
   }
 }
@@ -55,7 +59,8 @@ export async function writeAll(fh: FileHandle, bytes: Uint8Array, file: string):
 /** Fails unless the open file holds exactly `expected` bytes. */
 export function checkLengthSync(fd: number, expected: number, file: string): void {
   const size = fs.fstatSync(fd).size;
-  if (size !== expected) throw new Error(`could not write ${file}: it holds ${size.toLocaleString('en')} bytes, ${expected.toLocaleString('en')} expected`);
+  if (size !== expected)
+    throw new Error(`could not write ${file}: it holds ${size.toLocaleString('en')} bytes, ${expected.toLocaleString('en')} expected`);
 }
 
 /**

@@ -47,7 +47,18 @@ interface AudioRow {
 const SUMMARY = 'id, run_id, step, temperature, seconds, sample_rate, method, prime_clip, length(wav) AS bytes, created_at';
 
 function fromRow(r: AudioRow): AudioSampleRecord {
-  return { id: r.id, runId: r.run_id, step: r.step, temperature: r.temperature, seconds: r.seconds, sampleRate: r.sample_rate, method: r.method, primeClip: r.prime_clip, bytes: r.bytes, createdAt: r.created_at };
+  return {
+    id: r.id,
+    runId: r.run_id,
+    step: r.step,
+    temperature: r.temperature,
+    seconds: r.seconds,
+    sampleRate: r.sample_rate,
+    method: r.method,
+    primeClip: r.prime_clip,
+    bytes: r.bytes,
+    createdAt: r.created_at,
+  };
 }
 
 /** Stores a generated WAV with its run. */
@@ -59,7 +70,17 @@ export function addAudioSample(db: Database.Database, runId: number, s: NewAudio
       const res = stmt(
         db,
         'INSERT INTO audio_samples (run_id, step, temperature, seconds, sample_rate, method, prime_clip, wav, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(runId, s.step, s.temperature, s.seconds, s.sampleRate, s.method, s.primeClip, Buffer.from(s.wav.buffer, s.wav.byteOffset, s.wav.byteLength), createdAt);
+      ).run(
+        runId,
+        s.step,
+        s.temperature,
+        s.seconds,
+        s.sampleRate,
+        s.method,
+        s.primeClip,
+        Buffer.from(s.wav.buffer, s.wav.byteOffset, s.wav.byteLength),
+        createdAt,
+      );
       return toId(res.lastInsertRowid);
     })
     .immediate();

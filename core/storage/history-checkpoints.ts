@@ -37,13 +37,7 @@ export function sha256Hex(bytes: Uint8Array): string {
  * after a resume from an earlier checkpoint they belong to an abandoned timeline
  * (typically the corrupt one that was skipped) and must not count as "newest".
  */
-export function saveCheckpoint(
-  db: Database.Database,
-  runId: number,
-  step: number,
-  bytes: Uint8Array,
-  keep = 2,
-): CheckpointInfo {
+export function saveCheckpoint(db: Database.Database, runId: number, step: number, bytes: Uint8Array, keep = 2): CheckpointInfo {
   if (!Number.isInteger(keep) || keep < 1) throw new Error(`keep must be an integer >= 1, got ${keep}`);
   if (!Number.isInteger(step) || step < 0) throw new Error(`checkpoint step must be a non-negative integer, got ${step}`);
   // Hash outside the transaction: it can take a while for a big model and
@@ -51,20 +45,22 @@ export function saveCheckpoint(
   const sha256 = sha256Hex(bytes);
   const blob = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const createdAt = now();
-  return db.transaction((): CheckpointInfo => {
-    requireRun(db, runId);
-    stmt(db, 'DELETE FROM checkpoints WHERE run_id = ? AND step >= ?').run(runId, step);
-    const { lastInsertRowid } = stmt(
-      db,
-      'INSERT INTO checkpoints (run_id, step, bytes, sha256, size, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-    ).run(runId, step, blob, sha256, bytes.byteLength, createdAt);
-    stmt(
-      db,
-      `DELETE FROM checkpoints WHERE run_id = ? AND id NOT IN (
+  return db
+    .transaction((): CheckpointInfo => {
+      requireRun(db, runId);
+      stmt(db, 'DELETE FROM checkpoints WHERE run_id = ? AND step >= ?').run(runId, step);
+      const { lastInsertRowid } = stmt(
+        db,
+        'INSERT INTO checkpoints (run_id, step, bytes, sha256, size, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(runId, step, blob, sha256, bytes.byteLength, createdAt);
+      stmt(
+        db,
+        `DELETE FROM checkpoints WHERE run_id = ? AND id NOT IN (
          SELECT id FROM checkpoints WHERE run_id = ? ORDER BY step DESC, id DESC LIMIT ?)`,
-    ).run(runId, runId, keep);
-    return { id: toId(lastInsertRowid), runId, step, size: bytes.byteLength, sha256, createdAt };
-  }).immediate();
+      ).run(runId, runId, keep);
+      return { id: toId(lastInsertRowid), runId, step, size: bytes.byteLength, sha256, createdAt };
+    })
+    .immediate();
 }
 
 /** The run's checkpoints, newest first, without their bytes. */

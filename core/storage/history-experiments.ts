@@ -74,7 +74,10 @@ interface MemberRow {
 const configSchema = z.record(z.string(), z.unknown());
 
 function fromRow(db: Database.Database, r: ExperimentRow): ExperimentRecord {
-  const members = stmt<MemberRow>(db, 'SELECT run_id, role, position, owned FROM experiment_runs WHERE experiment_id = ? ORDER BY position').all(r.id);
+  const members = stmt<MemberRow>(
+    db,
+    'SELECT run_id, role, position, owned FROM experiment_runs WHERE experiment_id = ? ORDER BY position',
+  ).all(r.id);
   return {
     id: r.id,
     kind: r.kind,
@@ -97,22 +100,45 @@ export function insertExperiment(db: Database.Database, e: NewExperiment): Exper
   const bad = issues('config', configSchema.safeParse(e.config));
   if (bad.length) throw new Error(`invalid experiment config: ${bad.join('; ')}`);
   const t = now();
-  const id = db.transaction(() =>
-    toId(stmt(db, `INSERT INTO experiments (kind, name, config_json, status, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?)`).run(e.kind, e.name ?? null, JSON.stringify(e.config), t, t).lastInsertRowid),
-  ).immediate();
+  const id = db
+    .transaction(() =>
+      toId(
+        stmt(db, `INSERT INTO experiments (kind, name, config_json, status, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?)`).run(
+          e.kind,
+          e.name ?? null,
+          JSON.stringify(e.config),
+          t,
+          t,
+        ).lastInsertRowid,
+      ),
+    )
+    .immediate();
   return getExperiment(db, id)!;
 }
 
 /** Appends a member at the next position; a role is unique within an experiment. */
-export function addMember(db: Database.Database, experimentId: number, m: { runId: number; role: string; owned: boolean }): ExperimentMember {
-  return db.transaction((): ExperimentMember => {
-    if (!stmt(db, 'SELECT 1 FROM experiments WHERE id = ?').get(experimentId)) throw new Error(`no experiment with id ${experimentId}`);
-    if (!stmt(db, 'SELECT 1 FROM runs WHERE id = ?').get(m.runId)) throw new Error(`no run with id ${m.runId}`);
-    if (stmt(db, 'SELECT 1 FROM experiment_runs WHERE experiment_id = ? AND role = ?').get(experimentId, m.role)) throw new Error(`experiment ${experimentId} already has a member "${m.role}"`);
-    const { n } = stmt<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM experiment_runs WHERE experiment_id = ?').get(experimentId)!;
-    stmt(db, 'INSERT INTO experiment_runs (experiment_id, run_id, role, position, owned) VALUES (?, ?, ?, ?, ?)').run(experimentId, m.runId, m.role, n, m.owned ? 1 : 0);
-    return { runId: m.runId, role: m.role, position: n, owned: m.owned };
-  }).immediate();
+export function addMember(
+  db: Database.Database,
+  experimentId: number,
+  m: { runId: number; role: string; owned: boolean },
+): ExperimentMember {
+  return db
+    .transaction((): ExperimentMember => {
+      if (!stmt(db, 'SELECT 1 FROM experiments WHERE id = ?').get(experimentId)) throw new Error(`no experiment with id ${experimentId}`);
+      if (!stmt(db, 'SELECT 1 FROM runs WHERE id = ?').get(m.runId)) throw new Error(`no run with id ${m.runId}`);
+      if (stmt(db, 'SELECT 1 FROM experiment_runs WHERE experiment_id = ? AND role = ?').get(experimentId, m.role))
+        throw new Error(`experiment ${experimentId} already has a member "${m.role}"`);
+      const { n } = stmt<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM experiment_runs WHERE experiment_id = ?').get(experimentId)!;
+      stmt(db, 'INSERT INTO experiment_runs (experiment_id, run_id, role, position, owned) VALUES (?, ?, ?, ?, ?)').run(
+        experimentId,
+        m.runId,
+        m.role,
+        n,
+        m.owned ? 1 : 0,
+      );
+      return { runId: m.runId, role: m.role, position: n, owned: m.owned };
+    })
+    .immediate();
 }
 
 export function getExperiment(db: Database.Database, id: number): ExperimentRecord | undefined {
@@ -122,7 +148,9 @@ export function getExperiment(db: Database.Database, id: number): ExperimentReco
 
 /** Experiments, newest first. */
 export function listExperiments(db: Database.Database): ExperimentRecord[] {
-  return stmt<ExperimentRow>(db, 'SELECT * FROM experiments ORDER BY id DESC').all().map((r) => fromRow(db, r));
+  return stmt<ExperimentRow>(db, 'SELECT * FROM experiments ORDER BY id DESC')
+    .all()
+    .map((r) => fromRow(db, r));
 }
 
 /** By numeric id as typed on the command line. */
@@ -134,13 +162,23 @@ export function resolveExperiment(db: Database.Database, ref: string): Experimen
 }
 
 /** Marks it running in `pid` (also when resuming); refused while another live process drives it. */
-export function markExperimentRunning(db: Database.Database, id: number, pid: number, isAlive: (pid: number) => boolean = defaultIsAlive): ExperimentRecord {
+export function markExperimentRunning(
+  db: Database.Database,
+  id: number,
+  pid: number,
+  isAlive: (pid: number) => boolean = defaultIsAlive,
+): ExperimentRecord {
   db.transaction(() => {
     const row = stmt<{ status: ExperimentStatus; pid: number | null }>(db, 'SELECT status, pid FROM experiments WHERE id = ?').get(id);
     if (!row) throw new Error(`no experiment with id ${id}`);
-    if (row.status === 'running' && row.pid !== null && row.pid !== pid && isAlive(row.pid)) throw new Error(`experiment ${id} is already running in process ${row.pid}`);
+    if (row.status === 'running' && row.pid !== null && row.pid !== pid && isAlive(row.pid))
+      throw new Error(`experiment ${id} is already running in process ${row.pid}`);
     if (row.status === 'completed') throw new Error(`experiment ${id} already completed`);
-    stmt(db, `UPDATE experiments SET status = 'running', pid = ?, error = NULL, finished_at = NULL, updated_at = ? WHERE id = ?`).run(pid, now(), id);
+    stmt(db, `UPDATE experiments SET status = 'running', pid = ?, error = NULL, finished_at = NULL, updated_at = ? WHERE id = ?`).run(
+      pid,
+      now(),
+      id,
+    );
   }).immediate();
   return getExperiment(db, id)!;
 }
@@ -149,14 +187,28 @@ export function markExperimentRunning(db: Database.Database, id: number, pid: nu
  * Sets a status other than completed (which comes with its result: see
  * completeExperiment). Final states set finished_at, committed with synchronous=FULL.
  */
-export function setExperimentStatus(db: Database.Database, id: number, status: Exclude<ExperimentStatus, 'completed'>, error?: string): ExperimentRecord {
-  if (!EXPERIMENT_STATUSES.includes(status) || status === ('completed' as ExperimentStatus)) throw new Error(`status: cannot set an experiment to "${String(status)}" here`);
+export function setExperimentStatus(
+  db: Database.Database,
+  id: number,
+  status: Exclude<ExperimentStatus, 'completed'>,
+  error?: string,
+): ExperimentRecord {
+  if (!EXPERIMENT_STATUSES.includes(status) || status === ('completed' as ExperimentStatus))
+    throw new Error(`status: cannot set an experiment to "${String(status)}" here`);
   const write = () =>
-    db.transaction(() => {
-      const t = now();
-      const { changes } = stmt(db, 'UPDATE experiments SET status = ?, error = ?, finished_at = ?, updated_at = ? WHERE id = ?').run(status, error ?? null, FINAL.has(status) ? t : null, t, id);
-      if (changes === 0) throw new Error(`no experiment with id ${id}`);
-    }).immediate();
+    db
+      .transaction(() => {
+        const t = now();
+        const { changes } = stmt(db, 'UPDATE experiments SET status = ?, error = ?, finished_at = ?, updated_at = ? WHERE id = ?').run(
+          status,
+          error ?? null,
+          FINAL.has(status) ? t : null,
+          t,
+          id,
+        );
+        if (changes === 0) throw new Error(`no experiment with id ${id}`);
+      })
+      .immediate();
   if (FINAL.has(status)) durably(db, write);
   else write();
   return getExperiment(db, id)!;
@@ -167,11 +219,16 @@ export function completeExperiment(db: Database.Database, id: number, result: Ex
   const parsed = experimentResultSchema.safeParse(result);
   if (!parsed.success) throw new Error(`invalid experiment result: ${issues('result', parsed).join('; ')}`);
   durably(db, () =>
-    db.transaction(() => {
-      const t = now();
-      const { changes } = stmt(db, `UPDATE experiments SET status = 'completed', result_json = ?, error = NULL, finished_at = ?, updated_at = ? WHERE id = ?`).run(JSON.stringify(parsed.data), t, t, id);
-      if (changes === 0) throw new Error(`no experiment with id ${id}`);
-    }).immediate(),
+    db
+      .transaction(() => {
+        const t = now();
+        const { changes } = stmt(
+          db,
+          `UPDATE experiments SET status = 'completed', result_json = ?, error = NULL, finished_at = ?, updated_at = ? WHERE id = ?`,
+        ).run(JSON.stringify(parsed.data), t, t, id);
+        if (changes === 0) throw new Error(`no experiment with id ${id}`);
+      })
+      .immediate(),
   );
   return getExperiment(db, id)!;
 }
@@ -182,28 +239,47 @@ export function completeExperiment(db: Database.Database, id: number, result: Ex
  * runs are marked crashed by markCrashedRuns; resuming continues both.
  */
 export function markCrashedExperiments(db: Database.Database, isAlive: (pid: number) => boolean = defaultIsAlive): number[] {
-  const candidates = stmt<{ id: number; pid: number | null; status: ExperimentStatus }>(db, `SELECT id, pid, status FROM experiments WHERE status = 'running' OR (status = 'queued' AND pid IS NOT NULL)`).all();
+  const candidates = stmt<{ id: number; pid: number | null; status: ExperimentStatus }>(
+    db,
+    `SELECT id, pid, status FROM experiments WHERE status = 'running' OR (status = 'queued' AND pid IS NOT NULL)`,
+  ).all();
   const dead = candidates.filter((c) => c.pid !== process.pid && (c.pid === null || !isAlive(c.pid)));
   if (dead.length === 0) return [];
   return durably(db, () =>
-    db.transaction((): number[] => {
-      const update = stmt(db, `UPDATE experiments SET status = 'failed', error = ?, finished_at = updated_at WHERE id = ? AND status = ? AND pid IS ?`);
-      return dead.filter((c) => update.run(`process ended without finishing (pid ${c.pid ?? 'unknown'}); resume it to continue`, c.id, c.status, c.pid).changes > 0).map((c) => c.id);
-    }).immediate(),
+    db
+      .transaction((): number[] => {
+        const update = stmt(
+          db,
+          `UPDATE experiments SET status = 'failed', error = ?, finished_at = updated_at WHERE id = ? AND status = ? AND pid IS ?`,
+        );
+        return dead
+          .filter(
+            (c) =>
+              update.run(`process ended without finishing (pid ${c.pid ?? 'unknown'}); resume it to continue`, c.id, c.status, c.pid)
+                .changes > 0,
+          )
+          .map((c) => c.id);
+      })
+      .immediate(),
   );
 }
 
 /** Deletes the experiment and its member links; the runs stay. Refused while a live process drives it. */
 export function deleteExperiment(db: Database.Database, id: number, isAlive: (pid: number) => boolean = defaultIsAlive): boolean {
-  return db.transaction((): boolean => {
-    const row = stmt<{ status: ExperimentStatus; pid: number | null }>(db, 'SELECT status, pid FROM experiments WHERE id = ?').get(id);
-    if (!row) return false;
-    if (row.status === 'running' && row.pid !== null && isAlive(row.pid)) throw new Error(`experiment ${id} is running in process ${row.pid}; stop it before deleting`);
-    return stmt(db, 'DELETE FROM experiments WHERE id = ?').run(id).changes > 0;
-  }).immediate();
+  return db
+    .transaction((): boolean => {
+      const row = stmt<{ status: ExperimentStatus; pid: number | null }>(db, 'SELECT status, pid FROM experiments WHERE id = ?').get(id);
+      if (!row) return false;
+      if (row.status === 'running' && row.pid !== null && isAlive(row.pid))
+        throw new Error(`experiment ${id} is running in process ${row.pid}; stop it before deleting`);
+      return stmt(db, 'DELETE FROM experiments WHERE id = ?').run(id).changes > 0;
+    })
+    .immediate();
 }
 
 /** Ids of the experiments a run belongs to. */
 export function experimentsOfRun(db: Database.Database, runId: number): number[] {
-  return stmt<{ experiment_id: number }>(db, 'SELECT DISTINCT experiment_id FROM experiment_runs WHERE run_id = ? ORDER BY experiment_id').all(runId).map((r) => r.experiment_id);
+  return stmt<{ experiment_id: number }>(db, 'SELECT DISTINCT experiment_id FROM experiment_runs WHERE run_id = ? ORDER BY experiment_id')
+    .all(runId)
+    .map((r) => r.experiment_id);
 }

@@ -63,13 +63,25 @@ export function appendMetrics(db: Database.Database, runId: number, rows: readon
     requireRun(db, runId);
     for (const r of rows) {
       try {
-        insert.run(runId, r.step, r.wallMs, r.trainLoss, r.validLoss, r.bitsPerSymbol, r.tokensPerSec, r.gradNorm, r.lr, r.validAccuracy, r.stabilityBound, r.contraction);
+        insert.run(
+          runId,
+          r.step,
+          r.wallMs,
+          r.trainLoss,
+          r.validLoss,
+          r.bitsPerSymbol,
+          r.tokensPerSec,
+          r.gradNorm,
+          r.lr,
+          r.validAccuracy,
+          r.stabilityBound,
+          r.contraction,
+        );
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-          throw new Error(
-            `run ${runId} already has metrics for step ${r.step}; truncate them after the checkpoint step before resuming`,
-            { cause: err },
-          );
+          throw new Error(`run ${runId} already has metrics for step ${r.step}; truncate them after the checkpoint step before resuming`, {
+            cause: err,
+          });
         }
         throw err;
       }
@@ -120,10 +132,12 @@ export function getMetrics(db: Database.Database, runId: number, sinceStep = -1)
  * Returns the number of rows deleted.
  */
 export function truncateMetricsAfter(db: Database.Database, runId: number, step: number): number {
-  return db.transaction(() => {
-    requireRun(db, runId);
-    const { changes } = stmt(db, 'DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, step);
-    refreshRunSummary(db, runId);
-    return changes;
-  }).immediate();
+  return db
+    .transaction(() => {
+      requireRun(db, runId);
+      const { changes } = stmt(db, 'DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, step);
+      refreshRunSummary(db, runId);
+      return changes;
+    })
+    .immediate();
 }

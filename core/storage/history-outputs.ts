@@ -37,14 +37,16 @@ export function addSample(db: Database.Database, runId: number, s: NewSample): S
     text: s.text,
     createdAt: now(),
   };
-  const id = db.transaction((): number => {
-    requireRun(db, runId);
-    const res = stmt(
-      db,
-      'INSERT INTO samples (run_id, step, temperature, top_k, prime, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(runId, rec.step, rec.temperature, rec.topK, rec.prime, rec.text, rec.createdAt);
-    return toId(res.lastInsertRowid);
-  }).immediate();
+  const id = db
+    .transaction((): number => {
+      requireRun(db, runId);
+      const res = stmt(
+        db,
+        'INSERT INTO samples (run_id, step, temperature, top_k, prime, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(runId, rec.step, rec.temperature, rec.topK, rec.prime, rec.text, rec.createdAt);
+      return toId(res.lastInsertRowid);
+    })
+    .immediate();
   return { id, ...rec };
 }
 
@@ -68,14 +70,19 @@ export function listSamples(db: Database.Database, runId: number): SampleRecord[
 export function recordExport(db: Database.Database, runId: number, e: NewExport): ExportRecord {
   const rec: Omit<ExportRecord, 'id'> = { runId, format: e.format, path: e.path, sha256: e.sha256, createdAt: now() };
   const id = durably(db, () =>
-    db.transaction((): number => {
-      requireRun(db, runId);
-      const res = stmt(
-        db,
-        'INSERT INTO exports (run_id, format, path, sha256, created_at) VALUES (?, ?, ?, ?, ?)',
-      ).run(runId, rec.format, rec.path, rec.sha256, rec.createdAt);
-      return toId(res.lastInsertRowid);
-    }).immediate(),
+    db
+      .transaction((): number => {
+        requireRun(db, runId);
+        const res = stmt(db, 'INSERT INTO exports (run_id, format, path, sha256, created_at) VALUES (?, ?, ?, ?, ?)').run(
+          runId,
+          rec.format,
+          rec.path,
+          rec.sha256,
+          rec.createdAt,
+        );
+        return toId(res.lastInsertRowid);
+      })
+      .immediate(),
   );
   return { id, ...rec };
 }

@@ -49,18 +49,20 @@ export function createRun(db: Database.Database, r: NewRun): RunRecord {
   }
   if (configJson === undefined) throw new Error('run config cannot be stored as JSON: it is undefined or a function');
   const t = now();
-  const id = db.transaction((): number => {
-    if (!stmt(db, 'SELECT 1 FROM datasets WHERE id = ?').get(r.datasetId)) {
-      throw new Error(`no dataset with id ${r.datasetId}`);
-    }
-    const res = stmt(
-      db,
-      `INSERT INTO runs (name, dataset_id, model_kind, config_json, seed, dataset_fingerprint,
+  const id = db
+    .transaction((): number => {
+      if (!stmt(db, 'SELECT 1 FROM datasets WHERE id = ?').get(r.datasetId)) {
+        throw new Error(`no dataset with id ${r.datasetId}`);
+      }
+      const res = stmt(
+        db,
+        `INSERT INTO runs (name, dataset_id, model_kind, config_json, seed, dataset_fingerprint,
                          status, step, total_steps, param_count, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 'queued', -1, ?, ?, ?, ?)`,
-    ).run(r.name ?? null, r.datasetId, r.modelKind, configJson, r.seed, r.datasetFingerprint, r.totalSteps, r.paramCount, t, t);
-    return toId(res.lastInsertRowid);
-  }).immediate();
+      ).run(r.name ?? null, r.datasetId, r.modelKind, configJson, r.seed, r.datasetFingerprint, r.totalSteps, r.paramCount, t, t);
+      return toId(res.lastInsertRowid);
+    })
+    .immediate();
   return getRun(db, id)!;
 }
 
@@ -96,15 +98,13 @@ export function listRuns(db: Database.Database, filter: { status?: RunStatus; da
  * confirms); an owner whose process is gone is replaced. The run becomes
  * 'running' (error and finish time cleared, first start time kept).
  */
-export function claimRun(
-  db: Database.Database,
-  id: number,
-  pid: number,
-  isAlive: (pid: number) => boolean = defaultIsAlive,
-): RunRecord {
+export function claimRun(db: Database.Database, id: number, pid: number, isAlive: (pid: number) => boolean = defaultIsAlive): RunRecord {
   requireInt('pid', pid, 1);
   db.transaction(() => {
-    const row = stmt<{ status: RunStatus; pid: number | null; total_steps: number }>(db, 'SELECT status, pid, total_steps FROM runs WHERE id = ?').get(id);
+    const row = stmt<{ status: RunStatus; pid: number | null; total_steps: number }>(
+      db,
+      'SELECT status, pid, total_steps FROM runs WHERE id = ?',
+    ).get(id);
     if (!row) throw new Error(`no run with id ${id}`);
     if (row.status === 'completed') throw new Error(`run ${id} already completed all ${row.total_steps} steps`);
     const owned = row.status === 'running' || (row.status === 'queued' && row.pid !== null);
@@ -164,13 +164,17 @@ export function setStatus(db: Database.Database, id: number, status: RunStatus, 
       // the run (or never had it) must not mark the live owner's run crashed.
       if (owner !== undefined) {
         const row = stmt<{ pid: number | null }>(db, 'SELECT pid FROM runs WHERE id = ?').get(id);
-        if (row && row.pid !== owner) throw new Error(`run ${id} is owned by process ${row.pid ?? 'none'}, not ${owner}; its status is left as it is`);
+        if (row && row.pid !== owner)
+          throw new Error(`run ${id} is owned by process ${row.pid ?? 'none'}, not ${owner}; its status is left as it is`);
       }
       const t = now();
-      const { changes } = stmt(
-        db,
-        'UPDATE runs SET status = ?, error = ?, finished_at = ?, updated_at = ? WHERE id = ?',
-      ).run(status, error ?? null, final ? t : null, t, id);
+      const { changes } = stmt(db, 'UPDATE runs SET status = ?, error = ?, finished_at = ?, updated_at = ? WHERE id = ?').run(
+        status,
+        error ?? null,
+        final ? t : null,
+        t,
+        id,
+      );
       if (changes === 0) throw new Error(`no run with id ${id}`);
     }).immediate();
   };
@@ -179,19 +183,46 @@ export function setStatus(db: Database.Database, id: number, status: RunStatus, 
   return getRun(db, id)!;
 }
 
+/** Most tags on a run, and longest tag and note (characters). */
+export const RUN_NOTE_LIMITS = { tags: 20, tagLength: 40, note: 10_000 } as const;
+
+/**
+ * Replaces a run's tags and note. Tags are trimmed, emptied ones dropped and
+ * repeats kept once (in the order given); limits are refused naming the field.
+ */
+export function setRunNotes(db: Database.Database, id: number, notes: { tags: string[]; note: string }): RunRecord {
+  const tags = [...new Set(notes.tags.map((t) => t.trim()).filter(Boolean))];
+  if (tags.length > RUN_NOTE_LIMITS.tags) throw new Error(`tags: at most ${RUN_NOTE_LIMITS.tags} per run, got ${tags.length}`);
+  const long = tags.find((t) => t.length > RUN_NOTE_LIMITS.tagLength);
+  if (long) throw new Error(`tags: "${long.slice(0, 20)}…" is longer than ${RUN_NOTE_LIMITS.tagLength} characters`);
+  if (notes.note.length > RUN_NOTE_LIMITS.note)
+    throw new Error(`note: at most ${RUN_NOTE_LIMITS.note} characters, got ${notes.note.length}`);
+  const changed = stmt(db, 'UPDATE runs SET tags_json = ?, note = ? WHERE id = ?').run(JSON.stringify(tags), notes.note, id).changes;
+  if (changed === 0) throw new Error(`id: no run ${id}`);
+  return getRun(db, id)!;
+}
+
 /** Deletes a run with its metrics, samples, checkpoints and exports. Refused while its process is alive. */
 export function deleteRun(db: Database.Database, id: number, isAlive: (pid: number) => boolean = defaultIsAlive): boolean {
-  return db.transaction((): boolean => {
-    const row = stmt<{ status: RunStatus; pid: number | null }>(db, 'SELECT status, pid FROM runs WHERE id = ?').get(id);
-    if (!row) return false;
-    if (row.status === 'running' && row.pid !== null && isAlive(row.pid)) {
-      throw new Error(`run ${id} is running in process ${row.pid}; stop it before deleting`);
-    }
-    // experiment_runs refers to runs without ON DELETE: say why instead of a bare FOREIGN KEY error.
-    const owner = stmt<{ experiment_id: number }>(db, 'SELECT experiment_id FROM experiment_runs WHERE run_id = ? ORDER BY experiment_id LIMIT 1').get(id);
-    if (owner) throw new Error(`run ${id} belongs to experiment ${owner.experiment_id}; delete the experiment first (seqlab experiment delete ${owner.experiment_id})`);
-    return stmt(db, 'DELETE FROM runs WHERE id = ?').run(id).changes > 0;
-  }).immediate();
+  return db
+    .transaction((): boolean => {
+      const row = stmt<{ status: RunStatus; pid: number | null }>(db, 'SELECT status, pid FROM runs WHERE id = ?').get(id);
+      if (!row) return false;
+      if (row.status === 'running' && row.pid !== null && isAlive(row.pid)) {
+        throw new Error(`run ${id} is running in process ${row.pid}; stop it before deleting`);
+      }
+      // experiment_runs refers to runs without ON DELETE: say why instead of a bare FOREIGN KEY error.
+      const owner = stmt<{ experiment_id: number }>(
+        db,
+        'SELECT experiment_id FROM experiment_runs WHERE run_id = ? ORDER BY experiment_id LIMIT 1',
+      ).get(id);
+      if (owner)
+        throw new Error(
+          `run ${id} belongs to experiment ${owner.experiment_id}; delete the experiment first (seqlab experiment delete ${owner.experiment_id})`,
+        );
+      return stmt(db, 'DELETE FROM runs WHERE id = ?').run(id).changes > 0;
+    })
+    .immediate();
 }
 
 /**
@@ -202,10 +233,7 @@ export function deleteRun(db: Database.Database, id: number, isAlive: (pid: numb
  * finished_at becomes the last heartbeat (updated_at), the best estimate of
  * when the process died; the write is committed with synchronous=FULL.
  */
-export function markCrashedRuns(
-  db: Database.Database,
-  isAlive: (pid: number) => boolean = defaultIsAlive,
-): number[] {
+export function markCrashedRuns(db: Database.Database, isAlive: (pid: number) => boolean = defaultIsAlive): number[] {
   // Look first without the write lock: opening the UI while a trainer writes
   // should not queue behind it when there is nothing to mark.
   const candidates = stmt<{ id: number; pid: number | null; status: RunStatus }>(
@@ -215,20 +243,22 @@ export function markCrashedRuns(
   const dead = candidates.filter((c) => c.pid !== process.pid && (c.pid === null || !isAlive(c.pid)));
   if (dead.length === 0) return [];
   return durably(db, () =>
-    db.transaction((): number[] => {
-      const marked: number[] = [];
-      const update = stmt(
-        db,
-        `UPDATE runs SET status = 'crashed', error = ?, finished_at = updated_at
+    db
+      .transaction((): number[] => {
+        const marked: number[] = [];
+        const update = stmt(
+          db,
+          `UPDATE runs SET status = 'crashed', error = ?, finished_at = updated_at
           WHERE id = ? AND status = ? AND pid IS ?`,
-      );
-      for (const c of dead) {
-        const error = `process ended without finishing (pid ${c.pid ?? 'unknown'})`;
-        // The status/pid guard skips rows that a resumed trainer claimed meanwhile.
-        if (update.run(error, c.id, c.status, c.pid).changes > 0) marked.push(c.id);
-      }
-      return marked;
-    }).immediate(),
+        );
+        for (const c of dead) {
+          const error = `process ended without finishing (pid ${c.pid ?? 'unknown'})`;
+          // The status/pid guard skips rows that a resumed trainer claimed meanwhile.
+          if (update.run(error, c.id, c.status, c.pid).changes > 0) marked.push(c.id);
+        }
+        return marked;
+      })
+      .immediate(),
   );
 }
 

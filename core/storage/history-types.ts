@@ -2,68 +2,17 @@
 // JSON columns are parsed and checked with zod on read, so a damaged row fails loudly.
 
 import { z } from 'zod';
+import { DATASET_KINDS, type RunStatus } from '../contract/kinds.ts';
 import type { StepMetrics } from '../ml/train/trainer.ts';
-import type {
-  DatasetSplits,
-  DatasetStats,
-  TextLevel,
-  Vocabulary,
-} from '../ml/data/dataset-types.ts';
+import { runConfigSchema, type RunConfig } from '../ml/train/run-config.ts';
+import { describeIssues } from '../ml/zod-issues.ts';
+import { DATASET_TASK_SCHEMAS, type DatasetRecord } from './dataset-tasks.ts';
 
-/** Lifecycle of a training run. The last four are final. */
-export type RunStatus = 'queued' | 'running' | 'completed' | 'stopped' | 'crashed' | 'diverged';
-
-/** Every status, in lifecycle order. */
-export const RUN_STATUSES: readonly RunStatus[] = [
-  'queued',
-  'running',
-  'completed',
-  'stopped',
-  'crashed',
-  'diverged',
-];
+export { DATASET_KINDS, RUN_STATUSES, type DatasetKind, type RunStatus } from '../contract/kinds.ts';
+export type { DatasetRecord, NewDataset } from './dataset-tasks.ts';
 
 /** Statuses after which a run no longer changes unless resumed. */
-export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>([
-  'completed',
-  'stopped',
-  'crashed',
-  'diverged',
-]);
-
-/** Task family of a dataset: next-token text, piano rolls, a generated synthetic task, or mu-law audio. */
-export type DatasetKind = 'text' | 'music' | 'synthetic' | 'audio';
-export const DATASET_KINDS: readonly DatasetKind[] = ['text', 'music', 'synthetic', 'audio'];
-
-/**
- * A stored dataset. For text, `splits` are token ranges of `tokenFile`; for
- * music they are sequence-index ranges of the piano-roll file `tokenFile`; a
- * synthetic dataset has no file: it is regenerated from `task` (its
- * generator's parameters and seed), and `splits` count its sequences.
- */
-export interface DatasetRecord {
-  id: number;
-  name: string;
-  kind: DatasetKind;
-  /** Token level of a text corpus; null for the other kinds. */
-  level: TextLevel | null;
-  /** Where the corpus came from (a path or a description). */
-  source: string;
-  fingerprint: string;
-  /** Text encoding the source was decoded with. */
-  encoding: string;
-  vocab: Vocabulary;
-  stats: DatasetStats;
-  splits: DatasetSplits;
-  /** Path of the token file (text, audio: mu-law codes) or piano-roll file (music); '' for synthetic. */
-  tokenFile: string;
-  /** Task parameters (synthetic generator settings, piano-roll layout); null for text. */
-  task: Record<string, unknown> | null;
-  createdAt: string;
-}
-
-/** What {@link DatasetRecord} needs before it is stored. */
-export type NewDataset = Omit<DatasetRecord, 'id' | 'createdAt'>;
+export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>(['completed', 'stopped', 'crashed', 'diverged']);
 
 /** A training run. `step` is the highest recorded metric step, -1 before the first. */
 export interface RunRecord {
@@ -90,6 +39,10 @@ export interface RunRecord {
   /** Last write by the trainer; doubles as the heartbeat. */
   updatedAt: string;
   finishedAt: string | null;
+  /** Short labels the user gave the run (History's filter matches them). */
+  tags: string[];
+  /** The user's free-text note on the run. */
+  note: string;
 }
 
 /** What {@link History.createRun} needs. */
@@ -171,9 +124,6 @@ export const statsSchema = z.object({
   unigramEntropyBits: z.number().nonnegative(),
 });
 
-/** Schema of `datasets.task_json` (each task family validates its own fields when it opens the dataset). */
-export const taskColumnSchema = z.record(z.string(), z.unknown());
-
 /** Schema of `datasets.splits_json`. */
 export const splitsSchema = z.object({ train: rangeSchema, valid: rangeSchema, test: rangeSchema });
 
@@ -181,13 +131,7 @@ export const splitsSchema = z.object({ train: rangeSchema, valid: rangeSchema, t
  * Parses a JSON column and validates it. Errors name the table, row id and
  * column so a damaged row can be found and repaired by hand.
  */
-export function parseJsonColumn<T>(
-  table: string,
-  id: number,
-  column: string,
-  text: unknown,
-  schema: z.ZodType<T>,
-): T {
+export function parseJsonColumn<T>(table: string, id: number, column: string, text: unknown, schema: z.ZodType<T>): T {
   const where = `${table} id ${id} column ${column}`;
   if (typeof text !== 'string') throw new Error(`corrupt ${where}: expected JSON text, got ${typeof text}`);
   let value: unknown;
@@ -204,7 +148,7 @@ export function parseJsonColumn<T>(
 /** `field.path: message` for each issue of a failed zod parse; [] on success. */
 export function issues(field: string, r: z.ZodSafeParseResult<unknown>): string[] {
   if (r.success) return [];
-  return r.error.issues.map((i) => `${[field, ...i.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${i.message}`);
+  return [describeIssues(r.error, { prefix: field })];
 }
 
 // ---- raw rows as SQLite returns them ----
@@ -249,6 +193,8 @@ export interface RunRow {
   started_at: string | null;
   updated_at: string;
   finished_at: string | null;
+  tags_json: string;
+  note: string;
 }
 
 /** Maps a `datasets` row, validating its JSON columns. */
@@ -269,9 +215,10 @@ export function datasetFromRow(r: DatasetRow): DatasetRecord {
     stats: parseJsonColumn('datasets', r.id, 'stats_json', r.stats_json, statsSchema),
     splits: parseJsonColumn('datasets', r.id, 'splits_json', r.splits_json, splitsSchema),
     tokenFile: r.token_file,
-    task: r.task_json === null ? null : parseJsonColumn('datasets', r.id, 'task_json', r.task_json, taskColumnSchema),
+    // Parsed here, once, by the kind's own schema (NULL: a text corpus without an n-gram baseline).
+    task: parseJsonColumn('datasets', r.id, 'task_json', r.task_json ?? '{}', DATASET_TASK_SCHEMAS[kind.data] as z.ZodType<unknown>),
     createdAt: r.created_at,
-  };
+  } as DatasetRecord;
 }
 
 /** Maps a `runs` row; the config must be valid JSON but its shape is the trainer's business. */
@@ -298,7 +245,19 @@ export function runFromRow(r: RunRow): RunRecord {
     startedAt: r.started_at,
     updatedAt: r.updated_at,
     finishedAt: r.finished_at,
+    tags: parseJsonColumn('runs', r.id, 'tags_json', r.tags_json, z.array(z.string())),
+    note: r.note,
   };
+}
+
+/**
+ * A run's stored config, checked against the current schema: the one place a
+ * run row's config becomes a {@link RunConfig}. Errors name the run.
+ */
+export function runConfigOf(run: Pick<RunRecord, 'id' | 'config'>): RunConfig {
+  const parsed = runConfigSchema.safeParse(run.config);
+  if (!parsed.success) throw new Error(`corrupt runs id ${run.id} column config_json: ${issues('', parsed).join('; ')}`);
+  return parsed.data;
 }
 
 /** Current time as stored in every `*_at` column (ISO 8601, UTC). */

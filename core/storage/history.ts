@@ -4,6 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { z } from 'zod';
+import { DATASET_TASK_SCHEMAS } from './dataset-tasks.ts';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './schema.ts';
 import { isDiskFull, openReadOnly } from './open-read-only.ts';
 import {
@@ -33,6 +35,7 @@ import * as metrics from './history-metrics.ts';
 import * as checkpoints from './history-checkpoints.ts';
 import * as outputs from './history-outputs.ts';
 import * as experiments from './history-experiments.ts';
+import { SweepTables } from './history-sweeps.ts';
 import * as audio from './history-audio.ts';
 import type { AudioSampleRecord, NewAudioSample } from './history-audio.ts';
 import type { ExperimentMember, ExperimentRecord, ExperimentStatus, NewExperiment } from './history-experiments.ts';
@@ -53,7 +56,8 @@ export type {
   RunStatus,
   SampleRecord,
 } from './history-types.ts';
-export { DATASET_KINDS, FINAL_STATUSES, RUN_STATUSES } from './history-types.ts';
+export { DATASET_KINDS, FINAL_STATUSES, RUN_STATUSES, runConfigOf } from './history-types.ts';
+export type { AudioDataset, DatasetOf, MusicDataset, SyntheticDataset, TextDataset } from './dataset-tasks.ts';
 export { defaultIsAlive } from './history-runs.ts';
 export type { ExperimentMember, ExperimentRecord, ExperimentStatus, NewExperiment } from './history-experiments.ts';
 export { EXPERIMENT_STATUSES } from './history-experiments.ts';
@@ -95,12 +99,14 @@ export class History {
   /** What this open reclaimed (orphaned folders removed); null when it did not look. */
   reclaimed: ReclaimReport | null = null;
   /**
-   * Why this history is read-only (the disk was full when it opened), or null
-   * when it is writable. Listing, showing, sampling and exporting work; writes
-   * throw an error carrying this reason.
+   * Why this history is read-only (the disk was full when it opened, or a
+   * write failed for lack of space since: see becomeReadOnly), or null when it
+   * is writable. Listing, showing, sampling and exporting work; writes throw
+   * an error carrying this reason.
    */
-  readonly readOnlyReason: string | null;
-  private readonly db: Database.Database;
+  readOnlyReason: string | null;
+  /** Replaced by a read-only connection when a write fails for lack of space. */
+  private db: Database.Database;
 
   private constructor(file: string, db: Database.Database, readOnlyReason: string | null = null) {
     this.path = file;
@@ -139,8 +145,13 @@ export class History {
     }
     const history = new History(file, db);
     if (opts.markCrashed ?? true) {
-      history.markCrashedRuns(opts.isAlive);
-      history.markCrashedExperiments(opts.isAlive);
+      try {
+        history.markCrashedRuns(opts.isAlive);
+        history.markCrashedExperiments(opts.isAlive);
+      } catch (err) {
+        // The probe fit in the space left, the marks did not: read-only, and the next open with room marks them.
+        if (!history.becomeReadOnly(err)) throw err;
+      }
     }
     if (opts.reclaim ?? opts.markCrashed ?? true) history.reclaimed = history.reclaimOrphans(dataDir, opts.reclaimGraceMs);
     return history;
@@ -154,9 +165,17 @@ export class History {
    */
   reclaimOrphans(dataDir: string, graceMs?: number): ReclaimReport {
     try {
-      const folders = stmt<{ token_file: string }>(this.db, "SELECT token_file FROM datasets WHERE token_file <> ''").all().map((d) => path.dirname(d.token_file));
-      const exported = stmt<{ path: string }>(this.db, 'SELECT path FROM exports').all().map((e) => path.dirname(e.path));
-      return reclaimOrphans(dataDir, { datasetFolders: folders, exportParents: [path.join(dataDir, 'exports'), ...exported], ...(graceMs !== undefined ? { graceMs } : {}) });
+      const folders = stmt<{ token_file: string }>(this.db, "SELECT token_file FROM datasets WHERE token_file <> ''")
+        .all()
+        .map((d) => path.dirname(d.token_file));
+      const exported = stmt<{ path: string }>(this.db, 'SELECT path FROM exports')
+        .all()
+        .map((e) => path.dirname(e.path));
+      return reclaimOrphans(dataDir, {
+        datasetFolders: folders,
+        exportParents: [path.join(dataDir, 'exports'), ...exported],
+        ...(graceMs !== undefined ? { graceMs } : {}),
+      });
     } catch (e) {
       return { removed: [], bytes: 0, failed: [{ path: dataDir, error: (e as Error).message }] };
     }
@@ -166,7 +185,8 @@ export class History {
     let opened: ReturnType<typeof openReadOnly>;
     try {
       opened = openReadOnly(file);
-      if (schemaVersion(opened.db) !== SCHEMA_VERSION) throw new Error(`schema version ${schemaVersion(opened.db)}, this version needs ${SCHEMA_VERSION} and cannot migrate it read-only`);
+      if (schemaVersion(opened.db) !== SCHEMA_VERSION)
+        throw new Error(`schema version ${schemaVersion(opened.db)}, this version needs ${SCHEMA_VERSION} and cannot migrate it read-only`);
     } catch (err) {
       throw new Error(`cannot open history database ${file}: ${describe(cause)}; read-only too: ${describe(err)}`, { cause: err });
     }
@@ -175,6 +195,23 @@ export class History {
     // Reclaiming orphans needs no database write, and may be what frees the space.
     if (opts.reclaim ?? opts.markCrashed ?? true) history.reclaimed = history.reclaimOrphans(dataDir, opts.reclaimGraceMs);
     return history;
+  }
+
+  /**
+   * After a write failed for lack of space (`cause` is its error): reopens the
+   * history read-only, so reads go on while every later write is refused with
+   * the reason instead of failing halfway. The failed write's transaction was
+   * rolled back by SQLite, so nothing is half-recorded. Returns whether it
+   * switched (false when `cause` is not a full disk, or already read-only).
+   */
+  becomeReadOnly(cause: unknown): boolean {
+    if (this.readOnlyReason !== null || !isDiskFull(cause)) return false;
+    const opened = openReadOnly(this.path);
+    this.db.close();
+    this.db = opened.db;
+    this.sweepTables = undefined; // they hold the closed connection
+    this.readOnlyReason = `a write to ${this.path} failed because the disk is full (${describe(cause)}), so the history was reopened read-only: listing, showing, sampling and exporting to another disk work; free some space and restart to train, import or record again${opened.partial ? '. The newest changes (still in the write-ahead log) are not shown' : ''}`;
+    return true;
   }
 
   /** Closes the connection; further calls throw. */
@@ -195,27 +232,43 @@ export class History {
     // Validate before writing: a bad row would otherwise only fail on every later read.
     const bad = [
       ...(DATASET_KINDS.includes(d.kind) ? [] : [`kind: must be one of ${DATASET_KINDS.join(', ')}, got "${String(d.kind)}"`]),
-      ...(d.kind !== 'text' || d.level === 'char' || d.level === 'word' ? [] : [`level: must be "char" or "word", got "${String(d.level)}"`]),
+      ...(d.kind !== 'text' || d.level === 'char' || d.level === 'word'
+        ? []
+        : [`level: must be "char" or "word", got "${String(d.level)}"`]),
       ...(d.kind === 'text' || d.level === null ? [] : [`level: must be null for a ${d.kind} dataset`]),
-      ...(d.kind === 'text' || d.task !== null ? [] : [`task: a ${d.kind} dataset needs its task parameters`]),
+      ...(DATASET_KINDS.includes(d.kind) ? issues('task', (DATASET_TASK_SCHEMAS[d.kind] as z.ZodType<unknown>).safeParse(d.task)) : []),
       ...issues('vocab', vocabularySchema.safeParse(d.vocab)),
       ...issues('stats', statsSchema.safeParse(d.stats)),
       ...issues('splits', splitsSchema.safeParse(d.splits)),
     ];
     if (bad.length > 0) throw new Error(`invalid dataset "${d.name}": ${bad.join('; ')}`);
-    const id = this.db.transaction((): number => {
-      if (stmt(this.db, 'SELECT 1 FROM datasets WHERE name = ?').get(d.name)) {
-        throw new Error(`dataset "${d.name}" already exists`);
-      }
-      const res = stmt(
-        this.db,
-        `INSERT INTO datasets (name, kind, level, source, fingerprint, encoding, vocab_json,
+    const id = this.db
+      .transaction((): number => {
+        if (stmt(this.db, 'SELECT 1 FROM datasets WHERE name = ?').get(d.name)) {
+          throw new Error(`dataset "${d.name}" already exists`);
+        }
+        const res = stmt(
+          this.db,
+          `INSERT INTO datasets (name, kind, level, source, fingerprint, encoding, vocab_json,
                                stats_json, splits_json, token_file, task_json, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(d.name, d.kind, d.level, d.source, d.fingerprint, d.encoding, JSON.stringify(d.vocab),
-        JSON.stringify(d.stats), JSON.stringify(d.splits), d.tokenFile, d.task === null ? null : JSON.stringify(d.task), now());
-      return toId(res.lastInsertRowid);
-    }).immediate();
+        ).run(
+          d.name,
+          d.kind,
+          d.level,
+          d.source,
+          d.fingerprint,
+          d.encoding,
+          JSON.stringify(d.vocab),
+          JSON.stringify(d.stats),
+          JSON.stringify(d.splits),
+          d.tokenFile,
+          JSON.stringify(d.task),
+          now(),
+        );
+        return toId(res.lastInsertRowid);
+      })
+      .immediate();
     return this.getDataset(id)!;
   }
 
@@ -238,13 +291,15 @@ export class History {
 
   /** Deletes the dataset row (not its token file); refused while runs use it. False when unknown. */
   deleteDataset(id: number): boolean {
-    return this.db.transaction((): boolean => {
-      const row = stmt<{ name: string }>(this.db, 'SELECT name FROM datasets WHERE id = ?').get(id);
-      if (!row) return false;
-      const { n } = stmt<{ n: number }>(this.db, 'SELECT COUNT(*) AS n FROM runs WHERE dataset_id = ?').get(id)!;
-      if (n > 0) throw new Error(`dataset "${row.name}" is used by ${n} run(s); delete them first`);
-      return stmt(this.db, 'DELETE FROM datasets WHERE id = ?').run(id).changes > 0;
-    }).immediate();
+    return this.db
+      .transaction((): boolean => {
+        const row = stmt<{ name: string }>(this.db, 'SELECT name FROM datasets WHERE id = ?').get(id);
+        if (!row) return false;
+        const { n } = stmt<{ n: number }>(this.db, 'SELECT COUNT(*) AS n FROM runs WHERE dataset_id = ?').get(id)!;
+        if (n > 0) throw new Error(`dataset "${row.name}" is used by ${n} run(s); delete them first`);
+        return stmt(this.db, 'DELETE FROM datasets WHERE id = ?').run(id).changes > 0;
+      })
+      .immediate();
   }
 
   // ---- runs (see history-runs.ts) ----
@@ -288,6 +343,12 @@ export class History {
     return runs.setStatus(this.db, id, status, error, owner);
   }
 
+  /** Replaces a run's tags and note (see history-runs.ts for the limits). */
+  setRunNotes(id: number, notes: { tags: string[]; note: string }): RunRecord {
+    this.assertWritable('save the tags and note');
+    return runs.setRunNotes(this.db, id, notes);
+  }
+
   /** Deletes the run and everything attached to it; false when unknown. */
   deleteRun(id: number): boolean {
     return runs.deleteRun(this.db, id);
@@ -325,11 +386,13 @@ export class History {
    * the checkpoint at `step` takes them again, and must not hold two per step.
    */
   truncateSamplesAfter(runId: number, step: number): number {
-    return this.db.transaction(() => {
-      const text = stmt(this.db, 'DELETE FROM samples WHERE run_id = ? AND step > ?').run(runId, step).changes;
-      const audio = stmt(this.db, 'DELETE FROM audio_samples WHERE run_id = ? AND step > ?').run(runId, step).changes;
-      return text + audio;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const text = stmt(this.db, 'DELETE FROM samples WHERE run_id = ? AND step > ?').run(runId, step).changes;
+        const audio = stmt(this.db, 'DELETE FROM audio_samples WHERE run_id = ? AND step > ?').run(runId, step).changes;
+        return text + audio;
+      })
+      .immediate();
   }
 
   // ---- checkpoints (see history-checkpoints.ts) ----
@@ -340,10 +403,7 @@ export class History {
   }
 
   /** Newest checkpoint whose sha256 matches; damaged ones are skipped and reported through `onCorrupt`. */
-  loadLatestCheckpoint(
-    runId: number,
-    onCorrupt?: (step: number, reason: string) => void,
-  ): { step: number; bytes: Uint8Array } | undefined {
+  loadLatestCheckpoint(runId: number, onCorrupt?: (step: number, reason: string) => void): { step: number; bytes: Uint8Array } | undefined {
     return checkpoints.loadLatestCheckpoint(this.db, runId, onCorrupt);
   }
 
@@ -400,6 +460,15 @@ export class History {
    */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  // ---- sweeps (see history-sweeps.ts) ----
+
+  private sweepTables: SweepTables | undefined;
+
+  /** Sweeps and their trials (issue 19); each trial's run is an ordinary run of this history. */
+  get sweeps(): SweepTables {
+    return (this.sweepTables ??= new SweepTables(this.db, (what) => this.assertWritable(what)));
   }
 
   // ---- experiments (see history-experiments.ts) ----

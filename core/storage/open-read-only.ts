@@ -6,11 +6,21 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 
+/** What a user is told when a write fails for lack of space (after the failed write's own message). */
+export const DISK_FULL_NOTE =
+  'the disk holding the history is full, so nothing more can be recorded until space is freed; listing, showing, sampling and exporting to another disk keep working';
+
 /** Whether an error means the disk (or the quota) is full. */
 export function isDiskFull(err: unknown): boolean {
   const code = String((err as { code?: unknown } | undefined)?.code ?? '');
   const message = err instanceof Error ? err.message : String(err);
-  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_SHMSIZE' || /disk is full|no space left/i.test(message);
+  return (
+    code === 'ENOSPC' ||
+    code === 'EDQUOT' ||
+    code === 'SQLITE_FULL' ||
+    code === 'SQLITE_IOERR_SHMSIZE' ||
+    /disk is full|no space left/i.test(message)
+  );
 }
 
 /**

@@ -2,9 +2,11 @@
 // never reached the history, hidden `.partial-*` export folders, and browser
 // uploads that no import consumed. Removed when the history opens, once they
 // are older than a grace period (work still in progress elsewhere keeps
-// touching its files, so its newest time stays recent).
+// touching its files, so its newest time stays recent), unless a live process
+// says it is still writing them (live-marker.ts).
 import fs from 'node:fs';
 import path from 'node:path';
+import { heldByLiveProcess } from './live-marker.ts';
 
 /** What an open reclaimed. */
 export interface ReclaimReport {
@@ -63,14 +65,22 @@ export function reclaimOrphans(dataDir: string, opts: ReclaimOptions): ReclaimRe
   // By folder name (`<slug>-<random>`), not by full path: a data folder that was moved keeps its datasets.
   const owned = new Set([...opts.datasetFolders].map((d) => path.basename(d)));
   const candidates: { path: string; kind: 'import' | 'export' | 'upload' }[] = [
-    ...children(path.join(dataDir, 'datasets')).filter((p) => !owned.has(path.basename(p))).map((p) => ({ path: p, kind: 'import' as const })),
-    ...[...new Set([...opts.exportParents].map((p) => path.resolve(p)))].flatMap((parent) => children(parent).filter((p) => PARTIAL_EXPORT.test(path.basename(p))).map((p) => ({ path: p, kind: 'export' as const }))),
+    ...children(path.join(dataDir, 'datasets'))
+      .filter((p) => !owned.has(path.basename(p)))
+      .map((p) => ({ path: p, kind: 'import' as const })),
+    ...[...new Set([...opts.exportParents].map((p) => path.resolve(p)))].flatMap((parent) =>
+      children(parent)
+        .filter((p) => PARTIAL_EXPORT.test(path.basename(p)))
+        .map((p) => ({ path: p, kind: 'export' as const })),
+    ),
     // An upload is consumed (deleted) by its import; one still here after the grace period was never imported.
     ...children(path.join(dataDir, 'uploads')).map((p) => ({ path: p, kind: 'upload' as const })),
   ];
   const report: ReclaimReport = { removed: [], bytes: 0, failed: [] };
   for (const c of candidates) {
     try {
+      // A slow import or export may go longer than the grace period without touching its files.
+      if (heldByLiveProcess(c.path)) continue;
       const { bytes, newest } = measure(c.path);
       if (now - newest < grace) continue;
       fs.rmSync(c.path, { recursive: true, force: true });

@@ -2,13 +2,30 @@
 // Append new migrations at the end; never edit one that has shipped.
 
 import type Database from 'better-sqlite3';
+import { rebuildWithAutoincrement } from './autoincrement-ids.ts';
+
+/** A migration: SQL, or code for a change SQL alone cannot state (one that reads the current schema). */
+export type Migration = string | ((db: Database.Database) => void);
+
+/**
+ * Ids never reused (AUTOINCREMENT on runs, datasets and experiments, rows keep
+ * their ids), and a run's tags and free-text note (History screen).
+ */
+const IDS_NEVER_REUSED_AND_RUN_NOTES: Migration = (db) => {
+  for (const table of ['datasets', 'runs', 'experiments']) rebuildWithAutoincrement(db, table);
+  db.exec(`
+  -- A JSON array of short labels, and a free-text note; both edited in the app.
+  ALTER TABLE runs ADD COLUMN tags_json TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT '';
+  `);
+};
 
 /**
  * Migration i brings the database from user_version i to i + 1. Each runs in
  * its own immediate transaction together with the user_version bump, so a crash
  * mid-migration leaves the previous version intact.
  */
-export const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly Migration[] = [
   // 1: initial schema.
   `
   CREATE TABLE datasets (
@@ -188,6 +205,47 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audio_samples_run ON audio_samples(run_id);
   `,
+  // 5: ids never reused, run tags and notes (a function: it reads each table's CREATE statement).
+  IDS_NEVER_REUSED_AND_RUN_NOTES,
+  // 6: sweeps (issue 19; core/storage/history-sweeps.ts): a search space over
+  // run config fields and its trials. A trial IS a run: sweep_trials only
+  // links it (run_id) and keeps the trial's state and metric.
+  `
+  CREATE TABLE sweeps (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    dataset_id     INTEGER NOT NULL REFERENCES datasets(id),
+    -- The parsed sweep file (core/ml/sweeps/sweep-spec.ts).
+    spec_json      TEXT NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'created'
+      CHECK (state IN ('created','running','completed','failed','stopped')),
+    -- Process driving it locally while running (a dead one reads as stopped).
+    pid            INTEGER,
+    -- How it executes: {"kind":"local"} or {"kind":"slurm","jobId":...,"sharedDir":...}; NULL before it starts.
+    execution_json TEXT,
+    error          TEXT,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+  );
+
+  CREATE TABLE sweep_trials (
+    sweep_id    INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+    idx         INTEGER NOT NULL,
+    -- The trial's ordinary run; NULL until created (or after the run is deleted).
+    run_id      INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+    -- The swept values, by config name as in the sweep file.
+    point_json  TEXT NOT NULL,
+    -- The full, validated run config (core/ml/train/run-config.ts).
+    config_json TEXT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'pending'
+      CHECK (state IN ('pending','running','completed','failed','pruned')),
+    metric      REAL,
+    log_path    TEXT,
+    error       TEXT,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (sweep_id, idx)
+  ) WITHOUT ROWID;
+  CREATE INDEX sweep_trials_run ON sweep_trials(run_id);
+  `,
 ];
 
 /**
@@ -197,7 +255,7 @@ export const MIGRATIONS: readonly string[] = [
  * deferring them is not enough, the drop counts as a violation that the
  * rename never clears — and a foreign_key_check before commit.
  */
-const TABLE_REBUILDS: ReadonlySet<number> = new Set([1]);
+const TABLE_REBUILDS: ReadonlySet<number> = new Set([1, MIGRATIONS.indexOf(IDS_NEVER_REUSED_AND_RUN_NOTES)]);
 
 /** The user_version this code writes and understands. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -235,11 +293,14 @@ export function migrate(db: Database.Database): number {
           const v = schemaVersion(db);
           check(v);
           if (v >= SCHEMA_VERSION) return false;
-          db.exec(MIGRATIONS[v]!);
+          const migration = MIGRATIONS[v]!;
+          if (typeof migration === 'string') db.exec(migration);
+          else migration(db);
           if (TABLE_REBUILDS.has(v)) {
             // Only the tables that point at a rebuilt table: an older, unrelated broken key must not block the upgrade.
-            const broken = (db.pragma('foreign_key_check(runs)') as unknown[]);
-            if (broken.length > 0) throw new Error(`migration ${v + 1} would leave ${broken.length} broken foreign key(s); nothing was changed`);
+            const broken = db.pragma('foreign_key_check(runs)') as unknown[];
+            if (broken.length > 0)
+              throw new Error(`migration ${v + 1} would leave ${broken.length} broken foreign key(s); nothing was changed`);
           }
           db.pragma(`user_version = ${v + 1}`);
           return true;

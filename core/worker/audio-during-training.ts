@@ -5,9 +5,11 @@
 import { muLawDecode } from '../ml/audio/mu-law.ts';
 import { generateCodes } from '../ml/generate/generate-codes.ts';
 import type { SequenceModel } from '../ml/models/sequence-model.ts';
-import { audioTaskOf, pcm16Wav } from '../services/audio-datasets.ts';
+import { audioTaskOf } from '../datasets/audio.ts';
+import { pcm16Wav } from '../services/audio-datasets.ts';
 import { generationMethodName } from '../services/audio-generation.ts';
-import type { AudioSampleRecord, DatasetRecord, History } from '../storage/history.ts';
+import type { AudioSampleRecord, DatasetRecord } from '../storage/history.ts';
+import type { RunRecordStore } from './run-record-store.ts';
 
 /** Thrown from the progress callback to abandon a sample when the run is asked to stop. */
 class SampleAbandoned extends Error {}
@@ -17,7 +19,13 @@ class SampleAbandoned extends Error {}
  *   takes one TF.js step per sample (16,000 for a second of audio), and a
  *   stop request must not wait for that. Returns null when abandoned.
  */
-export async function audioDuringTraining(history: History, runId: number, dataset: DatasetRecord, model: SequenceModel, o: { step: number; seconds: number; temperature: number; seed: number; shouldStop: () => boolean }): Promise<AudioSampleRecord | null> {
+export async function audioDuringTraining(
+  history: Pick<RunRecordStore, 'addAudioSample'>,
+  runId: number,
+  dataset: DatasetRecord,
+  model: SequenceModel,
+  o: { step: number; seconds: number; temperature: number; seed: number; shouldStop: () => boolean },
+): Promise<AudioSampleRecord | null> {
   const { sampleRate } = audioTaskOf(dataset);
   const length = Math.max(1, Math.round(o.seconds * sampleRate));
   let codes: Int32Array;

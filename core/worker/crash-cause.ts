@@ -17,7 +17,10 @@ const NOISE = [
 
 /** The line of a crashed process's stderr that names the cause, or null. */
 export function causeLine(stderr: string): string | null {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   const fatal = lines.findLast((l) => /^FATAL ERROR:/.test(l) || /^#\s*Check failed:/.test(l));
   if (fatal) return fatal.replace(/^#\s*/, '');
   return lines.findLast((l) => !NOISE.some((n) => n.test(l))) ?? null;
@@ -27,13 +30,18 @@ export function causeLine(stderr: string): string | null {
  * Describes a training process's end: null for a clean exit (code 0),
  * otherwise how it ended and the cause its stderr named, e.g. "training
  * process killed by SIGABRT: FATAL ERROR: v8::Float32Array::New(...) length
- * exceeds max allowed value".
+ * exceeds max allowed value". `what` names the process ("sample process" for a task).
  */
-export function describeTrainerExit(code: number | null, signal: NodeJS.Signals | null, stderr: string): string | null {
+export function describeTrainerExit(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stderr: string,
+  what = 'training process',
+): string | null {
   if (code === 0 && signal === null) return null;
   const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
   const cause = causeLine(stderr);
-  if (cause) return `training process ${how}: ${cause}`;
+  if (cause) return `${what} ${how}: ${cause}`;
   // SIGKILL with nothing said is almost always the kernel's out-of-memory killer.
-  return signal === 'SIGKILL' ? `training process ${how} (out of memory, or killed from outside)` : `training process ${how}`;
+  return signal === 'SIGKILL' ? `${what} ${how} (out of memory, or killed from outside)` : `${what} ${how}`;
 }

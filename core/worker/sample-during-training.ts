@@ -5,7 +5,11 @@ import { generateText } from '../ml/sample-text.ts';
 import type { Tokenizer } from '../ml/text/vocab.ts';
 import type { NewSample } from '../storage/history.ts';
 
-export async function sampleDuringTraining(model: SequenceModel, tokenizer: Tokenizer, o: { step: number; length: number; temperature: number; seed: number }): Promise<NewSample> {
+export async function sampleDuringTraining(
+  model: SequenceModel,
+  tokenizer: Tokenizer,
+  o: { step: number; length: number; temperature: number; seed: number },
+): Promise<NewSample> {
   const text = await generateText(model, tokenizer, { length: o.length, temperature: o.temperature, topK: 0, seed: o.seed });
   return { step: o.step, temperature: o.temperature, topK: 0, prime: '', text };
 }

@@ -1,4 +1,4 @@
-// Worker-thread entry for one-shot tasks (sampling, export); see train-worker-boot.mjs.
+// Entry for one-shot tasks (sampling, export, ...), in a child process or a worker thread; see train-worker-boot.mjs.
 import { register } from 'tsx/esm/api';
 
 register();

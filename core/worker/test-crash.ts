@@ -23,3 +23,21 @@ export function crashIfAskedForTest(runId: number): void {
   }
   if (how === 'kill') process.kill(process.pid, 'SIGKILL');
 }
+
+/**
+ * The same for a one-shot task (task-worker.ts), before it starts:
+ * SEQLAB_TEST_CRASH_TASK="<kind>:<how>", e.g. "sample:abort".
+ */
+export function crashTaskIfAskedForTest(kind: string): void {
+  const asked = process.env['SEQLAB_TEST_CRASH_TASK'];
+  if (!asked || !process.env['VITEST']) return;
+  const how = asked
+    .split(',')
+    .map((entry) => entry.split(':'))
+    .find(([k]) => k === kind)?.[1];
+  if (how === 'abort') {
+    fs.writeSync(2, `\nFATAL ERROR: SEQLAB_TEST_CRASH_TASK deliberate abort of a ${kind} task\n`);
+    process.abort();
+  }
+  if (how === 'kill') process.kill(process.pid, 'SIGKILL');
+}

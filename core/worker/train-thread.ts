@@ -1,8 +1,9 @@
-// Starts a training worker as a worker thread. Used where a child process
-// cannot be forked: Electron's main process, whose process.execPath is the
-// Electron binary with RunAsNode forbidden. A fatal error here still takes the
-// whole process down (see ARCHITECTURE.md, "training never runs on an event
-// loop that serves a user").
+// Starts a training worker as a worker thread. The fallback where a child
+// process cannot be forked and no launcher was injected: Electron's main
+// process (process.execPath is the Electron binary, RunAsNode forbidden)
+// without its utility-process launcher (electron/utility-trainer.ts). A fatal
+// error here still takes the whole process down (see ARCHITECTURE.md,
+// "training never runs on an event loop that serves a user").
 import { Worker } from 'node:worker_threads';
 import type { TrainerLauncher } from './trainer-link.ts';
 import type { TrainingEvent } from './training-protocol.ts';

@@ -4,17 +4,18 @@
 // out-of-memory kill) takes nothing else with it. Wires the pure Trainer to
 // the history: metrics (batched), checkpoints and status are written here, on
 // this worker's own database connection, under the host's pid (see
-// StartTraining.ownerPid).
+// StartTraining.ownerPid). A Slurm sweep trial records into a run bundle
+// instead, through the same calls (run-record-store.ts).
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend } from '../engine/backends.ts';
 import { buildModel } from '../ml/models/build-model.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../ml/train/checkpoint.ts';
-import { runConfigSchema } from '../ml/train/run-config.ts';
 import { Trainer } from '../ml/train/trainer.ts';
 import { Tokenizer } from '../ml/text/vocab.ts';
 import { measureBatchContraction } from '../ml/stability/batch-contraction.ts';
-import { openTaskData, type OpenedTask } from '../services/task-data.ts';
-import { History } from '../storage/history.ts';
+import { openTaskData, trainingSamplesOf, type OpenedTask } from '../datasets/registry.ts';
+import { runConfigOf } from '../storage/history.ts';
+import { openRunStore } from './run-record-store.ts';
 import { sampleDuringTraining } from './sample-during-training.ts';
 import { audioDuringTraining } from './audio-during-training.ts';
 import { connectToParent } from './parent-link.ts';
@@ -35,7 +36,8 @@ parent.onMessage((msg) => {
 });
 
 async function train(msg: StartTraining): Promise<void> {
-  const history = History.open(msg.dataDir, { markCrashed: false });
+  // The history, or a sweep trial's bundle work folder: the same calls either way.
+  const history = openRunStore(msg);
   let status: FinalStatus;
   let error: string | null = null;
   let trainer: Trainer | undefined;
@@ -52,17 +54,21 @@ async function train(msg: StartTraining): Promise<void> {
   }
   try {
     const run = history.resolveRun(String(runId));
-    const config = runConfigSchema.parse(run.config);
+    const config = runConfigOf(run);
     const dataset = history.getDataset(run.datasetId);
     if (!dataset) throw new Error(`run ${runId}: its dataset ${run.datasetId} is gone`);
-    if (dataset.fingerprint !== run.datasetFingerprint) throw new Error(`run ${runId}: dataset "${dataset.name}" changed since the run started (fingerprint mismatch)`);
+    if (dataset.fingerprint !== run.datasetFingerprint)
+      throw new Error(`run ${runId}: dataset "${dataset.name}" changed since the run started (fingerprint mismatch)`);
     task = openTaskData(dataset);
     // `auto` times a few steps of this very workload on each backend (cached per class in the data folder); the model is built after.
-    const backend = await activateBackend(config.train.backend, { workload: { model: config.model, train: config.train, task: task.data }, dataDir: msg.dataDir });
+    const backend = await activateBackend(config.train.backend, {
+      workload: { model: config.model, train: config.train, task: task.data },
+      dataDir: msg.dataDir,
+    });
     const model = buildModel(config.model, config.train.seed);
     trainer = new Trainer(model, config.train, task.data, { contraction: measureBatchContraction });
     // Text samples only make sense for text; music and synthetic tasks have no tokenizer.
-    const tokenizer = dataset.kind === 'text' ? new Tokenizer(dataset.vocab) : null;
+    const tokenizer = trainingSamplesOf(dataset) === 'text' ? new Tokenizer(dataset.vocab) : null;
 
     let resumedFrom: number | null = null;
     if (msg.resume) {
@@ -78,7 +84,16 @@ async function train(msg: StartTraining): Promise<void> {
     }
     parent.exitIfHostGone();
     history.markRunning(runId, { pid: ownerPid, backend: backend.name, device: backend.device });
-    post({ type: 'started', runId, backend: backend.name, device: backend.device, step: trainer.step, totalSteps: config.train.steps, paramCount: model.parameterCount(), resumedFrom });
+    post({
+      type: 'started',
+      runId,
+      backend: backend.name,
+      device: backend.device,
+      step: trainer.step,
+      totalSteps: config.train.steps,
+      paramCount: model.parameterCount(),
+      resumedFrom,
+    });
 
     const outcome = await trainer.run({
       onMetrics: async (row) => {
@@ -89,13 +104,28 @@ async function train(msg: StartTraining): Promise<void> {
         post({ type: 'progress', runId, totalSteps: config.train.steps, metrics: row });
         const { sampleEvery, sampleLength, sampleTemperature } = config.train;
         if (tokenizer && sampleEvery > 0 && (row.step % sampleEvery === 0 || row.step === config.train.steps)) {
-          const sample = await sampleDuringTraining(model, tokenizer, { step: row.step, length: sampleLength, temperature: sampleTemperature, seed: config.train.seed + row.step });
+          const sample = await sampleDuringTraining(model, tokenizer, {
+            step: row.step,
+            length: sampleLength,
+            temperature: sampleTemperature,
+            seed: config.train.seed + row.step,
+          });
           parent.exitIfHostGone();
           post({ type: 'sample', runId, sample: history.addSample(runId, sample) });
         }
-        if (dataset.kind === 'audio' && sampleEvery > 0 && (row.step % sampleEvery === 0 || row.step === config.train.steps)) {
+        if (
+          trainingSamplesOf(dataset) === 'audio' &&
+          sampleEvery > 0 &&
+          (row.step % sampleEvery === 0 || row.step === config.train.steps)
+        ) {
           parent.exitIfHostGone();
-          const sample = await audioDuringTraining(history, runId, dataset, model, { step: row.step, seconds: config.train.sampleSeconds, temperature: sampleTemperature, seed: config.train.seed + row.step, shouldStop: () => stopRequested });
+          const sample = await audioDuringTraining(history, runId, dataset, model, {
+            step: row.step,
+            seconds: config.train.sampleSeconds,
+            temperature: sampleTemperature,
+            seed: config.train.seed + row.step,
+            shouldStop: () => stopRequested,
+          });
           if (sample) post({ type: 'audioSample', runId, sample });
         }
         await yieldToEventLoop();

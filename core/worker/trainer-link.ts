@@ -13,3 +13,6 @@ export interface TrainerLink {
  * (exit code or signal and the cause it printed), or null for a clean end.
  */
 export type TrainerLauncher = (onEvent: (e: TrainingEvent) => void, onEnd: (abnormal: string | null) => void) => TrainerLink;
+
+/** The training worker's entry file, for a launcher that starts its own kind of process (Electron's utilityProcess). */
+export const TRAIN_WORKER_BOOT = new URL('./train-worker-boot.mjs', import.meta.url);

@@ -2,7 +2,8 @@
 // (through LabService) and experiments. The worker is a child process, so a
 // trainer that dies of anything (V8 fatal error, out-of-memory kill) takes
 // nothing but itself: the caller's event loop stays free and survives it.
-// Electron's main process cannot fork (see train-thread.ts) and uses a thread.
+// Electron's main process cannot fork: it injects a utility-process launcher
+// (electron/utility-trainer.ts); without one it falls back to a thread (train-thread.ts).
 import { launchTrainerProcess } from './train-process.ts';
 import { launchTrainerThread } from './train-thread.ts';
 import type { TrainerLauncher } from './trainer-link.ts';
@@ -17,13 +18,13 @@ export interface TrainingHandle {
   done: Promise<DoneEvent>;
 }
 
-/** A child process where this runtime can fork one; a worker thread inside Electron. */
+/** A child process where this runtime can fork one; a worker thread inside Electron when it injected no launcher. */
 export function defaultTrainerLauncher(): TrainerLauncher {
   return process.versions['electron'] ? launchTrainerThread : launchTrainerProcess;
 }
 
 export function startTraining(
-  opts: { runId: number; dataDir: string; resume: boolean },
+  opts: { runId: number; dataDir: string; resume: boolean; bundleDir?: string },
   onEvent: (e: TrainingEvent) => void,
   launch: TrainerLauncher = defaultTrainerLauncher(),
 ): TrainingHandle {
@@ -41,7 +42,16 @@ export function startTraining(
       },
       (abnormal) => {
         // A worker that reported its end did its own bookkeeping, even if it exited oddly afterwards.
-        resolve(final ?? { type: 'done', runId: opts.runId, status: 'crashed', step, validLoss: null, error: abnormal ?? 'training worker ended without reporting a result' });
+        resolve(
+          final ?? {
+            type: 'done',
+            runId: opts.runId,
+            status: 'crashed',
+            step,
+            validLoss: null,
+            error: abnormal ?? 'training worker ended without reporting a result',
+          },
+        );
       },
     );
   });

@@ -18,6 +18,12 @@ export interface StartTraining {
    * this pid is gone.
    */
   ownerPid: number;
+  /**
+   * A sweep trial's bundle work folder (core/services/sweep-bundles/): the
+   * worker records the run there instead of in the history. Absent for every
+   * other run.
+   */
+  bundleDir?: string;
 }
 
 export interface StopTraining {
@@ -29,7 +35,16 @@ export type ToWorker = StartTraining | StopTraining;
 export type FinalStatus = 'completed' | 'stopped' | 'diverged' | 'crashed';
 
 export type TrainingEvent =
-  | { type: 'started'; runId: number; backend: string; device: string; step: number; totalSteps: number; paramCount: number; resumedFrom: number | null }
+  | {
+      type: 'started';
+      runId: number;
+      backend: string;
+      device: string;
+      step: number;
+      totalSteps: number;
+      paramCount: number;
+      resumedFrom: number | null;
+    }
   | { type: 'progress'; runId: number; totalSteps: number; metrics: StepMetrics }
   | { type: 'checkpoint'; runId: number; step: number }
   | { type: 'sample'; runId: number; sample: SampleRecord }

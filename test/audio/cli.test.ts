@@ -20,7 +20,14 @@ describe('seqlab datasets import (audio)', () => {
     const r = seqlab(home, ['--json', 'datasets', 'import', file, '--rate', '8000', '--trim-silence', '-40']);
     expect(r.code, r.stderr).toBe(0);
     const [d] = jsonLines(r.stdout);
-    expect(d).toMatchObject({ name: 'tone', kind: 'audio', level: null, vocabSize: 256, lossUnit: 'nats', audio: { sampleRate: 8000, clips: 1, originalRates: [16000] } });
+    expect(d).toMatchObject({
+      name: 'tone',
+      kind: 'audio',
+      level: null,
+      vocabSize: 256,
+      lossUnit: 'nats',
+      audio: { sampleRate: 8000, clips: 1, originalRates: [16000] },
+    });
     expect((d!['audio'] as { seconds: number }).seconds).toBeCloseTo(1, 1);
   });
 

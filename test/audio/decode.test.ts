@@ -11,7 +11,22 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeAudioBytes, decodeAudioFile, resample } from '../../core/data/audio-decode.ts';
 import { decodeWav, parseWavLayout } from '../../core/data/wav-decode.ts';
 import { Rng } from '../../core/ml/rng.ts';
-import { cleanup, HAS_ESPEAK, HAS_SOX, NO_ESPEAK, NO_SOX, SOX_FORMATS, espeak, midRms, pcm16Sine, soxRawFloat, soxTone, tmpDir, wavBytes, zeroCrossingHz } from './fixtures.ts';
+import {
+  cleanup,
+  HAS_ESPEAK,
+  HAS_SOX,
+  NO_ESPEAK,
+  NO_SOX,
+  SOX_FORMATS,
+  espeak,
+  midRms,
+  pcm16Sine,
+  soxRawFloat,
+  soxTone,
+  tmpDir,
+  wavBytes,
+  zeroCrossingHz,
+} from './fixtures.ts';
 
 afterAll(cleanup);
 
@@ -30,7 +45,12 @@ describe.skipIf(!HAS_SOX)('WAV variants made by sox', () => {
   ];
   for (const c of cases) {
     it(`${c.label}, ${c.rate} Hz, ${c.channels} ch: samples equal sox's own reading`, () => {
-      const f = soxTone(path.join(dir, `${c.label.replace(/\W+/g, '-')}-${c.rate}.wav`), { rate: c.rate, bits: c.bits, encoding: c.encoding, channels: c.channels });
+      const f = soxTone(path.join(dir, `${c.label.replace(/\W+/g, '-')}-${c.rate}.wav`), {
+        rate: c.rate,
+        bits: c.bits,
+        encoding: c.encoding,
+        channels: c.channels,
+      });
       const bytes = new Uint8Array(fs.readFileSync(f));
       const d = decodeWav(bytes, path.basename(f));
       expect(d.sampleRate).toBe(c.rate);
@@ -38,7 +58,8 @@ describe.skipIf(!HAS_SOX)('WAV variants made by sox', () => {
       const ref = soxRawFloat(f);
       expect(d.channels[0]!.length * c.channels).toBe(ref.length);
       let worst = 0;
-      for (let ch = 0; ch < c.channels; ch++) for (let i = 0; i < d.channels[ch]!.length; i++) worst = Math.max(worst, Math.abs(d.channels[ch]![i]! - ref[i * c.channels + ch]!));
+      for (let ch = 0; ch < c.channels; ch++)
+        for (let i = 0; i < d.channels[ch]!.length; i++) worst = Math.max(worst, Math.abs(d.channels[ch]![i]! - ref[i * c.channels + ch]!));
       expect(worst).toBeLessThanOrEqual(c.tolerance);
       if (c.channels > 2 || c.bits > 16) expect(d.layout.extensible || c.encoding === 'floating-point').toBe(true);
     });
@@ -103,7 +124,11 @@ describe('malformed WAV files are refused with the file and the problem', () => 
   const good = wavBytes({ data: sine });
   const cases: [string, Uint8Array, RegExp][] = [
     ['truncated data', good.subarray(0, 44 + 1024), /^x\.wav: data chunk claims 1600 bytes but only 1024 follow/],
-    ['a chunk before data claims too much', wavBytes({ data: sine, before: [{ id: 'LIST', body: new Uint8Array(10), size: 1_000_000 }] }), /^x\.wav: chunk "LIST" at byte 36 claims 1000000 bytes/],
+    [
+      'a chunk before data claims too much',
+      wavBytes({ data: sine, before: [{ id: 'LIST', body: new Uint8Array(10), size: 1_000_000 }] }),
+      /^x\.wav: chunk "LIST" at byte 36 claims 1000000 bytes/,
+    ],
     ['not a WAV file', new TextEncoder().encode('just some text pretending to be audio, long enough'), /^x\.wav: not a WAV file/],
     ['zero-length data', wavBytes({ data: new Uint8Array(0) }), /^x\.wav: data chunk is empty/],
     ['size 0xFFFFFFFF', wavBytes({ data: sine, dataSize: 0xffffffff }), /^x\.wav: data chunk size is 0xFFFFFFFF/],
@@ -126,7 +151,9 @@ describe('malformed WAV files are refused with the file and the problem', () => 
 
   it('NaN in a float WAV is refused', () => {
     const data = new Float32Array([0.1, NaN, 0.2, 0.3]);
-    expect(() => decodeWav(wavBytes({ data: new Uint8Array(data.buffer), format: 3, bits: 32 }), 'nan.wav')).toThrow(/^nan\.wav: sample 1 is NaN/);
+    expect(() => decodeWav(wavBytes({ data: new Uint8Array(data.buffer), format: 3, bits: 32 }), 'nan.wav')).toThrow(
+      /^nan\.wav: sample 1 is NaN/,
+    );
   });
 
   it('an odd-sized LIST chunk before data (with its pad byte) decodes exactly', () => {
@@ -176,7 +203,8 @@ describe('malformed WAV files are refused with the file and the problem', () => 
 });
 
 describe('resampler (libsamplerate sinc)', () => {
-  const tone = (freq: number, rate: number, seconds: number) => Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => 0.5 * Math.sin((2 * Math.PI * freq * i) / rate));
+  const tone = (freq: number, rate: number, seconds: number) =>
+    Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => 0.5 * Math.sin((2 * Math.PI * freq * i) / rate));
 
   it('keeps a 1 kHz tone at 1 kHz from 44.1 kHz to 8 kHz, at full level and exact length', async () => {
     const out = await resample(tone(1000, 44100, 0.5), 44100, 8000);

@@ -28,7 +28,10 @@ export function cleanup(): void {
 }
 
 /** A sine tone written by sox; `encoding` as sox's -e (signed-integer, unsigned-integer, floating-point). */
-export function soxTone(file: string, o: { rate: number; bits?: number; channels?: number; encoding?: string; freq?: number; seconds?: number; gain?: number }): string {
+export function soxTone(
+  file: string,
+  o: { rate: number; bits?: number; channels?: number; encoding?: string; freq?: number; seconds?: number; gain?: number },
+): string {
   const args = ['-n', '-r', String(o.rate), '-c', String(o.channels ?? 1)];
   if (o.bits) args.push('-b', String(o.bits));
   if (o.encoding) args.push('-e', o.encoding);
@@ -106,7 +109,7 @@ export function zeroCrossingHz(x: Float32Array, rate: number): number {
   const a = Math.floor(x.length * 0.1);
   const b = Math.floor(x.length * 0.9);
   let crossings = 0;
-  for (let i = a + 1; i < b; i++) if ((x[i - 1]! < 0) !== (x[i]! < 0)) crossings++;
+  for (let i = a + 1; i < b; i++) if (x[i - 1]! < 0 !== x[i]! < 0) crossings++;
   return crossings / 2 / ((b - a) / rate);
 }
 

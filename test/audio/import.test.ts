@@ -12,11 +12,15 @@ import { assignClipSplits, importAudio } from '../../core/data/audio-import.ts';
 import { openTokenFile } from '../../core/data/token-file.ts';
 import { muLawDecode } from '../../core/ml/audio/mu-law.ts';
 import { synthesizeMelodies } from '../../core/ml/audio/builtin-melodies.ts';
-import { audioClipWav, audioTaskOf, looksLikeAudio } from '../../core/services/audio-datasets.ts';
+import { audioClipWav } from '../../core/services/audio-datasets.ts';
+import { audioTaskOf } from '../../core/datasets/audio.ts';
+import { majorityKind } from '../../core/services/folder-kind.ts';
 import { BUILTIN_NAMES, ensureBuiltinDataset, importDataset } from '../../core/services/datasets.ts';
-import { describeDatasetTask, lossUnitOf, openTaskData } from '../../core/services/task-data.ts';
-import { datasetPreviewText } from '../../core/app/dataset-preview.ts';
-import { datasetSummary, handlers, type HandlerContext } from '../../core/app/lab-handlers.ts';
+import { describeDatasetTask, lossUnitOf, openTaskData } from '../../core/datasets/registry.ts';
+import { datasetPreviewText } from '../../core/datasets/registry.ts';
+import type { HandlerContext } from '../../core/app/handler-context.ts';
+import { handlers } from '../../core/app/lab-handlers.ts';
+import { datasetSummary } from '../../core/app/record-summaries.ts';
 import { labRequests } from '../../core/contract/lab-contract.ts';
 import { History } from '../../core/storage/history.ts';
 import { cleanup, HAS_ESPEAK, HAS_SOX, NO_SOX, espeak, midRms, pcm16Sine, soxTone, tmpDir, wavBytes, zeroCrossingHz } from './fixtures.ts';
@@ -49,7 +53,9 @@ describe('hand-built WAV import (no tools needed)', () => {
     const dir = tmpDir();
     const bad = path.join(dir, 'broken.wav');
     fs.writeFileSync(bad, wavBytes({ data: pcm16Sine(8000, 440, 16000) }).subarray(0, 44 + 1024));
-    await expect(importDataset(history, dataDir, { paths: [bad], level: 'char' })).rejects.toThrow(/^broken\.wav: data chunk claims 16000 bytes but only 1024 follow/);
+    await expect(importDataset(history, dataDir, { paths: [bad], level: 'char' })).rejects.toThrow(
+      /^broken\.wav: data chunk claims 16000 bytes but only 1024 follow/,
+    );
     expect(history.listDatasets()).toEqual([]);
     expect(datasetFolders()).toEqual([]);
     history.close();
@@ -60,7 +66,7 @@ describe('hand-built WAV import (no tools needed)', () => {
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'a.wav'), wavBytes({ data: pcm16Sine(16000, 500, 16000) }));
     fs.writeFileSync(path.join(dir, 'b.wav'), wavBytes({ data: pcm16Sine(8000, 500, 16000) }));
-    expect(looksLikeAudio([dir])).toBe(true);
+    expect(majorityKind([dir])).toBe('audio');
     const d = await importDataset(history, dataDir, { paths: [dir], level: 'char', name: 'two' });
     expect(d.kind).toBe('audio');
     expect(d.level).toBeNull();
@@ -70,7 +76,10 @@ describe('hand-built WAV import (no tools needed)', () => {
     const t = audioTaskOf(d);
     expect(t.sampleRate).toBe(16000);
     expect(t.muLaw).toBe(255);
-    expect(t.clips.map((c) => [c.name, c.seconds, c.split])).toEqual([['a.wav', 1, 'stream'], ['b.wav', 0.5, 'stream']]);
+    expect(t.clips.map((c) => [c.name, c.seconds, c.split])).toEqual([
+      ['a.wav', 1, 'stream'],
+      ['b.wav', 0.5, 'stream'],
+    ]);
     expect(t.baseline.loss).toBeGreaterThan(0);
     expect(t.baseline.loss).toBeLessThan(Math.log(256));
     // The stored codes are the tone.
@@ -95,10 +104,16 @@ describe('hand-built WAV import (no tools needed)', () => {
     expect(datasetPreviewText(d, 2000)).toMatch(/2 clip\(s\), 1\.5 s of 8-bit mu-law audio at 16000 Hz[\s\S]*a\.wav/);
     const clip = audioClipWav(d, 1, 0.25);
     expect(labRequests.datasetAudioClip.result.safeParse(clip).success).toBe(true);
-    expect(await handlers.datasetAudioClip({ history } as unknown as HandlerContext, { id: d.id, clip: 0, maxSeconds: 30 })).toMatchObject({ name: 'a.wav', seconds: 1 });
+    expect(await handlers.datasetAudioClip({ history } as unknown as HandlerContext, { id: d.id, clip: 0, maxSeconds: 30 })).toMatchObject({
+      name: 'a.wav',
+      seconds: 1,
+    });
     expect(clip).toMatchObject({ name: 'b.wav', sampleRate: 16000, seconds: 0.25 });
     const wav = new WaveFile(Buffer.from(clip.wavBase64, 'base64'));
-    expect((wav as unknown as { fmt: { bitsPerSample: number; sampleRate: number } }).fmt).toMatchObject({ bitsPerSample: 16, sampleRate: 16000 });
+    expect((wav as unknown as { fmt: { bitsPerSample: number; sampleRate: number } }).fmt).toMatchObject({
+      bitsPerSample: 16,
+      sampleRate: 16000,
+    });
     expect(() => audioClipWav(d, 2)).toThrow(/^clip: dataset "two" has 2 clip\(s\), numbered 0 to 1; got 2/);
     // Same files, same fingerprint.
     const again = await importDataset(history, dataDir, { paths: [dir], level: 'char', name: 'two-again' });
@@ -106,7 +121,9 @@ describe('hand-built WAV import (no tools needed)', () => {
     const at8k = await importDataset(history, dataDir, { paths: [dir], level: 'char', name: 'two-8k', rate: 8000 });
     expect(at8k.stats.tokens).toBe(12000);
     expect(at8k.fingerprint).not.toBe(d.fingerprint);
-    await expect(importDataset(history, dataDir, { paths: [dir], level: 'char', name: 'bad-rate', rate: 44100 })).rejects.toThrow(/^--rate: 44100 Hz is not offered; use 8000, 16000, 22050/);
+    await expect(importDataset(history, dataDir, { paths: [dir], level: 'char', name: 'bad-rate', rate: 44100 })).rejects.toThrow(
+      /^rate: 44100 Hz is not offered; use 8000, 16000, 22050/,
+    );
     history.close();
   });
 });

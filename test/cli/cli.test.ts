@@ -25,16 +25,43 @@ describe.sequential('seqlab CLI', () => {
   });
 
   it('trains an LSTM and a TCN, both found in the history', () => {
-    for (const [model, backend] of [['lstm', 'wasm'], ['tcn', 'cpu']]) {
-      const r = seqlab(home, ['--json', 'train', '--dataset', 'tiny', '--model', model!, '--backend', backend!, '--steps', '20', '--checkpoint-every', '10', ...SMALL]);
+    for (const [model, backend] of [
+      ['lstm', 'wasm'],
+      ['tcn', 'cpu'],
+    ]) {
+      const r = seqlab(home, [
+        '--json',
+        'train',
+        '--dataset',
+        'tiny',
+        '--model',
+        model!,
+        '--backend',
+        backend!,
+        '--steps',
+        '20',
+        '--checkpoint-every',
+        '10',
+        ...SMALL,
+      ]);
       expect(r.code, r.stderr).toBe(0);
       const lines = jsonLines(r.stdout);
       expect(lines.filter((l) => l['type'] === 'progress')).toHaveLength(20);
       expect(lines.at(-1)).toMatchObject({ status: 'completed', step: 20 });
       expect(typeof lines.at(-1)!['validLoss']).toBe('number');
     }
-    const runs = jsonLines(seqlab(home, ['--json', 'runs']).stdout)[0] as unknown as { id: number; kind: string; status: string; step: number; validLoss: number; backend: string }[];
-    expect(runs.map((r) => [r.kind, r.status, r.step, r.backend])).toEqual([['tcn', 'completed', 20, 'cpu'], ['lstm', 'completed', 20, 'wasm']]);
+    const runs = jsonLines(seqlab(home, ['--json', 'runs']).stdout)[0] as unknown as {
+      id: number;
+      kind: string;
+      status: string;
+      step: number;
+      validLoss: number;
+      backend: string;
+    }[];
+    expect(runs.map((r) => [r.kind, r.status, r.step, r.backend])).toEqual([
+      ['tcn', 'completed', 20, 'cpu'],
+      ['lstm', 'completed', 20, 'wasm'],
+    ]);
     expect(runs.every((r) => r.validLoss > 0 && r.validLoss < 5)).toBe(true);
   });
 
@@ -56,7 +83,13 @@ describe.sequential('seqlab CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
     const bin = fs.readFileSync(path.join(out, 'weights.bin'));
-    const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }));
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+      }),
+    );
     const probs = model.predict(tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32')) as tf.Tensor;
     const sums = await tf.sum(probs, -1).data();
     expect(Array.from(sums).every((s) => Math.abs(s - 1) < 1e-4)).toBe(true);
@@ -83,7 +116,11 @@ describe.sequential('seqlab CLI', () => {
   it('marks a killed run crashed, keeps its metrics, and resumes without a gap', async () => {
     // Kill -9 right after the step-20 checkpoint event is printed. Many more steps than that: on a
     // loaded machine the CLI relays events late, and 60 tiny steps once ended before the kill landed.
-    const lines = await spawnAndKill(home, ['--json', 'train', '--dataset', 'tiny', '--model', 'lstm', '--steps', '200', '--checkpoint-every', '20', ...SMALL], (l) => l.includes('"type":"checkpoint"') && l.includes('"step":20'));
+    const lines = await spawnAndKill(
+      home,
+      ['--json', 'train', '--dataset', 'tiny', '--model', 'lstm', '--steps', '200', '--checkpoint-every', '20', ...SMALL],
+      (l) => l.includes('"type":"checkpoint"') && l.includes('"step":20'),
+    );
     expect(lines.some((l) => l.includes('"step":20'))).toBe(true);
     const runs = jsonLines(seqlab(home, ['--json', 'runs']).stdout)[0] as unknown as { id: number; status: string; step: number }[];
     const run = runs.find((r) => r.id === 3)!;
@@ -115,7 +152,10 @@ describe.sequential('seqlab CLI', () => {
       [['train', '--dataset', 'nope'], /--dataset: no dataset "nope"/],
       [['train', '--model', 'transformer'], /--model must be one of lstm, tcn/],
       [['train', '--dataset', 'tiny', '--batch', '4096', '--seq-len', '512'], /--batch\/--seq-len: dataset "tiny" has \d+ training tokens/],
-      [['train', '--dataset', 'tiny', '--backend', 'tensorflow'], /--backend: tensorflow is not available: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed/],
+      [
+        ['train', '--dataset', 'tiny', '--backend', 'tensorflow'],
+        /--backend: tensorflow is not available: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed/,
+      ],
       [['bench', '--model', 'wavenet'], /--model must be one of lstm, gru, rnn, tcn/],
       [['show', '99'], /no run "99"/],
       [['resume', '1'], /already completed/],

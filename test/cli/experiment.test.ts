@@ -25,20 +25,50 @@ function pngSize(bytes: Buffer): [number, number] {
 
 describe.sequential('seqlab experiment', () => {
   it('runs a stability experiment: both members train with the same seed, then the analysis fills the tables', () => {
-    const r = seqlab(home, ['--json', 'experiment', 'run', 'stability', '--dataset', 'brackets', '--name', 'rnn pair', '--steps', '20', '--lambda', '0.8', ...SMALL]);
+    const r = seqlab(home, [
+      '--json',
+      'experiment',
+      'run',
+      'stability',
+      '--dataset',
+      'brackets',
+      '--name',
+      'rnn pair',
+      '--steps',
+      '20',
+      '--lambda',
+      '0.8',
+      ...SMALL,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const lines = jsonLines(r.stdout);
     expect(lines.filter((l) => l['type'] === 'member').map((l) => l['role'])).toEqual(['unconstrained', 'stable']);
     expect(lines.filter((l) => l['type'] === 'progress')).toHaveLength(40);
-    expect(lines.filter((l) => l['type'] === 'experiment').map((l) => `${l['status']}/${l['phase']}`)).toEqual(['running/training', 'running/analyzing', 'completed/null']);
+    expect(lines.filter((l) => l['type'] === 'experiment').map((l) => `${l['status']}/${l['phase']}`)).toEqual([
+      'running/training',
+      'running/analyzing',
+      'completed/null',
+    ]);
     const final = lines.at(-1) as unknown as Summary;
     expect(final).toMatchObject({ id: 1, status: 'completed', error: null });
-    expect(final.members.map((m) => [m.role, m.status, m.step])).toEqual([['unconstrained', 'completed', 20], ['stable', 'completed', 20]]);
+    expect(final.members.map((m) => [m.role, m.status, m.step])).toEqual([
+      ['unconstrained', 'completed', 20],
+      ['stable', 'completed', 20],
+    ]);
     const runs = final.result!.tables.find((t) => t.name === 'runs')!;
     const bound = runs.columns.indexOf('final stability bound');
     expect(runs.rows.map((row) => row[0])).toEqual(['unconstrained', 'stable']);
     expect(runs.rows[1]![bound] as number).toBeLessThanOrEqual(0.8 + 1e-4); // the projection held
-    expect(final.result!.plots.map((p) => p.name)).toEqual(['valid-loss', 'train-loss', 'stability-bound', 'contraction']);
+    expect(final.result!.plots.map((p) => p.name)).toEqual([
+      'valid-loss',
+      'train-loss',
+      'stability-bound',
+      'contraction',
+      'loss-vs-lambda',
+      'contraction-vs-lambda',
+      'truncation-distance',
+    ]);
+    expect(final.result!.tables.map((t) => t.name)).toEqual(['runs', 'lambda-sweep', 'truncation']);
   });
 
   it('shows the result tables and exports CSV and PNG files atomically', () => {
@@ -52,7 +82,26 @@ describe.sequential('seqlab experiment', () => {
     const r = seqlab(home, ['--json', 'experiment', 'export', '1', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const files = fs.readdirSync(out).sort();
-    expect(files).toEqual(['contraction-points.csv', 'contraction.png', 'experiment.json', 'runs.csv', 'stability-bound-points.csv', 'stability-bound.png', 'train-loss-points.csv', 'train-loss.png', 'valid-loss-points.csv', 'valid-loss.png']);
+    expect(files).toEqual([
+      'contraction-points.csv',
+      'contraction-vs-lambda-points.csv',
+      'contraction-vs-lambda.png',
+      'contraction.png',
+      'experiment.json',
+      'lambda-sweep.csv',
+      'loss-vs-lambda-points.csv',
+      'loss-vs-lambda.png',
+      'runs.csv',
+      'stability-bound-points.csv',
+      'stability-bound.png',
+      'train-loss-points.csv',
+      'train-loss.png',
+      'truncation-distance-points.csv',
+      'truncation-distance.png',
+      'truncation.csv',
+      'valid-loss-points.csv',
+      'valid-loss.png',
+    ]);
     expect(jsonLines(r.stdout)[0]).toMatchObject({ outDir: out, files, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     for (const png of files.filter((f) => f.endsWith('.png'))) {
       const bytes = fs.readFileSync(path.join(out, png));
@@ -63,8 +112,14 @@ describe.sequential('seqlab experiment', () => {
     const csv = fs.readFileSync(path.join(out, 'runs.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toMatch(/^role,run,model,parameters,status,steps,final train loss \(nats\),/);
     expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['unconstrained', 'stable']);
-    expect(fs.readFileSync(path.join(out, 'valid-loss-points.csv'), 'utf8')).toMatch(/^series,step,valid loss \(nats\)\nunconstrained,10,\d/);
-    expect(JSON.parse(fs.readFileSync(path.join(out, 'experiment.json'), 'utf8'))).toMatchObject({ id: 1, kind: 'stability', config: { lambda: 0.8, train: { steps: 20 } } });
+    expect(fs.readFileSync(path.join(out, 'valid-loss-points.csv'), 'utf8')).toMatch(
+      /^series,step,valid loss \(nats\)\nunconstrained,10,\d/,
+    );
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'experiment.json'), 'utf8'))).toMatchObject({
+      id: 1,
+      kind: 'stability',
+      config: { lambda: 0.8, train: { steps: 20 } },
+    });
     // The folder is never overwritten.
     const again = seqlab(home, ['experiment', 'export', '1', '--out', out]);
     expect(again.code).not.toBe(0);
@@ -97,7 +152,14 @@ describe.sequential('seqlab experiment', () => {
     const lines = jsonLines(r.stdout);
     expect(lines.filter((l) => l['type'] === 'member').map((l) => l['role'])).toEqual(['stable']);
     expect(lines.filter((l) => l['type'] === 'started').map((l) => l['runId'])).toEqual([killed.members[1]!.runId]);
-    expect(lines.at(-1)).toMatchObject({ id: 3, status: 'completed', members: [{ status: 'completed', step: 20 }, { status: 'completed', step: 20 }] });
+    expect(lines.at(-1)).toMatchObject({
+      id: 3,
+      status: 'completed',
+      members: [
+        { status: 'completed', step: 20 },
+        { status: 'completed', step: 20 },
+      ],
+    });
   });
 
   /** Each case exits non-zero with one stderr line matching its message. */
@@ -113,10 +175,19 @@ describe.sequential('seqlab experiment', () => {
   it('refuses bad settings with one line naming the flag and field, and writes nothing', () => {
     refuses([
       [['experiment', 'run', 'vibes'], /<kind> must be one of truncation, stability, recurrent-vs-conv, memory, truncated-vs-recurrent/],
-      [['experiment', 'run', 'stability', '--lambda', '-1', '--steps', '0'], /--lambda \(lambda\): must be a number above 0 and at most 10; --steps \(train\.steps\): must be a whole number from 1/],
+      [
+        ['experiment', 'run', 'stability', '--lambda', '-1', '--steps', '0'],
+        /--lambda \(lambda\): must be a number above 0 and at most 10; --steps \(train\.steps\): must be a whole number from 1/,
+      ],
       [['experiment', 'run', 'memory', '--lambda', '0.5'], /--lambda: does not apply to a memory experiment \(only to stability\)/],
-      [['experiment', 'run', 'memory', '--contexts', '1,2'], /--contexts \(contexts\): 1 is below the smallest receptive field of this tcn/],
-      [['experiment', 'run', 'recurrent-vs-conv', '--target-params', '150'], /--target-params \(targetParams\): no lstm width gives 150 parameters within 5%/],
+      [
+        ['experiment', 'run', 'memory', '--contexts', '1,2'],
+        /--contexts \(contexts\): 1 is below the smallest receptive field of this tcn/,
+      ],
+      [
+        ['experiment', 'run', 'recurrent-vs-conv', '--target-params', '150'],
+        /--target-params \(targetParams\): no lstm width gives 150 parameters within 5%/,
+      ],
       [['experiment', 'run', 'stability', '--config', '{nope'], /--config: not valid JSON/],
     ]);
     expect((jsonLines(seqlab(home, ['--json', 'experiment', 'list']).stdout)[0] as unknown as unknown[]).length).toBe(3);

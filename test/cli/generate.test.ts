@@ -44,14 +44,50 @@ describe('seqlab generate', () => {
   }, 60_000);
 
   it('--json reports the summary', () => {
-    const r = seqlab(home, ['--json', 'generate', String(runId), '--seconds', '0.01', '--method', 'naive', '--out', path.join(home, 'b.wav')]);
+    const r = seqlab(home, [
+      '--json',
+      'generate',
+      String(runId),
+      '--seconds',
+      '0.01',
+      '--method',
+      'naive',
+      '--out',
+      path.join(home, 'b.wav'),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(jsonLines(r.stdout)[0]).toMatchObject({ runId, method: 'naive', samples: 160, sampleRate: 16000 });
   }, 60_000);
 
   it('training on audio with sampleEvery stores audio samples and announces them', () => {
-    const set = ['embedSize=4', 'residualChannels=4', 'dilationChannels=4', 'skipChannels=4', 'stacks=1', 'layersPerStack=2', 'sampleEvery=2', 'sampleSeconds=0.01', 'validTokens=256'].flatMap((kv) => ['--set', kv]);
-    const r = seqlab(home, ['--json', 'train', '--dataset', 'melodies', '--model', 'wavenet', '--steps', '2', '--batch', '2', '--seq-len', '16', '--backend', 'cpu', ...set]);
+    const set = [
+      'embedSize=4',
+      'residualChannels=4',
+      'dilationChannels=4',
+      'skipChannels=4',
+      'stacks=1',
+      'layersPerStack=2',
+      'sampleEvery=2',
+      'sampleSeconds=0.01',
+      'validTokens=256',
+    ].flatMap((kv) => ['--set', kv]);
+    const r = seqlab(home, [
+      '--json',
+      'train',
+      '--dataset',
+      'melodies',
+      '--model',
+      'wavenet',
+      '--steps',
+      '2',
+      '--batch',
+      '2',
+      '--seq-len',
+      '16',
+      '--backend',
+      'cpu',
+      ...set,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const events = jsonLines(r.stdout).filter((e) => e['type'] === 'audioSample');
     expect(events).toHaveLength(1);

@@ -8,7 +8,19 @@ import { metricRowSchema } from '../../core/contract/lab-contract.ts';
 import type { MetricRow } from '../../core/storage/history.ts';
 import { restoreNonFinite } from '../../renderer/src/lib/metric-row.ts';
 
-const finite: MetricRow = { step: 3, wallMs: 120, trainLoss: 3.9, validLoss: 4.1, bitsPerSymbol: 5.6, validAccuracy: null, stabilityBound: 12, contraction: 0.9, tokensPerSec: 5000, gradNorm: 2, lr: 10 };
+const finite: MetricRow = {
+  step: 3,
+  wallMs: 120,
+  trainLoss: 3.9,
+  validLoss: 4.1,
+  bitsPerSymbol: 5.6,
+  validAccuracy: null,
+  stabilityBound: 12,
+  contraction: 0.9,
+  tokensPerSec: 5000,
+  gradNorm: 2,
+  lr: 10,
+};
 
 describe('non-finite metric values over the contract', () => {
   it('pass a finite row unchanged', () => {
@@ -20,7 +32,12 @@ describe('non-finite metric values over the contract', () => {
     const diverged: MetricRow = { ...finite, trainLoss: NaN, stabilityBound: Infinity, gradNorm: -Infinity };
     expect(metricRowSchema.safeParse(diverged).success).toBe(false); // what broke getMetrics
     const sent = toContractRow(diverged);
-    expect(sent).toMatchObject({ trainLoss: null, stabilityBound: null, gradNorm: null, nonFinite: { trainLoss: 'NaN', stabilityBound: 'Infinity', gradNorm: '-Infinity' } });
+    expect(sent).toMatchObject({
+      trainLoss: null,
+      stabilityBound: null,
+      gradNorm: null,
+      nonFinite: { trainLoss: 'NaN', stabilityBound: 'Infinity', gradNorm: '-Infinity' },
+    });
     const received = metricRowSchema.parse(JSON.parse(JSON.stringify(sent)));
     const restored = restoreNonFinite(received);
     expect(restored.trainLoss).toBeNaN();

@@ -28,7 +28,11 @@ describe('unknown fields inside configs', () => {
   const cases: [string, string, (datasetId: number) => Record<string, unknown>][] = [
     ['startRun', 'model.bogus: unknown field', (id) => ({ datasetId: id, model: { kind: 'lstm', bogus: 1 }, train: {} })],
     ['startRun', 'train.bogus: unknown field', (id) => ({ datasetId: id, model: { kind: 'lstm' }, train: { bogus: 1 } })],
-    ['startRun', 'model.base.bogus: unknown field', (id) => ({ datasetId: id, model: { kind: 'truncated', k: 4, base: { kind: 'lstm', bogus: 1 } }, train: {} })],
+    [
+      'startRun',
+      'model.base.bogus: unknown field',
+      (id) => ({ datasetId: id, model: { kind: 'truncated', k: 4, base: { kind: 'lstm', bogus: 1 } }, train: {} }),
+    ],
     ['startRun', 'model.levels: unknown field', (id) => ({ datasetId: id, model: { kind: 'lstm', levels: 3 }, train: {} })],
     ['describeModel', 'model.bogus: unknown field', (id) => ({ datasetId: id, model: { kind: 'tcn', bogus: 1 } })],
     ['startExperiment', 'config.train.bogus', (id) => ({ kind: 'stability', config: { datasetId: id, train: { bogus: 1 } } })],

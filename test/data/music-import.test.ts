@@ -89,7 +89,15 @@ describe('importMusic from MIDI', () => {
     write(src, 'readme.txt', 'not music, and not a .mid name: ignored');
     const r = await importMusic({ paths: [src], outDir: out, stepsPerQuarter: 2 });
     expect(r.refused).toEqual([]);
-    expect(r.stats).toMatchObject({ files: 4, droppedNotes: 2, percussionNotes: 1, stepsPerQuarter: 2, pitchOffset: 21, numPitches: 88, refusedFiles: 0 });
+    expect(r.stats).toMatchObject({
+      files: 4,
+      droppedNotes: 2,
+      percussionNotes: 1,
+      stepsPerQuarter: 2,
+      pitchOffset: 21,
+      numPitches: 88,
+      refusedFiles: 0,
+    });
     expect(r.stats.sequences).toEqual({ train: 2, valid: 1, test: 1 });
     const set = openRollFile(r.rollFile);
     expect(set.splits).toEqual(r.splits);
@@ -112,6 +120,7 @@ describe('importMusic from MIDI', () => {
     const two = await importMusic({ paths: [...files].reverse(), outDir: tmp() });
     expect(one.stats.stepsPerQuarter).toBe(1);
     expect(one.stats.meanLength).toBe(3);
+    expect(one.stats.longestSteps).toBe(3); // sizes a run's memory (core/services/memory-budget.ts)
     expect(one.stats.sequences).toEqual({ train: 9, valid: 1, test: 1 });
     expect(two.files).toEqual(one.files);
     expect(two.fingerprint).toBe(one.fingerprint);
@@ -137,7 +146,9 @@ describe('importMusic from MIDI', () => {
     expect(r.stats.refusedFiles).toBe(6);
     const reasons = Object.fromEntries(r.refused.map((x) => [x.file, x.reason]));
     expect(Object.keys(reasons).sort()).toEqual([empty, headerOnly, high, text, truncated, silent].sort());
-    expect(reasons[truncated]).toMatch(new RegExp(`^${truncated}: truncated: the chunk "MTrk" at byte \\d+ declares \\d+ bytes but only \\d+ remain$`));
+    expect(reasons[truncated]).toMatch(
+      new RegExp(`^${truncated}: truncated: the chunk "MTrk" at byte \\d+ declares \\d+ bytes but only \\d+ remain$`),
+    );
     expect(reasons[text]).toBe(`${text}: not a MIDI file (it does not start with "MThd")`);
     expect(reasons[empty]).toBe(`${empty}: not a MIDI file (it does not start with "MThd")`);
     expect(reasons[headerOnly]).toBe(`${headerOnly}: truncated: 12 bytes, the MIDI header alone needs 14`);
@@ -160,11 +171,15 @@ describe('importMusic from MIDI', () => {
   it('refuses bad options and paths by name', async () => {
     const src = tmp();
     for (const n of ['a.mid', 'b.mid', 'c.mid']) write(src, n, midiBytes([simple(60)]));
-    expect(await refusal(importMusic({ paths: [src], outDir: tmp(), stepsPerQuarter: 0 }))).toBe('stepsPerQuarter: must be a whole number from 1 to 48, got 0');
+    expect(await refusal(importMusic({ paths: [src], outDir: tmp(), stepsPerQuarter: 0 }))).toBe(
+      'stepsPerQuarter: must be a whole number from 1 to 48, got 0',
+    );
     expect(await refusal(importMusic({ paths: [path.join(src, 'nope')], outDir: tmp() }))).toMatch(/nope: no such file or folder$/);
     expect(await refusal(importMusic({ paths: [tmp()], outDir: tmp() }))).toMatch(/: no \.mid or \.midi files in this folder$/);
     const json = write(tmp(), 'set.json', JSON.stringify({ pitchOffset: 21, numPitches: 88, train: [], valid: [], test: [] }));
-    expect(await refusal(importMusic({ paths: [json, src], outDir: tmp() }))).toMatch(/set\.json: a JSON piano-roll file carries its own splits and must be imported alone$/);
+    expect(await refusal(importMusic({ paths: [json, src], outDir: tmp() }))).toMatch(
+      /set\.json: a JSON piano-roll file carries its own splits and must be imported alone$/,
+    );
   });
 });
 
@@ -177,7 +192,11 @@ describe('importMusic from JSON piano rolls', () => {
     expect(r.splits).toEqual({ train: { start: 0, end: 1 }, valid: { start: 1, end: 2 }, test: { start: 2, end: 3 } });
     expect(r.stats).toMatchObject({ files: 1, stepsPerQuarter: null, steps: 6 });
     expect(r.source).toBe('piano-roll JSON small.json with its own splits (1 / 1 / 1 sequences)');
-    expect(openRollFile(r.rollFile).sequences.map((s) => steps(s))).toEqual([[[1], [2]], [[3], [4, 5]], [[6], []]]);
+    expect(openRollFile(r.rollFile).sequences.map((s) => steps(s))).toEqual([
+      [[1], [2]],
+      [[3], [4, 5]],
+      [[6], []],
+    ]);
   });
 
   it('refuses malformed JSON naming the file and the place', async () => {
@@ -187,14 +206,20 @@ describe('importMusic from JSON piano rolls', () => {
     const broken = write(dir, 'broken.json', '{"pitchOffset": 21,');
     expect(await refusal(importMusic({ paths: [broken], outDir: dir }))).toMatch(new RegExp(`^${broken}: not valid JSON: `));
     const p = write(dir, 'small.json', JSON.stringify(small));
-    expect(await refusal(importMusic({ paths: [p], outDir: dir, stepsPerQuarter: 2 }))).toMatch(/^stepsPerQuarter: applies to MIDI files only/);
+    expect(await refusal(importMusic({ paths: [p], outDir: dir, stepsPerQuarter: 2 }))).toMatch(
+      /^stepsPerQuarter: applies to MIDI files only/,
+    );
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('rolls'))).toEqual([]);
   });
 });
 
 describe('openRollFile', () => {
   it('refuses a damaged roll file naming the path and the byte', async () => {
-    const p = write(tmp(), 'small.json', JSON.stringify({ pitchOffset: 21, numPitches: 88, train: [[[1], [2]]], valid: [[[3], [4]]], test: [[[6], [7]]] }));
+    const p = write(
+      tmp(),
+      'small.json',
+      JSON.stringify({ pitchOffset: 21, numPitches: 88, train: [[[1], [2]]], valid: [[[3], [4]]], test: [[[6], [7]]] }),
+    );
     const r = await importMusic({ paths: [p], outDir: tmp() });
     const bytes = fs.readFileSync(r.rollFile);
     bytes[bytes.length - 10]! ^= 0xff;

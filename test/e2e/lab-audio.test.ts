@@ -27,17 +27,20 @@ const UNLABELLED = `[...document.querySelectorAll('input, select, textarea, butt
 
 /** Whether wavesurfer drew something: a canvas with non-blank pixels inside the waveform's shadow root. */
 async function drawnPixels(page: Page, selector: string): Promise<number> {
-  return page.locator(selector).first().evaluate((el) => {
-    const host = el.querySelector('div');
-    const root = host?.shadowRoot ?? el;
-    let inked = 0;
-    for (const c of root.querySelectorAll('canvas')) {
-      if (!c.width || !c.height) continue;
-      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) inked++;
-    }
-    return inked;
-  });
+  return page
+    .locator(selector)
+    .first()
+    .evaluate((el) => {
+      const host = el.querySelector('div');
+      const root = host?.shadowRoot ?? el;
+      let inked = 0;
+      for (const c of root.querySelectorAll('canvas')) {
+        if (!c.width || !c.height) continue;
+        const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) inked++;
+      }
+      return inked;
+    });
 }
 
 describe.skipIf((!hasChromium() && !process.env['CI']) || !hasSox)('audio in Chromium against seqlab serve', () => {
@@ -78,6 +81,8 @@ describe.skipIf((!hasChromium() && !process.env['CI']) || !hasSox)('audio in Chr
     await page.goto(`${server.url}/#/datasets`);
     const accept = await page.locator('#import-files').getAttribute('accept');
     for (const ext of ['.wav', '.flac', '.mp3', '.ogg']) expect(accept).toContain(ext);
+    // The audio options show under the Audio file type.
+    await page.locator('[aria-label="File type"] label').filter({ hasText: 'Audio' }).click();
     await page.locator('#import-rate').selectOption('8000');
     await page.locator('#import-trim').selectOption({ label: 'below −40 dBFS' });
     await page.setInputFiles('#import-files', tonePath);
@@ -103,7 +108,9 @@ describe.skipIf((!hasChromium() && !process.env['CI']) || !hasSox)('audio in Chr
     await clip.getByRole('button', { name: /^Play clip/ }).click();
     await until(() => clip.getAttribute('data-playing')).toBe('true');
     await until(async () => Number(await clip.getAttribute('data-current-time'))).toBeGreaterThan(0.1);
-    expect(await page.evaluate('(async () => { const c = new AudioContext(); const s = c.state; await c.close(); return s; })()')).toBe('running');
+    expect(await page.evaluate('(async () => { const c = new AudioContext(); const s = c.state; await c.close(); return s; })()')).toBe(
+      'running',
+    );
     await clip.getByRole('button', { name: /^Pause clip/ }).click();
     await until(() => clip.getAttribute('data-playing')).toBe('false');
     const paused = Number(await clip.getAttribute('data-current-time'));
@@ -125,7 +132,9 @@ describe.skipIf((!hasChromium() && !process.env['CI']) || !hasSox)('audio in Chr
     await page.locator('#import-rate').selectOption('16000');
     await page.locator('#import-trim').selectOption({ label: 'keep everything' });
     const b64 = fs.readFileSync(tonePath).toString('base64');
-    const dropped = await page.evaluateHandle(`(() => { const dt = new DataTransfer(); const bytes = Uint8Array.from(atob('${b64}'), (c) => c.charCodeAt(0)); dt.items.add(new File([bytes], 'dropped.wav', { type: 'audio/wav' })); return dt; })()`);
+    const dropped = await page.evaluateHandle(
+      `(() => { const dt = new DataTransfer(); const bytes = Uint8Array.from(atob('${b64}'), (c) => c.charCodeAt(0)); dt.items.add(new File([bytes], 'dropped.wav', { type: 'audio/wav' })); return dt; })()`,
+    );
     await page.dispatchEvent('[aria-label="Drop text, music or audio files here to import them"]', 'drop', { dataTransfer: dropped });
     await page.locator('tr[data-dataset="dropped"]').waitFor({ timeout: 60_000 });
     expect(await page.locator('tr[data-dataset="dropped"] td.kind').textContent()).toBe('audio');
@@ -159,7 +168,20 @@ describe.skipIf((!hasChromium() && !process.env['CI']) || !hasSox)('audio in Chr
     await page.check('input[name="kind"][value="lstm"]');
     await note.getByRole('button', { name: 'Use WaveNet' }).click();
     expect(await page.locator('input[name="kind"][value="wavenet"]').isChecked()).toBe(true);
-    const fields: Record<string, string> = { '#model-residualChannels': '4', '#model-dilationChannels': '4', '#model-skipChannels': '4', '#model-stacks': '1', '#model-layersPerStack': '2', '#train-steps': '6', '#train-batchSize': '2', '#train-seqLen': '16', '#train-validEvery': '3', '#train-checkpointEvery': '6', '#train-sampleEvery': '3', '#train-sampleSeconds': '0.05' };
+    const fields: Record<string, string> = {
+      '#model-residualChannels': '4',
+      '#model-dilationChannels': '4',
+      '#model-skipChannels': '4',
+      '#model-stacks': '1',
+      '#model-layersPerStack': '2',
+      '#train-steps': '6',
+      '#train-batchSize': '2',
+      '#train-seqLen': '16',
+      '#train-validEvery': '3',
+      '#train-checkpointEvery': '6',
+      '#train-sampleEvery': '3',
+      '#train-sampleSeconds': '0.05',
+    };
     for (const [sel, v] of Object.entries(fields)) await page.fill(sel, v);
     await until(() => page.getByTestId('param-count').textContent()).toMatch(/\d/);
     await screenshot(page, 'audio-new-run');
@@ -180,7 +202,9 @@ describe.skipIf((!hasChromium() && !process.env['CI']) || !hasSox)('audio in Chr
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
     await until(() => list.locator('li').count(), 60_000).toBe(3);
     const sample = list.locator('li').first();
-    expect((await page.getByTestId('audio-speed').textContent())!.trim()).toMatch(/^800 samples in [\d.]+ s: .* samples\/s, [\d.]+× real time$/);
+    expect((await page.getByTestId('audio-speed').textContent())!.trim()).toMatch(
+      /^800 samples in [\d.]+ s: .* samples\/s, [\d.]+× real time$/,
+    );
     const sampleClip = sample.locator('[data-audio-clip]');
     await until(() => sampleClip.getByTestId('waveform').getAttribute('data-ready')).toBe('true');
     expect(Number(await sampleClip.getAttribute('data-duration'))).toBeCloseTo(0.1, 1);
@@ -189,7 +213,10 @@ describe.skipIf((!hasChromium() && !process.env['CI']) || !hasSox)('audio in Chr
     await screenshot(page, 'audio-run');
 
     // The download is a real WAV file.
-    const [download] = await Promise.all([page.waitForEvent('download'), sample.getByRole('button', { name: /^Download sample #\d+ as WAV$/ }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      sample.getByRole('button', { name: /^Download sample #\d+ as WAV$/ }).click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^run-\d+-sample-\d+-step-\d+\.wav$/);
     const bytes = fs.readFileSync((await download.path())!);
     expect(bytes.subarray(0, 4).toString('latin1')).toBe('RIFF');
@@ -199,7 +226,9 @@ describe.skipIf((!hasChromium() && !process.env['CI']) || !hasSox)('audio in Chr
     await page.fill('#gen-seconds', '0.5');
     await page.locator('#gen-method').selectOption('naive');
     // The highest value the progress bar shows, sampled every frame (audio.progress events move it).
-    await page.evaluate(`(() => { window.maxProgress = 0; const tick = () => { const p = document.querySelector('[data-testid="audio-progress"] progress'); if (p) window.maxProgress = Math.max(window.maxProgress, p.value); requestAnimationFrame(tick); }; tick(); })()`);
+    await page.evaluate(
+      `(() => { window.maxProgress = 0; const tick = () => { const p = document.querySelector('[data-testid="audio-progress"] progress'); if (p) window.maxProgress = Math.max(window.maxProgress, p.value); requestAnimationFrame(tick); }; tick(); })()`,
+    );
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
     await page.getByTestId('audio-progress').waitFor();
     await page.waitForTimeout(400);
@@ -215,11 +244,15 @@ describe.skipIf((!hasChromium() && !process.env['CI']) || !hasSox)('audio in Chr
     try {
       await page.goto(`${server.url}/#/datasets`);
       await page.locator('tr[data-dataset="tone"]').getByRole('button', { name: 'tone', exact: true }).click();
-      await until(() => page.locator('[data-testid="audio-clips"] [data-testid="waveform"]').first().getAttribute('data-ready')).toBe('true');
+      await until(() => page.locator('[data-testid="audio-clips"] [data-testid="waveform"]').first().getAttribute('data-ready')).toBe(
+        'true',
+      );
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1000);
       await screenshot(page, 'audio-datasets-1000px');
       await page.goto(`${server.url}/#/run/1`);
-      await until(() => page.locator('[data-testid="audio-samples"] [data-testid="waveform"]').first().getAttribute('data-ready')).toBe('true');
+      await until(() => page.locator('[data-testid="audio-samples"] [data-testid="waveform"]').first().getAttribute('data-ready')).toBe(
+        'true',
+      );
       await page.waitForTimeout(300);
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1000);
       await screenshot(page, 'audio-run-1000px');

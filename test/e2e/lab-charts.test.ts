@@ -32,7 +32,11 @@ async function drawn(page: Page, selector: string): Promise<DrawnSeries[]> {
 function request<T>(page: Page, name: string, args: unknown): Promise<T> {
   return page.evaluate(
     async ([n, a]) => {
-      const res = await fetch(`api/request/${n}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(a) });
+      const res = await fetch(`api/request/${n}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(a),
+      });
       const reply = (await res.json()) as { ok: boolean; result?: unknown; error?: string };
       if (!reply.ok) throw new Error(reply.error);
       return reply.result;
@@ -66,10 +70,28 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('everyday screens in Chrom
     await page.goto(server.openUrl);
     const ds = await request<{ id: number }>(page, 'ensureBuiltin', { name: 'brackets' });
     // Runs 1 and 2: 30 steps, 10 validations each. Run 3: lr 10 without clipping, which blows up.
-    await request(page, 'startRun', { datasetId: ds.id, name: 'lstm a', model: { kind: 'lstm', hiddenSize: 8, embedSize: 8, layers: 1 }, train: TINY_TRAIN });
-    await request(page, 'startRun', { datasetId: ds.id, name: 'gru b', model: { kind: 'gru', hiddenSize: 8, embedSize: 8, layers: 1 }, train: TINY_TRAIN });
-    await request(page, 'startRun', { datasetId: ds.id, name: 'lstm hot', model: { kind: 'lstm', hiddenSize: 8, embedSize: 8, layers: 1 }, train: { ...TINY_TRAIN, lr: 10, clip: 0 } });
-    await waitFor(async () => (await request<{ status: string }[]>(page, 'listRuns', {})).every((r) => r.status !== 'queued' && r.status !== 'running'), 150_000);
+    await request(page, 'startRun', {
+      datasetId: ds.id,
+      name: 'lstm a',
+      model: { kind: 'lstm', hiddenSize: 8, embedSize: 8, layers: 1 },
+      train: TINY_TRAIN,
+    });
+    await request(page, 'startRun', {
+      datasetId: ds.id,
+      name: 'gru b',
+      model: { kind: 'gru', hiddenSize: 8, embedSize: 8, layers: 1 },
+      train: TINY_TRAIN,
+    });
+    await request(page, 'startRun', {
+      datasetId: ds.id,
+      name: 'lstm hot',
+      model: { kind: 'lstm', hiddenSize: 8, embedSize: 8, layers: 1 },
+      train: { ...TINY_TRAIN, lr: 10, clip: 0 },
+    });
+    await waitFor(
+      async () => (await request<{ status: string }[]>(page, 'listRuns', {})).every((r) => r.status !== 'queued' && r.status !== 'running'),
+      150_000,
+    );
   }, 180_000);
 
   afterEach(() => {
@@ -117,7 +139,11 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('everyday screens in Chrom
     const loss = '[data-chart="Loss"]';
     // Default 0.6: the per-step train curve (30 points) is smoothed with its raw values behind;
     // the 10 validation points are drawn as measured.
-    await until(async () => (await drawn(page, loss)).map((s) => `${s.role}:${s.label}:${s.n}`)).toEqual(['raw:train (raw):30', 'data:train:30', 'data:valid:10']);
+    await until(async () => (await drawn(page, loss)).map((s) => `${s.role}:${s.label}:${s.n}`)).toEqual([
+      'raw:train (raw):30',
+      'data:train:30',
+      'data:valid:10',
+    ]);
     expect(await points(page, loss)).toBe(40);
     await page.locator('#run-charts-smoothing').fill('0');
     await until(async () => (await drawn(page, loss)).map((s) => s.role)).toEqual(['data', 'data']);
@@ -137,7 +163,9 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('everyday screens in Chrom
     await fresh.page.locator('#cmp-2').check();
     await fresh.page.locator('#cmp-1').check();
     await until(() => points(fresh.page, '[data-testid="compare-chart"]')).toBe(20);
-    const colours = Object.fromEntries((await drawn(fresh.page, '[data-testid="compare-chart"]')).filter((s) => s.role === 'data').map((s) => [s.label, s.color]));
+    const colours = Object.fromEntries(
+      (await drawn(fresh.page, '[data-testid="compare-chart"]')).filter((s) => s.role === 'data').map((s) => [s.label, s.color]),
+    );
     expect(colours).toEqual({ 'gru b valid': '#d55e00', 'lstm a valid': '#1f6fb2' });
     expect(await fresh.page.locator('label[for="cmp-1"] .swatch').getAttribute('data-color')).toBe('#1f6fb2');
     await fresh.page.context().close();
@@ -147,7 +175,9 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('everyday screens in Chrom
     await page.goto(`${server.url}/#/run/1`);
     await until(() => page.getByTestId('throughput').textContent()).toMatch(/\d/);
     expect(await page.locator('[title^="Median over the last"]').count()).toBe(1);
-    await until(() => page.locator('[data-chart="Stability"] figcaption').textContent()).toContain("the LSTM constraint's contraction bound");
+    await until(() => page.locator('[data-chart="Stability"] figcaption').textContent()).toContain(
+      "the LSTM constraint's contraction bound",
+    );
     expect(await page.getByTestId('health-warning').count()).toBe(0);
     await page.goto(`${server.url}/#/run/2`);
     await until(() => page.locator('[data-chart="Stability"] figcaption').textContent()).toContain('‖U‖₂');
@@ -158,7 +188,13 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('everyday screens in Chrom
     // The causes come with the run's settings (getRun), a moment later.
     await until(() => warning.textContent()).toContain('Likely cause: learning rate 10 is high and no gradient clipping');
     // Its LSTM bound went infinite: listed under the chart, and the rest of the curves still load.
-    await until(() => page.locator('[data-chart="Stability"] [data-testid="not-finite"]').textContent()).toMatch(/^Not drawn \(not finite\): bound: .*∞ at step \d+/);
+    await until(() => page.locator('[data-chart="Stability"] [data-testid="not-finite"]').textContent()).toMatch(
+      /^Not drawn \(not finite\): bound: .*∞ at step \d+/,
+    );
+    // …and marked on the plot where it happened (▲ at the top edge).
+    await until(async () =>
+      Number(await page.locator('[data-chart="Stability"] [data-non-finite]').getAttribute('data-non-finite')),
+    ).toBeGreaterThan(0);
     await until(() => points(page, '[data-chart="Loss"]')).toBe(40);
     await screenshot(page, 'run-diverged');
   });
@@ -173,14 +209,21 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('everyday screens in Chrom
     expect(await header.getAttribute('aria-sort')).toBe('none');
     await page.getByRole('button', { name: 'Valid loss' }).click();
     expect(await header.getAttribute('aria-sort')).toBe('ascending');
-    const losses = async () => (await rows.evaluateAll((rs) => rs.map((r) => r.querySelector('td[data-unit]')!.textContent!.trim().split(' ')[0]!))).map((t) => (t === '–' ? Infinity : Number(t)));
+    const losses = async () =>
+      (await rows.evaluateAll((rs) => rs.map((r) => r.querySelector('td[data-unit]')!.textContent!.trim().split(' ')[0]!))).map((t) =>
+        t === '–' ? Infinity : Number(t),
+      );
     const asc = await losses();
     expect(asc).toEqual([...asc].sort((a, b) => a - b));
     await page.getByRole('button', { name: 'Valid loss' }).click();
     expect(await header.getAttribute('aria-sort')).toBe('descending');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     expect(await rows.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-run')))).toEqual(['1', '2', '3']);
-    await until(() => page.locator('td[data-unit]').evaluateAll((tds) => tds.map((td) => td.getAttribute('data-unit')))).toEqual(['nats/char', 'nats/char', 'nats/char']);
+    await until(() => page.locator('td[data-unit]').evaluateAll((tds) => tds.map((td) => td.getAttribute('data-unit')))).toEqual([
+      'nats/char',
+      'nats/char',
+      'nats/char',
+    ]);
     await screenshot(page, 'history-sorted');
   });
 
@@ -200,7 +243,12 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('everyday screens in Chrom
 
     // A run whose first checkpoint is far away: Sample now waits, and says why.
     const ds = (await request<{ id: number; name: string }[]>(page, 'listDatasets', {})).find((d) => d.name === 'brackets')!;
-    const run = await request<{ id: number }>(page, 'startRun', { datasetId: ds.id, name: 'far checkpoint', model: { kind: 'lstm', hiddenSize: 8, embedSize: 8, layers: 1 }, train: { ...TINY_TRAIN, steps: 100_000, checkpointEvery: 100_000 } });
+    const run = await request<{ id: number }>(page, 'startRun', {
+      datasetId: ds.id,
+      name: 'far checkpoint',
+      model: { kind: 'lstm', hiddenSize: 8, embedSize: 8, layers: 1 },
+      train: { ...TINY_TRAIN, steps: 100_000, checkpointEvery: 100_000 },
+    });
     await page.goto(`${server.url}/#/run/${run.id}`);
     await until(() => page.locator('.run-head [data-status]').getAttribute('data-status')).toBe('running');
     expect(await page.getByRole('button', { name: 'Sample now' }).isDisabled()).toBe(true);
@@ -221,8 +269,16 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('everyday screens in Chrom
         const bg = await fresh.page.evaluate('getComputedStyle(document.documentElement).backgroundColor');
         expect(bg).toBe(scheme === 'dark' ? 'rgb(18, 21, 27)' : 'rgb(246, 247, 249)');
         // Charts read the theme's grid colour from the CSS variables.
-        expect(await fresh.page.locator('[data-chart="Loss"] [data-grid]').getAttribute('data-grid')).toBe(scheme === 'dark' ? '#2b303b' : '#e4e7ec');
-        for (const [hash, name] of [['#/run/1', 'run'], ['#/compare?ids=1,2', 'compare'], ['#/history', 'history'], ['#/datasets', 'datasets'], ['#/new', 'new-run']] as const) {
+        expect(await fresh.page.locator('[data-chart="Loss"] [data-grid]').getAttribute('data-grid')).toBe(
+          scheme === 'dark' ? '#2b303b' : '#e4e7ec',
+        );
+        for (const [hash, name] of [
+          ['#/run/1', 'run'],
+          ['#/compare?ids=1,2', 'compare'],
+          ['#/history', 'history'],
+          ['#/datasets', 'datasets'],
+          ['#/new', 'new-run'],
+        ] as const) {
           await fresh.page.goto(`${server.url}/${hash}`);
           await fresh.page.locator('h1').first().waitFor();
           if (name === 'compare') await until(() => points(fresh.page, '[data-testid="compare-chart"]')).toBe(20);

@@ -41,7 +41,9 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('first-use path in Chromiu
     expect(await card().getByRole('button', { name: 'Train a small LSTM on it' }).isDisabled()).toBe(true);
     await screenshot(page, 'first-run');
 
-    await card().getByRole('button', { name: /Use the built-in corpus/ }).click();
+    await card()
+      .getByRole('button', { name: /Use the built-in corpus/ })
+      .click();
     await page.locator('tr[data-dataset="brackets"]').waitFor();
     await card().getByRole('button', { name: 'Train a small LSTM on it' }).click();
     await page.waitForURL(/#\/run\/1$/);

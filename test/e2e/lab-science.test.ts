@@ -45,7 +45,8 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('science screens in Chromi
   function pianoRolls(): string {
     let s = 5;
     const rnd = (n: number) => (s = (s * 1103515245 + 12345) % 2147483648) % n;
-    const sequence = () => Array.from({ length: 16 }, () => [...new Set([20 + rnd(12), 32 + rnd(12), 39 + rnd(12), 46 + rnd(12)])].sort((a, b) => a - b));
+    const sequence = () =>
+      Array.from({ length: 16 }, () => [...new Set([20 + rnd(12), 32 + rnd(12), 39 + rnd(12), 46 + rnd(12)])].sort((a, b) => a - b));
     const split = (n: number) => Array.from({ length: n }, sequence);
     return JSON.stringify({ pitchOffset: 21, numPitches: 88, train: split(24), valid: split(4), test: split(4) });
   }
@@ -103,15 +104,27 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('science screens in Chromi
     expect(kinds.sort()).toEqual(['gcnn', 'gru', 'lstm', 'rnn', 'tcn', 'truncated', 'wavenet']);
     const fieldsOf = async (kind: string) => {
       await page.check(`input[name="kind"][value="${kind}"]`);
-      return page.locator('#model-title ~ * input[name]:not([name="kind"]), #model-title ~ * select').evaluateAll((els) => els.map((e) => e.id));
+      return page
+        .locator('#model-title ~ * input[name]:not([name="kind"]), #model-title ~ * select')
+        .evaluateAll((els) => els.map((e) => e.id));
     };
     for (const kind of kinds) {
       const ids = await fieldsOf(kind);
       expect(ids, kind).not.toContain('model-vocabSize');
       expect(ids, kind).not.toContain('model-inputFeatures');
     }
-    expect(await fieldsOf('wavenet')).toEqual(expect.arrayContaining(['model-residualChannels', 'model-dilationChannels', 'model-skipChannels', 'model-stacks', 'model-layersPerStack']));
-    expect(await fieldsOf('gcnn')).toEqual(expect.arrayContaining(['model-levels', 'model-convsPerBlock', 'model-dilated', 'model-weightNorm']));
+    expect(await fieldsOf('wavenet')).toEqual(
+      expect.arrayContaining([
+        'model-residualChannels',
+        'model-dilationChannels',
+        'model-skipChannels',
+        'model-stacks',
+        'model-layersPerStack',
+      ]),
+    );
+    expect(await fieldsOf('gcnn')).toEqual(
+      expect.arrayContaining(['model-levels', 'model-convsPerBlock', 'model-dilated', 'model-weightNorm']),
+    );
     // The RNN's stability bound, with its explanation; the LSTM's stable variant.
     await page.check('input[name="kind"][value="rnn"]');
     expect(await page.getByTestId('model-stability').textContent()).toMatch(/singular values are clipped at λ/);
@@ -132,7 +145,16 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('science screens in Chromi
 
     // A GRU: recurrent, so its run reports a stability bound at every validation.
     await page.check('input[name="kind"][value="gru"]');
-    await fill(page, { '#model-hiddenSize': '16', '#model-embedSize': '8', '#train-steps': '30', '#train-batchSize': '4', '#train-seqLen': '16', '#train-validEvery': '10', '#train-checkpointEvery': '30', '#train-sampleEvery': '0' });
+    await fill(page, {
+      '#model-hiddenSize': '16',
+      '#model-embedSize': '8',
+      '#train-steps': '30',
+      '#train-batchSize': '4',
+      '#train-seqLen': '16',
+      '#train-validEvery': '10',
+      '#train-checkpointEvery': '30',
+      '#train-sampleEvery': '0',
+    });
     await until(() => page.getByTestId('receptive-field').textContent()).toBe('unbounded (recurrent)');
     await page.fill('#run-name', 'gru tiny');
     await page.getByRole('button', { name: 'Start training' }).click();
@@ -146,8 +168,21 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('science screens in Chromi
     // A WaveNet: feed-forward, its receptive field counted from the config.
     await page.goto(`${server.url}/#/new?dataset=1`);
     await page.locator('#preset').selectOption({ label: 'WaveNet small (2 stacks × 6 layers)' });
-    await fill(page, { '#model-residualChannels': '8', '#model-dilationChannels': '8', '#model-skipChannels': '8', '#model-stacks': '1', '#model-layersPerStack': '3', '#model-embedSize': '8' });
-    await fill(page, { '#train-steps': '20', '#train-batchSize': '4', '#train-seqLen': '16', '#train-validEvery': '10', '#train-checkpointEvery': '20' });
+    await fill(page, {
+      '#model-residualChannels': '8',
+      '#model-dilationChannels': '8',
+      '#model-skipChannels': '8',
+      '#model-stacks': '1',
+      '#model-layersPerStack': '3',
+      '#model-embedSize': '8',
+    });
+    await fill(page, {
+      '#train-steps': '20',
+      '#train-batchSize': '4',
+      '#train-seqLen': '16',
+      '#train-validEvery': '10',
+      '#train-checkpointEvery': '20',
+    });
     // The input convolution (kernel 2) and dilations 1, 2, 4: 2 + 1 + 2 + 4 = 9 steps.
     await until(() => page.getByTestId('receptive-field').textContent()).toBe('9 steps');
     await screenshot(page, 'new-run-wavenet');
@@ -162,13 +197,27 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('science screens in Chromi
     await page.goto(`${server.url}/#/datasets`);
     // Copy memory with a short blank span; the sizes are counts of sequences, generated on demand.
     await page.check('input[name="synthetic-task"][value="copy"]');
-    await fill(page, { '#synthetic-length': '8', '#synthetic-trainSize': '512', '#synthetic-validSize': '64', '#synthetic-testSize': '64', '#synthetic-seed': '7', '#synthetic-name': 'copy8' });
+    await fill(page, {
+      '#synthetic-length': '8',
+      '#synthetic-trainSize': '512',
+      '#synthetic-validSize': '64',
+      '#synthetic-testSize': '64',
+      '#synthetic-seed': '7',
+      '#synthetic-name': 'copy8',
+    });
     await page.getByRole('button', { name: 'Create dataset' }).click();
     await page.locator('tr[data-dataset="copy8"]').waitFor();
     expect(await page.locator('tr[data-dataset="copy8"] [data-testid="task-line"]').textContent()).toMatch(/^copy memory, T = 8/);
     expect(await page.locator('tr[data-dataset="copy8"] td.kind').textContent()).toBe('copy memory');
     await page.check('input[name="synthetic-task"][value="adding"]');
-    await fill(page, { '#synthetic-length': '20', '#synthetic-trainSize': '512', '#synthetic-validSize': '64', '#synthetic-testSize': '64', '#synthetic-seed': '', '#synthetic-name': 'adding20' });
+    await fill(page, {
+      '#synthetic-length': '20',
+      '#synthetic-trainSize': '512',
+      '#synthetic-validSize': '64',
+      '#synthetic-testSize': '64',
+      '#synthetic-seed': '',
+      '#synthetic-name': 'adding20',
+    });
     await page.getByRole('button', { name: 'Create dataset' }).click();
     await page.locator('tr[data-dataset="adding20"]').waitFor();
     expect(await page.evaluate(UNLABELLED)).toEqual([]);
@@ -181,7 +230,14 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('science screens in Chromi
     expect(await page.locator('#train-seqLen').count()).toBe(0);
     expect(await page.getByTestId('episodic-note').isVisible()).toBe(true);
     await page.check('input[name="kind"][value="gru"]');
-    await fill(page, { '#model-hiddenSize': '16', '#model-embedSize': '8', '#train-steps': '30', '#train-batchSize': '8', '#train-validEvery': '10', '#train-checkpointEvery': '30' });
+    await fill(page, {
+      '#model-hiddenSize': '16',
+      '#model-embedSize': '8',
+      '#train-steps': '30',
+      '#train-batchSize': '8',
+      '#train-validEvery': '10',
+      '#train-checkpointEvery': '30',
+    });
     await until(() => page.getByTestId('param-count').textContent()).toMatch(/\d/);
     await screenshot(page, 'new-run-copy-memory');
     await page.getByRole('button', { name: 'Start training' }).click();
@@ -198,7 +254,15 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('science screens in Chromi
     await page.locator('#run-dataset').selectOption({ label: 'adding20 (adding problem)' });
     await until(() => page.getByTestId('dataset-task').textContent()).toMatch(/^adding problem/);
     await page.check('input[name="kind"][value="tcn"]');
-    await fill(page, { '#model-hiddenSize': '8', '#model-embedSize': '8', '#model-levels': '3', '#train-steps': '20', '#train-batchSize': '8', '#train-validEvery': '10', '#train-checkpointEvery': '20' });
+    await fill(page, {
+      '#model-hiddenSize': '8',
+      '#model-embedSize': '8',
+      '#model-levels': '3',
+      '#train-steps': '20',
+      '#train-batchSize': '8',
+      '#train-validEvery': '10',
+      '#train-checkpointEvery': '20',
+    });
     await page.getByRole('button', { name: 'Start training' }).click();
     await page.waitForURL(/#\/run\/\d+$/);
     await until(() => statusOf(page), 90_000).toBe('completed');
@@ -219,7 +283,14 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('science screens in Chromi
     await page.goto(`${server.url}/#/new`);
     await page.locator('#run-dataset').selectOption({ label: 'chorales (music)' });
     await page.check('input[name="kind"][value="gru"]');
-    await fill(page, { '#model-hiddenSize': '16', '#model-embedSize': '8', '#train-steps': '10', '#train-batchSize': '4', '#train-validEvery': '5', '#train-checkpointEvery': '10' });
+    await fill(page, {
+      '#model-hiddenSize': '16',
+      '#model-embedSize': '8',
+      '#train-steps': '10',
+      '#train-batchSize': '4',
+      '#train-validEvery': '5',
+      '#train-checkpointEvery': '10',
+    });
     await page.getByRole('button', { name: 'Start training' }).click();
     await page.waitForURL(/#\/run\/\d+$/);
     await until(() => statusOf(page), 90_000).toBe('completed');
@@ -238,16 +309,29 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('science screens in Chromi
     await page.locator('#exp-model-kind').selectOption('rnn');
     await fill(page, { '#exp-model-hiddenSize': '8', '#exp-lambda': '0.5', '#exp-train-steps': '0' });
     await until(() => page.locator('#exp-train-steps-error').textContent()).toMatch(/^Steps: /);
-    await fill(page, { '#exp-train-steps': '20', '#exp-train-batchSize': '4', '#exp-train-seqLen': '16', '#exp-train-validEvery': '5', '#experiment-name': 'tiny stability' });
+    await fill(page, {
+      '#exp-train-steps': '20',
+      '#exp-train-batchSize': '4',
+      '#exp-train-seqLen': '16',
+      '#exp-train-validEvery': '5',
+      '#experiment-name': 'tiny stability',
+    });
     expect(await page.evaluate(UNLABELLED)).toEqual([]);
     await screenshot(page, 'experiments-new');
     await page.getByRole('button', { name: 'Start experiment' }).click();
     await page.waitForURL(/#\/experiment\/\d+$/);
     const url = page.url();
     await until(() => page.getByTestId('experiment-members').locator('tbody tr').count()).toBe(2);
-    expect(await page.getByTestId('experiment-members').locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-member')))).toEqual(['unconstrained', 'stable']);
+    expect(
+      await page
+        .getByTestId('experiment-members')
+        .locator('tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-member'))),
+    ).toEqual(['unconstrained', 'stable']);
     // Progress: which member trains now, at which step (each trains for a few seconds).
-    await until(() => page.getByTestId('experiment-doing').textContent(), 60_000).toMatch(/^Training (unconstrained|stable) \(run #\d+\), member [12] of 2: step \d+ of 20$/);
+    await until(() => page.getByTestId('experiment-doing').textContent(), 60_000).toMatch(
+      /^Training (unconstrained|stable) \(run #\d+\), member [12] of 2: step \d+ of 20$/,
+    );
     await screenshot(page, 'experiment-running');
     await until(() => page.locator('.head [data-status]').getAttribute('data-status'), 120_000).toBe('completed');
     const result = page.getByTestId('experiment-result');
@@ -271,7 +355,12 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('science screens in Chromi
     await until(() => page.getByTestId('experiment-result').locator('[data-plot]').count()).toBeGreaterThan(0);
     await page.waitForTimeout(300); // charts settle
     await screenshot(page, 'experiment-result');
-    const stableRun = Number(await page.locator('[data-member="stable"] a[href^="#/run/"]').textContent().then((t) => t!.slice(1)));
+    const stableRun = Number(
+      await page
+        .locator('[data-member="stable"] a[href^="#/run/"]')
+        .textContent()
+        .then((t) => t!.slice(1)),
+    );
 
     // A truncation sweep of the stable member: no training, only the analysis, on log axes.
     await page.goto(`${server.url}/#/experiments`);
@@ -284,7 +373,9 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('science screens in Chromi
     await page.waitForURL(/#\/experiment\/\d+$/);
     await until(() => page.locator('.head [data-status]').getAttribute('data-status'), 60_000).toBe('completed');
     await until(() => page.getByTestId('experiment-result').locator('[data-plot]').count()).toBeGreaterThan(0);
-    expect(await page.locator('[data-plot] figcaption').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/log y/)]));
+    expect(await page.locator('[data-plot] figcaption').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/log y/)]),
+    );
     await page.waitForTimeout(300);
     await screenshot(page, 'experiment-truncation');
     await page.goto(`${server.url}/#/experiments`);
@@ -295,7 +386,13 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('science screens in Chromi
   it('fits a 1000 px wide window on the new screens', async () => {
     await page.setViewportSize({ width: 1000, height: 800 });
     try {
-      for (const [hash, name] of [['#/datasets', 'datasets-science'], ['#/new', 'new-run-science'], ['#/experiments', 'experiments'], ['#/experiment/1', 'experiment'], ['#/run/1', 'run-science']]) {
+      for (const [hash, name] of [
+        ['#/datasets', 'datasets-science'],
+        ['#/new', 'new-run-science'],
+        ['#/experiments', 'experiments'],
+        ['#/experiment/1', 'experiment'],
+        ['#/run/1', 'run-science'],
+      ]) {
         await page.goto(`${server.url}/${hash}`);
         await page.locator('h1').first().waitFor();
         await page.waitForTimeout(300); // charts and lists settle

@@ -64,18 +64,24 @@ describe('app:// handler', () => {
     expect(await res.text()).not.toContain('do not serve');
   });
 
-  it.each(['app://lab/../secret.txt', 'app://lab/%2e%2e/secret.txt', 'app://lab/assets/%2E%2E/%2E%2E/secret.txt'])('never serves the file outside, even when the URL parser folds the dots: %s', async (url) => {
-    const res = await get(url);
-    expect(await res.text()).not.toContain('do not serve');
-    // The folded path names a file that is not in the build: 404 (or index.html for extension-less paths).
-    expect(res.status).toBe(404);
-  });
+  it.each(['app://lab/../secret.txt', 'app://lab/%2e%2e/secret.txt', 'app://lab/assets/%2E%2E/%2E%2E/secret.txt'])(
+    'never serves the file outside, even when the URL parser folds the dots: %s',
+    async (url) => {
+      const res = await get(url);
+      expect(await res.text()).not.toContain('do not serve');
+      // The folded path names a file that is not in the build: 404 (or index.html for extension-less paths).
+      expect(res.status).toBe(404);
+    },
+  );
 
-  it.each(['app://evil/index.html', 'app://lab.evil/index.html', 'app://lab:8080/index.html', 'app://LABX/index.html'])('answers 404 for another host: %s', async (url) => {
-    const res = await get(url);
-    expect(res.status).toBe(404);
-    expect(await res.text()).not.toContain('<title>lab</title>');
-  });
+  it.each(['app://evil/index.html', 'app://lab.evil/index.html', 'app://lab:8080/index.html', 'app://LABX/index.html'])(
+    'answers 404 for another host: %s',
+    async (url) => {
+      const res = await get(url);
+      expect(res.status).toBe(404);
+      expect(await res.text()).not.toContain('<title>lab</title>');
+    },
+  );
 
   it('answers 404 (not a crash) when the renderer is not built', async () => {
     const res = await createAppRequestHandler(path.join(dir, 'missing'))(new Request(APP_INDEX_URL));

@@ -105,7 +105,11 @@ export class FakeWindow extends EventEmitter {
 }
 
 /** The invoke event a frame of `win` would send (`frame` defaults to its main frame). */
-export function invokeEvent(win: FakeWindow, frame: FakeFrame | null = win.webContents.mainFrame, sender: unknown = win.webContents): IpcMainInvokeEvent {
+export function invokeEvent(
+  win: FakeWindow,
+  frame: FakeFrame | null = win.webContents.mainFrame,
+  sender: unknown = win.webContents,
+): IpcMainInvokeEvent {
   return { sender, senderFrame: frame } as unknown as IpcMainInvokeEvent;
 }
 

@@ -19,7 +19,17 @@ function navigate(contents: FakeWebContents, name: string, url: string, style: '
 }
 
 describe('navigation', () => {
-  const blocked = ['https://evil.example/', 'http://127.0.0.1:8123/', 'file:///etc/passwd', 'app://lab.evil/index.html', 'app://evil/', 'javascript:alert(1)', 'about:blank', 'data:text/html,hi', ''];
+  const blocked = [
+    'https://evil.example/',
+    'http://127.0.0.1:8123/',
+    'file:///etc/passwd',
+    'app://lab.evil/index.html',
+    'app://evil/',
+    'javascript:alert(1)',
+    'about:blank',
+    'data:text/html,hi',
+    '',
+  ];
 
   it.each(['will-navigate', 'will-frame-navigate', 'will-redirect'])('%s: denies every URL but app://lab', (name) => {
     const contents = hardened();
@@ -45,7 +55,8 @@ describe('navigation', () => {
 describe('windows, webviews, permissions', () => {
   it('denies window.open for any URL, including our own', () => {
     const contents = hardened();
-    for (const url of ['https://evil.example/', 'app://lab/index.html', 'about:blank']) expect(contents.windowOpenHandler!({ url })).toEqual({ action: 'deny' });
+    for (const url of ['https://evil.example/', 'app://lab/index.html', 'about:blank'])
+      expect(contents.windowOpenHandler!({ url })).toEqual({ action: 'deny' });
   });
 
   it('prevents <webview> attachment', () => {
@@ -58,7 +69,8 @@ describe('windows, webviews, permissions', () => {
   it('denies every permission request and check on the contents session', () => {
     const contents = hardened();
     const answers: boolean[] = [];
-    for (const permission of ['media', 'notifications', 'geolocation', 'openExternal', 'fileSystem']) contents.session.requestHandler!(contents, permission, (granted) => answers.push(granted), {});
+    for (const permission of ['media', 'notifications', 'geolocation', 'openExternal', 'fileSystem'])
+      contents.session.requestHandler!(contents, permission, (granted) => answers.push(granted), {});
     expect(answers).toEqual([false, false, false, false, false]);
     expect(contents.session.checkHandler!(contents, 'media', 'app://lab', {})).toBe(false);
   });

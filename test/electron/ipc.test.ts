@@ -6,9 +6,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LabService } from '../../core/app/lab-service.ts';
-import { IPC, type LabEvent } from '../../core/contract/lab-contract.ts';
+import type { LabEvent } from '../../core/contract/lab-contract.ts';
+import { IPC_CHANNELS as IPC } from '../../electron/ipc-channels.ts';
 import { History } from '../../core/storage/history.ts';
-import { exportDefaultName, importDialogOptions, isTrustedSender, registerLabIpc, UNTRUSTED, type LabIpcOptions } from '../../electron/ipc.ts';
+import {
+  exportDefaultName,
+  importDialogOptions,
+  isTrustedSender,
+  registerLabIpc,
+  UNTRUSTED,
+  type LabIpcOptions,
+} from '../../electron/ipc.ts';
 import { FakeDialog, fakeFrame, FakeIpcMain, FakeWindow, invokeEvent } from './fakes.ts';
 
 let dir: string;
@@ -48,7 +56,14 @@ function setup(svc: Pick<LabService, 'handle' | 'subscribe'> = spyService(), win
   const ipcMain = new FakeIpcMain();
   const dialog = new FakeDialog();
   let current = win;
-  const dispose = registerLabIpc({ ipcMain, dialog: dialog as unknown as LabIpcOptions['dialog'], service: svc, getWindow: () => current?.asElectron ?? null, exportBaseDir: '/home/u/Documents', platform: 'linux' });
+  const dispose = registerLabIpc({
+    ipcMain,
+    dialog: dialog as unknown as LabIpcOptions['dialog'],
+    service: svc,
+    getWindow: () => current?.asElectron ?? null,
+    exportBaseDir: '/home/u/Documents',
+    platform: 'linux',
+  });
   return { ipcMain, dialog, win: win!, dispose, setWindow: (w: FakeWindow | null) => (current = w) };
 }
 
@@ -61,7 +76,10 @@ describe('sender checks', () => {
     ['a file:// page', (win) => ((win.webContents.mainFrame.url = 'file:///tmp/index.html'), invokeEvent(win))],
     ['another window', () => invokeEvent(new FakeWindow())],
     ['a frame of our window that is not its main frame', (win) => invokeEvent(win, fakeFrame('app://lab/index.html'))],
-    ['a frame with our main frame\'s ids but a parent', (win) => invokeEvent(win, { ...win.webContents.mainFrame, parent: fakeFrame('app://lab/index.html') })],
+    [
+      "a frame with our main frame's ids but a parent",
+      (win) => invokeEvent(win, { ...win.webContents.mainFrame, parent: fakeFrame('app://lab/index.html') }),
+    ],
     ['our main frame reported by another web contents', (win) => invokeEvent(win, win.webContents.mainFrame, new FakeWindow().webContents)],
   ];
 
@@ -89,7 +107,14 @@ describe('sender checks', () => {
 
   it('treats a frame that throws on access (disposed) as untrusted', () => {
     const win = new FakeWindow();
-    const frame = { get url(): string { throw new Error('Render frame was disposed'); }, parent: null, routingId: 1, processId: 1 };
+    const frame = {
+      get url(): string {
+        throw new Error('Render frame was disposed');
+      },
+      parent: null,
+      routingId: 1,
+      processId: 1,
+    };
     win.webContents.mainFrame = frame;
     expect(isTrustedSender(invokeEvent(win, frame), win.asElectron)).toBe(false);
   });
@@ -110,20 +135,33 @@ describe('trusted requests reach the real LabService', () => {
   });
 
   it('answers systemInfo in electron mode', async () => {
-    const reply = (await ctx.ipcMain.invoke(IPC.request, invokeEvent(ctx.win), 'systemInfo', {})) as { ok: boolean; result: { mode: string; dataDir: string } };
+    const reply = (await ctx.ipcMain.invoke(IPC.request, invokeEvent(ctx.win), 'systemInfo', {})) as {
+      ok: boolean;
+      result: { mode: string; dataDir: string };
+    };
     expect(reply.ok).toBe(true);
     expect(reply.result.mode).toBe('electron');
     expect(reply.result.dataDir).toBe(path.join(dir, 'data'));
   });
 
   it('refuses an invalid startRun, naming the field', async () => {
-    const reply = await ctx.ipcMain.invoke(IPC.request, invokeEvent(ctx.win), 'startRun', { datasetId: 'one', model: { kind: 'lstm' }, train: {} });
+    const reply = await ctx.ipcMain.invoke(IPC.request, invokeEvent(ctx.win), 'startRun', {
+      datasetId: 'one',
+      model: { kind: 'lstm' },
+      train: {},
+    });
     expect(reply).toEqual({ ok: false, error: expect.stringContaining('datasetId') });
   });
 
   it('refuses unknown requests and a name that is not a string', async () => {
-    expect(await ctx.ipcMain.invoke(IPC.request, invokeEvent(ctx.win), 'dropTables', {})).toEqual({ ok: false, error: expect.stringContaining('unknown request') });
-    expect(await ctx.ipcMain.invoke(IPC.request, invokeEvent(ctx.win), { toString: () => 'systemInfo' }, {})).toEqual({ ok: false, error: expect.stringContaining('name') });
+    expect(await ctx.ipcMain.invoke(IPC.request, invokeEvent(ctx.win), 'dropTables', {})).toEqual({
+      ok: false,
+      error: expect.stringContaining('unknown request'),
+    });
+    expect(await ctx.ipcMain.invoke(IPC.request, invokeEvent(ctx.win), { toString: () => 'systemInfo' }, {})).toEqual({
+      ok: false,
+      error: expect.stringContaining('name'),
+    });
   });
 });
 
@@ -140,13 +178,33 @@ describe('dialogs', () => {
   it('offers files and folders where the OS allows both, always with a .txt filter and multi-select', () => {
     expect(importDialogOptions('darwin').properties).toEqual(['openFile', 'openDirectory', 'multiSelections']);
     for (const p of ['linux', 'win32'] as const) expect(importDialogOptions(p).properties).toEqual(['openFile', 'multiSelections']);
-    expect(importDialogOptions('linux').filters![0]).toEqual({ name: 'Text files', extensions: ['txt'] });
+    // Every extension the core imports, not only .txt (core/contract/kinds.ts; test/contract/kinds.test.ts ties the lists).
+    expect(importDialogOptions('linux').filters![0]!.extensions).toEqual([
+      'txt',
+      'mid',
+      'midi',
+      'json',
+      'wav',
+      'wave',
+      'flac',
+      'mp3',
+      'ogg',
+      'oga',
+      'opus',
+    ]);
   });
 
   it('opens the save dialog in the documents folder with a sanitised name; null when cancelled', async () => {
     const { ipcMain, dialog, win } = setup();
-    expect(await ipcMain.invoke(IPC.pickExportFolder, invokeEvent(win), '../../etc/passwd')).toEqual({ ok: true, result: '/home/u/Documents/model' });
-    expect(dialog.calls[0]).toMatchObject({ kind: 'save', window: win, options: { defaultPath: path.join('/home/u/Documents', 'passwd') } });
+    expect(await ipcMain.invoke(IPC.pickExportFolder, invokeEvent(win), '../../etc/passwd')).toEqual({
+      ok: true,
+      result: '/home/u/Documents/model',
+    });
+    expect(dialog.calls[0]).toMatchObject({
+      kind: 'save',
+      window: win,
+      options: { defaultPath: path.join('/home/u/Documents', 'passwd') },
+    });
     dialog.saveResult = { canceled: true };
     expect(await ipcMain.invoke(IPC.pickExportFolder, invokeEvent(win), 'x')).toEqual({ ok: true, result: null });
   });

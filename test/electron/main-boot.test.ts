@@ -12,12 +12,24 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 it('boots main.ts through tsx and runs the app from ready to quit', () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-boot-'));
-  const r = spawnSync(process.execPath, ['--import', './test/electron/fixtures/register-fake-electron.mjs', 'electron/main-boot.mjs'], { cwd: ROOT, env: { ...process.env, SEQLAB_HOME: home }, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', './test/electron/fixtures/register-fake-electron.mjs', 'electron/main-boot.mjs'], {
+    cwd: ROOT,
+    env: { ...process.env, SEQLAB_HOME: home },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   fs.rmSync(home, { recursive: true, force: true });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  const steps = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { step: string; [k: string]: unknown });
+  const steps = r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { step: string; [k: string]: unknown });
   expect(steps.map((s) => s.step)).toEqual(['privileged', 'lock', 'handle', 'ipc', 'ipc', 'ipc', 'window', 'load', 'quit-held', 'quit']);
-  expect(steps.find((s) => s.step === 'window')).toEqual({ step: 'window', preload: path.join(ROOT, 'out', 'electron', 'preload.cjs'), sandbox: true });
+  expect(steps.find((s) => s.step === 'window')).toEqual({
+    step: 'window',
+    preload: path.join(ROOT, 'out', 'electron', 'preload.cjs'),
+    sandbox: true,
+  });
   expect(steps.find((s) => s.step === 'load')).toEqual({ step: 'load', url: 'app://lab/index.html' });
 });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IPC } from '../../core/contract/lab-contract.ts';
+import { IPC_CHANNELS as IPC } from '../../electron/ipc-channels.ts';
 import { APP_INDEX_URL } from '../../electron/app-origin.ts';
 import { desktopPaths, PROJECT_ROOT, startDesktopApp, type DesktopElectron, type DesktopOptions } from '../../electron/main.ts';
 import { REQUIRED_WEB_PREFERENCES } from '../../electron/window-options.ts';
@@ -95,7 +95,13 @@ function fakeElectron() {
 function start(extra: Partial<DesktopOptions> = {}) {
   const fake = fakeElectron();
   const signals = new EventEmitter();
-  const desktop = startDesktopApp(fake.electron, { rootDir: root, dataDir: path.join(dir, `data-${Math.random().toString(36).slice(2)}`), platform: 'linux', signals, ...extra });
+  const desktop = startDesktopApp(fake.electron, {
+    rootDir: root,
+    dataDir: path.join(dir, `data-${Math.random().toString(36).slice(2)}`),
+    platform: 'linux',
+    signals,
+    ...extra,
+  });
   return { ...fake, desktop, signals };
 }
 
@@ -142,9 +148,15 @@ describe('startDesktopApp', () => {
     const { app, desktop, windows, ipcMain } = start();
     app.becomeReady();
     await desktop.ready;
-    const reply = (await ipcMain.invoke(IPC.request, invokeEvent(windows[0]!), 'systemInfo', {})) as { ok: boolean; result: { mode: string } };
+    const reply = (await ipcMain.invoke(IPC.request, invokeEvent(windows[0]!), 'systemInfo', {})) as {
+      ok: boolean;
+      result: { mode: string };
+    };
     expect(reply).toMatchObject({ ok: true, result: { mode: 'electron' } });
-    expect(await ipcMain.invoke(IPC.request, invokeEvent(new FakeWindow()), 'systemInfo', {})).toEqual({ ok: false, error: 'untrusted sender' });
+    expect(await ipcMain.invoke(IPC.request, invokeEvent(new FakeWindow()), 'systemInfo', {})).toEqual({
+      ok: false,
+      error: 'untrusted sender',
+    });
     app.quit();
     await until(() => app.quits === 1);
   });
@@ -244,6 +256,9 @@ describe('startDesktopApp', () => {
 
   it('finds the preload and the renderer under the project root', () => {
     expect(PROJECT_ROOT).toBe(path.resolve(import.meta.dirname, '../..'));
-    expect(desktopPaths('/r')).toEqual({ preload: path.join('/r', 'out', 'electron', 'preload.cjs'), renderer: path.join('/r', 'renderer', 'dist') });
+    expect(desktopPaths('/r')).toEqual({
+      preload: path.join('/r', 'out', 'electron', 'preload.cjs'),
+      renderer: path.join('/r', 'renderer', 'dist'),
+    });
   });
 });

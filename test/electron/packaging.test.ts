@@ -13,7 +13,9 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const require = createRequire(import.meta.url);
 const config = JSON.parse(fs.readFileSync(path.join(ROOT, 'build', 'electron-builder.json'), 'utf8'));
 // The minimatch electron-builder itself uses.
-const minimatch = createRequire(require.resolve('app-builder-lib/package.json'))('minimatch') as { minimatch: (file: string, pattern: string, opts?: object) => boolean };
+const minimatch = createRequire(require.resolve('app-builder-lib/package.json'))('minimatch') as {
+  minimatch: (file: string, pattern: string, opts?: object) => boolean;
+};
 const unpacked = (file: string) => (config.asarUnpack as string[]).some((pattern) => minimatch.minimatch(file, pattern, { dot: true }));
 
 describe('electron-builder.json', () => {
@@ -33,7 +35,8 @@ describe('electron-builder.json', () => {
 
   it('packs the app sources into asar and the entry point exists', () => {
     expect(config.asar).toBe(true);
-    for (const entry of ['package.json', 'bin/**/*', 'core/**/*', 'electron/**/*', 'out/electron/**/*', 'renderer/dist/**/*']) expect(config.files).toContain(entry);
+    for (const entry of ['package.json', 'bin/**/*', 'core/**/*', 'electron/**/*', 'out/electron/**/*', 'renderer/dist/**/*'])
+      expect(config.files).toContain(entry);
     expect(fs.existsSync(path.join(ROOT, config.extraMetadata.main))).toBe(true);
     expect(config.extraMetadata.main).toBe('electron/main-boot.mjs');
   });
@@ -52,7 +55,14 @@ describe('electron-builder.json', () => {
   });
 
   it('keeps the app code itself inside the asar (integrity-checked)', () => {
-    for (const file of ['electron/main.ts', 'core/app/lab-service.ts', 'out/electron/preload.cjs', 'renderer/dist/index.html', 'package.json']) expect(unpacked(file), file).toBe(false);
+    for (const file of [
+      'electron/main.ts',
+      'core/app/lab-service.ts',
+      'out/electron/preload.cjs',
+      'renderer/dist/index.html',
+      'package.json',
+    ])
+      expect(unpacked(file), file).toBe(false);
   });
 
   it('rebuilds native modules for Electron and runs the fuse hook after packing', () => {
@@ -62,8 +72,12 @@ describe('electron-builder.json', () => {
   });
 
   it('names the esbuild binary tsx needs when running from app.asar', () => {
-    expect(unpackedEsbuildBinary('/opt/Sequence Lab/resources/app.asar', 'linux', 'x64')).toBe('/opt/Sequence Lab/resources/app.asar.unpacked/node_modules/@esbuild/linux-x64/bin/esbuild');
-    expect(unpackedEsbuildBinary('C:\\Program Files\\Sequence Lab\\resources\\app.asar', 'win32', 'x64')).toBe('C:\\Program Files\\Sequence Lab\\resources\\app.asar.unpacked\\node_modules\\@esbuild\\win32-x64\\esbuild.exe');
+    expect(unpackedEsbuildBinary('/opt/Sequence Lab/resources/app.asar', 'linux', 'x64')).toBe(
+      '/opt/Sequence Lab/resources/app.asar.unpacked/node_modules/@esbuild/linux-x64/bin/esbuild',
+    );
+    expect(unpackedEsbuildBinary('C:\\Program Files\\Sequence Lab\\resources\\app.asar', 'win32', 'x64')).toBe(
+      'C:\\Program Files\\Sequence Lab\\resources\\app.asar.unpacked\\node_modules\\@esbuild\\win32-x64\\esbuild.exe',
+    );
     expect(unpackedEsbuildBinary(ROOT)).toBeNull();
   });
 });
@@ -87,7 +101,12 @@ describe('after-pack.cjs', () => {
     delete require.cache[hookPath];
   });
 
-  const context = (platform: string) => ({ appOutDir: '/out/app', electronPlatformName: platform, arch: 1, packager: { appInfo: { productFilename: 'Sequence Lab' }, executableName: 'sequence-lab' } });
+  const context = (platform: string) => ({
+    appOutDir: '/out/app',
+    electronPlatformName: platform,
+    arch: 1,
+    packager: { appInfo: { productFilename: 'Sequence Lab' }, executableName: 'sequence-lab' },
+  });
   const expected = (reset: boolean) => ({
     version: FuseVersion.V1,
     resetAdHocDarwinSignature: reset,

@@ -21,12 +21,18 @@ describe('findElectronBinary', () => {
   });
 
   it('reports no binary when the named file is missing, or nothing is named', () => {
-    expect(findElectronBinary(ROOT, { requireElectron: () => '/nowhere/electron', exists: () => false })).toEqual({ ok: false, reason: expect.stringContaining('/nowhere/electron') });
+    expect(findElectronBinary(ROOT, { requireElectron: () => '/nowhere/electron', exists: () => false })).toEqual({
+      ok: false,
+      reason: expect.stringContaining('/nowhere/electron'),
+    });
     expect(findElectronBinary(ROOT, { requireElectron: () => ({}) }).ok).toBe(false);
   });
 
   it('finds a binary that exists', () => {
-    expect(findElectronBinary(ROOT, { requireElectron: () => '/x/electron', exists: (f) => f === '/x/electron' })).toEqual({ ok: true, path: '/x/electron' });
+    expect(findElectronBinary(ROOT, { requireElectron: () => '/x/electron', exists: (f) => f === '/x/electron' })).toEqual({
+      ok: true,
+      path: '/x/electron',
+    });
   });
 
   it("agrees with this checkout's electron package (no binary unless its download ran)", () => {
@@ -59,13 +65,17 @@ describe('chooseStartMode', () => {
   it('falls back to browser mode without the binary, and says so', () => {
     const m = chooseStartMode({ findBinary: noBinary, display: () => true });
     expect(m).toMatchObject({ mode: 'browser', display: true });
-    expect(m.mode === 'browser' && m.reason).toBe("Electron's binary is not installed (its download was skipped or failed), so Sequence Lab opens in browser mode.");
+    expect(m.mode === 'browser' && m.reason).toBe(
+      "Electron's binary is not installed (its download was skipped or failed), so Sequence Lab opens in browser mode.",
+    );
   });
 
   it('falls back to browser mode without a display, and says so', () => {
     const m = chooseStartMode({ findBinary: binary, display: () => false });
     expect(m).toMatchObject({ mode: 'browser', display: false });
-    expect(m.mode === 'browser' && m.reason).toBe('No display was found (neither DISPLAY nor WAYLAND_DISPLAY is set), so Sequence Lab opens in browser mode.');
+    expect(m.mode === 'browser' && m.reason).toBe(
+      'No display was found (neither DISPLAY nor WAYLAND_DISPLAY is set), so Sequence Lab opens in browser mode.',
+    );
   });
 
   it('names both reasons when both are missing', () => {

@@ -84,7 +84,13 @@ const XENT_CPU: Xent[] = [
 
 const SUITES = {
   cpu: { rec: REC_CPU, conv: CONV_CPU, dense: DENSE_CPU, embed: EMBED_CPU, xent: XENT_CPU },
-  wasm: { rec: [[3, 7, 5, 5]] as Rec[], conv: [[3, 7, 3, 5, 3, 2]] as Conv[], dense: [[3, 7, 5, 17]] as Dense[], embed: [[3, 7, 5, 17]] as Dense[], xent: [[3, 7, 17]] as Xent[] },
+  wasm: {
+    rec: [[3, 7, 5, 5]] as Rec[],
+    conv: [[3, 7, 3, 5, 3, 2]] as Conv[],
+    dense: [[3, 7, 5, 17]] as Dense[],
+    embed: [[3, 7, 5, 17]] as Dense[],
+    xent: [[3, 7, 17]] as Xent[],
+  },
 };
 const LEAK_CASES: [Fn, OpCase][] = [
   [lstmSequence, lstmCase([3, 7, 5, 5])],
@@ -95,7 +101,18 @@ const LEAK_CASES: [Fn, OpCase][] = [
   [embedTokens, embedCase([3, 7, 5, 17])],
   [meanCrossEntropy, xentCase([3, 7, 17])],
 ];
-const KERNELS = ['lstmSequence', 'gruSequence', 'rnnSequence', 'causalConv1d', 'timeDistributedDense', 'embedTokens', 'meanCrossEntropy', 'adamUpdate', 'sgdUpdate', 'globalNorm'];
+const KERNELS = [
+  'lstmSequence',
+  'gruSequence',
+  'rnnSequence',
+  'causalConv1d',
+  'timeDistributedDense',
+  'embedTokens',
+  'meanCrossEntropy',
+  'adamUpdate',
+  'sgdUpdate',
+  'globalNorm',
+];
 
 describe.skipIf(!native).each(Object.entries(SUITES))('fused kernels on %s', (backend, suite) => {
   beforeAll(async () => {
@@ -108,17 +125,27 @@ describe.skipIf(!native).each(Object.entries(SUITES))('fused kernels on %s', (ba
     expect(fusedKernelsFor(backend).sort()).toEqual([...KERNELS].sort());
   });
 
-  it.each(suite.rec)('lstmSequence B=%i T=%i I=%i H=%i: outputs and gradients match', (...s) => expectFusedMatchesReference('lstmSequence', lstmSequence, lstmCase(s), 11));
-  it.each(suite.rec)('gruSequence B=%i T=%i I=%i H=%i: outputs and gradients match', (...s) => expectFusedMatchesReference('gruSequence', gruSequence, gruCase(s), 12));
-  it.each(suite.rec)('rnnSequence B=%i T=%i I=%i H=%i: outputs and gradients match', (...s) => expectFusedMatchesReference('rnnSequence', rnnSequence, rnnCase(s), 13));
+  it.each(suite.rec)('lstmSequence B=%i T=%i I=%i H=%i: outputs and gradients match', (...s) =>
+    expectFusedMatchesReference('lstmSequence', lstmSequence, lstmCase(s), 11),
+  );
+  it.each(suite.rec)('gruSequence B=%i T=%i I=%i H=%i: outputs and gradients match', (...s) =>
+    expectFusedMatchesReference('gruSequence', gruSequence, gruCase(s), 12),
+  );
+  it.each(suite.rec)('rnnSequence B=%i T=%i I=%i H=%i: outputs and gradients match', (...s) =>
+    expectFusedMatchesReference('rnnSequence', rnnSequence, rnnCase(s), 13),
+  );
   it.each(suite.conv)('causalConv1d B=%i T=%i Cin=%i Cout=%i k=%i d=%i: outputs and gradients match', (...s) =>
     expectFusedMatchesReference('causalConv1d', causalConv1d, convCase(s), 14),
   );
   it.each(suite.dense)('timeDistributedDense B=%i T=%i I=%i O=%i: outputs and gradients match', (...s) =>
     expectFusedMatchesReference('timeDistributedDense', timeDistributedDense, denseCase(s), 15),
   );
-  it.each(suite.embed)('embedTokens B=%i T=%i V=%i E=%i: outputs and gradients match', (...s) => expectFusedMatchesReference('embedTokens', embedTokens, embedCase(s), 16));
-  it.each(suite.xent)('meanCrossEntropy B=%i T=%i V=%i: loss and gradient match', (...s) => expectFusedMatchesReference('meanCrossEntropy', meanCrossEntropy, xentCase(s), 17));
+  it.each(suite.embed)('embedTokens B=%i T=%i V=%i E=%i: outputs and gradients match', (...s) =>
+    expectFusedMatchesReference('embedTokens', embedTokens, embedCase(s), 16),
+  );
+  it.each(suite.xent)('meanCrossEntropy B=%i T=%i V=%i: loss and gradient match', (...s) =>
+    expectFusedMatchesReference('meanCrossEntropy', meanCrossEntropy, xentCase(s), 17),
+  );
 
   it('leave no tensors behind (forward and gradients inside tf.tidy)', async () => {
     for (const [fn, op] of LEAK_CASES) {
@@ -144,7 +171,20 @@ describe.skipIf(!native).each(Object.entries(SUITES))('fused kernels on %s', (ba
     const W = tf.zeros([10, 3]) as tf.Tensor2D;
     const b = tf.zeros([3]) as tf.Tensor1D;
     const before = tf.memory().numTensors;
-    expect(() => embedTokens(tf.tensor2d([[1, 2, 3], [4, 10, 5]], [2, 3], 'int32'), W, b)).toThrow(/token id 10 at position 4 is outside 0\.\.9/);
+    expect(() =>
+      embedTokens(
+        tf.tensor2d(
+          [
+            [1, 2, 3],
+            [4, 10, 5],
+          ],
+          [2, 3],
+          'int32',
+        ),
+        W,
+        b,
+      ),
+    ).toThrow(/token id 10 at position 4 is outside 0\.\.9/);
     expect(() => embedTokens(tf.tensor2d([[-1, 2]], [1, 2], 'int32'), W, b)).toThrow(/token id -1 at position 0/);
     expect(tf.memory().numTensors - before).toBeLessThanOrEqual(2); // the two id tensors the test made
     tf.dispose([W, b]);
@@ -168,7 +208,11 @@ describe.skipIf(!native).each(Object.entries(SUITES))('fused kernels on %s', (ba
     }
     // d y[:, s, :] / d x[:, t, :] = 0 for t > s, and ≠ 0 for the taps s, s−d, s−2d.
     const s = 6;
-    const dx = tf.tidy(() => tf.grad((xx: tf.Tensor) => tf.sum(tf.slice(causalConv1d(xx as tf.Tensor3D, w, b, K, D), [0, s, 0], [B, 1, Cout])))(x).arraySync()) as number[][][];
+    const dx = tf.tidy(() =>
+      tf
+        .grad((xx: tf.Tensor) => tf.sum(tf.slice(causalConv1d(xx as tf.Tensor3D, w, b, K, D), [0, s, 0], [B, 1, Cout])))(x)
+        .arraySync(),
+    ) as number[][][];
     for (let t = 0; t < T; t++) {
       const nonzero = dx[0]![t]!.some((v) => v !== 0);
       expect(nonzero, `gradient at step ${t}`).toBe(t <= s && (s - t) % D === 0 && (s - t) / D < K);

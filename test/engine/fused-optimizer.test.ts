@@ -23,11 +23,7 @@ if (!native) console.warn(`fused optimizer tests skipped: native kernels unavail
 // Odd sizes; the last is past the native pass's threading threshold (2^15), so both paths run.
 const SHAPES = [[3], [2, 5], [7, 3], [1], [4, 1, 2], [181, 183]];
 
-
-
-
 const values = (vars: NamedVariable[]) => vars.map((v) => v.variable.dataSync() as Float32Array);
-
 
 /** Runs `fn` with the reference implementation of `name` in place of the fused one. */
 function withReference<T>(name: string, fn: () => T): T {
@@ -140,7 +136,8 @@ describe.skipIf(!native).each(['cpu', 'wasm'])('native optimiser update and grad
   it('globalNorm matches the reference within 1e-6 relative', () => {
     const rng = new Rng(7);
     const grads: Record<string, tf.Tensor> = {};
-    for (let i = 0; i < 17; i++) grads[`g${i}`] = tf.tensor(Float32Array.from({ length: 1 + ((i * 5) % 13) * (i === 16 ? 4000 : 1) }, () => rng.normal()));
+    for (let i = 0; i < 17; i++)
+      grads[`g${i}`] = tf.tensor(Float32Array.from({ length: 1 + ((i * 5) % 13) * (i === 16 ? 4000 : 1) }, () => rng.normal()));
     const fused = globalNorm(grads);
     const ref = withReference('globalNorm', () => globalNorm(grads));
     const [f, r] = [fused.dataSync()[0]!, ref.dataSync()[0]!];
@@ -153,8 +150,12 @@ describe.skipIf(!native).each(['cpu', 'wasm'])('native optimiser update and grad
 describe.skipIf(!native)('native optimiser argument checks', () => {
   it('refuses buffers of different lengths and overlapping views', () => {
     const n = new Float32Array(8);
-    expect(() => native!.adamUpdate(n.subarray(0, 4), new Float32Array(4), new Float32Array(3), new Float32Array(4), 0.9, 0.999, 1e-8, 1e-3)).toThrow(/v has 3 elements, expected 4/);
-    expect(() => native!.adamUpdate(n.subarray(0, 4), n.subarray(2, 6), new Float32Array(4), new Float32Array(4), 0.9, 0.999, 1e-8, 1e-3)).toThrow(/w and m overlap/);
+    expect(() =>
+      native!.adamUpdate(n.subarray(0, 4), new Float32Array(4), new Float32Array(3), new Float32Array(4), 0.9, 0.999, 1e-8, 1e-3),
+    ).toThrow(/v has 3 elements, expected 4/);
+    expect(() =>
+      native!.adamUpdate(n.subarray(0, 4), n.subarray(2, 6), new Float32Array(4), new Float32Array(4), 0.9, 0.999, 1e-8, 1e-3),
+    ).toThrow(/w and m overlap/);
     expect(() => native!.sgdUpdate(n.subarray(0, 4), n.subarray(3, 7), 0.1)).toThrow(/w and g overlap/);
     expect(() => native!.sgdUpdate(new Float32Array(2), new Float32Array(2), Number.NaN)).toThrow(/lr must be a finite number/);
     expect(native!.sumOfSquares(Float32Array.from([3, 4]))).toBe(25);

@@ -61,13 +61,37 @@ function corpusChars(): { tokens: Int32Array; vocab: number } {
 const models = (V: number): Record<string, ModelConfig> => ({
   lstm: { kind: 'lstm', vocabSize: V, inputFeatures: 0, embedSize: 16, hiddenSize: 32, layers: 1, dropout: 0 },
   gru: { kind: 'gru', vocabSize: V, inputFeatures: 0, embedSize: 16, hiddenSize: 32, layers: 1, dropout: 0 },
-  tcn: { kind: 'tcn', vocabSize: V, inputFeatures: 0, embedSize: 16, hiddenSize: 32, levels: 3, kernelSize: 3, dropout: 0, convsPerBlock: 2, weightNorm: true, residual: true },
+  tcn: {
+    kind: 'tcn',
+    vocabSize: V,
+    inputFeatures: 0,
+    embedSize: 16,
+    hiddenSize: 32,
+    levels: 3,
+    kernelSize: 3,
+    dropout: 0,
+    convsPerBlock: 2,
+    weightNorm: true,
+    residual: true,
+  },
 });
 
 async function trainLosses(model: ModelConfig, data: { tokens: Int32Array; vocab: number }): Promise<StepMetrics[]> {
   const n = data.tokens.length;
-  const splits = { train: { start: 0, end: Math.floor(n * 0.9) }, valid: { start: Math.floor(n * 0.9), end: n }, test: { start: n, end: n } };
-  const config = trainConfigSchema.parse({ steps: STEPS, batchSize: 8, seqLen: 32, lr: 0.01, validEvery: 1_000_000, checkpointEvery: 1_000_000, seed: 5 });
+  const splits = {
+    train: { start: 0, end: Math.floor(n * 0.9) },
+    valid: { start: Math.floor(n * 0.9), end: n },
+    test: { start: n, end: n },
+  };
+  const config = trainConfigSchema.parse({
+    steps: STEPS,
+    batchSize: 8,
+    seqLen: 32,
+    lr: 0.01,
+    validEvery: 1_000_000,
+    checkpointEvery: 1_000_000,
+    seed: 5,
+  });
   const m = buildModel(model, config.seed);
   const trainer = new Trainer(m, config, createTextTask(memoryTokenSource(data.tokens), splits, data.vocab));
   try {
@@ -84,55 +108,58 @@ async function trainLosses(model: ModelConfig, data: { tokens: Int32Array; vocab
   }
 }
 
-describe.skipIf(!native)(`training curves overlap with and without the fused kernels (char-level ${hasData ? 'PTB' : 'agreement corpus'}, cpu)`, () => {
-  const k = native!;
-  const data = corpusChars();
+describe.skipIf(!native)(
+  `training curves overlap with and without the fused kernels (char-level ${hasData ? 'PTB' : 'agreement corpus'}, cpu)`,
+  () => {
+    const k = native!;
+    const data = corpusChars();
 
-  beforeAll(async () => {
-    tf.env().set('PROD', true);
-    await activateBackend(BACKEND);
-  });
+    beforeAll(async () => {
+      tf.env().set('PROD', true);
+      await activateBackend(BACKEND);
+    });
 
-  afterAll(() => {
-    // Leave the registry as installFusedKernels left it.
-    for (const [name, impl] of Object.entries(fusedFactories(k))) registerFusedKernel(name, BACKEND, impl);
-  });
-
-  it.each(Object.entries(models(data.vocab)))('%s', async (_name, model) => {
-    // Fused run, through counting wrappers so we know the fused kernels ran.
-    const calls: Record<string, number> = {};
-    for (const [name, impl] of Object.entries(fusedFactories(k))) {
-      registerFusedKernel(name, BACKEND, (...a: never[]) => {
-        calls[name] = (calls[name] ?? 0) + 1;
-        return impl(...a);
-      });
-    }
-    const fused = await trainLosses(model, data);
-    expect(calls['embedTokens'] ?? 0, 'fused embedTokens ran').toBeGreaterThan(0);
-    expect(calls['adamUpdate'] ?? 0, 'native adamUpdate ran').toBe(STEPS);
-    expect(calls['globalNorm'] ?? 0, 'native globalNorm ran').toBeGreaterThan(0);
-    if (model.kind === 'tcn') expect(calls['causalConv1d'] ?? 0, 'fused causalConv1d ran').toBeGreaterThan(0);
-    else expect(calls[`${model.kind}Sequence`] ?? 0, `fused ${model.kind}Sequence ran`).toBeGreaterThan(0);
-
-    // Reference run: every fused kernel unregistered for the backend.
-    const names = fusedKernelsFor(BACKEND);
-    for (const name of names) unregisterFusedKernel(name, BACKEND);
-    let reference: StepMetrics[];
-    try {
-      expect(fusedKernelsFor(BACKEND)).toEqual([]);
-      reference = await trainLosses(model, data);
-    } finally {
+    afterAll(() => {
+      // Leave the registry as installFusedKernels left it.
       for (const [name, impl] of Object.entries(fusedFactories(k))) registerFusedKernel(name, BACKEND, impl);
-    }
+    });
 
-    for (let i = 0; i < STEPS; i++) {
-      const [a, b] = [fused[i]!.trainLoss, reference[i]!.trainLoss];
-      expect(Math.abs(a - b) / Math.abs(b), `step ${i + 1}: fused loss ${a} vs reference ${b}`).toBeLessThanOrEqual(1e-3);
-      const [ga, gb] = [fused[i]!.gradNorm, reference[i]!.gradNorm];
-      expect(Math.abs(ga - gb) / Math.abs(gb), `step ${i + 1}: fused gradient norm ${ga} vs reference ${gb}`).toBeLessThanOrEqual(1e-3);
-    }
-    // It learned: the mean of the last five losses is clearly below the first loss (ln V at the start).
-    const tail = reference.slice(-5).reduce((s, r) => s + r.trainLoss, 0) / 5;
-    expect(tail).toBeLessThan(reference[0]!.trainLoss * 0.9);
-  });
-});
+    it.each(Object.entries(models(data.vocab)))('%s', async (_name, model) => {
+      // Fused run, through counting wrappers so we know the fused kernels ran.
+      const calls: Record<string, number> = {};
+      for (const [name, impl] of Object.entries(fusedFactories(k))) {
+        registerFusedKernel(name, BACKEND, (...a: never[]) => {
+          calls[name] = (calls[name] ?? 0) + 1;
+          return impl(...a);
+        });
+      }
+      const fused = await trainLosses(model, data);
+      expect(calls['embedTokens'] ?? 0, 'fused embedTokens ran').toBeGreaterThan(0);
+      expect(calls['adamUpdate'] ?? 0, 'native adamUpdate ran').toBe(STEPS);
+      expect(calls['globalNorm'] ?? 0, 'native globalNorm ran').toBeGreaterThan(0);
+      if (model.kind === 'tcn') expect(calls['causalConv1d'] ?? 0, 'fused causalConv1d ran').toBeGreaterThan(0);
+      else expect(calls[`${model.kind}Sequence`] ?? 0, `fused ${model.kind}Sequence ran`).toBeGreaterThan(0);
+
+      // Reference run: every fused kernel unregistered for the backend.
+      const names = fusedKernelsFor(BACKEND);
+      for (const name of names) unregisterFusedKernel(name, BACKEND);
+      let reference: StepMetrics[];
+      try {
+        expect(fusedKernelsFor(BACKEND)).toEqual([]);
+        reference = await trainLosses(model, data);
+      } finally {
+        for (const [name, impl] of Object.entries(fusedFactories(k))) registerFusedKernel(name, BACKEND, impl);
+      }
+
+      for (let i = 0; i < STEPS; i++) {
+        const [a, b] = [fused[i]!.trainLoss, reference[i]!.trainLoss];
+        expect(Math.abs(a - b) / Math.abs(b), `step ${i + 1}: fused loss ${a} vs reference ${b}`).toBeLessThanOrEqual(1e-3);
+        const [ga, gb] = [fused[i]!.gradNorm, reference[i]!.gradNorm];
+        expect(Math.abs(ga - gb) / Math.abs(gb), `step ${i + 1}: fused gradient norm ${ga} vs reference ${gb}`).toBeLessThanOrEqual(1e-3);
+      }
+      // It learned: the mean of the last five losses is clearly below the first loss (ln V at the start).
+      const tail = reference.slice(-5).reduce((s, r) => s + r.trainLoss, 0) / 5;
+      expect(tail).toBeLessThan(reference[0]!.trainLoss * 0.9);
+    });
+  },
+);

@@ -111,19 +111,29 @@ describe.skipIf(!native)('native matmul', () => {
   });
 
   it('rejects arrays that are not Float32Array, naming the argument', () => {
-    expect(() => k.matmul(2, 2, 2, new Float64Array(4) as unknown as Float32Array, false, new Float32Array(4), false)).toThrow(/A must be a Float32Array/);
-    expect(() => k.matmul(2, 2, 2, new Float32Array(4), false, [1, 2, 3, 4] as unknown as Float32Array, false)).toThrow(/B must be a Float32Array/);
+    expect(() => k.matmul(2, 2, 2, new Float64Array(4) as unknown as Float32Array, false, new Float32Array(4), false)).toThrow(
+      /A must be a Float32Array/,
+    );
+    expect(() => k.matmul(2, 2, 2, new Float32Array(4), false, [1, 2, 3, 4] as unknown as Float32Array, false)).toThrow(
+      /B must be a Float32Array/,
+    );
   });
 
   it('rejects bad sizes and a wrong argument count', () => {
     expect(() => k.matmul(-1, 2, 2, new Float32Array(0), false, new Float32Array(4), false)).toThrow(/M must be a whole number/);
     expect(() => k.matmul(2, 2.5, 2, new Float32Array(4), false, new Float32Array(5), false)).toThrow(/N must be a whole number/);
-    expect(() => (k.matmul as unknown as (...a: unknown[]) => unknown)(2, 2, 2, new Float32Array(4), false)).toThrow(/expected 7 arguments, got 5/);
+    expect(() => (k.matmul as unknown as (...a: unknown[]) => unknown)(2, 2, 2, new Float32Array(4), false)).toThrow(
+      /expected 7 arguments, got 5/,
+    );
   });
 
   it('softmaxCrossEntropy refuses a target outside the classes, naming its index, and a non-Int32Array', () => {
-    expect(() => k.softmaxCrossEntropy(3, 5, new Float32Array(15), Int32Array.from([0, 5, 1]))).toThrow(/targets\[1\] = 5 is outside 0\.\.4/);
+    expect(() => k.softmaxCrossEntropy(3, 5, new Float32Array(15), Int32Array.from([0, 5, 1]))).toThrow(
+      /targets\[1\] = 5 is outside 0\.\.4/,
+    );
     expect(() => k.softmaxCrossEntropy(2, 5, new Float32Array(10), Int32Array.from([-1, 0]))).toThrow(/targets\[0\] = -1/);
-    expect(() => k.softmaxCrossEntropy(2, 5, new Float32Array(10), new Float32Array(2) as unknown as Int32Array)).toThrow(/targets must be an Int32Array/);
+    expect(() => k.softmaxCrossEntropy(2, 5, new Float32Array(10), new Float32Array(2) as unknown as Int32Array)).toThrow(
+      /targets must be an Int32Array/,
+    );
   });
 });

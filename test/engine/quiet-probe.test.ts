@@ -35,9 +35,10 @@ describe('stderr capture', () => {
   });
 });
 
-describe('a failure\'s reason', () => {
-  it('quotes the telling line of Dawn\'s output, not the source location after it', () => {
-    const output = 'Warning: eglInitialize failed with EGL_NOT_INITIALIZED\n - While trying to discover a BackendType::OpenGL adapter.\n    at CheckEGL (third_party/dawn/src/dawn/native/opengl/UtilsEGL.cpp:89)\n';
+describe("a failure's reason", () => {
+  it("quotes the telling line of Dawn's output, not the source location after it", () => {
+    const output =
+      'Warning: eglInitialize failed with EGL_NOT_INITIALIZED\n - While trying to discover a BackendType::OpenGL adapter.\n    at CheckEGL (third_party/dawn/src/dawn/native/opengl/UtilsEGL.cpp:89)\n';
     expect(lastLine(output)).toBe('Warning: eglInitialize failed with EGL_NOT_INITIALIZED');
     expect(lastLine('one\ntwo\n\n')).toBe('two');
     expect(lastLine('')).toBeUndefined();
@@ -47,16 +48,27 @@ describe('a failure\'s reason', () => {
 describe('the CLI on the software adapter', async () => {
   const saved = process.env['SEQLAB_WEBGPU'];
   process.env['SEQLAB_WEBGPU'] = 'software';
-  const probe = await probeWebgpuQuietly().finally(() => (saved === undefined ? delete process.env['SEQLAB_WEBGPU'] : (process.env['SEQLAB_WEBGPU'] = saved)));
+  const probe = await probeWebgpuQuietly().finally(() =>
+    saved === undefined ? delete process.env['SEQLAB_WEBGPU'] : (process.env['SEQLAB_WEBGPU'] = saved),
+  );
   const capture = loadStderrCapture();
   if (!probe.available) console.warn(`software WebGPU adapter unavailable here (${probe.reason}); the quiet-CLI test is skipped`);
 
-  it.runIf(probe.available && capture)('trains with auto: the start line gives the measured choice, and none of Dawn\'s lines reach stderr', () => {
-    const args = ['train', '--model', 'lstm', '--steps', '1', '--backend', 'auto', '--hidden', '64', '--batch', '8', '--seq-len', '32'];
-    const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, SEQLAB_HOME: tempHome(), SEQLAB_WEBGPU: 'software', NO_COLOR: '1' }, encoding: 'utf8', timeout: 240_000 });
-    expect(r.status, r.stderr).toBe(0);
-    // The webgpu rung trained in the worker (so Dawn opened an adapter and a device there) and lost to the CPU.
-    expect(r.stderr).toMatch(/parameters on wasm \(.*auto: wasm( \+ fused kernels)? [\d,]+ tok\/s vs webgpu \(software\) [\d,]+ tok\/s \(measured \d{4}-\d\d-\d\d\)\)/);
-    expect(r.stdout + r.stderr).not.toMatch(DAWN_NOISE);
-  });
+  it.runIf(probe.available && capture)(
+    "trains with auto: the start line gives the measured choice, and none of Dawn's lines reach stderr",
+    () => {
+      const args = ['train', '--model', 'lstm', '--steps', '1', '--backend', 'auto', '--hidden', '64', '--batch', '8', '--seq-len', '32'];
+      const r = spawnSync(process.execPath, [BIN, ...args], {
+        env: { ...process.env, SEQLAB_HOME: tempHome(), SEQLAB_WEBGPU: 'software', NO_COLOR: '1' },
+        encoding: 'utf8',
+        timeout: 240_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      // The webgpu rung trained in the worker (so Dawn opened an adapter and a device there) and lost to the CPU.
+      expect(r.stderr).toMatch(
+        /parameters on wasm \(.*auto: wasm( \+ fused kernels)? [\d,]+ tok\/s vs webgpu \(software\) [\d,]+ tok\/s \(measured \d{4}-\d\d-\d\d\)\)/,
+      );
+      expect(r.stdout + r.stderr).not.toMatch(DAWN_NOISE);
+    },
+  );
 });

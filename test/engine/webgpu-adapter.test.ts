@@ -38,15 +38,20 @@ describe('SEQLAB_WEBGPU', () => {
 
 describe('software adapter', async () => {
   const probe = await probeWith('software');
-  if (!probe.available) console.warn(`software WebGPU adapter unavailable here (${probe.reason}); CI installs libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri`);
+  if (!probe.available)
+    console.warn(`software WebGPU adapter unavailable here (${probe.reason}); CI installs libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri`);
 
   it.runIf(probe.available)('is found and described as software OpenGL over llvmpipe', () => {
     expect(probe).toMatchObject({ available: true, mode: 'software' });
     expect(probe.available && probe.device).toMatch(/^software \(OpenGL, llvmpipe/);
   });
 
-  it.runIf(probe.available)('doctor names it, and none of Dawn\'s own output reaches the terminal', () => {
-    const r = spawnSync(process.execPath, [BIN, 'doctor'], { env: { ...process.env, SEQLAB_HOME: tempHome(), SEQLAB_WEBGPU: 'software', NO_COLOR: '1' }, encoding: 'utf8', timeout: 120_000 });
+  it.runIf(probe.available)("doctor names it, and none of Dawn's own output reaches the terminal", () => {
+    const r = spawnSync(process.execPath, [BIN, 'doctor'], {
+      env: { ...process.env, SEQLAB_HOME: tempHome(), SEQLAB_WEBGPU: 'software', NO_COLOR: '1' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/yes webgpu\s+software \(OpenGL, llvmpipe/);
     // Dawn prints these when it opens the OpenGL backend; the probe's child swallows them.

@@ -40,8 +40,28 @@ const recurrent = { ...common, hiddenSize: 8, layers: 1, dropout: 0 } as const;
 const lstm: ModelConfig = { kind: 'lstm', ...recurrent };
 const gru: ModelConfig = { kind: 'gru', ...recurrent };
 const stableRnn: ModelConfig = { kind: 'rnn', ...recurrent, spectralBound: 0.9 };
-const tcn: ModelConfig = { kind: 'tcn', ...common, hiddenSize: 8, levels: 2, kernelSize: 2, dropout: 0.1, convsPerBlock: 2, weightNorm: true, residual: true };
-const wavenet: ModelConfig = { kind: 'wavenet', ...common, residualChannels: 4, dilationChannels: 4, skipChannels: 8, stacks: 1, layersPerStack: 3, kernelSize: 2, dropout: 0 };
+const tcn: ModelConfig = {
+  kind: 'tcn',
+  ...common,
+  hiddenSize: 8,
+  levels: 2,
+  kernelSize: 2,
+  dropout: 0.1,
+  convsPerBlock: 2,
+  weightNorm: true,
+  residual: true,
+};
+const wavenet: ModelConfig = {
+  kind: 'wavenet',
+  ...common,
+  residualChannels: 4,
+  dilationChannels: 4,
+  skipChannels: 8,
+  stacks: 1,
+  layersPerStack: 3,
+  kernelSize: 2,
+  dropout: 0,
+};
 
 /** Builds the model on the active backend, runs `fn`, disposes the model, and checks `fn` left no tensors behind. */
 async function withModel<T>(config: ModelConfig, fn: (model: ReturnType<typeof buildModel>) => Promise<T>): Promise<T> {
@@ -59,7 +79,15 @@ async function withModel<T>(config: ModelConfig, fn: (model: ReturnType<typeof b
 
 describe.skipIf(!webgpu.available)('on webgpu (software adapter)', () => {
   const { source, splits } = patternCorpus(4000, V);
-  const trainConfig = trainConfigSchema.parse({ steps: 8, batchSize: 2, seqLen: 8, lr: 0.01, validEvery: 1_000_000, checkpointEvery: 1_000_000, seed: 3 });
+  const trainConfig = trainConfigSchema.parse({
+    steps: 8,
+    batchSize: 2,
+    seqLen: 8,
+    lr: 0.01,
+    validEvery: 1_000_000,
+    checkpointEvery: 1_000_000,
+    seed: 3,
+  });
   const newTrainer = (model: ReturnType<typeof buildModel>) => new Trainer(model, trainConfig, createTextTask(source, splits, V));
 
   async function losses(trainer: Trainer, steps: number): Promise<number[]> {
@@ -95,7 +123,12 @@ describe.skipIf(!webgpu.available)('on webgpu (software adapter)', () => {
         t.dispose();
         return l;
       });
-      resumed.forEach((loss, i) => expect(relativeDifference(loss, straight[4 + i]!), `step ${5 + i}: resumed ${loss} vs straight ${straight[4 + i]}`).toBeLessThanOrEqual(1e-5));
+      resumed.forEach((loss, i) =>
+        expect(
+          relativeDifference(loss, straight[4 + i]!),
+          `step ${5 + i}: resumed ${loss} vs straight ${straight[4 + i]}`,
+        ).toBeLessThanOrEqual(1e-5),
+      );
     });
   });
 
@@ -103,7 +136,8 @@ describe.skipIf(!webgpu.available)('on webgpu (software adapter)', () => {
     ['lstm', lstm],
     ['tcn', tcn],
   ] as const)('text sampling from %s draws the tokens it draws on wasm', async (_name, config) => {
-    const sample = () => withModel(config, (m) => generate(m, { prime: [1, 2, 3], length: 12, temperature: 0.7, topK: 0, rng: new Rng(11) }));
+    const sample = () =>
+      withModel(config, (m) => generate(m, { prime: [1, 2, 3], length: 12, temperature: 0.7, topK: 0, rng: new Rng(11) }));
     const reference = await onBackend('wasm', sample);
     const gpu = await onBackend('webgpu', sample);
     expect(gpu).toEqual(reference);
@@ -113,14 +147,22 @@ describe.skipIf(!webgpu.available)('on webgpu (software adapter)', () => {
     const codes = (method: 'cached' | 'naive') =>
       withModel(wavenet, async (m) => {
         const logits: Float32Array[] = [];
-        const out = await generateCodes(m, { length: 16, temperature: 1, seed: 5, method, onLogits: (l) => logits.push(Float32Array.from(l)) });
+        const out = await generateCodes(m, {
+          length: 16,
+          temperature: 1,
+          seed: 5,
+          method,
+          onLogits: (l) => logits.push(Float32Array.from(l)),
+        });
         return { codes: Array.from(out), logits };
       });
     const reference = await onBackend('wasm', () => codes('cached'));
     const [cached, naive] = await onBackend('webgpu', async () => [await codes('cached'), await codes('naive')]);
     expect(cached.codes).toEqual(naive.codes);
     expect(cached.codes).toEqual(reference.codes);
-    cached.logits.forEach((l, i) => l.forEach((x, j) => expect(Math.abs(x - naive.logits[i]![j]!), `code ${i}, class ${j}`).toBeLessThan(1e-4)));
+    cached.logits.forEach((l, i) =>
+      l.forEach((x, j) => expect(Math.abs(x - naive.logits[i]![j]!), `code ${i}, class ${j}`).toBeLessThan(1e-4)),
+    );
     // Random weights at temperature 1 spread over several codes: the comparison is not of a constant.
     expect(new Set(cached.codes).size).toBeGreaterThan(2);
   });
@@ -169,7 +211,15 @@ describe.skipIf(!webgpu.available)('on webgpu (software adapter)', () => {
       await onBackend('webgpu', async () => {
         const { dataset, run } = await audioRun(history, dir); // one training step and a checkpoint, here on webgpu
         const { model: config, train } = runConfigSchema.parse(run.config);
-        const sample = await withModel(config, (m) => audioDuringTraining(history, run.id, dataset, m, { step: 1, seconds: 0.02, temperature: 1, seed: train.seed, shouldStop: () => false }));
+        const sample = await withModel(config, (m) =>
+          audioDuringTraining(history, run.id, dataset, m, {
+            step: 1,
+            seconds: 0.02,
+            temperature: 1,
+            seed: train.seed,
+            shouldStop: () => false,
+          }),
+        );
         expect(sample).toMatchObject({ step: 1, method: 'cached' });
         expect(sample!.seconds).toBeGreaterThan(0);
       });
@@ -181,8 +231,41 @@ describe.skipIf(!webgpu.available)('on webgpu (software adapter)', () => {
 
   it('seqlab train --backend webgpu --model tcn completes, with validation, samples and checkpoints', () => {
     const home = tempHome();
-    const args = ['--json', 'train', '--model', 'tcn', '--backend', 'webgpu', '--steps', '6', '--hidden', '8', '--embed', '8', '--levels', '2', '--kernel', '2', '--batch', '2', '--seq-len', '16'];
-    const r = seqlab(home, [...args, '--valid-every', '3', '--valid-tokens', '64', '--checkpoint-every', '3', '--set', 'sampleEvery=3', '--set', 'sampleLength=12']);
+    const args = [
+      '--json',
+      'train',
+      '--model',
+      'tcn',
+      '--backend',
+      'webgpu',
+      '--steps',
+      '6',
+      '--hidden',
+      '8',
+      '--embed',
+      '8',
+      '--levels',
+      '2',
+      '--kernel',
+      '2',
+      '--batch',
+      '2',
+      '--seq-len',
+      '16',
+    ];
+    const r = seqlab(home, [
+      ...args,
+      '--valid-every',
+      '3',
+      '--valid-tokens',
+      '64',
+      '--checkpoint-every',
+      '3',
+      '--set',
+      'sampleEvery=3',
+      '--set',
+      'sampleLength=12',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const lines = jsonLines(r.stdout);
     expect(lines.find((l) => l['type'] === 'started')).toMatchObject({ backend: 'webgpu' });
@@ -194,7 +277,12 @@ describe.skipIf(!webgpu.available)('on webgpu (software adapter)', () => {
       const [run] = history.listRuns();
       expect(run).toMatchObject({ status: 'completed', backend: 'webgpu', step: 6 });
       expect(history.listSamples(run!.id).map((s) => s.step)).toEqual([3, 6]);
-      expect(history.listCheckpoints(run!.id).map((c) => c.step).sort((a, b) => a - b)).toEqual([3, 6]);
+      expect(
+        history
+          .listCheckpoints(run!.id)
+          .map((c) => c.step)
+          .sort((a, b) => a - b),
+      ).toEqual([3, 6]);
     } finally {
       history.close();
       fs.rmSync(home, { recursive: true, force: true });

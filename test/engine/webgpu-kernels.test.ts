@@ -8,7 +8,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend, probeBackend } from '../../core/engine/backends.ts';
-import { fusedKernelsFor, referenceKernel, registerFusedKernel, resolveKernel, unregisterFusedKernel } from '../../core/ml/engine/kernel-registry.ts';
+import {
+  fusedKernelsFor,
+  referenceKernel,
+  registerFusedKernel,
+  resolveKernel,
+  unregisterFusedKernel,
+} from '../../core/ml/engine/kernel-registry.ts';
 import { buildModel } from '../../core/ml/models/build-model.ts';
 import { causalConv1d } from '../../core/ml/ops/causal-conv.ts';
 import { embedTokens, timeDistributedDense } from '../../core/ml/ops/embed-tokens.ts';
@@ -80,15 +86,47 @@ describe.skipIf(!probe.available)('fused WGSL kernels (conv, dense, embed, loss)
     expect(fusedKernelsFor('webgpu')).toEqual(expect.arrayContaining(KERNELS));
   });
 
-  it.each(CONV)('causalConv1d B=%i T=%i Cin=%i Cout=%i k=%i d=%i: outputs and gradients match', (...s) => expectFusedMatchesReference('causalConv1d', causalConv1d, convCase(s), 14));
-  it.each(DENSE)('timeDistributedDense B=%i T=%i I=%i O=%i: outputs and gradients match', (...s) => expectFusedMatchesReference('timeDistributedDense', timeDistributedDense, denseCase(s), 15));
-  it.each(EMBED)('embedTokens B=%i T=%i V=%i E=%i: outputs and gradients match', (...s) => expectFusedMatchesReference('embedTokens', embedTokens, embedCase(s), 16));
-  it.each(XENT)('meanCrossEntropy B=%i T=%i V=%i: loss and gradient match', (...s) => expectFusedMatchesReference('meanCrossEntropy', meanCrossEntropy, xentCase(s), 17));
+  it.each(CONV)('causalConv1d B=%i T=%i Cin=%i Cout=%i k=%i d=%i: outputs and gradients match', (...s) =>
+    expectFusedMatchesReference('causalConv1d', causalConv1d, convCase(s), 14),
+  );
+  it.each(DENSE)('timeDistributedDense B=%i T=%i I=%i O=%i: outputs and gradients match', (...s) =>
+    expectFusedMatchesReference('timeDistributedDense', timeDistributedDense, denseCase(s), 15),
+  );
+  it.each(EMBED)('embedTokens B=%i T=%i V=%i E=%i: outputs and gradients match', (...s) =>
+    expectFusedMatchesReference('embedTokens', embedTokens, embedCase(s), 16),
+  );
+  it.each(XENT)('meanCrossEntropy B=%i T=%i V=%i: loss and gradient match', (...s) =>
+    expectFusedMatchesReference('meanCrossEntropy', meanCrossEntropy, xentCase(s), 17),
+  );
 
   it('embedTokens and meanCrossEntropy treat out-of-range ids as the reference does (a zero one-hot row)', async () => {
-    const ids = (vocab: number) => tf.tensor2d([[0, vocab, -1], [2, 1, vocab + 3]], [2, 3], 'int32');
-    await expectFusedMatchesReference('embedTokens', embedTokens, { inputs: (r) => [rand(r, [4, 3]), rand(r, [3])], call: (impl, xs) => [tf.tidy(() => (impl as typeof embedTokens)(ids(4), xs[0] as tf.Tensor2D, xs[1] as tf.Tensor1D))] }, 18);
-    await expectFusedMatchesReference('meanCrossEntropy', meanCrossEntropy, { inputs: (r) => [rand(r, [2, 3, 4], 3)], call: (impl, xs) => [tf.tidy(() => (impl as typeof meanCrossEntropy)(xs[0] as tf.Tensor3D, ids(4)))] }, 19);
+    const ids = (vocab: number) =>
+      tf.tensor2d(
+        [
+          [0, vocab, -1],
+          [2, 1, vocab + 3],
+        ],
+        [2, 3],
+        'int32',
+      );
+    await expectFusedMatchesReference(
+      'embedTokens',
+      embedTokens,
+      {
+        inputs: (r) => [rand(r, [4, 3]), rand(r, [3])],
+        call: (impl, xs) => [tf.tidy(() => (impl as typeof embedTokens)(ids(4), xs[0] as tf.Tensor2D, xs[1] as tf.Tensor1D))],
+      },
+      18,
+    );
+    await expectFusedMatchesReference(
+      'meanCrossEntropy',
+      meanCrossEntropy,
+      {
+        inputs: (r) => [rand(r, [2, 3, 4], 3)],
+        call: (impl, xs) => [tf.tidy(() => (impl as typeof meanCrossEntropy)(xs[0] as tf.Tensor3D, ids(4)))],
+      },
+      19,
+    );
   });
 
   it('leave no tensors behind', async () => {
@@ -116,9 +154,32 @@ describe.skipIf(!probe.available)('fused WGSL kernels (conv, dense, embed, loss)
       const vocab = 7;
       const rng = new Rng(5);
       const tokens = new Int32Array(400).map(() => rng.int(vocab));
-      const model = buildModel({ kind: 'tcn', vocabSize: vocab, inputFeatures: 0, embedSize: 5, hiddenSize: 6, levels: 2, kernelSize: 2, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: false }, 3);
+      const model = buildModel(
+        {
+          kind: 'tcn',
+          vocabSize: vocab,
+          inputFeatures: 0,
+          embedSize: 5,
+          hiddenSize: 6,
+          levels: 2,
+          kernelSize: 2,
+          dropout: 0,
+          convsPerBlock: 1,
+          weightNorm: false,
+          residual: false,
+        },
+        3,
+      );
       const config = trainConfigSchema.parse({ steps: 20, batchSize: 3, seqLen: 9, lr: 1e-2, clip: 1, seed: 3 });
-      const trainer = new Trainer(model, config, createTextTask(memoryTokenSource(tokens), { train: { start: 0, end: tokens.length }, valid: { start: 0, end: 0 }, test: { start: 0, end: 0 } }, vocab));
+      const trainer = new Trainer(
+        model,
+        config,
+        createTextTask(
+          memoryTokenSource(tokens),
+          { train: { start: 0, end: tokens.length }, valid: { start: 0, end: 0 }, test: { start: 0, end: 0 } },
+          vocab,
+        ),
+      );
       const losses: number[] = [];
       try {
         for (let i = 0; i < 20; i++) losses.push((await trainer.trainStep())!.trainLoss);

@@ -24,11 +24,6 @@ if (!probe.available) console.warn(`webgpu optimizer tests skipped: software ada
 // Odd sizes, and more parameters than one dispatch takes (so groups and a remainder).
 const SHAPES = [[3], [2, 5], [7, 3], [1], [4, 1, 2]];
 
-
-
-
-
-
 /** Runs `fn` with the reference implementation of `name` in place of the fused one. */
 async function withReference<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const fused = resolveKernel(name);

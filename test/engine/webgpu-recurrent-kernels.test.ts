@@ -48,9 +48,30 @@ const SHAPES: Rec[] = [
   [1, 7, 3, 5],
 ];
 const OPS = [
-  { name: 'lstmSequence', kind: 'lstm', publicOp: lstmSequence as Fn, build: lstmCase, limited: (l: RecurrentLimits) => webgpuLstmSequence(l) as Fn, seed: 11 },
-  { name: 'gruSequence', kind: 'gru', publicOp: gruSequence as Fn, build: gruCase, limited: (l: RecurrentLimits) => webgpuGruSequence(l) as Fn, seed: 12 },
-  { name: 'rnnSequence', kind: 'rnn', publicOp: rnnSequence as Fn, build: rnnCase, limited: (l: RecurrentLimits) => webgpuRnnSequence(l) as Fn, seed: 13 },
+  {
+    name: 'lstmSequence',
+    kind: 'lstm',
+    publicOp: lstmSequence as Fn,
+    build: lstmCase,
+    limited: (l: RecurrentLimits) => webgpuLstmSequence(l) as Fn,
+    seed: 11,
+  },
+  {
+    name: 'gruSequence',
+    kind: 'gru',
+    publicOp: gruSequence as Fn,
+    build: gruCase,
+    limited: (l: RecurrentLimits) => webgpuGruSequence(l) as Fn,
+    seed: 12,
+  },
+  {
+    name: 'rnnSequence',
+    kind: 'rnn',
+    publicOp: rnnSequence as Fn,
+    build: rnnCase,
+    limited: (l: RecurrentLimits) => webgpuRnnSequence(l) as Fn,
+    seed: 13,
+  },
 ];
 
 /** Whether the backend compiled a persistent forward kernel of this kind for [batch, time, hidden] (its shader key, see recurrent-wgsl.ts). */
@@ -113,7 +134,10 @@ describe.skipIf(unavailable !== undefined)('fused WGSL recurrent kernels on webg
 
   it('plans by the device limits: LSTM h128 b32 t64 is persistent; too much workgroup memory, too large a trace or too many batch rows is not', () => {
     const limits = deviceLimits();
-    expect(planLstm(32, 64, 128, limits)).toMatchObject({ workgroup: Math.min(128, limits.invocations), unitsPerInvocation: Math.ceil(128 / Math.min(128, limits.invocations)) });
+    expect(planLstm(32, 64, 128, limits)).toMatchObject({
+      workgroup: Math.min(128, limits.invocations),
+      unitsPerInvocation: Math.ceil(128 / Math.min(128, limits.invocations)),
+    });
     expect(planLstm(1, 1, 17, { ...limits, invocations: 4 })).toMatchObject({ workgroup: 4, unitsPerInvocation: 5 });
     expect(planLstm(1, 1, 17, { ...limits, workgroupBytes: 4 * 4 * 17 })).toBeDefined();
     expect(planLstm(1, 1, 17, { ...limits, workgroupBytes: 4 * 4 * 17 - 1 })).toBeUndefined(); // dZ of one step: 4·17 floats

@@ -34,9 +34,29 @@ const MODELS: Record<string, ModelConfig> = {
   rnn: { kind: 'rnn', ...recurrent },
   gru: { kind: 'gru', ...recurrent },
   lstm: { kind: 'lstm', ...recurrent, layers: 2 },
-  tcn: { kind: 'tcn', ...common, hiddenSize: 8, levels: 2, kernelSize: 2, dropout: 0.1, convsPerBlock: 2, weightNorm: true, residual: true },
+  tcn: {
+    kind: 'tcn',
+    ...common,
+    hiddenSize: 8,
+    levels: 2,
+    kernelSize: 2,
+    dropout: 0.1,
+    convsPerBlock: 2,
+    weightNorm: true,
+    residual: true,
+  },
   gcnn: { kind: 'gcnn', ...common, hiddenSize: 8, levels: 2, convsPerBlock: 1, kernelSize: 2, dilated: true, dropout: 0, weightNorm: true },
-  wavenet: { kind: 'wavenet', ...common, residualChannels: 4, dilationChannels: 4, skipChannels: 8, stacks: 1, layersPerStack: 3, kernelSize: 2, dropout: 0 },
+  wavenet: {
+    kind: 'wavenet',
+    ...common,
+    residualChannels: 4,
+    dilationChannels: 4,
+    skipChannels: 8,
+    stacks: 1,
+    layersPerStack: 3,
+    kernelSize: 2,
+    dropout: 0,
+  },
   truncated: { kind: 'truncated', ...common, dropout: 0, base: { kind: 'gru', hiddenSize: 8, layers: 1 }, k: 4 },
   'stable rnn (spectralBound 0.9)': { kind: 'rnn', ...recurrent, spectralBound: 0.9 },
   'stable lstm (stabilize)': { kind: 'lstm', ...recurrent, stabilize: true },
@@ -51,7 +71,16 @@ interface Curve {
 /** Trains `model` for STEPS steps on the active backend (variables are created there) and disposes everything it made. */
 async function trainCurve(model: ModelConfig): Promise<Curve> {
   const { source, splits } = patternCorpus(4000, V);
-  const config = trainConfigSchema.parse({ steps: STEPS, batchSize: 2, seqLen: 8, lr: 0.01, validEvery: VALID_EVERY, validTokens: 32, checkpointEvery: 1_000_000, seed: 3 });
+  const config = trainConfigSchema.parse({
+    steps: STEPS,
+    batchSize: 2,
+    seqLen: 8,
+    lr: 0.01,
+    validEvery: VALID_EVERY,
+    validTokens: 32,
+    checkpointEvery: 1_000_000,
+    seed: 3,
+  });
   const m = buildModel(model, config.seed);
   const trainer = new Trainer(m, config, createTextTask(source, splits, V), { contraction: measureBatchContraction });
   const curve: Curve = { rows: [], tensors: [] };
@@ -97,7 +126,8 @@ describe.skipIf(!webgpu.available)('every model kind trains on webgpu (software 
     const isRecurrent = ['rnn', 'gru', 'lstm'].includes(model.kind);
     for (const r of validated) expect(r.contraction !== null, `${name}: contraction read-out`).toBe(isRecurrent);
     // The constraint held after every update: ‖U‖₂ ≤ λ for the stable RNN.
-    if (model.kind === 'rnn' && model.spectralBound != null) for (const r of validated) expect(r.stabilityBound!).toBeLessThanOrEqual(model.spectralBound + 1e-4);
+    if (model.kind === 'rnn' && model.spectralBound != null)
+      for (const r of validated) expect(r.stabilityBound!).toBeLessThanOrEqual(model.spectralBound + 1e-4);
     // Flat: every step leaves as many tensors as the first (Adam's slots exist from step 1 on).
     expect(gpu.tensors, `${name}: tensors after each step on webgpu`).toEqual(gpu.tensors.map(() => gpu.tensors[0]));
   });

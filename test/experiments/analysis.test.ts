@@ -28,7 +28,10 @@ const { source, splits } = patternCorpus(4000, V);
 const text = createTextTask(source, splits, V);
 
 function stableRnn(bound: number, vocabSize = V): RecurrentSequenceModel {
-  const m = buildModel({ kind: 'rnn', vocabSize, inputFeatures: 0, embedSize: 6, hiddenSize: 12, layers: 1, dropout: 0, spectralBound: bound }, 3);
+  const m = buildModel(
+    { kind: 'rnn', vocabSize, inputFeatures: 0, embedSize: 6, hiddenSize: 12, layers: 1, dropout: 0, spectralBound: bound },
+    3,
+  );
   if (!isRecurrentModel(m)) throw new Error('expected a recurrent model');
   return m;
 }
@@ -76,10 +79,26 @@ describe('truncation sweep', () => {
 });
 
 describe('gradient-lag profile', () => {
-  const first = (seqLen: number) => text.evalBatches('valid', { batchSize: 8, seqLen, maxScored: 8 * seqLen, context: 0 })[Symbol.iterator]().next().value!;
+  const first = (seqLen: number) =>
+    text
+      .evalBatches('valid', { batchSize: 8, seqLen, maxScored: 8 * seqLen, context: 0 })
+      [Symbol.iterator]()
+      .next().value!;
 
   it('of a TCN is exactly 0 beyond its receptive field and nonzero inside', async () => {
-    const config: ModelConfig = { kind: 'tcn', vocabSize: V, inputFeatures: 0, embedSize: 6, hiddenSize: 8, levels: 3, kernelSize: 2, dropout: 0, convsPerBlock: 1, weightNorm: true, residual: true };
+    const config: ModelConfig = {
+      kind: 'tcn',
+      vocabSize: V,
+      inputFeatures: 0,
+      embedSize: 6,
+      hiddenSize: 8,
+      levels: 3,
+      kernelSize: 2,
+      dropout: 0,
+      convsPerBlock: 1,
+      weightNorm: true,
+      residual: true,
+    };
     expect(receptiveFieldOfConfig(config)).toBe(8);
     const model = buildModel(config, 5);
     const leaked = await leakedTensors(async () => {
@@ -104,7 +123,9 @@ describe('gradient-lag profile', () => {
 
   it('refuses a lag the windows cannot hold, naming maxLag', async () => {
     const model = stableRnn(0.5);
-    await expect(gradientLagProfile(model, first(8), 'categorical', V, { maxLag: 8 })).rejects.toThrow(/^maxLag: 8 leaves no scored position/);
+    await expect(gradientLagProfile(model, first(8), 'categorical', V, { maxLag: 8 })).rejects.toThrow(
+      /^maxLag: 8 leaves no scored position/,
+    );
     model.dispose();
   });
 });
@@ -112,20 +133,25 @@ describe('gradient-lag profile', () => {
 describe('matched parameter counts', () => {
   const base = (kind: string): ModelConfig => buildModel({ kind, vocabSize: 40, inputFeatures: 0 } as ModelConfig, 1).config;
 
-  it.each(['lstm', 'gru', 'rnn', 'tcn', 'gcnn', 'wavenet'])('%s lands within 5 percent of the target, and the count is the built model’s', (kind) => {
-    for (const target of [20_000, 150_000]) {
-      const m = matchParameterCount(base(kind), target);
-      expect(Math.abs(m.count - target) / target).toBeLessThanOrEqual(0.05);
-      expect(m.count).toBe(countParameters(m.config));
-    }
-    const small = matchParameterCount(base(kind), 20_000);
-    const built = buildModel(small.config, 1);
-    expect(built.parameterCount()).toBe(small.count);
-    built.dispose();
-  });
+  it.each(['lstm', 'gru', 'rnn', 'tcn', 'gcnn', 'wavenet'])(
+    '%s lands within 5 percent of the target, and the count is the built model’s',
+    (kind) => {
+      for (const target of [20_000, 150_000]) {
+        const m = matchParameterCount(base(kind), target);
+        expect(Math.abs(m.count - target) / target).toBeLessThanOrEqual(0.05);
+        expect(m.count).toBe(countParameters(m.config));
+      }
+      const small = matchParameterCount(base(kind), 20_000);
+      const built = buildModel(small.config, 1);
+      expect(built.parameterCount()).toBe(small.count);
+      built.dispose();
+    },
+  );
 
   it('refuses an impossible target, naming the field, the kind and the nearest counts', () => {
-    expect(() => matchParameterCount(base('lstm'), 100)).toThrow(/^targetParams: no lstm width gives 100 parameters within 5% \(the smallest, width 1, already gives \d+\)/);
+    expect(() => matchParameterCount(base('lstm'), 100)).toThrow(
+      /^targetParams: no lstm width gives 100 parameters within 5% \(the smallest, width 1, already gives \d+\)/,
+    );
   });
 });
 
@@ -149,7 +175,10 @@ describe('experiment configs', () => {
     const c = parseExperimentConfig('stability', { datasetId: 3 });
     expect(c).toMatchObject({ datasetId: 3, model: { kind: 'rnn' }, lambda: 0.9, train: { steps: 1000, seed: 1 } });
     expect(parseExperimentConfig('memory', { datasetId: 1 })).toMatchObject({ kind: 'tcn', contexts: [2, 4, 8, 16, 32, 64] });
-    expect(parseExperimentConfig('truncated-vs-recurrent', { datasetId: 1, base: { hiddenSize: 8 } })).toMatchObject({ base: { kind: 'rnn', hiddenSize: 8 }, k: 8 });
+    expect(parseExperimentConfig('truncated-vs-recurrent', { datasetId: 1, base: { hiddenSize: 8 } })).toMatchObject({
+      base: { kind: 'rnn', hiddenSize: 8 },
+      k: 8,
+    });
   });
 
   it('name every bad field in full, and unknown ones as such', () => {
@@ -163,9 +192,23 @@ describe('experiment configs', () => {
 
 describe('run summaries', () => {
   it('average the train loss over the last tenth, take the last valid loss and skip NaN', () => {
-    const rows = Array.from({ length: 20 }, (_, i) => ({ step: i + 1, wallMs: (i + 1) * 100, trainLoss: i === 19 ? NaN : 20 - i, validLoss: i % 5 === 4 ? 10 - i / 5 : null, stabilityBound: null, contraction: i === 9 ? 0.7 : null }));
+    const rows = Array.from({ length: 20 }, (_, i) => ({
+      step: i + 1,
+      wallMs: (i + 1) * 100,
+      trainLoss: i === 19 ? NaN : 20 - i,
+      validLoss: i % 5 === 4 ? 10 - i / 5 : null,
+      stabilityBound: null,
+      contraction: i === 9 ? 0.7 : null,
+    }));
     const s = summarizeRun(rows);
-    expect(s).toMatchObject({ steps: 20, finalValidLoss: 10 - 19 / 5, bestValidLoss: 10 - 19 / 5, wallSeconds: 2, finalContraction: 0.7, finalStabilityBound: null });
+    expect(s).toMatchObject({
+      steps: 20,
+      finalValidLoss: 10 - 19 / 5,
+      bestValidLoss: 10 - 19 / 5,
+      wallSeconds: 2,
+      finalContraction: 0.7,
+      finalStabilityBound: null,
+    });
     expect(s.finalTrainLoss).toBe(2); // rows 19 and 20; the NaN one is skipped
   });
 });

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabService } from '../../core/app/lab-service.ts';
 import type { ExperimentResult } from '../../core/ml/experiments/result-types.ts';
 import { ensureBuiltinDataset } from '../../core/services/datasets.ts';
-import { createExperiment, driveExperiment, type ExperimentEvent, type ExperimentHooks } from '../../core/services/experiments.ts';
+import { driveExperiment, type ExperimentEvent, type ExperimentHooks } from '../../core/app/experiment-supervisor.ts';
+import { createExperiment } from '../../core/services/experiments.ts';
 import { History } from '../../core/storage/history.ts';
 import type { TrainingEvent } from '../../core/worker/training-protocol.ts';
 import { cleanupTempDirs, tempDir } from '../storage/helpers.ts';
@@ -24,7 +25,11 @@ afterAll(() => {
   cleanupTempDirs();
 });
 
-const RESULT: ExperimentResult = { notes: ['fake analysis'], tables: [{ name: 'runs', title: 'Runs', columns: ['a'], rows: [[1]] }], plots: [] };
+const RESULT: ExperimentResult = {
+  notes: ['fake analysis'],
+  tables: [{ name: 'runs', title: 'Runs', columns: ['a'], rows: [[1]] }],
+  plots: [],
+};
 const config = () => ({ datasetId, model: { kind: 'rnn', hiddenSize: 8 }, train: { steps: 5, batchSize: 2, seqLen: 8 } });
 
 type Outcome = 'completed' | 'crashed' | 'stopped' | 'hang';
@@ -40,7 +45,16 @@ function fakeHooks(script: Outcome[], analyze: () => Promise<ExperimentResult> =
       calls.push({ runId: opts.runId, resume: opts.resume });
       const outcome = script.shift() ?? 'completed';
       history.markRunning(opts.runId, { pid: process.pid, backend: 'cpu', device: 'fake' });
-      onEvent({ type: 'started', runId: opts.runId, backend: 'cpu', device: 'fake', step: 0, totalSteps: 5, paramCount: 1, resumedFrom: null });
+      onEvent({
+        type: 'started',
+        runId: opts.runId,
+        backend: 'cpu',
+        device: 'fake',
+        step: 0,
+        totalSteps: 5,
+        paramCount: 1,
+        resumedFrom: null,
+      });
       let stop = () => {};
       const done = new Promise<Extract<TrainingEvent, { type: 'done' }>>((resolve) => {
         const end = (status: 'completed' | 'stopped' | 'crashed', error: string | null) => {
@@ -63,8 +77,12 @@ function fakeHooks(script: Outcome[], analyze: () => Promise<ExperimentResult> =
 describe('driving an experiment', () => {
   it('refuses a bad config naming the field, and writes nothing', () => {
     const runs = history.listRuns().length;
-    expect(() => createExperiment(history, 'stability', { ...config(), train: { steps: 0 } })).toThrow(/^train\.steps: must be a whole number/);
-    expect(() => createExperiment(history, 'stability', { ...config(), model: { kind: 'rnn', hiddenSize: -1 } })).toThrow(/^model\.hiddenSize: must be a whole number/);
+    expect(() => createExperiment(history, 'stability', { ...config(), train: { steps: 0 } })).toThrow(
+      /^train\.steps: must be a whole number/,
+    );
+    expect(() => createExperiment(history, 'stability', { ...config(), model: { kind: 'rnn', hiddenSize: -1 } })).toThrow(
+      /^model\.hiddenSize: must be a whole number/,
+    );
     expect(() => createExperiment(history, 'stability', { ...config(), datasetId: 999 })).toThrow(/^datasetId: no dataset 999/);
     expect(() => createExperiment(history, 'truncation', { runId: 999 })).toThrow(/^runId: no run 999/);
     expect(history.listExperiments()).toEqual([]);
@@ -84,7 +102,14 @@ describe('driving an experiment', () => {
     expect(calls).toEqual(runs.map((r) => ({ runId: r.id, resume: false })));
     const statuses = events.filter((x) => x.type === 'status').map((x) => (x.type === 'status' ? `${x.status}/${x.phase}` : ''));
     expect(statuses).toEqual(['running/training', 'running/analyzing', 'completed/null']);
-    expect(events.filter((x) => x.type === 'member' && x.event.type === 'started').map((x) => (x.type === 'member' ? [x.role, x.index, x.of] : []))).toEqual([['unconstrained', 0, 2], ['stable', 1, 2]]);
+    expect(
+      events
+        .filter((x) => x.type === 'member' && x.event.type === 'started')
+        .map((x) => (x.type === 'member' ? [x.role, x.index, x.of] : [])),
+    ).toEqual([
+      ['unconstrained', 0, 2],
+      ['stable', 1, 2],
+    ]);
     expect(() => driveExperiment(history, dir, e.id, hooks)).toThrow(/already completed/);
   });
 
@@ -115,7 +140,10 @@ describe('driving an experiment', () => {
     expect(history.getRun(second)!.status).toBe('queued');
     const b = fakeHooks(['completed', 'completed']);
     expect((await driveExperiment(history, dir, e.id, b.hooks).done).status).toBe('completed');
-    expect(b.calls).toEqual([{ runId: first, resume: true }, { runId: second, resume: false }]);
+    expect(b.calls).toEqual([
+      { runId: first, resume: true },
+      { runId: second, resume: false },
+    ]);
   });
 
   it('a failing analysis fails the experiment with its message; a rerun repeats only the analysis', async () => {
@@ -137,14 +165,31 @@ describe('experiment requests through LabService', () => {
     expect(kinds.ok).toBe(true);
     const list = (kinds as { result: { kind: string; defaults: Record<string, unknown> }[] }).result;
     expect(list.map((k) => k.kind)).toEqual(['truncation', 'stability', 'recurrent-vs-conv', 'memory', 'truncated-vs-recurrent']);
-    expect(list.find((k) => k.kind === 'memory')!.defaults).toMatchObject({ kind: 'tcn', contexts: [2, 4, 8, 16, 32, 64], train: { steps: 1000 } });
+    expect(list.find((k) => k.kind === 'memory')!.defaults).toMatchObject({
+      kind: 'tcn',
+      contexts: [2, 4, 8, 16, 32, 64],
+      train: { steps: 1000 },
+    });
     expect(list.find((k) => k.kind === 'stability')!.defaults).not.toHaveProperty('datasetId');
     const bad = await service.handle('startExperiment', { kind: 'stability', config: { ...config(), train: { steps: -5 } } });
     expect(bad).toMatchObject({ ok: false, error: expect.stringMatching(/^config\.train\.steps: must be a whole number/) });
     expect(await service.handle('getExperiment', { id: 999 })).toMatchObject({ ok: false, error: 'id: no experiment 999' });
     const shown = await service.handle('getExperiment', { id: 1 });
-    expect(shown).toMatchObject({ ok: true, result: { id: 1, kind: 'stability', title: 'Stable vs unstable', status: 'completed', members: [{ role: 'unconstrained', status: 'completed' }, { role: 'stable' }], result: RESULT } });
-    expect(await service.handle('stopExperiment', { id: 1 })).toMatchObject({ ok: false, error: 'id: experiment 1 is not running here (status completed)' });
+    expect(shown).toMatchObject({
+      ok: true,
+      result: {
+        id: 1,
+        kind: 'stability',
+        title: 'Stable vs unstable',
+        status: 'completed',
+        members: [{ role: 'unconstrained', status: 'completed' }, { role: 'stable' }],
+        result: RESULT,
+      },
+    });
+    expect(await service.handle('stopExperiment', { id: 1 })).toMatchObject({
+      ok: false,
+      error: 'id: experiment 1 is not running here (status completed)',
+    });
     await service.close();
   });
 
@@ -153,12 +198,19 @@ describe('experiment requests through LabService', () => {
     const events: { type: string; [k: string]: unknown }[] = [];
     service.subscribe((e) => events.push(e));
     const train = { steps: 6, batchSize: 2, seqLen: 8, validEvery: 3, validTokens: 64, backend: 'cpu' };
-    const started = await service.handle('startExperiment', { kind: 'truncated-vs-recurrent', config: { datasetId, base: { kind: 'rnn', hiddenSize: 6 }, k: 3, train } });
-    expect(started).toMatchObject({ ok: true, result: { kind: 'truncated-vs-recurrent', status: 'running', members: [{ role: 'recurrent' }, { role: 'truncated' }] } });
+    const started = await service.handle('startExperiment', {
+      kind: 'truncated-vs-recurrent',
+      config: { datasetId, base: { kind: 'rnn', hiddenSize: 6 }, k: 3, train },
+    });
+    expect(started).toMatchObject({
+      ok: true,
+      result: { kind: 'truncated-vs-recurrent', status: 'running', members: [{ role: 'recurrent' }, { role: 'truncated' }] },
+    });
     const id = (started as { result: { id: number } }).result.id;
     // Generous: three worker threads each load TF.js on a 2-core CI machine shared with another test file.
     const deadline = Date.now() + 150_000;
-    while (!events.some((e) => e.type === 'experiment.status' && e['status'] !== 'running') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!events.some((e) => e.type === 'experiment.status' && e['status'] !== 'running') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     const statuses = events.filter((e) => e.type === 'experiment.status').map((e) => `${String(e['status'])}/${String(e['phase'])}`);
     expect(statuses).toEqual(['running/training', 'running/analyzing', 'completed/null']);
     const progress = events.filter((e) => e.type === 'experiment.progress');

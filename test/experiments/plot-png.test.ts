@@ -7,7 +7,13 @@ import { formatTick, linearTicks, logTicks, renderPlotPng } from '../../core/exp
 import type { ResultPlot } from '../../core/ml/experiments/result-types.ts';
 
 const isPng = (b: Uint8Array) => Buffer.from(b.subarray(0, 8)).toString('hex') === '89504e470d0a1a0a';
-const plot = (series: ResultPlot['series'], log = false): ResultPlot => ({ name: 'p', title: 'A plot', x: { label: 'x', log }, y: { label: 'y', log }, series });
+const plot = (series: ResultPlot['series'], log = false): ResultPlot => ({
+  name: 'p',
+  title: 'A plot',
+  x: { label: 'x', log },
+  y: { label: 'y', log },
+  series,
+});
 
 describe('axes', () => {
   it('put linear ticks at 1, 2 or 5 × 10ⁿ', () => {
@@ -28,7 +34,23 @@ describe('axes', () => {
 
 describe('PNG plots', () => {
   it('are 1000 × 600 PNGs, also for empty, single-point and log plots with non-positive points', () => {
-    for (const p of [plot([]), plot([{ name: 'one', points: [[1, 1]] }]), plot([{ name: 'a', points: [[0, 0], [1, 1e-3], [10, 1]] }], true)]) {
+    for (const p of [
+      plot([]),
+      plot([{ name: 'one', points: [[1, 1]] }]),
+      plot(
+        [
+          {
+            name: 'a',
+            points: [
+              [0, 0],
+              [1, 1e-3],
+              [10, 1],
+            ],
+          },
+        ],
+        true,
+      ),
+    ]) {
       const png = renderPlotPng(p);
       expect(isPng(png)).toBe(true);
       expect(Buffer.from(png).readUInt32BE(16)).toBe(1000);
@@ -40,14 +62,27 @@ describe('PNG plots', () => {
 describe('CSV', () => {
   it('quotes fields that need it and leaves nulls empty', () => {
     expect([csvField('a,b'), csvField('say "hi"'), csvField(null), csvField(1.5)]).toEqual(['"a,b"', '"say ""hi"""', '', '1.5']);
-    expect(tableCsv({ columns: ['k', 'loss'], rows: [[1, 2.5], ['full', null]] })).toBe('k,loss\n1,2.5\nfull,\n');
+    expect(
+      tableCsv({
+        columns: ['k', 'loss'],
+        rows: [
+          [1, 2.5],
+          ['full', null],
+        ],
+      }),
+    ).toBe('k,loss\n1,2.5\nfull,\n');
   });
 
   it('an export holds experiment.json, a CSV per table, a PNG and a points CSV per plot, and refuses clashing names', () => {
-    const files = experimentFiles({ id: 1 }, { notes: ['n'], tables: [{ name: 't', title: 'T', columns: ['a'], rows: [[1]] }], plots: [plot([{ name: 's', points: [[1, 2]] }])] });
+    const files = experimentFiles(
+      { id: 1 },
+      { notes: ['n'], tables: [{ name: 't', title: 'T', columns: ['a'], rows: [[1]] }], plots: [plot([{ name: 's', points: [[1, 2]] }])] },
+    );
     expect(Object.keys(files).sort()).toEqual(['experiment.json', 'p-points.csv', 'p.png', 't.csv']);
     expect(JSON.parse(files['experiment.json'] as string)).toEqual({ id: 1, notes: ['n'] });
     expect(files['p-points.csv']).toBe('series,x,y\ns,1,2\n');
-    expect(() => experimentFiles({}, { notes: [], tables: [{ name: 'p-points', title: '', columns: [], rows: [] }], plots: [plot([])] })).toThrow(/two results would both be written to p-points\.csv/);
+    expect(() =>
+      experimentFiles({}, { notes: [], tables: [{ name: 'p-points', title: '', columns: [], rows: [] }], plots: [plot([])] }),
+    ).toThrow(/two results would both be written to p-points\.csv/);
   });
 });

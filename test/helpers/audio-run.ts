@@ -5,13 +5,26 @@ import { encodeCheckpoint } from '../../core/ml/train/checkpoint.ts';
 import { Trainer } from '../../core/ml/train/trainer.ts';
 import { createMelodiesDataset } from '../../core/services/audio-datasets.ts';
 import { createRun, parseRunConfig } from '../../core/services/runs.ts';
-import { openTaskData } from '../../core/services/task-data.ts';
+import { openTaskData } from '../../core/datasets/registry.ts';
 import type { DatasetRecord, History, RunRecord } from '../../core/storage/history.ts';
 
-export const TINY_WAVENET = { kind: 'wavenet', embedSize: 4, residualChannels: 4, dilationChannels: 4, skipChannels: 6, stacks: 2, layersPerStack: 3, kernelSize: 2 };
+export const TINY_WAVENET = {
+  kind: 'wavenet',
+  embedSize: 4,
+  residualChannels: 4,
+  dilationChannels: 4,
+  skipChannels: 6,
+  stacks: 2,
+  layersPerStack: 3,
+  kernelSize: 2,
+};
 
 /** Stores the melodies dataset and a checkpointed run of `model` (default a tiny WaveNet) on it. */
-export async function audioRun(history: History, dataDir: string, model: Record<string, unknown> = TINY_WAVENET): Promise<{ dataset: DatasetRecord; run: RunRecord }> {
+export async function audioRun(
+  history: History,
+  dataDir: string,
+  model: Record<string, unknown> = TINY_WAVENET,
+): Promise<{ dataset: DatasetRecord; run: RunRecord }> {
   const dataset = history.getDataset('melodies') ?? (await createMelodiesDataset(history, dataDir));
   const config = parseRunConfig({ model, train: { steps: 1, batchSize: 2, seqLen: 32, seed: 4 } }, dataset);
   const run = createRun(history, dataset, config);

@@ -18,13 +18,20 @@ export interface CliResult {
 }
 
 export function seqlab(home: string, args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, SEQLAB_HOME: home, NO_COLOR: '1' }, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, SEQLAB_HOME: home, NO_COLOR: '1' },
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** JSON lines of stdout. */
 export function jsonLines(stdout: string): Record<string, unknown>[] {
-  return stdout.split('\n').filter((l) => l.startsWith('{') || l.startsWith('[')).map((l) => JSON.parse(l));
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{') || l.startsWith('['))
+    .map((l) => JSON.parse(l));
 }
 
 /** Starts seqlab in the background; resolves `killed` once `until(line)` matches a stdout line and the process was SIGKILLed. */

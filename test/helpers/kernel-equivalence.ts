@@ -23,7 +23,11 @@ export interface OpCase {
 }
 
 /** A tensor of `shape` with normal(0, scale) entries from `rng`. */
-export const rand = (rng: Rng, shape: number[], scale = 0.6) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * scale), shape);
+export const rand = (rng: Rng, shape: number[], scale = 0.6) =>
+  tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * scale),
+    shape,
+  );
 
 /** Outputs and gradients as tensors (kept; the caller disposes them). */
 export function outputsAndGradTensors(impl: KernelFn, op: OpCase, seed: number): { outs: tf.Tensor[]; grads: tf.Tensor[] } {
@@ -66,7 +70,12 @@ export async function expectMatchesReference(name: string, impl: KernelFn, op: O
   expect(fused.grads.length).toBe(ref.grads.length);
   fused.grads.forEach((g, k) => expect(relDiff(g, ref.grads[k]!), `${name} gradient w.r.t. input ${k}`).toBeLessThanOrEqual(1e-4));
   // Gradients are not trivially zero (a dropped gradient would agree with nothing).
-  ref.grads.forEach((g, k) => expect(g.some((v) => v !== 0), `${name} reference gradient ${k} is non-zero`).toBe(true));
+  ref.grads.forEach((g, k) =>
+    expect(
+      g.some((v) => v !== 0),
+      `${name} reference gradient ${k} is non-zero`,
+    ).toBe(true),
+  );
 }
 
 /** The public op, which must resolve to a fused kernel on the active backend (not a tautology), against the reference. */
@@ -86,14 +95,27 @@ export type XentShape = [number, number, number];
 
 // `scale`: the spread of every input (large values saturate the gates).
 export const lstmCase = ([B, T, I, H]: RecurrentShape, scale = 0.6): OpCase => ({
-  inputs: (r) => [rand(r, [B, T, I], scale), rand(r, [I, 4 * H], scale), rand(r, [H, 4 * H], scale), rand(r, [4 * H], scale), rand(r, [B, H], scale), rand(r, [B, H], scale)],
+  inputs: (r) => [
+    rand(r, [B, T, I], scale),
+    rand(r, [I, 4 * H], scale),
+    rand(r, [H, 4 * H], scale),
+    rand(r, [4 * H], scale),
+    rand(r, [B, H], scale),
+    rand(r, [B, H], scale),
+  ],
   call: (impl, xs) => {
     const out = (impl as typeof lstmSequence)(...(xs as Parameters<typeof lstmSequence>));
     return [out.hs, out.h, out.c];
   },
 });
 export const gruCase = ([B, T, I, H]: RecurrentShape, scale = 0.6): OpCase => ({
-  inputs: (r) => [rand(r, [B, T, I], scale), rand(r, [I, 3 * H], scale), rand(r, [H, 3 * H], scale), rand(r, [2, 3 * H], scale), rand(r, [B, H], scale)],
+  inputs: (r) => [
+    rand(r, [B, T, I], scale),
+    rand(r, [I, 3 * H], scale),
+    rand(r, [H, 3 * H], scale),
+    rand(r, [2, 3 * H], scale),
+    rand(r, [B, H], scale),
+  ],
   call: (impl, xs) => {
     const out = (impl as typeof gruSequence)(...(xs as Parameters<typeof gruSequence>));
     return [out.hs, out.h];
@@ -119,7 +141,9 @@ export const embedCase = ([B, T, V, E]: DenseShape): OpCase => {
   const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 7 + 3) % V);
   return {
     inputs: (r) => [rand(r, [V, E]), rand(r, [E])],
-    call: (impl, xs) => [tf.tidy(() => (impl as typeof embedTokens)(tf.tensor2d(ids, [B, T], 'int32'), xs[0] as tf.Tensor2D, xs[1] as tf.Tensor1D))],
+    call: (impl, xs) => [
+      tf.tidy(() => (impl as typeof embedTokens)(tf.tensor2d(ids, [B, T], 'int32'), xs[0] as tf.Tensor2D, xs[1] as tf.Tensor1D)),
+    ],
   };
 };
 /** The targets are data (fixed per case), only the logits are differentiated. */

@@ -7,5 +7,8 @@ export function patternCorpus(length: number, vocab: number): { source: TokenSou
   const tokens = Array.from({ length }, (_, i) => (i * 7 + Math.floor(i / 5)) % vocab);
   const a = Math.floor(length * 0.9);
   const b = Math.floor(length * 0.95);
-  return { source: memoryTokenSource(Int32Array.from(tokens)), splits: { train: { start: 0, end: a }, valid: { start: a, end: b }, test: { start: b, end: length } } };
+  return {
+    source: memoryTokenSource(Int32Array.from(tokens)),
+    splits: { train: { start: 0, end: a }, valid: { start: a, end: b }, test: { start: b, end: length } },
+  };
 }

@@ -18,7 +18,10 @@ let nextId = 0;
 export function makeVars(shapes: number[][], seed: number): NamedVariable[] {
   const rng = new Rng(seed);
   return shapes.map((shape, i) => {
-    const initial = tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()), shape);
+    const initial = tf.tensor(
+      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()),
+      shape,
+    );
     const variable = tf.variable(initial, true, `opt-test-${nextId++}`);
     initial.dispose();
     return { name: `p${i}`, variable };
@@ -28,7 +31,15 @@ export function makeVars(shapes: number[][], seed: number): NamedVariable[] {
 /** Deterministic gradients of step `step`, keyed by the variables' TF.js names as the trainer passes them. */
 export function gradsFor(vars: NamedVariable[], step: number): Record<string, tf.Tensor> {
   const rng = new Rng(1000 + step);
-  return Object.fromEntries(vars.map(({ variable }) => [variable.name, tf.tensor(Float32Array.from({ length: variable.size }, () => rng.normal() * (1 + (step % 3))), variable.shape)]));
+  return Object.fromEntries(
+    vars.map(({ variable }) => [
+      variable.name,
+      tf.tensor(
+        Float32Array.from({ length: variable.size }, () => rng.normal() * (1 + (step % 3))),
+        variable.shape,
+      ),
+    ]),
+  );
 }
 
 /** Steps `from` to `to` (exclusive) with a learning rate that changes every step. */

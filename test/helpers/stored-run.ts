@@ -6,12 +6,22 @@ import { encodeCheckpoint } from '../../core/ml/train/checkpoint.ts';
 import { Trainer } from '../../core/ml/train/trainer.ts';
 import { createRun, parseRunConfig } from '../../core/services/runs.ts';
 import { createSyntheticDataset } from '../../core/services/task-datasets.ts';
-import { openTaskData } from '../../core/services/task-data.ts';
+import { openTaskData } from '../../core/datasets/registry.ts';
 import type { History, MetricRow, RunRecord } from '../../core/storage/history.ts';
 
 export async function storedAddingRun(history: History): Promise<RunRecord> {
-  const dataset = createSyntheticDataset(history, { task: 'adding', length: 6, trainSize: 8, validSize: 4, testSize: 4, name: 'adding-tiny' });
-  const config = parseRunConfig({ model: { kind: 'gru', embedSize: 3, hiddenSize: 4, layers: 1 }, train: { steps: 1, batchSize: 2, seed: 4 } }, dataset);
+  const dataset = createSyntheticDataset(history, {
+    task: 'adding',
+    length: 6,
+    trainSize: 8,
+    validSize: 4,
+    testSize: 4,
+    name: 'adding-tiny',
+  });
+  const config = parseRunConfig(
+    { model: { kind: 'gru', embedSize: 3, hiddenSize: 4, layers: 1 }, train: { steps: 1, batchSize: 2, seed: 4 } },
+    dataset,
+  );
   const run = createRun(history, dataset, config);
   const task = openTaskData(dataset);
   const model = buildModel(config.model, config.train.seed);

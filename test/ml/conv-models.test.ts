@@ -19,8 +19,34 @@ beforeAll(useCpuBackend);
 
 const V = 6;
 const F = 3;
-const gcnn = (over: Partial<GcnnConfig>): GcnnConfig => ({ kind: 'gcnn', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 5, levels: 2, convsPerBlock: 2, kernelSize: 3, dilated: false, dropout: 0, weightNorm: true, ...over });
-const wavenet = (over: Partial<WavenetConfig>): WavenetConfig => ({ kind: 'wavenet', vocabSize: V, inputFeatures: 0, embedSize: 4, residualChannels: 4, dilationChannels: 3, skipChannels: 5, stacks: 2, layersPerStack: 3, kernelSize: 2, dropout: 0, ...over });
+const gcnn = (over: Partial<GcnnConfig>): GcnnConfig => ({
+  kind: 'gcnn',
+  vocabSize: V,
+  inputFeatures: 0,
+  embedSize: 4,
+  hiddenSize: 5,
+  levels: 2,
+  convsPerBlock: 2,
+  kernelSize: 3,
+  dilated: false,
+  dropout: 0,
+  weightNorm: true,
+  ...over,
+});
+const wavenet = (over: Partial<WavenetConfig>): WavenetConfig => ({
+  kind: 'wavenet',
+  vocabSize: V,
+  inputFeatures: 0,
+  embedSize: 4,
+  residualChannels: 4,
+  dilationChannels: 3,
+  skipChannels: 5,
+  stacks: 2,
+  layersPerStack: 3,
+  kernelSize: 2,
+  dropout: 0,
+  ...over,
+});
 
 /** Input of length T for a config: token ids, or float features when inputFeatures > 0 (element [t·F + f]). */
 function baseInput(config: ModelConfig, T: number): number[] {
@@ -53,7 +79,11 @@ describe('receptive field is exactly the dependency span', () => {
   // Expected values from the closed forms: GCNN 1 + convs·(k−1)·Σ d_l; WaveNet 2 + stacks·(k−1)·(2^L − 1).
   const cases: [string, ModelConfig, number][] = [
     ['gcnn k3, 2×2 convs', gcnn({}), 1 + 2 * 2 * 2],
-    ['gcnn dilated k2, 3 levels, features', gcnn({ levels: 3, convsPerBlock: 1, kernelSize: 2, dilated: true, weightNorm: false, inputFeatures: F }), 1 + 1 * (1 + 2 + 4)],
+    [
+      'gcnn dilated k2, 3 levels, features',
+      gcnn({ levels: 3, convsPerBlock: 1, kernelSize: 2, dilated: true, weightNorm: false, inputFeatures: F }),
+      1 + 1 * (1 + 2 + 4),
+    ],
     ['wavenet k2, 2 stacks × 3 layers', wavenet({}), 2 + 2 * 1 * 7],
     ['wavenet k3, 1 stack × 2 layers, features', wavenet({ stacks: 1, layersPerStack: 2, kernelSize: 3, inputFeatures: F }), 2 + 1 * 2 * 3],
   ];
@@ -103,7 +133,10 @@ describe('wavenet per-layer hook for cached generation', () => {
       let x = model.embed(tokens);
       for (let j = 0; j < i; j++) x = model.layer(j, x, { training: false }).next!;
       const t = T - 1;
-      const taps = tf.concat([0, 1, 2].map((j) => tf.slice(x, [0, t - (2 - j) * d, 0], [1, 1, -1])), 1) as tf.Tensor3D;
+      const taps = tf.concat(
+        [0, 1, 2].map((j) => tf.slice(x, [0, t - (2 - j) * d, 0], [1, 1, -1])),
+        1,
+      ) as tf.Tensor3D;
       const whole = model.layer(i, x, { training: false });
       const one = model.layer(i, taps, { training: false }, 1);
       const last = (y: tf.Tensor3D) => tf.slice(y, [0, y.shape[1] - 1, 0], [1, 1, -1]);

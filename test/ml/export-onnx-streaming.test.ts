@@ -42,7 +42,11 @@ describe.each(Object.entries(cases))('onnx streaming: %s', (_name, config) => {
     const model = buildModel(config, 3);
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-onnx-stream-')), 'out');
     await exportOnnx(model, dir, { output: 'categorical', seqlabVersion: '0.0.0-test', sidecar: {} });
-    const open = (file: string) => ort.InferenceSession.create(new Uint8Array(fs.readFileSync(path.join(dir, file))), { executionProviders: ['wasm'], logSeverityLevel: 3 });
+    const open = (file: string) =>
+      ort.InferenceSession.create(new Uint8Array(fs.readFileSync(path.join(dir, file))), {
+        executionProviders: ['wasm'],
+        logSeverityLevel: 3,
+      });
     const whole = await open('model.onnx');
     const session = await open('model-streaming.onnx');
     const lstm = config.kind === 'lstm';
@@ -79,7 +83,9 @@ describe.each(Object.entries(cases))('onnx streaming: %s', (_name, config) => {
     // The distributions themselves, step by step through the streaming graph from zeros, against the default graph over the whole sequence, and that against the lab.
     const history = [...prime, ...labTokens];
     const all = await whole.run({ tokens: new ort.Tensor('int64', BigInt64Array.from(history.map(BigInt)), [1, history.length]) });
-    expect(maxAbsDiff(all['probabilities']!.data as Float32Array, (await labForward(model, [history], 'categorical')).outputs)).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(all['probabilities']!.data as Float32Array, (await labForward(model, [history], 'categorical')).outputs),
+    ).toBeLessThan(1e-5);
     let state = zeros();
     for (let t = 0; t < history.length; t++) {
       const step = await session.run({ tokens: new ort.Tensor('int64', BigInt64Array.of(BigInt(history[t]!)), [1, 1]), ...state });

@@ -52,10 +52,20 @@ describe.each(Object.entries(EXPORT_CASES))('onnx export: %s', (_name, c) => {
     const stateOut = !stateful ? [] : config.kind === 'lstm' ? ['hT', 'cT'] : ['hT'];
     expect(session.inputNames).toEqual([inputName]);
     expect(session.outputNames).toEqual([main, ...(output === 'regression' ? [] : ['logits']), ...stateOut]);
-    const described = sidecar.onnx.graphs.map((g: { file: string; graph: string; inputs: { name: string }[] }) => [g.file, g.graph, g.inputs.map((i) => i.name)]);
+    const described = sidecar.onnx.graphs.map((g: { file: string; graph: string; inputs: { name: string }[] }) => [
+      g.file,
+      g.graph,
+      g.inputs.map((i) => i.name),
+    ]);
     const stateIn = config.kind === 'lstm' ? ['h0', 'c0'] : ['h0'];
-    expect(described).toEqual([['model.onnx', 'default', [inputName]], ...(stateful ? [['model-streaming.onnx', 'streaming', [inputName, ...stateIn]]] : [])]);
-    for (const [batch, time, seed] of [[3, 9, 1], [1, 5, 2]] as const) {
+    expect(described).toEqual([
+      ['model.onnx', 'default', [inputName]],
+      ...(stateful ? [['model-streaming.onnx', 'streaming', [inputName, ...stateIn]]] : []),
+    ]);
+    for (const [batch, time, seed] of [
+      [3, 9, 1],
+      [1, 5, 2],
+    ] as const) {
       const input = caseInput(config, batch, time, seed);
       const feed =
         config.inputFeatures > 0

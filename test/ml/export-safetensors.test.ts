@@ -15,13 +15,57 @@ beforeAll(useCpuBackend);
 
 const cases: Record<string, ModelConfig> = {
   'lstm 2 layers': { kind: 'lstm', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0.2 },
-  'tcn residual + weight norm': { kind: 'tcn', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 6, levels: 3, kernelSize: 3, dropout: 0.1, convsPerBlock: 2, weightNorm: true, residual: true },
-  'tcn plain, hidden 7, kernel 2, one level': { kind: 'tcn', vocabSize: 9, inputFeatures: 0, embedSize: 4, hiddenSize: 7, levels: 1, kernelSize: 2, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: false },
+  'tcn residual + weight norm': {
+    kind: 'tcn',
+    vocabSize: 9,
+    inputFeatures: 0,
+    embedSize: 5,
+    hiddenSize: 6,
+    levels: 3,
+    kernelSize: 3,
+    dropout: 0.1,
+    convsPerBlock: 2,
+    weightNorm: true,
+    residual: true,
+  },
+  'tcn plain, hidden 7, kernel 2, one level': {
+    kind: 'tcn',
+    vocabSize: 9,
+    inputFeatures: 0,
+    embedSize: 4,
+    hiddenSize: 7,
+    levels: 1,
+    kernelSize: 2,
+    dropout: 0,
+    convsPerBlock: 1,
+    weightNorm: false,
+    residual: false,
+  },
   'rnn 2 layers': { kind: 'rnn', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0, spectralBound: 0.9 },
   'gru 2 layers': { kind: 'gru', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 7, layers: 2, dropout: 0 },
-  'truncated lstm': { kind: 'truncated', vocabSize: 9, inputFeatures: 0, embedSize: 5, dropout: 0, base: { kind: 'lstm', hiddenSize: 7, layers: 1 }, k: 4 },
+  'truncated lstm': {
+    kind: 'truncated',
+    vocabSize: 9,
+    inputFeatures: 0,
+    embedSize: 5,
+    dropout: 0,
+    base: { kind: 'lstm', hiddenSize: 7, layers: 1 },
+    k: 4,
+  },
   'lstm reading 6 features (music)': { kind: 'lstm', vocabSize: 6, inputFeatures: 6, embedSize: 4, hiddenSize: 5, layers: 1, dropout: 0 },
-  'gcnn (no dedicated layout: parameters by name)': { kind: 'gcnn', vocabSize: 9, inputFeatures: 0, embedSize: 5, hiddenSize: 6, levels: 2, convsPerBlock: 1, kernelSize: 3, dilated: false, dropout: 0, weightNorm: true },
+  'gcnn (no dedicated layout: parameters by name)': {
+    kind: 'gcnn',
+    vocabSize: 9,
+    inputFeatures: 0,
+    embedSize: 5,
+    hiddenSize: 6,
+    levels: 2,
+    convsPerBlock: 1,
+    kernelSize: 3,
+    dilated: false,
+    dropout: 0,
+    weightNorm: true,
+  },
 };
 
 interface HeaderEntry {
@@ -39,7 +83,9 @@ function readSafetensors(buf: Buffer): { header: Record<string, HeaderEntry>; me
   const header = rest as Record<string, HeaderEntry>;
   const data = buf.subarray(8 + n);
   const raw = new Map<string, Buffer>();
-  const spans = Object.values(header).map((e) => e.data_offsets).sort((a, b) => a[0] - b[0]);
+  const spans = Object.values(header)
+    .map((e) => e.data_offsets)
+    .sort((a, b) => a[0] - b[0]);
   let end = 0;
   for (const [a, b] of spans) {
     expect(a).toBe(end); // contiguous, no overlap, no gap
@@ -74,18 +120,31 @@ describe.each(Object.entries(cases))('safetensors export: %s', (_name, config) =
   it('parses back with an independent reader, every tensor bit for bit', async () => {
     const model = buildModel(config, 5);
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-st-')), 'out');
-    const result = await exportSafetensors(model, dir, { output: 'categorical', seqlabVersion: '0.0.0-test', sidecar: { model: config, vocabulary: ['a', 'b'] } });
+    const result = await exportSafetensors(model, dir, {
+      output: 'categorical',
+      seqlabVersion: '0.0.0-test',
+      sidecar: { model: config, vocabulary: ['a', 'b'] },
+    });
     expect(result.files.sort()).toEqual(['SHA256SUMS', 'load_torch.py', 'model.safetensors', 'seqlab.json']);
     expect(fs.readdirSync(path.dirname(dir))).toEqual(['out']);
 
     const { header, metadata, raw } = readSafetensors(fs.readFileSync(path.join(dir, 'model.safetensors')));
-    expect(metadata).toMatchObject({ format: 'seqlab-weights', kind: config.kind, output_kind: 'categorical', input: config.inputFeatures > 0 ? `features:${config.inputFeatures}` : `tokens:${config.vocabSize}` });
+    expect(metadata).toMatchObject({
+      format: 'seqlab-weights',
+      kind: config.kind,
+      output_kind: 'categorical',
+      input: config.inputFeatures > 0 ? `features:${config.inputFeatures}` : `tokens:${config.vocabSize}`,
+    });
     if (config.inputFeatures > 0) expect(header['input.weight']!.shape).toEqual([config.inputFeatures, config.embedSize]);
     if (config.kind === 'truncated') expect(metadata).toMatchObject({ k: String(config.k), base_kind: config.base.kind });
     const sidecar = JSON.parse(fs.readFileSync(path.join(dir, 'seqlab.json'), 'utf8'));
     expect(sidecar.model).toEqual(config);
     expect(sidecar.vocabulary).toEqual(['a', 'b']);
-    const layout = sidecar.weights.tensors as { name: string; shape: number[]; source: { param: string; columns: [number, number] | null } }[];
+    const layout = sidecar.weights.tensors as {
+      name: string;
+      shape: number[];
+      source: { param: string; columns: [number, number] | null };
+    }[];
     expect(layout.map((t) => t.name).sort()).toEqual(Object.keys(header).sort());
     // every trained parameter is covered, whole or by its gate slices
     expect(new Set(layout.map((t) => t.source.param))).toEqual(new Set(model.variables.map((v) => v.name)));

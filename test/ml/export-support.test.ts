@@ -18,13 +18,22 @@ const tmp = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-refuse
 
 it('refuses tfjs for a gru (reset_after) and a truncated model (per-position restart), naming the feature, writing nothing', async () => {
   const cases = [
-    [EXPORT_CASES['gru, music (bernoulli)']!, /^tfjs export refused: tfjs cannot express GRU reset_after \(.*\); formats that work for this model: onnx, safetensors$/],
-    [EXPORT_CASES['truncated lstm 2 layers k 4, tokens']!, /^tfjs export refused: tfjs cannot express k-truncation \(.*\); formats that work for this model: onnx, safetensors$/],
+    [
+      EXPORT_CASES['gru, music (bernoulli)']!,
+      /^tfjs export refused: tfjs cannot express GRU reset_after \(.*\); formats that work for this model: onnx, safetensors$/,
+    ],
+    [
+      EXPORT_CASES['truncated lstm 2 layers k 4, tokens']!,
+      /^tfjs export refused: tfjs cannot express k-truncation \(.*\); formats that work for this model: onnx, safetensors$/,
+    ],
   ] as const;
   for (const [c, message] of cases) {
     const model = buildModel(c.config, 1);
     const dir = tmp();
-    const err = await exportTfjs(model, dir, testContext(c)).then(() => null, (e: Error) => e);
+    const err = await exportTfjs(model, dir, testContext(c)).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err?.message).toMatch(message);
     expect(err!.message).not.toContain('\n');
     expect(err!.message).not.toMatch(/model kind/);

@@ -21,7 +21,11 @@ function fileLoader(dir: string): tf.io.IOHandler {
     load: async () => {
       const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
       const bin = fs.readFileSync(path.join(dir, json.weightsManifest[0].paths[0]));
-      return { modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) };
+      return {
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+      };
     },
   };
 }
@@ -43,7 +47,10 @@ describe.each(expressible)('tfjs export: %s', (_name, c) => {
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'seqlab.json'), 'utf8')).output.kind).toBe(output);
 
     const loaded = await tf.loadLayersModel(fileLoader(dir));
-    for (const [batch, time, seed] of [[2, 11, 3], [1, 4, 4]] as const) {
+    for (const [batch, time, seed] of [
+      [2, 11, 3],
+      [1, 4, 4],
+    ] as const) {
       const input = caseInput(config, batch, time, seed);
       const x = inputTensor(config, input);
       const got = loaded.predict(x) as tf.Tensor;

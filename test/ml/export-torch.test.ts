@@ -37,7 +37,14 @@ async function prepare(root: string): Promise<Prepared[]> {
     const input = caseInput(c.config, 2, 7, 5 + i);
     const inputFile = path.join(root, `input${i}.json`);
     fs.writeFileSync(inputFile, JSON.stringify(input));
-    out.push({ name, dir, inputFile, outputFile: path.join(root, `output${i}.json`), want: (await labForward(model, input, c.output)).outputs, shape: [2, 7, c.config.vocabSize] });
+    out.push({
+      name,
+      dir,
+      inputFile,
+      outputFile: path.join(root, `output${i}.json`),
+      want: (await labForward(model, input, c.output)).outputs,
+      shape: [2, 7, c.config.vocabSize],
+    });
     model.dispose();
   }
   return out;
@@ -49,30 +56,34 @@ function check(p: Prepared, printed: string): void {
   expect(maxAbsDiff(got.flat(2), p.want), p.name).toBeLessThanOrEqual(1e-5);
 }
 
-it.skipIf(!hasTorch)('load_torch.py rebuilds every kind and prints the lab’s outputs', async () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-torch-'));
-  const cases = await prepare(root);
+it.skipIf(!hasTorch)(
+  'load_torch.py rebuilds every kind and prints the lab’s outputs',
+  async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-torch-'));
+    const cases = await prepare(root);
 
-  // The command line exactly as a user runs it, from another folder.
-  const first = cases[0]!;
-  check(first, execFileSync(PYTHON, [path.join(first.dir, 'load_torch.py'), first.inputFile], { cwd: root, encoding: 'utf8' }));
+    // The command line exactly as a user runs it, from another folder.
+    const first = cases[0]!;
+    check(first, execFileSync(PYTHON, [path.join(first.dir, 'load_torch.py'), first.inputFile], { cwd: root, encoding: 'utf8' }));
 
-  // Every case's __main__ through runpy in one process, stdout to a file each.
-  const driver = [
-    'import json, runpy, sys',
-    'for script, inp, out in json.load(open(sys.argv[1])):',
-    '    sys.argv = [script, inp]',
-    '    with open(out, "w") as f:',
-    '        sys.stdout = f',
-    '        try:',
-    '            runpy.run_path(script, run_name="__main__")',
-    '        except SystemExit as e:',
-    '            assert not e.code, (script, e.code)',
-    '        finally:',
-    '            sys.stdout = sys.__stdout__',
-  ].join('\n');
-  const jobs = path.join(root, 'jobs.json');
-  fs.writeFileSync(jobs, JSON.stringify(cases.map((p) => [path.join(p.dir, 'load_torch.py'), p.inputFile, p.outputFile])));
-  execFileSync(PYTHON, ['-c', driver, jobs], { encoding: 'utf8' });
-  for (const p of cases) check(p, fs.readFileSync(p.outputFile, 'utf8'));
-}, 120_000);
+    // Every case's __main__ through runpy in one process, stdout to a file each.
+    const driver = [
+      'import json, runpy, sys',
+      'for script, inp, out in json.load(open(sys.argv[1])):',
+      '    sys.argv = [script, inp]',
+      '    with open(out, "w") as f:',
+      '        sys.stdout = f',
+      '        try:',
+      '            runpy.run_path(script, run_name="__main__")',
+      '        except SystemExit as e:',
+      '            assert not e.code, (script, e.code)',
+      '        finally:',
+      '            sys.stdout = sys.__stdout__',
+    ].join('\n');
+    const jobs = path.join(root, 'jobs.json');
+    fs.writeFileSync(jobs, JSON.stringify(cases.map((p) => [path.join(p.dir, 'load_torch.py'), p.inputFile, p.outputFile])));
+    execFileSync(PYTHON, ['-c', driver, jobs], { encoding: 'utf8' });
+    for (const p of cases) check(p, fs.readFileSync(p.outputFile, 'utf8'));
+  },
+  120_000,
+);

@@ -16,10 +16,26 @@ import { leakedTensors, useCpuBackend } from '../helpers/tf-cpu.ts';
 beforeAll(useCpuBackend);
 
 const V = 16;
-const wavenet = (over: Partial<WavenetConfig> = {}): WavenetConfig => ({ kind: 'wavenet', vocabSize: V, inputFeatures: 0, embedSize: 5, residualChannels: 6, dilationChannels: 4, skipChannels: 7, stacks: 2, layersPerStack: 4, kernelSize: 2, dropout: 0, ...over });
+const wavenet = (over: Partial<WavenetConfig> = {}): WavenetConfig => ({
+  kind: 'wavenet',
+  vocabSize: V,
+  inputFeatures: 0,
+  embedSize: 5,
+  residualChannels: 6,
+  dilationChannels: 4,
+  skipChannels: 7,
+  stacks: 2,
+  layersPerStack: 4,
+  kernelSize: 2,
+  dropout: 0,
+  ...over,
+});
 
 /** Codes and the logits each one was drawn from. */
-async function run(model: SequenceModel, o: Omit<GenerateCodesOptions, 'onLogits'>): Promise<{ codes: Int32Array; logits: Float32Array[] }> {
+async function run(
+  model: SequenceModel,
+  o: Omit<GenerateCodesOptions, 'onLogits'>,
+): Promise<{ codes: Int32Array; logits: Float32Array[] }> {
   const logits: Float32Array[] = [];
   const codes = await generateCodes(model, { ...o, onLogits: (l) => logits.push(Float32Array.from(l)) });
   return { codes, logits };
@@ -91,9 +107,34 @@ describe('stepping and window generation match the full forward', () => {
     lstm: modelConfigSchema.parse({ kind: 'lstm', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 6, layers: 2, dropout: 0 }),
     gru: modelConfigSchema.parse({ kind: 'gru', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 6, layers: 1, dropout: 0 }),
     rnn: modelConfigSchema.parse({ kind: 'rnn', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 6, layers: 1, dropout: 0 }),
-    tcn: modelConfigSchema.parse({ kind: 'tcn', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 6, levels: 2, kernelSize: 2, dropout: 0 }),
-    gcnn: modelConfigSchema.parse({ kind: 'gcnn', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 5, levels: 2, kernelSize: 2, dropout: 0 }),
-    truncated: modelConfigSchema.parse({ kind: 'truncated', vocabSize: V, inputFeatures: 0, embedSize: 4, k: 5, base: { kind: 'gru', hiddenSize: 6, layers: 1 } }),
+    tcn: modelConfigSchema.parse({
+      kind: 'tcn',
+      vocabSize: V,
+      inputFeatures: 0,
+      embedSize: 4,
+      hiddenSize: 6,
+      levels: 2,
+      kernelSize: 2,
+      dropout: 0,
+    }),
+    gcnn: modelConfigSchema.parse({
+      kind: 'gcnn',
+      vocabSize: V,
+      inputFeatures: 0,
+      embedSize: 4,
+      hiddenSize: 5,
+      levels: 2,
+      kernelSize: 2,
+      dropout: 0,
+    }),
+    truncated: modelConfigSchema.parse({
+      kind: 'truncated',
+      vocabSize: V,
+      inputFeatures: 0,
+      embedSize: 4,
+      k: 5,
+      base: { kind: 'gru', hiddenSize: 6, layers: 1 },
+    }),
   };
   it.each(Object.entries(configs))('%s', async (_name, config) => {
     const model = buildModel(config, 3);

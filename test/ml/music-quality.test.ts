@@ -33,24 +33,30 @@ describe.skipIf(!fs.existsSync(JSB))('learning quality on JSB Chorales against P
   beforeAll(() => activateBackend('wasm').then(() => undefined));
   afterAll(useCpuBackend);
 
-  it.each(Object.entries(references.runs))('%s: final validation NLL within 5% of PyTorch', async (_name, ref) => {
-    const data = createMusicTask(parsePianoRollJson(JSON.parse(fs.readFileSync(JSB, 'utf8'))));
-    const modelConfig = modelConfigSchema.parse({ ...ref.model, vocabSize: data.outputSize, inputFeatures: data.inputFeatures });
-    const config = trainConfigSchema.parse({ ...ref.train, validEvery: 1_000_000, validTokens: 16384, checkpointEvery: 1_000_000 });
-    const model = buildModel(modelConfig, config.seed);
-    const trainer = new Trainer(model, config, data);
-    try {
-      for (let s = 0; s < config.steps; s++) expect(await trainer.trainStep()).not.toBeNull();
-      const { loss } = await trainer.evaluate();
-      // The figure docs/benchmarks.md reports; vitest shows it with the test.
-      console.info(`JSB quality ${_name}: seqlab ${loss.toFixed(4)} vs PyTorch ${ref.validNll} nats per step (${(((loss - ref.validNll) / ref.validNll) * 100).toFixed(2)}%)`);
-      // Both must learn well below the constant per-pitch baseline, or the comparison says nothing.
-      expect(loss).toBeLessThan(data.baselineLoss! - 0.5);
-      expect(ref.validNll).toBeLessThan(data.baselineLoss! - 0.5);
-      expect(Math.abs(loss - ref.validNll) / ref.validNll, `seqlab ${loss.toFixed(4)} vs PyTorch ${ref.validNll}`).toBeLessThan(0.05);
-    } finally {
-      trainer.dispose();
-      model.dispose();
-    }
-  }, 600_000);
+  it.each(Object.entries(references.runs))(
+    '%s: final validation NLL within 5% of PyTorch',
+    async (_name, ref) => {
+      const data = createMusicTask(parsePianoRollJson(JSON.parse(fs.readFileSync(JSB, 'utf8'))));
+      const modelConfig = modelConfigSchema.parse({ ...ref.model, vocabSize: data.outputSize, inputFeatures: data.inputFeatures });
+      const config = trainConfigSchema.parse({ ...ref.train, validEvery: 1_000_000, validTokens: 16384, checkpointEvery: 1_000_000 });
+      const model = buildModel(modelConfig, config.seed);
+      const trainer = new Trainer(model, config, data);
+      try {
+        for (let s = 0; s < config.steps; s++) expect(await trainer.trainStep()).not.toBeNull();
+        const { loss } = await trainer.evaluate();
+        // The figure docs/benchmarks.md reports; vitest shows it with the test.
+        console.info(
+          `JSB quality ${_name}: seqlab ${loss.toFixed(4)} vs PyTorch ${ref.validNll} nats per step (${(((loss - ref.validNll) / ref.validNll) * 100).toFixed(2)}%)`,
+        );
+        // Both must learn well below the constant per-pitch baseline, or the comparison says nothing.
+        expect(loss).toBeLessThan(data.baselineLoss! - 0.5);
+        expect(ref.validNll).toBeLessThan(data.baselineLoss! - 0.5);
+        expect(Math.abs(loss - ref.validNll) / ref.validNll, `seqlab ${loss.toFixed(4)} vs PyTorch ${ref.validNll}`).toBeLessThan(0.05);
+      } finally {
+        trainer.dispose();
+        model.dispose();
+      }
+    },
+    600_000,
+  );
 });

@@ -102,13 +102,19 @@ describe('losses', () => {
   });
 
   it('on real text (the repository docs, char level) held-out loss falls with the order, then levels off', () => {
-    const text = ['README.md', 'ARCHITECTURE.md', 'docs/benchmarks.md'].map((f) => readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8')).join('\n');
+    const text = ['README.md', 'ARCHITECTURE.md', 'docs/benchmarks.md']
+      .map((f) => readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8'))
+      .join('\n');
     const symbols = [...new Set(text)].sort();
     const index = new Map(symbols.map((c, i) => [c, i]));
     const tokens = Int32Array.from([...text].map((c) => index.get(c)!));
     const cut = Math.floor(tokens.length * 0.9);
     const losses = [1, 2, 3, 4, 5, 6].map(
-      (order) => NgramModel.train(tokens, { order, vocabSize: symbols.length }, { start: 0, end: cut }).evaluate(tokens, { start: cut, end: tokens.length }).loss,
+      (order) =>
+        NgramModel.train(tokens, { order, vocabSize: symbols.length }, { start: 0, end: cut }).evaluate(tokens, {
+          start: cut,
+          end: tokens.length,
+        }).loss,
     );
     for (let i = 1; i < 4; i++) expect(losses[i]).toBeLessThan(losses[i - 1]! - 0.05); // orders 1 → 4 each help
     const best = Math.min(...losses);

@@ -55,6 +55,7 @@ describe('parsePianoRollJson', () => {
       steps: 13,
       meanActivePitches: 17 / 13,
       meanLength: 13 / 5,
+      longestSteps: 4,
     });
   });
 
@@ -62,14 +63,26 @@ describe('parsePianoRollJson', () => {
     ['a pitch above the range', (j) => void (j.valid[1]![1]![0] = 91), 'valid[1][1][0]: pitch 91 is outside 0..87'],
     ['a negative pitch', (j) => void (j.train[0]![1]![0] = -1), 'train[0][1][0]: a pitch index cannot be negative'],
     ['a fractional pitch', (j) => void (j.test[0]![1]![1] = 6.5), 'test[0][1][1]: must be a pitch index (a whole number)'],
-    ['a pitch given as a name', (j) => void ((j.train[1]![0]! as unknown[])[0] = 'C4'), 'train[1][0][0]: must be a pitch index (a whole number)'],
-    ['a step that is not a list', (j) => void ((j.valid[0] as unknown[])[2] = 3), 'valid[0][2]: a time step must be a list of pitch indices'],
+    [
+      'a pitch given as a name',
+      (j) => void ((j.train[1]![0]! as unknown[])[0] = 'C4'),
+      'train[1][0][0]: must be a pitch index (a whole number)',
+    ],
+    [
+      'a step that is not a list',
+      (j) => void ((j.valid[0] as unknown[])[2] = 3),
+      'valid[0][2]: a time step must be a list of pitch indices',
+    ],
     ['a sequence that is not a list', (j) => void ((j.train as unknown[])[1] = {}), 'train[1]: a sequence must be a list of time steps'],
     ['a missing split', (j) => void delete (j as Partial<Json>).test, 'test: a split must be a list of sequences'],
     ['an empty split', (j) => void (j.valid = []), 'valid: the split holds no sequences'],
     ['a one-step sequence', (j) => void (j.train[1] = [[3]]), 'train[1]: a sequence needs at least 2 time steps, got 1'],
     ['numPitches 0', (j) => void (j.numPitches = 0), 'numPitches: must be from 1 to 128'],
-    ['pitchOffset as text', (j) => void ((j as { pitchOffset: unknown }).pitchOffset = '21'), 'pitchOffset: must be a whole number from 0 to 127'],
+    [
+      'pitchOffset as text',
+      (j) => void ((j as { pitchOffset: unknown }).pitchOffset = '21'),
+      'pitchOffset: must be a whole number from 0 to 127',
+    ],
     ['a range past note 127', (j) => void (j.pitchOffset = 60), 'numPitches: pitchOffset 60 + numPitches 88 goes past MIDI note 127'],
     ['a list instead of an object', () => [], '(top level): expected an object { pitchOffset, numPitches, train, valid, test }'],
   ])('refuses %s, naming the place', (_name, edit, message) => {
@@ -84,7 +97,13 @@ describe('parsePianoRollJson', () => {
 describe('binary piano rolls', () => {
   const set = parsePianoRollJson(GOOD());
   /** A set over 5 pitches: frames use 3 of the 8 bits of their byte. */
-  const narrow: PianoRollSet = parsePianoRollJson({ pitchOffset: 60, numPitches: 5, train: [[[0, 4], [2]]], valid: [[[1], [3], []]], test: [[[4], [0, 1, 2, 3, 4]]] });
+  const narrow: PianoRollSet = parsePianoRollJson({
+    pitchOffset: 60,
+    numPitches: 5,
+    train: [[[0, 4], [2]]],
+    valid: [[[1], [3], []]],
+    test: [[[4], [0, 1, 2, 3, 4]]],
+  });
 
   it('round-trips, 11 bytes per 88-pitch frame', () => {
     for (const s of [set, narrow]) {
@@ -127,7 +146,9 @@ describe('binary piano rolls', () => {
     expect(damaged(28, 1)).toThrow(/^byte 28: sequence 1 has 1 steps/);
     expect(damaged(28, 3)).toThrow(/the file is \d+ bytes but its header and step counts call for \d+/);
     const frameByte = 24 + 4 * 5 + 3;
-    expect(damaged(frameByte, good[frameByte]! ^ 0x10)).toThrow(new RegExp(`^byte ${good.length - 4}: checksum mismatch .*bytes 0\\.\\.${good.length - 5} are damaged`));
+    expect(damaged(frameByte, good[frameByte]! ^ 0x10)).toThrow(
+      new RegExp(`^byte ${good.length - 4}: checksum mismatch .*bytes 0\\.\\.${good.length - 5} are damaged`),
+    );
     expect(() => decodePianoRolls(good.subarray(0, good.length - 1))).toThrow(/the file is \d+ bytes but/);
     expect(() => decodePianoRolls(good.subarray(0, 10))).toThrow(/^byte 10: the file ends after 10 bytes/);
   });

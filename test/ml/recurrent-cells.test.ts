@@ -18,7 +18,8 @@ const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 const random = (rng: Rng, n: number) => Float32Array.from({ length: n }, () => rng.normal() * 0.7);
 
 /** Σ_k a[k]·W[k, col] for W row-major [rows, cols]. */
-const dotCol = (a: ArrayLike<number>, w: ArrayLike<number>, cols: number, col: number) => Array.from(a).reduce((s, x, k) => s + x * w[k * cols + col]!, 0);
+const dotCol = (a: ArrayLike<number>, w: ArrayLike<number>, cols: number, col: number) =>
+  Array.from(a).reduce((s, x, k) => s + x * w[k * cols + col]!, 0);
 
 const B = 2;
 const T = 5;
@@ -29,7 +30,13 @@ describe('recurrent kernels match their formulas', () => {
   it('rnnSequence: h_t = tanh(x_t·W + h_{t−1}·U + b)', async () => {
     const rng = new Rng(1);
     const [x, w, u, b, h0] = [random(rng, B * T * I), random(rng, I * H), random(rng, H * H), random(rng, H), random(rng, B * H)];
-    const out = rnnSequence(tf.tensor3d(x, [B, T, I]), tf.tensor2d(w, [I, H]), tf.tensor2d(u, [H, H]), tf.tensor1d(b), tf.tensor2d(h0, [B, H]));
+    const out = rnnSequence(
+      tf.tensor3d(x, [B, T, I]),
+      tf.tensor2d(w, [I, H]),
+      tf.tensor2d(u, [H, H]),
+      tf.tensor1d(b),
+      tf.tensor2d(h0, [B, H]),
+    );
     const hs = await out.hs.data();
     for (let r = 0; r < B; r++) {
       let h = Array.from(h0.subarray(r * H, (r + 1) * H));
@@ -44,8 +51,20 @@ describe('recurrent kernels match their formulas', () => {
 
   it('gruSequence: PyTorch GRU, gates z, r, n with the reset gate after U·h', async () => {
     const rng = new Rng(2);
-    const [x, w, u, b, h0] = [random(rng, B * T * I), random(rng, I * 3 * H), random(rng, H * 3 * H), random(rng, 2 * 3 * H), random(rng, B * H)];
-    const out = gruSequence(tf.tensor3d(x, [B, T, I]), tf.tensor2d(w, [I, 3 * H]), tf.tensor2d(u, [H, 3 * H]), tf.tensor2d(b, [2, 3 * H]), tf.tensor2d(h0, [B, H]));
+    const [x, w, u, b, h0] = [
+      random(rng, B * T * I),
+      random(rng, I * 3 * H),
+      random(rng, H * 3 * H),
+      random(rng, 2 * 3 * H),
+      random(rng, B * H),
+    ];
+    const out = gruSequence(
+      tf.tensor3d(x, [B, T, I]),
+      tf.tensor2d(w, [I, 3 * H]),
+      tf.tensor2d(u, [H, 3 * H]),
+      tf.tensor2d(b, [2, 3 * H]),
+      tf.tensor2d(h0, [B, H]),
+    );
     const hs = await out.hs.data();
     for (let r = 0; r < B; r++) {
       let h = Array.from(h0.subarray(r * H, (r + 1) * H));
@@ -80,7 +99,11 @@ describe.each(Object.entries(recurrent))('%s per-step API', (_name, config) => {
     const input =
       config.inputFeatures > 0
         ? tf.tensor3d(random(rng, B * T * config.inputFeatures), [B, T, config.inputFeatures])
-        : tf.tensor2d(Int32Array.from({ length: B * T }, () => rng.int(config.vocabSize)), [B, T], 'int32');
+        : tf.tensor2d(
+            Int32Array.from({ length: B * T }, () => rng.int(config.vocabSize)),
+            [B, T],
+            'int32',
+          );
     const full = model.forward(input, null, { training: false });
     const stepped = tf.tidy(() => {
       const x = model.embed(input);
@@ -109,11 +132,26 @@ describe('parameter names', () => {
       m.dispose();
       return list;
     };
-    const layer = (p: string, l: number, shapes: string[]) => ['kernel', 'recurrent_kernel', 'bias'].map((n, i) => `${p}${l}/${n}[${shapes[i]}]`);
-    const io = (v: number, e: number, h: number) => [[`input/kernel[${v},${e}]`, `input/bias[${e}]`], [`output/kernel[${h},${v}]`, `output/bias[${v}]`]] as const;
+    const layer = (p: string, l: number, shapes: string[]) =>
+      ['kernel', 'recurrent_kernel', 'bias'].map((n, i) => `${p}${l}/${n}[${shapes[i]}]`);
+    const io = (v: number, e: number, h: number) =>
+      [
+        [`input/kernel[${v},${e}]`, `input/bias[${e}]`],
+        [`output/kernel[${h},${v}]`, `output/bias[${v}]`],
+      ] as const;
     const [inL, outL] = io(6, 3, 4);
-    expect(names(recurrent.lstm!)).toEqual([...inL, ...layer('lstm', 0, ['3,16', '4,16', '16']), ...layer('lstm', 1, ['4,16', '4,16', '16']), ...outL]);
-    expect(names(recurrent.rnn!)).toEqual([...inL, ...layer('rnn', 0, ['3,4', '4,4', '4']), ...layer('rnn', 1, ['4,4', '4,4', '4']), ...outL]);
+    expect(names(recurrent.lstm!)).toEqual([
+      ...inL,
+      ...layer('lstm', 0, ['3,16', '4,16', '16']),
+      ...layer('lstm', 1, ['4,16', '4,16', '16']),
+      ...outL,
+    ]);
+    expect(names(recurrent.rnn!)).toEqual([
+      ...inL,
+      ...layer('rnn', 0, ['3,4', '4,4', '4']),
+      ...layer('rnn', 1, ['4,4', '4,4', '4']),
+      ...outL,
+    ]);
     const gru = names(recurrent['gru on features']!); // 3 input features, 2 outputs, 3 layers
     expect(gru.slice(0, 5)).toEqual(['input/kernel[3,3]', 'input/bias[3]', ...layer('gru', 0, ['3,12', '4,12', '2,12'])]);
     expect(gru.slice(-5)).toEqual([...layer('gru', 2, ['4,12', '4,12', '2,12']), 'output/kernel[4,2]', 'output/bias[2]']);

@@ -13,8 +13,8 @@ import { truncatedForward } from '../../core/ml/models/truncated.ts';
 import { Rng } from '../../core/ml/rng.ts';
 import { analyticStateJacobian } from '../../core/ml/stability/cell-jacobian.ts';
 import { measureContraction, stateJacobian } from '../../core/ml/stability/contraction.ts';
-import { STABLE_FORGET_BIAS, STABLE_FORGET_INPUT_NORM, STABLE_RECURRENT_NORMS } from '../../core/ml/stability/lstm-constraint.ts';
-import { jacobiSvd } from '../../core/ml/stability/svd.ts';
+import { STABLE_FORGET_BIAS, STABLE_FORGET_INPUT_NORM, STABLE_RECURRENT_NORMS } from '../../core/ml/constraints/lstm-constraint.ts';
+import { jacobiSvd } from '../../core/ml/constraints/svd.ts';
 import { createTextTask } from '../../core/ml/tasks/text-task.ts';
 import { trainConfigSchema } from '../../core/ml/train/train-config.ts';
 import { Trainer } from '../../core/ml/train/trainer.ts';
@@ -44,18 +44,34 @@ function asRecurrent(m: SequenceModel): RecurrentSequenceModel {
 
 function trainerFor(model: SequenceModel, lr: number) {
   const corpus = patternCorpus(4000, V);
-  const config = trainConfigSchema.parse({ steps: 100, batchSize: 4, seqLen: 16, lr, validEvery: 1000, validTokens: 64, checkpointEvery: 1000, seed: 2 });
+  const config = trainConfigSchema.parse({
+    steps: 100,
+    batchSize: 4,
+    seqLen: 16,
+    lr,
+    validEvery: 1000,
+    validTokens: 64,
+    checkpointEvery: 1000,
+    seed: 2,
+  });
   return new Trainer(model, config, createTextTask(corpus.source, corpus.splits, V));
 }
 
 const tokens = (batch: number, time: number, seed: number) => {
   const rng = new Rng(seed);
-  return tf.tensor2d(Int32Array.from({ length: batch * time }, () => rng.int(V)), [batch, time], 'int32');
+  return tf.tensor2d(
+    Int32Array.from({ length: batch * time }, () => rng.int(V)),
+    [batch, time],
+    'int32',
+  );
 };
 
 describe('rnn with spectralBound 0.8', () => {
   it('keeps ‖U‖₂ ≤ 0.8 + 1e-4 after every optimiser step of real training, on every layer', async () => {
-    const model = buildModel({ kind: 'rnn', vocabSize: V, inputFeatures: 0, embedSize: 6, hiddenSize: 12, layers: 2, dropout: 0, spectralBound: 0.8 }, 1);
+    const model = buildModel(
+      { kind: 'rnn', vocabSize: V, inputFeatures: 0, embedSize: 6, hiddenSize: 12, layers: 2, dropout: 0, spectralBound: 0.8 },
+      1,
+    );
     const layers = [param(model, 'rnn0/recurrent_kernel'), param(model, 'rnn1/recurrent_kernel')];
     for (const u of layers) expect(topSingular(u)).toBeLessThanOrEqual(0.8 + 1e-4); // feasible from the start
     const trainer = trainerFor(model, 0.05);
@@ -96,7 +112,12 @@ describe('rnn with spectralBound 0.8', () => {
     };
 
     // Stable: a U of large norm (×4), projected back onto ‖U‖₂ ≤ 0.8, so that most singular values sit at the bound.
-    const stable = asRecurrent(buildModel({ kind: 'rnn', vocabSize: V, inputFeatures: 0, embedSize: 6, hiddenSize: 10, layers: 1, dropout: 0, spectralBound: lambda }, 4));
+    const stable = asRecurrent(
+      buildModel(
+        { kind: 'rnn', vocabSize: V, inputFeatures: 0, embedSize: 6, hiddenSize: 10, layers: 1, dropout: 0, spectralBound: lambda },
+        4,
+      ),
+    );
     const u = param(stable, 'rnn0/recurrent_kernel');
     tf.tidy(() => u.assign(tf.mul(u, 4)));
     await stable.constrain!();
@@ -108,7 +129,9 @@ describe('rnn with spectralBound 0.8', () => {
 
     // Unstable: U = 2·I and no bias make every unit bistable: the first input sets its sign for good, later
     // (weakened) inputs cannot flip it, so a restart k steps back lands on other signs however large k is.
-    const unstable = asRecurrent(buildModel({ kind: 'rnn', vocabSize: V, inputFeatures: 0, embedSize: 6, hiddenSize: 10, layers: 1, dropout: 0 }, 4));
+    const unstable = asRecurrent(
+      buildModel({ kind: 'rnn', vocabSize: V, inputFeatures: 0, embedSize: 6, hiddenSize: 10, layers: 1, dropout: 0 }, 4),
+    );
     tf.tidy(() => {
       param(unstable, 'rnn0/recurrent_kernel').assign(tf.mul(tf.eye(10), 2));
       const w = param(unstable, 'rnn0/kernel');
@@ -126,13 +149,24 @@ describe('rnn with spectralBound 0.8', () => {
 });
 
 describe('stable LSTM (Miller & Hardt’s code)', () => {
-  const config: ModelConfig = { kind: 'lstm', vocabSize: V, inputFeatures: 0, embedSize: 6, hiddenSize: 8, layers: 2, dropout: 0, stabilize: true };
+  const config: ModelConfig = {
+    kind: 'lstm',
+    vocabSize: V,
+    inputFeatures: 0,
+    embedSize: 6,
+    hiddenSize: 8,
+    layers: 2,
+    dropout: 0,
+    stabilize: true,
+  };
 
   /** Largest |ℓ1 norm − target| over rows and gates, and the forget bias. */
   const violation = (model: SequenceModel, l: number) => {
     const h = 8;
     const rowNorms = (w: Float32Array, rows: number, gate: number) =>
-      Array.from({ length: rows }, (_, j) => w.subarray(j * 4 * h + gate * h, j * 4 * h + (gate + 1) * h).reduce((a, x) => a + Math.abs(x), 0));
+      Array.from({ length: rows }, (_, j) =>
+        w.subarray(j * 4 * h + gate * h, j * 4 * h + (gate + 1) * h).reduce((a, x) => a + Math.abs(x), 0),
+      );
     const rec = param(model, `lstm${l}/recurrent_kernel`).dataSync() as Float32Array;
     const ker = param(model, `lstm${l}/kernel`).dataSync() as Float32Array;
     let worst = 0;
@@ -175,8 +209,28 @@ describe('measureContraction', () => {
   it('is null for feed-forward models, the truncated kind included', async () => {
     const input = tokens(2, 5, 1);
     for (const config of [
-      { kind: 'tcn', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 4, levels: 2, kernelSize: 2, dropout: 0, convsPerBlock: 1, weightNorm: false, residual: false },
-      { kind: 'truncated', vocabSize: V, inputFeatures: 0, embedSize: 4, dropout: 0, base: { kind: 'rnn', hiddenSize: 4, layers: 1 }, k: 3 },
+      {
+        kind: 'tcn',
+        vocabSize: V,
+        inputFeatures: 0,
+        embedSize: 4,
+        hiddenSize: 4,
+        levels: 2,
+        kernelSize: 2,
+        dropout: 0,
+        convsPerBlock: 1,
+        weightNorm: false,
+        residual: false,
+      },
+      {
+        kind: 'truncated',
+        vocabSize: V,
+        inputFeatures: 0,
+        embedSize: 4,
+        dropout: 0,
+        base: { kind: 'rnn', hiddenSize: 4, layers: 1 },
+        k: 3,
+      },
     ] satisfies ModelConfig[]) {
       const model = buildModel(config, 1);
       expect(await measureContraction(model, input)).toBeNull();
@@ -189,17 +243,25 @@ describe('measureContraction', () => {
     const H = 3;
     const B = 2;
     const T = 6;
-    const model = asRecurrent(buildModel({ kind: 'rnn', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: H, layers: 1, dropout: 0 }, 7));
+    const model = asRecurrent(
+      buildModel({ kind: 'rnn', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: H, layers: 1, dropout: 0 }, 7),
+    );
     const u = param(model, 'rnn0/recurrent_kernel');
     tf.tidy(() => u.assign(tf.mul(u, 3))); // a nominally unstable U, so the gates of tanh matter
     const input = tokens(B, T, 8);
     const x = tf.tidy(() => model.embed(input)).arraySync() as number[][][]; // [B, T, E]
-    const [W, U, b] = ['rnn0/kernel', 'rnn0/recurrent_kernel', 'rnn0/bias'].map((n) => param(model, n).arraySync()) as [number[][], number[][], number[]];
+    const [W, U, b] = ['rnn0/kernel', 'rnn0/recurrent_kernel', 'rnn0/bias'].map((n) => param(model, n).arraySync()) as [
+      number[][],
+      number[][],
+      number[],
+    ];
     let sum = 0;
     for (let r = 0; r < B; r++) {
       let h = new Array(H).fill(0);
       for (let t = 0; t < T; t++) {
-        h = Array.from({ length: H }, (_, j) => Math.tanh(x[r]![t]!.reduce((s, v, e) => s + v * W[e]![j]!, 0) + h.reduce((s, v, i) => s + v * U[i]![j]!, 0) + b[j]!));
+        h = Array.from({ length: H }, (_, j) =>
+          Math.tanh(x[r]![t]!.reduce((s, v, e) => s + v * W[e]![j]!, 0) + h.reduce((s, v, i) => s + v * U[i]![j]!, 0) + b[j]!),
+        );
         // J[i][j] = ∂h_t[i]/∂h_{t−1}[j] = (1 − h_t[i]²)·U[j][i]
         const jac = Array.from({ length: H }, (_, i) => Array.from({ length: H }, (_, j) => (1 - h[i]! ** 2) * U[j]![i]!)).flat();
         sum += jacobiSvd(jac, H, H).s[0]!;
@@ -215,21 +277,34 @@ describe('measureContraction', () => {
   });
 
   it('differentiates the whole stacked state (h and c of every LSTM layer), as central differences confirm', () => {
-    const model = asRecurrent(buildModel({ kind: 'lstm', vocabSize: V, inputFeatures: 0, embedSize: 3, hiddenSize: 3, layers: 2, dropout: 0 }, 9));
+    const model = asRecurrent(
+      buildModel({ kind: 'lstm', vocabSize: V, inputFeatures: 0, embedSize: 3, hiddenSize: 3, layers: 2, dropout: 0 }, 9),
+    );
     const B = 2;
     const S = 12; // 2 layers × (h, c) × 3
     const rng = new Rng(10);
-    const state = Array.from({ length: 4 }, () => tf.tensor2d(Float32Array.from({ length: B * 3 }, () => rng.normal() * 0.5), [B, 3]));
+    const state = Array.from({ length: 4 }, () =>
+      tf.tensor2d(
+        Float32Array.from({ length: B * 3 }, () => rng.normal() * 0.5),
+        [B, 3],
+      ),
+    );
     const xt = tf.tidy(() => model.embed(tokens(B, 1, 11)));
     const jac = stateJacobian(model, xt, state).arraySync() as number[][][]; // [B, S, S]
     const flat = tf.concat(state, 1).arraySync() as number[][];
     const next = (s: number[][]) =>
-      tf.tidy(() => tf.concat(model.recur(xt, tf.split(tf.tensor2d(s), [3, 3, 3, 3], 1) as tf.Tensor2D[], { training: false }).state, 1).arraySync() as number[][]);
+      tf.tidy(
+        () =>
+          tf
+            .concat(model.recur(xt, tf.split(tf.tensor2d(s), [3, 3, 3, 3], 1) as tf.Tensor2D[], { training: false }).state, 1)
+            .arraySync() as number[][],
+      );
     const eps = 1e-2;
     for (let j = 0; j < S; j++) {
       const plus = next(flat.map((row) => row.map((v, c) => (c === j ? v + eps : v))));
       const minus = next(flat.map((row) => row.map((v, c) => (c === j ? v - eps : v))));
-      for (let r = 0; r < B; r++) for (let i = 0; i < S; i++) expect(Math.abs((plus[r]![i]! - minus[r]![i]!) / (2 * eps) - jac[r]![i]![j]!)).toBeLessThan(2e-3);
+      for (let r = 0; r < B; r++)
+        for (let i = 0; i < S; i++) expect(Math.abs((plus[r]![i]! - minus[r]![i]!) / (2 * eps) - jac[r]![i]![j]!)).toBeLessThan(2e-3);
     }
     tf.dispose([...state, xt]);
     model.dispose();
@@ -264,8 +339,14 @@ describe('closed-form state Jacobians', () => {
 
 describe('tensor leaks', () => {
   it('constrain, stabilityBound and measureContraction leave no tensors behind', async () => {
-    const rnn = buildModel({ kind: 'rnn', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 6, layers: 2, dropout: 0, spectralBound: 0.5 }, 1);
-    const lstm = buildModel({ kind: 'lstm', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 6, layers: 2, dropout: 0, stabilize: true }, 1);
+    const rnn = buildModel(
+      { kind: 'rnn', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 6, layers: 2, dropout: 0, spectralBound: 0.5 },
+      1,
+    );
+    const lstm = buildModel(
+      { kind: 'lstm', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 6, layers: 2, dropout: 0, stabilize: true },
+      1,
+    );
     const gru = buildModel({ kind: 'gru', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 6, layers: 2, dropout: 0 }, 1);
     const u = param(rnn, 'rnn0/recurrent_kernel');
     tf.tidy(() => u.assign(tf.mul(u, 5))); // so the projection has work to do

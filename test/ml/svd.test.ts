@@ -3,13 +3,14 @@
 // stability projection and the power-iteration norm.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/ml/rng.ts';
-import { clipSingularValues, spectralNorm } from '../../core/ml/stability/spectral.ts';
-import { jacobiSvd } from '../../core/ml/stability/svd.ts';
+import { clipSingularValues, spectralNorm } from '../../core/ml/constraints/spectral.ts';
+import { jacobiSvd } from '../../core/ml/constraints/svd.ts';
 
 /** C = A·B for row-major A [m, k], B [k, n]. */
 function matMul(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number): Float64Array {
   const c = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) c[i * n + j] = c[i * n + j]! + a[i * k + p]! * b[p * n + j]!;
+  for (let i = 0; i < m; i++)
+    for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) c[i * n + j] = c[i * n + j]! + a[i * k + p]! * b[p * n + j]!;
   return c;
 }
 
@@ -73,7 +74,12 @@ describe('jacobiSvd', () => {
 
   it('recovers constructed singular values, with orthogonal U and V and exact reconstruction', () => {
     const rng = new Rng(4);
-    for (const [m, n] of [[5, 5], [9, 4], [16, 16], [40, 33]] as const) {
+    for (const [m, n] of [
+      [5, 5],
+      [9, 4],
+      [16, 16],
+      [40, 33],
+    ] as const) {
       const s = Array.from({ length: n }, (_, i) => 3 / (i + 1) + 0.01 * i);
       s.sort((x, y) => y - x);
       const a = withSingularValues(m, n, s, rng);
@@ -119,7 +125,12 @@ describe('spectral projection and norm', () => {
     expect(p.clipped).toBe(9); // 2.5 … 0.9 are above 0.8
     expect(p.top).toBeCloseTo(2.5, 5);
     const after = jacobiSvd(p.values, n, n);
-    expect(maxAbsDiff(after.s, s.map((x) => Math.min(x, 0.8)))).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(
+        after.s,
+        s.map((x) => Math.min(x, 0.8)),
+      ),
+    ).toBeLessThan(1e-5);
     // Same directions: Uᵀ·P·V is diagonal for the SVD (U, V) of the input.
     const before = jacobiSvd(Float32Array.from(a), n, n);
     const core = matMul(matMul(transpose(before.u, n, n), p.values, n, n, n), before.v, n, n, n);
@@ -136,7 +147,11 @@ describe('spectral projection and norm', () => {
 
   it('power iteration gives the top singular value, square or not', () => {
     const rng = new Rng(9);
-    for (const [m, n] of [[10, 10], [5, 15], [15, 5]] as const) {
+    for (const [m, n] of [
+      [10, 10],
+      [5, 15],
+      [15, 5],
+    ] as const) {
       const a = Float64Array.from({ length: m * n }, () => rng.normal());
       const top = m >= n ? jacobiSvd(a, m, n).s[0]! : jacobiSvd(transpose(a, m, n), n, m).s[0]!;
       expect(Math.abs(spectralNorm(a, m, n) - top) / top).toBeLessThan(1e-6);

@@ -258,7 +258,10 @@ describe('music task', () => {
     expect([...b.mask!]).toEqual([1, 1, 0, 0, 1, 1, 1, 1]);
     const at = (a: ArrayLike<number>, r: number, t: number) => Array.from({ length: 88 }, (_, p) => a[(r * 4 + t) * 88 + p]);
     const zeros = new Array(88).fill(0);
-    for (const [r, seq, L] of [[0, 0, 3], [1, 1, 5]] as const) {
+    for (const [r, seq, L] of [
+      [0, 0, 3],
+      [1, 1, 5],
+    ] as const) {
       for (let t = 0; t < 4; t++) {
         expect(at(b.inputs, r, t)).toEqual(t < L - 1 ? frame(seq, t) : zeros);
         expect(at(b.targets, r, t)).toEqual(t < L - 1 ? frame(seq, t + 1) : zeros);
@@ -270,7 +273,12 @@ describe('music task', () => {
   it('baselineLoss is the NLL per step of constant per-pitch Bernoullis fitted on train, on valid (brute force)', () => {
     // Train target frames: 2 + 4 + 3 = 9; KT estimate (count + ½) / (9 + 1).
     const counts: number[] = new Array(88).fill(0);
-    for (const [seq, L] of [[0, 3], [1, 5], [2, 4]]) for (let t = 1; t < L!; t++) frame(seq!, t).forEach((v, p) => (counts[p]! += v));
+    for (const [seq, L] of [
+      [0, 3],
+      [1, 5],
+      [2, 4],
+    ])
+      for (let t = 1; t < L!; t++) frame(seq!, t).forEach((v, p) => (counts[p]! += v));
     const prob = counts.map((c) => (c + 0.5) / 10);
     let nll = 0;
     let steps = 0;

@@ -19,12 +19,34 @@ beforeAll(useCpuBackend);
 const V = 11;
 const models: Record<string, ModelConfig> = {
   lstm: { kind: 'lstm', vocabSize: V, inputFeatures: 0, embedSize: 8, hiddenSize: 16, layers: 1, dropout: 0 },
-  tcn: { kind: 'tcn', vocabSize: V, inputFeatures: 0, embedSize: 8, hiddenSize: 16, levels: 2, kernelSize: 3, dropout: 0.1, convsPerBlock: 2, weightNorm: true, residual: true },
+  tcn: {
+    kind: 'tcn',
+    vocabSize: V,
+    inputFeatures: 0,
+    embedSize: 8,
+    hiddenSize: 16,
+    levels: 2,
+    kernelSize: 3,
+    dropout: 0.1,
+    convsPerBlock: 2,
+    weightNorm: true,
+    residual: true,
+  },
 };
 const corpus = patternCorpus(4000, V);
 
 function makeTrainer(model: ModelConfig, over: Partial<Record<string, unknown>> = {}) {
-  const config = trainConfigSchema.parse({ steps: 30, batchSize: 4, seqLen: 16, lr: 0.01, validEvery: 10, validTokens: 256, checkpointEvery: 10, seed: 7, ...over });
+  const config = trainConfigSchema.parse({
+    steps: 30,
+    batchSize: 4,
+    seqLen: 16,
+    lr: 0.01,
+    validEvery: 10,
+    validTokens: 256,
+    checkpointEvery: 10,
+    seed: 7,
+    ...over,
+  });
   const m = buildModel(model, config.seed);
   return { model: m, trainer: new Trainer(m, config, createTextTask(corpus.source, corpus.splits, V)), config };
 }
@@ -121,12 +143,18 @@ describe('training safeguards', () => {
     const { model, trainer } = makeTrainer(models.tcn!, { steps: 25 });
     const rows: StepMetrics[] = [];
     const ckpts: number[] = [];
-    const outcome = await trainer.run({ onMetrics: (r) => void rows.push(r), onCheckpoint: (s) => void ckpts.push(s.step), shouldStop: () => rows.length >= 22 });
+    const outcome = await trainer.run({
+      onMetrics: (r) => void rows.push(r),
+      onCheckpoint: (s) => void ckpts.push(s.step),
+      shouldStop: () => rows.length >= 22,
+    });
     expect(outcome.status).toBe('stopped');
     expect(rows.map((r) => r.step)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
     expect(rows.filter((r) => r.validLoss !== null).map((r) => r.step)).toEqual([10, 20]);
     expect(ckpts).toEqual([10, 20, 22]);
-    expect(rows.every((r) => r.tokensPerSec > 0 && r.gradNorm > 0 && Math.abs(r.bitsPerSymbol! - r.trainLoss / Math.LN2) < 1e-9)).toBe(true);
+    expect(rows.every((r) => r.tokensPerSec > 0 && r.gradNorm > 0 && Math.abs(r.bitsPerSymbol! - r.trainLoss / Math.LN2) < 1e-9)).toBe(
+      true,
+    );
     trainer.dispose();
     model.dispose();
   });

@@ -31,8 +31,16 @@ const bases: Record<string, RecurrentConfig> = {
 
 function randomInput(config: RecurrentConfig, batch: number, time: number, seed: number): SequenceInput {
   const rng = new Rng(seed);
-  if (config.inputFeatures > 0) return tf.tensor3d(Float32Array.from({ length: batch * time * config.inputFeatures }, () => rng.normal()), [batch, time, config.inputFeatures]);
-  return tf.tensor2d(Int32Array.from({ length: batch * time }, () => rng.int(config.vocabSize)), [batch, time], 'int32');
+  if (config.inputFeatures > 0)
+    return tf.tensor3d(
+      Float32Array.from({ length: batch * time * config.inputFeatures }, () => rng.normal()),
+      [batch, time, config.inputFeatures],
+    );
+  return tf.tensor2d(
+    Int32Array.from({ length: batch * time }, () => rng.int(config.vocabSize)),
+    [batch, time],
+    'int32',
+  );
 }
 
 function recurrentModel(config: RecurrentConfig, seed: number): RecurrentSequenceModel {
@@ -43,7 +51,9 @@ function recurrentModel(config: RecurrentConfig, seed: number): RecurrentSequenc
 
 /** Input positions from..to−1 of every row. */
 function window(input: SequenceInput, from: number, to: number): SequenceInput {
-  return input.rank === 2 ? tf.slice(input as tf.Tensor2D, [0, from], [-1, to - from]) : tf.slice(input as tf.Tensor3D, [0, from, 0], [-1, to - from, -1]);
+  return input.rank === 2
+    ? tf.slice(input as tf.Tensor2D, [0, from], [-1, to - from])
+    : tf.slice(input as tf.Tensor3D, [0, from, 0], [-1, to - from, -1]);
 }
 
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
@@ -88,7 +98,15 @@ describe.each(Object.entries(bases))('truncatedForward, %s', (_name, config) => 
 });
 
 describe('truncated model kind', () => {
-  const config: ModelConfig = { kind: 'truncated', vocabSize: V, inputFeatures: 0, embedSize: 4, dropout: 0, base: { kind: 'lstm', hiddenSize: 5, layers: 2 }, k: 4 };
+  const config: ModelConfig = {
+    kind: 'truncated',
+    vocabSize: V,
+    inputFeatures: 0,
+    embedSize: 4,
+    dropout: 0,
+    base: { kind: 'lstm', hiddenSize: 5, layers: 2 },
+    k: 4,
+  };
 
   it('is feed-forward with receptive field k, exactly the dependency span', async () => {
     const model = buildModel(config, 5);
@@ -141,7 +159,16 @@ describe('truncated model kind', () => {
 
   it('trains through the Trainer and evaluates with its left context', async () => {
     const corpus = patternCorpus(3000, V);
-    const train = trainConfigSchema.parse({ steps: 4, batchSize: 4, seqLen: 12, lr: 0.01, validEvery: 2, validTokens: 128, checkpointEvery: 10, seed: 3 });
+    const train = trainConfigSchema.parse({
+      steps: 4,
+      batchSize: 4,
+      seqLen: 12,
+      lr: 0.01,
+      validEvery: 2,
+      validTokens: 128,
+      checkpointEvery: 10,
+      seed: 3,
+    });
     const model = buildModel({ ...config, base: { kind: 'rnn', hiddenSize: 8, layers: 1, spectralBound: 0.9 } }, 3);
     const trainer = new Trainer(model, train, createTextTask(corpus.source, corpus.splits, V));
     const losses: number[] = [];
@@ -163,7 +190,18 @@ describe('truncated model kind', () => {
 describe('tensor leaks', () => {
   it('truncatedForward and the truncated model leave no tensors behind', async () => {
     const model = recurrentModel(bases['gru 2 layers']!, 1);
-    const truncated = buildModel({ kind: 'truncated', vocabSize: V, inputFeatures: 0, embedSize: 4, dropout: 0.2, base: { kind: 'rnn', hiddenSize: 5, layers: 2 }, k: 3 }, 1);
+    const truncated = buildModel(
+      {
+        kind: 'truncated',
+        vocabSize: V,
+        inputFeatures: 0,
+        embedSize: 4,
+        dropout: 0.2,
+        base: { kind: 'rnn', hiddenSize: 5, layers: 2 },
+        k: 3,
+      },
+      1,
+    );
     const input = randomInput(bases['gru 2 layers']!, 2, 8, 1);
     expect(await leakedTensors(() => truncatedForward(model, input, 3).dispose())).toBe(0);
     expect(await leakedTensors(() => truncatedForward(model, input, 20).dispose())).toBe(0);

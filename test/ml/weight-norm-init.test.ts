@@ -24,7 +24,22 @@ it.each([
 });
 
 it('a weight-normalised TCN starts with g = ‖v‖, so its effective kernel is v', async () => {
-  const model = buildModel({ kind: 'tcn', vocabSize: 5, inputFeatures: 0, embedSize: 4, hiddenSize: 6, levels: 2, kernelSize: 3, dropout: 0, convsPerBlock: 2, weightNorm: true, residual: true }, 4);
+  const model = buildModel(
+    {
+      kind: 'tcn',
+      vocabSize: 5,
+      inputFeatures: 0,
+      embedSize: 4,
+      hiddenSize: 6,
+      levels: 2,
+      kernelSize: 3,
+      dropout: 0,
+      convsPerBlock: 2,
+      weightNorm: true,
+      residual: true,
+    },
+    4,
+  );
   const byName = new Map(model.variables.map((v) => [v.name, v.variable]));
   const gs = model.variables.filter((v) => v.name.endsWith('/g'));
   expect(gs.length).toBe(4);

@@ -44,9 +44,14 @@ describe('short writes (injected)', () => {
     expect(fs.readFileSync(file)).toEqual(Buffer.from(bytes(5000)));
   });
 
-  it.each([['ENOSPC', false], ['no progress', true]] as const)('that cannot finish (%s) fail and leave nothing at the target', (_, zero) => {
+  it.each([
+    ['ENOSPC', false],
+    ['no progress', true],
+  ] as const)('that cannot finish (%s) fail and leave nothing at the target', (_, zero) => {
     const out = path.join(scratch, `short-${String(zero)}`);
-    expect(() => writeFolderAtomically(out, { 'weights.bin': bytes(10_000), 'model.json': '{}' }, stingyWrite(4096, 6000, zero))).toThrow(/could not write .*weights\.bin: 5,998 of 10,000 bytes written.*(ENOSPC|no progress)/);
+    expect(() => writeFolderAtomically(out, { 'weights.bin': bytes(10_000), 'model.json': '{}' }, stingyWrite(4096, 6000, zero))).toThrow(
+      /could not write .*weights\.bin: 5,998 of 10,000 bytes written.*(ENOSPC|no progress)/,
+    );
     expect(fs.existsSync(out)).toBe(false);
     expect(fs.readdirSync(scratch).filter((n) => n.includes(`short-${String(zero)}`))).toEqual([]);
     const file = path.join(scratch, `one-${String(zero)}.bin`);
@@ -115,7 +120,9 @@ describe('a full disk (1 MiB tmpfs)', () => {
     fs.rmSync(path.join(mount, 'filler'), { force: true });
     fill(mount, 2);
     const out = path.join(mount, 'exp4-tfjs');
-    expect(() => writeFolderAtomically(out, { 'weights.bin': bytes(64 * 1024) })).toThrow(/weights\.bin: .* of 65,536 bytes written.*ENOSPC/);
+    expect(() => writeFolderAtomically(out, { 'weights.bin': bytes(64 * 1024) })).toThrow(
+      /weights\.bin: .* of 65,536 bytes written.*ENOSPC/,
+    );
     expect(fs.readdirSync(mount).sort()).toEqual(['filler']);
   });
 

@@ -87,7 +87,7 @@ export function mutate(rng: Rng, b: Uint8Array, sizes: readonly SizeField[] = []
 export function riffSizeFields(b: Uint8Array): SizeField[] {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const out: SizeField[] = [{ offset: 4, littleEndian: true }];
-  for (let at = 12; at + 8 <= b.length; ) {
+  for (let at = 12; at + 8 <= b.length;) {
     out.push({ offset: at + 4, littleEndian: true });
     const size = view.getUint32(at + 4, true);
     at += 8 + size + (size & 1);

@@ -36,7 +36,9 @@ describe('encoding hints', () => {
     it(`names UTF-16${order.toUpperCase()} without a BOM and the --encoding that imports it`, async () => {
       const b = bytes(ACCENTED, `utf16${order}`);
       expect(() => decodeText(b, 'u.txt')).toThrow(
-        new RegExp(`^u\\.txt: binary file \\(NUL byte at offset ${order === 'le' ? 1 : 0}\\); it looks like UTF-16${order.toUpperCase()} without a BOM, import again with --encoding utf-16${order}$`),
+        new RegExp(
+          `^u\\.txt: binary file \\(NUL byte at offset ${order === 'le' ? 1 : 0}\\); it looks like UTF-16${order.toUpperCase()} without a BOM, import again with --encoding utf-16${order}$`,
+        ),
       );
       const dir = tmp();
       const file = path.join(dir, 'u.txt');
@@ -55,14 +57,21 @@ describe('encoding hints', () => {
     expect(() => decodeText(b, 'bin.dat')).toThrow(/^bin\.dat: binary file \(NUL byte at offset 0\)$/);
   });
 
-  it('names Latin-1 with chardet\'s confidence when there is enough accented text', () => {
-    expect(() => decodeText(bytes(ACCENTED, 'latin1'), 'l.txt')).toThrow(/^l\.txt: invalid UTF-8 at byte 7 \(0xE9\); it looks like ISO-8859-1 \(confidence \d+%\), import again with --encoding ISO-8859-1$/);
+  it("names Latin-1 with chardet's confidence when there is enough accented text", () => {
+    expect(() => decodeText(bytes(ACCENTED, 'latin1'), 'l.txt')).toThrow(
+      /^l\.txt: invalid UTF-8 at byte 7 \(0xE9\); it looks like ISO-8859-1 \(confidence \d+%\), import again with --encoding ISO-8859-1$/,
+    );
   });
 
   it('still hints at Latin-1 for short, mostly ASCII files that chardet cannot place (under 50%), and the hint imports them', () => {
-    for (const [s, offset, byte] of [['café\n', 3, 'E9'], ['Naïve.\n', 2, 'EF']] as const) {
+    for (const [s, offset, byte] of [
+      ['café\n', 3, 'E9'],
+      ['Naïve.\n', 2, 'EF'],
+    ] as const) {
       const b = bytes(s, 'latin1');
-      const hint = new RegExp(`^s\\.txt: invalid UTF-8 at byte ${offset} \\(0x${byte}\\); it may be Latin-1 \\(too few non-ASCII bytes for a sure guess\\), import again with --encoding windows-1252$`);
+      const hint = new RegExp(
+        `^s\\.txt: invalid UTF-8 at byte ${offset} \\(0x${byte}\\); it may be Latin-1 \\(too few non-ASCII bytes for a sure guess\\), import again with --encoding windows-1252$`,
+      );
       expect(() => decodeText(b, 's.txt')).toThrow(hint);
       // The same message whatever the chunking (the streaming decoder gathers the same sample).
       const d = new StreamingTextDecoder('s.txt');
@@ -75,7 +84,9 @@ describe('encoding hints', () => {
   });
 
   it('gives no Latin-1 guess for bytes with control characters', () => {
-    expect(() => decodeText(new Uint8Array([0x41, 0x01, 0x02, 0xe9, 0x42, 0x0a]), 'c.txt')).toThrow(/^c\.txt: invalid UTF-8 at byte 3 \(0xE9\)$/);
+    expect(() => decodeText(new Uint8Array([0x41, 0x01, 0x02, 0xe9, 0x42, 0x0a]), 'c.txt')).toThrow(
+      /^c\.txt: invalid UTF-8 at byte 3 \(0xE9\)$/,
+    );
   });
 });
 
@@ -92,14 +103,17 @@ describe('the word-level cap on token length', () => {
     const ok = `a ${'x'.repeat(MAX_WORD_LENGTH)} b\n`;
     const long = `a ${'x'.repeat(MAX_WORD_LENGTH + 1)} b\n`;
     for (const size of [1, 7, 999, 1001, 5000]) {
-      const chunks = (s: string): string[] => Array.from({ length: Math.ceil(s.length / size) }, (_, i) => s.slice(i * size, (i + 1) * size));
+      const chunks = (s: string): string[] =>
+        Array.from({ length: Math.ceil(s.length / size) }, (_, i) => s.slice(i * size, (i + 1) * size));
       expect(counted(chunks(ok))).toBe(4); // a, the long word, b, <eos>
       expect(() => counted(chunks(long))).toThrow(WordTooLongError);
     }
     const vocab = new VocabularyBuilder('word');
     vocab.add(ok);
     expect(new Tokenizer(vocab.build({ maxSize: 10 })).encode(ok)).toHaveLength(4);
-    expect(() => new Tokenizer(vocab.build({ maxSize: 10 })).encode(long)).toThrow(`a word longer than ${MAX_WORD_LENGTH} characters (the word-level cap)`);
+    expect(() => new Tokenizer(vocab.build({ maxSize: 10 })).encode(long)).toThrow(
+      `a word longer than ${MAX_WORD_LENGTH} characters (the word-level cap)`,
+    );
   });
 
   it('refuses a 50 MB text without spaces at word level after reading at most two chunks, naming the file and the cap', async () => {
@@ -113,7 +127,11 @@ describe('the word-level cap on token length', () => {
     const seen: ImportProgress[] = [];
     const e = await refusal(importTextCorpus({ paths: [file], outDir: dir, level: 'word', onProgress: (p) => seen.push(p) }));
     expect(e.name).toBe('TextImportError');
-    expect(e.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: a word longer than ${MAX_WORD_LENGTH} characters \\(the word-level cap\\), containing "[a-j]{20}": word level splits on whitespace; import this text at --level char$`));
+    expect(e.message).toMatch(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: a word longer than ${MAX_WORD_LENGTH} characters \\(the word-level cap\\), containing "[a-j]{20}": word level splits on whitespace; import this text at --level char$`,
+      ),
+    );
     // Bounded: the refusal came within the first chunks, not after holding the whole 50 MB.
     expect(seen.at(-1)!.bytesTotal).toBe(50 * MB);
     expect(seen.at(-1)!.bytesDone).toBeLessThanOrEqual(2 * MB);

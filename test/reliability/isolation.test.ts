@@ -42,7 +42,13 @@ function call(name: string, args: unknown): Promise<{ ok: boolean; result?: unkn
   return new Promise((resolve, reject) => {
     const body = JSON.stringify(args);
     const req = http.request(
-      { host: '127.0.0.1', port: server.port, method: 'POST', path: `/api/request/${name}`, headers: { Host: `127.0.0.1:${server.port}`, Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' } },
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method: 'POST',
+        path: `/api/request/${name}`,
+        headers: { Host: `127.0.0.1:${server.port}`, Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+      },
       (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
@@ -68,7 +74,10 @@ function nextEvent(matches: (e: LabEvent) => boolean): Promise<LabEvent> {
 const isStatus = (runId: number) => (e: LabEvent) => e.type === 'run.status' && e.runId === runId;
 const isProgress = (runId: number) => (e: LabEvent) => e.type === 'run.progress' && e.runId === runId;
 
-const TINY = { model: { kind: 'lstm', hiddenSize: 8, embedSize: 8 }, train: { batchSize: 2, seqLen: 8, backend: 'cpu', validEvery: 100_000, validTokens: 64, sampleEvery: 0, checkpointEvery: 5 } } as const;
+const TINY = {
+  model: { kind: 'lstm', hiddenSize: 8, embedSize: 8 },
+  train: { batchSize: 2, seqLen: 8, backend: 'cpu', validEvery: 100_000, validTokens: 64, sampleEvery: 0, checkpointEvery: 5 },
+} as const;
 
 describe('a training run that dies', () => {
   it('takes down nothing but itself: crashed with the cause, the healthy run and the server go on', async () => {
@@ -93,10 +102,21 @@ describe('a training run that dies', () => {
     expect(await start(50)).toBe(3);
     const [aborted, killed] = await Promise.all([abortedEnd, killedEnd]);
 
-    expect(aborted).toMatchObject({ status: 'crashed', step: 1, error: expect.stringMatching(/^training process killed by SIGABRT: FATAL ERROR: SEQLAB_TEST_CRASH deliberate abort of run 2$/) });
-    expect(killed).toMatchObject({ status: 'crashed', step: 1, error: expect.stringMatching(/^training process killed by SIGKILL \(out of memory, or killed from outside\)$/) });
+    expect(aborted).toMatchObject({
+      status: 'crashed',
+      step: 1,
+      error: expect.stringMatching(/^training process killed by SIGABRT: FATAL ERROR: SEQLAB_TEST_CRASH deliberate abort of run 2$/),
+    });
+    expect(killed).toMatchObject({
+      status: 'crashed',
+      step: 1,
+      error: expect.stringMatching(/^training process killed by SIGKILL \(out of memory, or killed from outside\)$/),
+    });
     // Recorded on the runs, where the app and `seqlab runs` read it; the step each died after is kept.
-    for (const [id, signal] of [[2, 'SIGABRT'], [3, 'SIGKILL']] as const) {
+    for (const [id, signal] of [
+      [2, 'SIGABRT'],
+      [3, 'SIGKILL'],
+    ] as const) {
       const run = history.getRun(id)!;
       expect(run).toMatchObject({ status: 'crashed', step: 1, error: expect.stringContaining(signal) });
     }
@@ -125,10 +145,14 @@ describe('a training run that dies', () => {
 describe('seqlab train whose trainer dies', () => {
   it('records the run crashed with the cause, at the step it reached, and exits 1', () => {
     const home = tempHome();
-    const r = spawnSync(process.execPath, [BIN, '--json', 'train', '--hidden', '8', '--batch', '2', '--seq-len', '8', '--steps', '50', '--backend', 'cpu'], {
-      env: { ...process.env, SEQLAB_HOME: home, NO_COLOR: '1', SEQLAB_TEST_CRASH: '1:abort' },
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [BIN, '--json', 'train', '--hidden', '8', '--batch', '2', '--seq-len', '8', '--steps', '50', '--backend', 'cpu'],
+      {
+        env: { ...process.env, SEQLAB_HOME: home, NO_COLOR: '1', SEQLAB_TEST_CRASH: '1:abort' },
+        encoding: 'utf8',
+      },
+    );
     expect(r.status, r.stderr).toBe(1);
     const cause = 'training process killed by SIGABRT: FATAL ERROR: SEQLAB_TEST_CRASH deliberate abort of run 1';
     expect(jsonLines(r.stdout).at(-1)).toEqual({ id: 1, status: 'crashed', step: 1, validLoss: null, error: cause });
@@ -142,10 +166,14 @@ describe('seqlab train whose trainer dies', () => {
 describe('the cause of a crash', () => {
   it("is read from a real V8 fatal error's stderr, not from its stack trace", () => {
     // A 16 MiB heap filled up: V8 prints "FATAL ERROR: ..." and a native trace, then aborts.
-    const r = spawnSync(process.execPath, ['--max-old-space-size=16', '-e', 'const a = []; for (;;) a.push(new Array(1e5).fill(1.5));'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--max-old-space-size=16', '-e', 'const a = []; for (;;) a.push(new Array(1e5).fill(1.5));'], {
+      encoding: 'utf8',
+    });
     expect(r.signal).toBe('SIGABRT');
     expect(causeLine(r.stderr)).toMatch(/^FATAL ERROR: .*JavaScript heap out of memory$/);
-    expect(describeTrainerExit(r.status, r.signal, r.stderr)).toMatch(/^training process killed by SIGABRT: FATAL ERROR: .*heap out of memory$/);
+    expect(describeTrainerExit(r.status, r.signal, r.stderr)).toMatch(
+      /^training process killed by SIGABRT: FATAL ERROR: .*heap out of memory$/,
+    );
   });
 
   it('is the last line that says something, for an ordinary error exit; none for a clean one', () => {

@@ -24,7 +24,24 @@ const CHECKPOINT_EVERY = 6;
 /** Kill points lie up to this many steps past the checkpoint a process resumes from. */
 const MAX_STEPS_BEFORE_KILL = 2 * CHECKPOINT_EVERY;
 const POLL_MS = 5;
-const TINY = ['--hidden', '8', '--embed', '8', '--batch', '2', '--seq-len', '8', '--valid-every', '1000', '--valid-tokens', '64', '--steps', String(STEPS), '--checkpoint-every', String(CHECKPOINT_EVERY)];
+const TINY = [
+  '--hidden',
+  '8',
+  '--embed',
+  '8',
+  '--batch',
+  '2',
+  '--seq-len',
+  '8',
+  '--valid-every',
+  '1000',
+  '--valid-tokens',
+  '64',
+  '--steps',
+  String(STEPS),
+  '--checkpoint-every',
+  String(CHECKPOINT_EVERY),
+];
 /** Each soak has its own data folder, so its run is always run 1. */
 const RUN_ID = 1;
 
@@ -40,7 +57,9 @@ function trainerState(home: string, pid: number): { claimed: boolean; maxStep: n
   const db = new Database(path.join(home, HISTORY_FILE), { readonly: true, fileMustExist: true });
   try {
     const run = db.prepare('SELECT pid, status FROM runs WHERE id = ?').get(RUN_ID) as { pid: number | null; status: string } | undefined;
-    const { maxStep } = db.prepare('SELECT coalesce(max(step), 0) AS maxStep FROM metrics WHERE run_id = ?').get(RUN_ID) as { maxStep: number };
+    const { maxStep } = db.prepare('SELECT coalesce(max(step), 0) AS maxStep FROM metrics WHERE run_id = ?').get(RUN_ID) as {
+      maxStep: number;
+    };
     return { claimed: run?.status === 'running' && run.pid === pid, maxStep };
   } finally {
     db.close();
@@ -53,7 +72,10 @@ function trainerState(home: string, pid: number): { claimed: boolean; maxStep: n
  */
 function runAndKill(home: string, args: string[], killAtStep: number): Promise<Event[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, SEQLAB_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, SEQLAB_HOME: home, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let killed = false;
@@ -74,7 +96,10 @@ function runAndKill(home: string, args: string[], killAtStep: number): Promise<E
     }, POLL_MS);
     child.on('exit', () => {
       clearInterval(poll);
-      const events = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Event);
+      const events = out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Event);
       if (killed) resolve(events);
       else reject(new Error(`seqlab ${args.join(' ')} ended before the kill point (step ${killAtStep}):\n${out}\n${err}`));
     });
@@ -84,12 +109,24 @@ function runAndKill(home: string, args: string[], killAtStep: number): Promise<E
 /** Runs seqlab to its end without blocking this process (a spawnSync would stall the other soak's polling). */
 function runToEnd(home: string, args: string[]): Promise<{ code: number; events: Event[]; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, SEQLAB_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, SEQLAB_HOME: home, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code: code ?? -1, events: out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Event), stderr }));
+    child.on('exit', (code) =>
+      resolve({
+        code: code ?? -1,
+        events: out
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as Event),
+        stderr,
+      }),
+    );
   });
 }
 

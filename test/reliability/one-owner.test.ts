@@ -19,7 +19,10 @@ interface Exit {
 
 function resume(home: string, runId: number): Promise<Exit> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, '--json', 'resume', String(runId)], { env: { ...process.env, SEQLAB_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, '--json', 'resume', String(runId)], {
+      env: { ...process.env, SEQLAB_HOME: home, NO_COLOR: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('exit', (code) => resolve({ code: code ?? -1, stderr }));
@@ -31,7 +34,22 @@ describe('two concurrent resumes of one run', () => {
     const home = tempHome();
     const setup = History.open(home);
     const dataset = await resolveDataset(setup, home, 'brackets');
-    const config = parseRunConfig({ model: { kind: 'lstm', hiddenSize: 8, embedSize: 8 }, train: { steps: STEPS, batchSize: 2, seqLen: 8, backend: 'cpu', checkpointEvery: 50, validEvery: 1000, validTokens: 64, sampleEvery: 0 } }, dataset);
+    const config = parseRunConfig(
+      {
+        model: { kind: 'lstm', hiddenSize: 8, embedSize: 8 },
+        train: {
+          steps: STEPS,
+          batchSize: 2,
+          seqLen: 8,
+          backend: 'cpu',
+          checkpointEvery: 50,
+          validEvery: 1000,
+          validTokens: 64,
+          sampleEvery: 0,
+        },
+      },
+      dataset,
+    );
     const ids = Array.from({ length: ROUNDS }, () => createRun(setup, dataset, config).id);
     setup.close();
 
@@ -48,7 +66,8 @@ describe('two concurrent resumes of one run', () => {
       const losers = results.filter((r) => r.code !== 0);
       expect(winners, results.map((r) => r.stderr).join('\n---\n')).toHaveLength(1);
       expect(losers[0]!.stderr).toMatch(new RegExp(`run ${id} is already running in process \\d+|run ${id} already completed`));
-      if (first.code !== 0) expect(['running', 'completed'], `status when the loser exited: ${atFirstExit.error}`).toContain(atFirstExit.status);
+      if (first.code !== 0)
+        expect(['running', 'completed'], `status when the loser exited: ${atFirstExit.error}`).toContain(atFirstExit.status);
 
       const after = History.open(home, { markCrashed: false });
       expect(after.getRun(id)).toMatchObject({ status: 'completed', step: STEPS, error: null });

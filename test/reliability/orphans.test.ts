@@ -27,7 +27,15 @@ function littered(): { home: string; elsewhere: string } {
   leave(home, 'datasets/owned-00000001/tokens.u16', 5000, 3 * HOUR);
   const h = History.open(home, { reclaim: false });
   const ds = h.insertDataset({ ...sampleDataset('owned'), tokenFile: path.join(home, 'datasets/owned-00000001/tokens.u16') });
-  const run = h.createRun({ datasetId: ds.id, modelKind: 'lstm', config: {}, seed: 1, datasetFingerprint: ds.fingerprint, totalSteps: 1, paramCount: 1 });
+  const run = h.createRun({
+    datasetId: ds.id,
+    modelKind: 'lstm',
+    config: {},
+    seed: 1,
+    datasetFingerprint: ds.fingerprint,
+    totalSteps: 1,
+    paramCount: 1,
+  });
   h.recordExport(run.id, { format: 'onnx', path: path.join(elsewhere, 'exp-onnx'), sha256: 'x'.repeat(64) });
   h.close();
   leave(home, 'datasets/killed-0000000a/tokens.u16.tmp', 200_000, 2 * HOUR); // a killed import
@@ -45,7 +53,11 @@ describe('orphans', () => {
     const { home, elsewhere } = littered();
     const h = History.open(home);
     const r = h.reclaimed!;
-    expect(r.removed.map((x) => [x.kind, path.relative(home, x.path).startsWith('..') ? path.basename(x.path) : path.relative(home, x.path), x.bytes]).sort()).toEqual([
+    expect(
+      r.removed
+        .map((x) => [x.kind, path.relative(home, x.path).startsWith('..') ? path.basename(x.path) : path.relative(home, x.path), x.bytes])
+        .sort(),
+    ).toEqual([
       ['export', '.exp-tfjs.partial-4343', 20_000],
       ['export', 'exports/.run-1-tfjs-2026.partial-4242', 30_000],
       ['import', 'datasets/killed-0000000a', 200_000],

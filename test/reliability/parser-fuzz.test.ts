@@ -49,7 +49,9 @@ function expectCleanRefusal(error: unknown, names: RegExp, what: string): Error 
   // A damaged file's bytes must not reach the terminal or the JSON output raw.
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   expect(e.message, `${what}: control characters in the message`).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
-  expect(e.message, `${what}: an engine error leaked: ${e.stack}`).not.toMatch(/^(Cannot read|undefined is not|.* is not a function|Maximum call stack|Invalid typed array length|Offset is outside)/);
+  expect(e.message, `${what}: an engine error leaked: ${e.stack}`).not.toMatch(
+    /^(Cannot read|undefined is not|.* is not a function|Maximum call stack|Invalid typed array length|Offset is outside)/,
+  );
   return e;
 }
 
@@ -121,7 +123,8 @@ function validMidis(rng: Rng): Uint8Array[] {
     for (let t = 0; t < 1 + (f % 3); t++) {
       const track = m.addTrack();
       if (f === 5 && t === 1) track.channel = 9; // a percussion track
-      for (let n = 0; n < 6 + rng.int(10); n++) track.addNote({ midi: 30 + rng.int(70), ticks: rng.int(16) * 240, durationTicks: 120 + rng.int(4) * 240 });
+      for (let n = 0; n < 6 + rng.int(10); n++)
+        track.addNote({ midi: 30 + rng.int(70), ticks: rng.int(16) * 240, durationTicks: 120 + rng.int(4) * 240 });
     }
     return m.toArray();
   });
@@ -132,14 +135,27 @@ function validMidis(rng: Rng): Uint8Array[] {
 function validRollSet(rng: Rng): PianoRollSet {
   const numPitches = [8, 12, 88][rng.int(3)]!;
   const seq = (): Uint8Array => new Uint8Array((2 + rng.int(6)) * numPitches).map(() => (rng.int(5) === 0 ? 1 : 0));
-  return { pitchOffset: 21, numPitches, sequences: [seq(), seq(), seq(), seq()], splits: { train: { start: 0, end: 2 }, valid: { start: 2, end: 3 }, test: { start: 3, end: 4 } } };
+  return {
+    pitchOffset: 21,
+    numPitches,
+    sequences: [seq(), seq(), seq(), seq()],
+    splits: { train: { start: 0, end: 2 }, valid: { start: 2, end: 3 }, test: { start: 3, end: 4 } },
+  };
 }
 
 function rollJson(set: PianoRollSet): Record<string, unknown> {
   const steps = (s: Uint8Array): number[][] =>
-    Array.from({ length: s.length / set.numPitches }, (_, t) => [...s.subarray(t * set.numPitches, (t + 1) * set.numPitches)].flatMap((v, p) => (v ? [p] : [])));
+    Array.from({ length: s.length / set.numPitches }, (_, t) =>
+      [...s.subarray(t * set.numPitches, (t + 1) * set.numPitches)].flatMap((v, p) => (v ? [p] : [])),
+    );
   const split = (r: { start: number; end: number }): number[][][] => set.sequences.slice(r.start, r.end).map(steps);
-  return { pitchOffset: set.pitchOffset, numPitches: set.numPitches, train: split(set.splits.train), valid: split(set.splits.valid), test: split(set.splits.test) };
+  return {
+    pitchOffset: set.pitchOffset,
+    numPitches: set.numPitches,
+    train: split(set.splits.train),
+    valid: split(set.splits.valid),
+    test: split(set.splits.test),
+  };
 }
 
 const ODD_VALUES: unknown[] = [null, -1, 1.5, 1e308, 128, 2 ** 53, 'x', true, [], {}, [[]], [[-1]], [[1e9]]];
@@ -204,25 +220,28 @@ describe('parser fuzz (seeded)', () => {
   });
 
   // CI installs sox (see test/audio/fixtures.ts); without it this case is skipped, the others still run.
-  it.skipIf(!HAS_SOX)(`FLAC (through audio-decode): ${CASES.flac} mutated files decode to finite samples, or are refused naming the file`, async () => {
-    const rng = new Rng(1234);
-    const seed = new Uint8Array(fs.readFileSync(soxTone(path.join(tmpDir(), 'tone.flac'), { rate: 8000, seconds: 0.05 })));
-    const t = tally();
-    for (let i = 0; i < CASES.flac; i++) {
-      const { bytes, kinds } = mutate(rng, seed);
-      const what = `flac case ${i} (${kinds.join('+')})`;
-      const r = await outcome(() => decodeAudioBytes(bytes, 'clip.flac'));
-      if (!r.ok) {
-        expectCleanRefusal(r.error, /^clip\.flac: /, what);
-        t.refused++;
-        continue;
+  it.skipIf(!HAS_SOX)(
+    `FLAC (through audio-decode): ${CASES.flac} mutated files decode to finite samples, or are refused naming the file`,
+    async () => {
+      const rng = new Rng(1234);
+      const seed = new Uint8Array(fs.readFileSync(soxTone(path.join(tmpDir(), 'tone.flac'), { rate: 8000, seconds: 0.05 })));
+      const t = tally();
+      for (let i = 0; i < CASES.flac; i++) {
+        const { bytes, kinds } = mutate(rng, seed);
+        const what = `flac case ${i} (${kinds.join('+')})`;
+        const r = await outcome(() => decodeAudioBytes(bytes, 'clip.flac'));
+        if (!r.ok) {
+          expectCleanRefusal(r.error, /^clip\.flac: /, what);
+          t.refused++;
+          continue;
+        }
+        t.decoded++;
+        for (const c of r.value.channels) expect(c.every(Number.isFinite), what).toBe(true);
       }
-      t.decoded++;
-      for (const c of r.value.channels) expect(c.every(Number.isFinite), what).toBe(true);
-    }
-    // FLAC frames carry CRCs, so nearly every change is refused (4 of 200 decoded with this seed).
-    expect(t.refused).toBeGreaterThan(CASES.flac / 2);
-  });
+      // FLAC frames carry CRCs, so nearly every change is refused (4 of 200 decoded with this seed).
+      expect(t.refused).toBeGreaterThan(CASES.flac / 2);
+    },
+  );
 
   it(`text: ${CASES.text} mutated files decode exactly as the WHATWG decoder does and tokenise, or are refused naming the file`, async () => {
     const rng = new Rng(4242);
@@ -273,7 +292,10 @@ describe('parser fuzz (seeded)', () => {
       expect(roll.steps, what).toBeGreaterThanOrEqual(2);
       expect(roll.steps, what).toBeLessThanOrEqual(MAX_ROLL_STEPS);
       expect(roll.frames.length, what).toBe(roll.steps * opts.numPitches);
-      expect(roll.frames.every((v) => v === 0 || v === 1), what).toBe(true);
+      expect(
+        roll.frames.every((v) => v === 0 || v === 1),
+        what,
+      ).toBe(true);
       expect(roll.notes, what).toBeGreaterThan(0);
     }
     // MIDI is strict (every track length exact), so most byte changes are refused.
@@ -290,7 +312,10 @@ describe('parser fuzz (seeded)', () => {
     for (let i = 0; i < CASES.json; i++) {
       const doc = docs[i % docs.length]!;
       // Half the cases mutate the bytes, half the values (which reach the schema rather than JSON.parse).
-      const bytes = i % 2 === 0 ? mutate(rng, new TextEncoder().encode(JSON.stringify(doc))).bytes : new TextEncoder().encode(JSON.stringify(mutateJsonValue(rng, doc)));
+      const bytes =
+        i % 2 === 0
+          ? mutate(rng, new TextEncoder().encode(JSON.stringify(doc))).bytes
+          : new TextEncoder().encode(JSON.stringify(mutateJsonValue(rng, doc)));
       const file = path.join(dir, `rolls-${i}.json`);
       fs.writeFileSync(file, bytes);
       const out = fs.mkdtempSync(path.join(dir, 'out-'));
@@ -299,7 +324,8 @@ describe('parser fuzz (seeded)', () => {
       if (!r.ok) {
         const e = expectCleanRefusal(r.error, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `), what);
         // Schema refusals name the place: "(top level)", "numPitches", "train[0][1][2]", ...
-        if (!/not valid JSON/.test(e.message)) expect(e.message, what).toMatch(/: (\(top level\)|pitchOffset|numPitches|train|valid|test|bogus)[[.:\s]/);
+        if (!/not valid JSON/.test(e.message))
+          expect(e.message, what).toMatch(/: (\(top level\)|pitchOffset|numPitches|train|valid|test|bogus)[[.:\s]/);
         expect(fs.readdirSync(out), what).toEqual([]);
         t.refused++;
         continue;

@@ -53,14 +53,32 @@ describe('a running app whose disk fills up', () => {
     fs.mkdirSync(home);
     const history = History.open(home);
     const service = new LabService({ dataDir: home, history, mode: 'browser' });
-    const d = await service.handle('createSyntheticDataset', { task: 'adding', length: 6, trainSize: 8, validSize: 4, testSize: 4, name: 'small' });
+    const d = await service.handle('createSyntheticDataset', {
+      task: 'adding',
+      length: 6,
+      trainSize: 8,
+      validSize: 4,
+      testSize: 4,
+      name: 'small',
+    });
     expect(d.ok).toBe(true);
     fillUp(mount);
     // Enough rows to outgrow the pages SQLite has in hand.
     const big = await service.handle('createSyntheticDataset', { task: 'copy', length: 20, trainSize: 100, name: 'x'.repeat(64) });
     let refused = big;
-    for (let i = 0; refused.ok && i < 200; i++) refused = await service.handle('createSyntheticDataset', { task: 'copy', length: 20, trainSize: 100, name: `filler-${i}-${'y'.repeat(50)}` });
-    expect(refused).toMatchObject({ ok: false, error: expect.stringMatching(/full.*: the disk holding the history is full, so nothing more can be recorded until space is freed; listing, showing, sampling and exporting to another disk keep working$/) });
+    for (let i = 0; refused.ok && i < 200; i++)
+      refused = await service.handle('createSyntheticDataset', {
+        task: 'copy',
+        length: 20,
+        trainSize: 100,
+        name: `filler-${i}-${'y'.repeat(50)}`,
+      });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(
+        /full.*: the disk holding the history is full, so nothing more can be recorded until space is freed; listing, showing, sampling and exporting to another disk keep working$/,
+      ),
+    });
     const listed = await service.handle('listDatasets', {});
     expect(listed.ok).toBe(true);
     await service.close();
@@ -80,7 +98,9 @@ describe('a history on a full disk', () => {
     fillUp(mount);
 
     const h = History.open(mount);
-    expect(h.readOnlyReason).toMatch(/disk holding .*history\.sqlite is full .*opened read-only: listing, showing, sampling and exporting to another disk work/);
+    expect(h.readOnlyReason).toMatch(
+      /disk holding .*history\.sqlite is full .*opened read-only: listing, showing, sampling and exporting to another disk work/,
+    );
     expect(h.listRuns().map((r) => r.id)).toEqual([run.id]);
     expect(h.getRun(run.id)).toMatchObject({ id: run.id, status: 'queued' });
     expect(h.listDatasets().map((d) => d.name)).toEqual(['adding-tiny']);
@@ -94,7 +114,9 @@ describe('a history on a full disk', () => {
     expect(h.listExports(run.id)).toEqual([]);
 
     expect(() => h.claimRun(run.id, process.pid)).toThrow(/^cannot train a run: the disk holding .* is full/);
-    expect(() => h.createRun({ datasetId: 1, modelKind: 'gru', config: {}, seed: 1, datasetFingerprint: 'x', totalSteps: 1, paramCount: 1 })).toThrow(/^cannot create a run: /);
+    expect(() =>
+      h.createRun({ datasetId: 1, modelKind: 'gru', config: {}, seed: 1, datasetFingerprint: 'x', totalSteps: 1, paramCount: 1 }),
+    ).toThrow(/^cannot create a run: /);
     h.close();
 
     // After space is freed, the history is writable again.

@@ -12,7 +12,19 @@ import { debiasedEma, MIN_SMOOTHED_POINTS, SmoothedSeries } from '../../renderer
 import type { MetricRow } from '../../renderer/src/lib/types.ts';
 
 function row(step: number, trainLoss: number, validLoss: number | null = null): MetricRow {
-  return { step, wallMs: step * 100, trainLoss, validLoss, bitsPerSymbol: null, validAccuracy: null, stabilityBound: null, contraction: null, tokensPerSec: 1000, gradNorm: 1, lr: 0.01 };
+  return {
+    step,
+    wallMs: step * 100,
+    trainLoss,
+    validLoss,
+    bitsPerSymbol: null,
+    validAccuracy: null,
+    stabilityBound: null,
+    contraction: null,
+    tokensPerSec: 1000,
+    gradNorm: 1,
+    lr: 0.01,
+  };
 }
 
 describe('debiased EMA', () => {
@@ -33,7 +45,10 @@ describe('debiased EMA', () => {
     train.update(rows, 'step', 0.6);
     expect(train.smoothed).toBe(true);
     expect(train.raw.map((p) => p.y)).toEqual(rows.map((r) => r.trainLoss));
-    const expected = debiasedEma(rows.map((r) => r.trainLoss!), 0.6);
+    const expected = debiasedEma(
+      rows.map((r) => r.trainLoss!),
+      0.6,
+    );
     train.points.forEach((p, i) => expect(p.y).toBeCloseTo(expected[i]!));
 
     const valid = new SmoothedSeries((r) => r.validLoss, 'step', 0.6);
@@ -45,8 +60,14 @@ describe('debiased EMA', () => {
   it('lists Infinity and NaN instead of dropping them silently', () => {
     const s = new SmoothedSeries((r) => r.trainLoss, 'time', 0);
     s.update([row(1, 3.9), row(2, Infinity), row(3, NaN), row(4, 2)], 'time', 0);
-    expect(s.points).toEqual([{ x: 0.1, y: 3.9 }, { x: 0.4, y: 2 }]);
-    expect(s.nonFinite).toEqual([{ x: 0.2, value: Infinity }, { x: 0.3, value: NaN }]);
+    expect(s.points).toEqual([
+      { x: 0.1, y: 3.9 },
+      { x: 0.4, y: 2 },
+    ]);
+    expect(s.nonFinite).toEqual([
+      { x: 0.2, value: Infinity },
+      { x: 0.3, value: NaN },
+    ]);
   });
 });
 
@@ -63,7 +84,19 @@ describe('log axis labels', () => {
   const ticks = (values: number[]) => values.map((value) => ({ value }));
   it('label 1, 2, 5 per decade over a few decades, powers of ten over many', () => {
     const few = ticks([1e4, 2e4, 3e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7, 1e8]);
-    expect(few.map((t, i) => logTick(t.value, i, few)).filter(Boolean)).toEqual(['10000', '20000', '50000', '100000', '200000', '500000', '1e+6', '2e+6', '5e+6', '1e+7', '1e+8']);
+    expect(few.map((t, i) => logTick(t.value, i, few)).filter(Boolean)).toEqual([
+      '10000',
+      '20000',
+      '50000',
+      '100000',
+      '200000',
+      '500000',
+      '1e+6',
+      '2e+6',
+      '5e+6',
+      '1e+7',
+      '1e+8',
+    ]);
     const many = ticks([1e-2, 2e-2, 1, 5, 10, 1e3, 2e3, 1e6, 3e6, 1e8]);
     expect(many.map((t, i) => logTick(t.value, i, many)).filter(Boolean)).toEqual(['0.01', '1', '10', '1000', '1e+6', '1e+8']);
   });
@@ -96,16 +129,26 @@ describe('loss health', () => {
 
 describe('messages in the app', () => {
   it('offer the app action instead of a seqlab command', () => {
-    expect(forTheApp('run 3 has no checkpoint yet; train it first (seqlab resume 3)')).toBe('run 3 has no checkpoint yet; sampling works after the first checkpoint (Resume run #3 on its page to train it)');
-    expect(forTheApp('run 4 belongs to experiment 2; delete the experiment first (seqlab experiment delete 2)')).toBe('run 4 belongs to experiment 2; delete the experiment first (Delete experiment 2 on the Experiments screen)');
+    expect(forTheApp('run 3 has no checkpoint yet; train it first (seqlab resume 3)')).toBe(
+      'run 3 has no checkpoint yet; sampling works after the first checkpoint (Resume run #3 on its page to train it)',
+    );
+    expect(forTheApp('run 4 belongs to experiment 2; delete the experiment first (seqlab experiment delete 2)')).toBe(
+      'run 4 belongs to experiment 2; delete the experiment first (Delete experiment 2 on the Experiments screen)',
+    );
     expect(forTheApp('no run "x"; list runs with: seqlab runs')).toBe('no run "x"');
-    expect(forTheApp('--dataset: no dataset "x" (known: a, b); import one with: seqlab datasets import <path>')).toBe('--dataset: no dataset "x" (known: a, b); import one on the Datasets screen');
-    expect(forTheApp('experiment 2 is failed; only a completed experiment has results to export (resume it: seqlab experiment resume 2)')).not.toMatch(/seqlab/);
+    expect(forTheApp('--dataset: no dataset "x" (known: a, b); import one with: seqlab datasets import <path>')).toBe(
+      '--dataset: no dataset "x" (known: a, b); import one on the Datasets screen',
+    );
+    expect(
+      forTheApp('experiment 2 is failed; only a completed experiment has results to export (resume it: seqlab experiment resume 2)'),
+    ).not.toMatch(/seqlab/);
     expect(forTheApp('lr: must be a number from 1e-7 to 10')).toBe('lr: must be a number from 1e-7 to 10');
   });
 
   it('name fields by their form labels', () => {
-    expect(labelled('hiddenSize: must be a whole number from 1 to 4096', 'Hidden size')).toBe('Hidden size: must be a whole number from 1 to 4096');
+    expect(labelled('hiddenSize: must be a whole number from 1 to 4096', 'Hidden size')).toBe(
+      'Hidden size: must be a whole number from 1 to 4096',
+    );
     expect(labelled('config.train.steps: must be at least 1', 'Steps')).toBe('Steps: must be at least 1');
     expect(labelled('must be a number', 'Steps')).toBe('must be a number');
   });

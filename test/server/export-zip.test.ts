@@ -66,3 +66,33 @@ it('needs the token, and serves only the run’s recorded exports', async () => 
   expect(await other.json()).toEqual({ ok: false, error: `path: run ${run.id} has no export at that path` });
   expect((await fetch(`${server.url}/api/export-zip?run=999&path=${encodeURIComponent(exported)}`, auth)).status).toBe(404);
 });
+
+it('streams an experiment’s CSV + PNG folder made in the data folder, and nothing else under its name', async () => {
+  const x = history.insertExperiment({ kind: 'stability', config: {} });
+  const folder = path.join(dir, 'data', 'exports', `experiment-${x.id}-2026-12-03T18-00-00-000Z`);
+  fs.mkdirSync(folder, { recursive: true });
+  fs.writeFileSync(path.join(folder, 'losses.csv'), 'step,loss\n1,2.5\n');
+  fs.writeFileSync(path.join(folder, 'plot.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  const url = (id: number, p: string) => `${server.url}/api/export-zip?experiment=${id}&path=${encodeURIComponent(p)}`;
+  const auth = { headers: { Authorization: `Bearer ${server.token}` } };
+  expect((await fetch(url(x.id, folder))).status).toBe(401);
+  const res = await fetch(url(x.id, folder), auth);
+  expect(res.status).toBe(200);
+  const zip = path.join(dir, 'experiment.zip');
+  fs.writeFileSync(zip, Buffer.from(await res.arrayBuffer()));
+  const into = path.join(dir, 'experiment-unzipped');
+  execFileSync('unzip', ['-q', zip, '-d', into]);
+  expect(fs.readdirSync(into).sort()).toEqual(['losses.csv', 'plot.png']);
+  expect(fs.readFileSync(path.join(into, 'plot.png')).equals(fs.readFileSync(path.join(folder, 'plot.png')))).toBe(true);
+  // Another experiment's id, a folder outside exports/, a path that climbs out, an unknown experiment.
+  const other = history.insertExperiment({ kind: 'stability', config: {} });
+  for (const [id, p] of [
+    [other.id, folder],
+    [x.id, path.join(dir, 'data')],
+    [x.id, `${path.join(dir, 'data', 'exports')}/../exports/experiment-${x.id}-x`],
+  ] as const) {
+    const r = await fetch(url(id, p), auth);
+    expect(r.status, p).toBe(404);
+  }
+  expect((await fetch(url(999, folder), auth)).status).toBe(404);
+});

@@ -48,11 +48,14 @@ interface Res {
 /** Raw HTTP (fetch would normalise "../" away before sending). */
 function raw(method: string, urlPath: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<Res> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: server.port, method, path: urlPath, headers: { Host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port: server.port, method, path: urlPath, headers: { Host: `127.0.0.1:${server.port}`, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      },
+    );
     req.on('error', reject);
     if (body !== undefined) req.write(body);
     req.end();
@@ -78,7 +81,13 @@ describe('access control', () => {
     ['a wrong token of the right length', { Authorization: `Bearer ${'0'.repeat(48)}` }],
     ['a wrong cookie', { Cookie: 'seqlab_token=abc' }],
   ])('refuses %s on the API, the event stream and the page', async (_what, headers) => {
-    for (const [method, p] of [['POST', '/api/request/systemInfo'], ['GET', '/api/events'], ['GET', '/'], ['GET', '/assets/app.js'], ['POST', '/api/upload?name=a.txt']] as const) {
+    for (const [method, p] of [
+      ['POST', '/api/request/systemInfo'],
+      ['GET', '/api/events'],
+      ['GET', '/'],
+      ['GET', '/assets/app.js'],
+      ['POST', '/api/upload?name=a.txt'],
+    ] as const) {
       const r = await raw(method, p, headers);
       expect(r.status, `${method} ${p}`).toBe(401);
       expect(r.body).not.toContain('lab</title>');
@@ -105,7 +114,15 @@ describe('access control', () => {
     expect(page.headers['content-security-policy']).not.toContain('unsafe-eval');
   });
 
-  it.each(['/../secret.txt', '/../../../../etc/passwd', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/assets/%2e%2e%2f%2e%2e%2fsecret.txt', '/..%5csecret.txt', '/%00index.html'])('refuses the path %s', async (p) => {
+  it.each([
+    '/../secret.txt',
+    '/../../../../etc/passwd',
+    '/%2e%2e/secret.txt',
+    '/assets/..%2f..%2fsecret.txt',
+    '/assets/%2e%2e%2f%2e%2e%2fsecret.txt',
+    '/..%5csecret.txt',
+    '/%00index.html',
+  ])('refuses the path %s', async (p) => {
     const r = await raw('GET', p, auth());
     expect([400, 403, 404]).toContain(r.status);
     expect(r.body).not.toContain('do not serve');
@@ -134,7 +151,12 @@ describe('requests over HTTP', () => {
     const datasetId = (imported.result as { id: number }).id;
 
     const events: LabEvent[] = [];
-    const stream = http.get({ host: '127.0.0.1', port: server.port, path: '/api/events', headers: { ...auth(), Host: `127.0.0.1:${server.port}` } });
+    const stream = http.get({
+      host: '127.0.0.1',
+      port: server.port,
+      path: '/api/events',
+      headers: { ...auth(), Host: `127.0.0.1:${server.port}` },
+    });
     const finished = new Promise<void>((resolve) => {
       stream.on('response', (res) => {
         let buf = '';
@@ -154,7 +176,11 @@ describe('requests over HTTP', () => {
       });
     });
     await new Promise((r) => setTimeout(r, 100));
-    const started = await call('startRun', { datasetId, model: { kind: 'tcn', hiddenSize: 8, levels: 2 }, train: { steps: 12, batchSize: 2, seqLen: 16, validEvery: 6, sampleEvery: 12, sampleLength: 10, backend: 'cpu' } });
+    const started = await call('startRun', {
+      datasetId,
+      model: { kind: 'tcn', hiddenSize: 8, levels: 2 },
+      train: { steps: 12, batchSize: 2, seqLen: 16, validEvery: 6, sampleEvery: 12, sampleLength: 10, backend: 'cpu' },
+    });
     expect(started).toMatchObject({ ok: true, result: { kind: 'tcn', status: 'queued', receptiveField: 13 } });
     await finished;
     stream.destroy();
@@ -170,12 +196,23 @@ describe('requests over HTTP', () => {
     expect([...(sampled.result as { text: string }).text]).toHaveLength(12);
     const exported = await call('exportRun', { id: runId, format: 'tfjs' });
     expect(exported.ok).toBe(true);
-    expect([...(exported.result as { files: string[] }).files].sort()).toEqual(['SHA256SUMS', 'metrics.csv', 'model.json', 'run.json', 'samples.json', 'seqlab.json', 'weights.bin']);
+    expect([...(exported.result as { files: string[] }).files].sort()).toEqual([
+      'SHA256SUMS',
+      'metrics.csv',
+      'model.json',
+      'run.json',
+      'samples.json',
+      'seqlab.json',
+      'weights.bin',
+    ]);
     const onnx = await call('exportRun', { id: runId, format: 'onnx' });
     expect((onnx.result as { files: string[] }).files).toContain('model.onnx');
     expect(fs.existsSync(path.join((exported.result as { outDir: string }).outDir, 'model.json'))).toBe(true);
     const detail = await call('getRun', { id: runId });
-    expect(detail).toMatchObject({ ok: true, result: { status: 'completed', samples: [{ step: 12 }, { prime: 'line ' }], exports: [{ format: 'tfjs' }, { format: 'onnx' }] } });
+    expect(detail).toMatchObject({
+      ok: true,
+      result: { status: 'completed', samples: [{ step: 12 }, { prime: 'line ' }], exports: [{ format: 'tfjs' }, { format: 'onnx' }] },
+    });
     const invalid = await call('startRun', { datasetId, model: { kind: 'lstm', hiddenSize: 0 }, train: {} });
     expect(invalid).toEqual({ ok: false, error: 'hiddenSize: must be a whole number from 1 to 4096' });
   });

@@ -6,9 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audioHandlers } from '../../core/app/audio-handlers.ts';
-import type { HandlerContext } from '../../core/app/lab-handlers.ts';
+import type { HandlerContext } from '../../core/app/handler-context.ts';
 import { labRequests, type LabEvent } from '../../core/contract/lab-contract.ts';
-import { audioTaskOf } from '../../core/services/audio-datasets.ts';
+import { audioTaskOf } from '../../core/datasets/audio.ts';
 import { generateAudio, type AudioGenerationSummary } from '../../core/services/audio-generation.ts';
 import { History, type DatasetRecord, type RunRecord } from '../../core/storage/history.ts';
 import { runTask, type TaskProgress } from '../../core/worker/task-host.ts';
@@ -33,10 +33,26 @@ afterAll(() => {
 });
 
 /** The fields of a canonical 44-byte PCM WAV header. */
-function wavHeader(wav: Uint8Array): { riff: string; wave: string; format: number; channels: number; rate: number; bits: number; dataBytes: number } {
+function wavHeader(wav: Uint8Array): {
+  riff: string;
+  wave: string;
+  format: number;
+  channels: number;
+  rate: number;
+  bits: number;
+  dataBytes: number;
+} {
   const v = new DataView(wav.buffer, wav.byteOffset, wav.byteLength);
   const text = (at: number) => String.fromCharCode(...wav.subarray(at, at + 4));
-  return { riff: text(0), wave: text(8), format: v.getUint16(20, true), channels: v.getUint16(22, true), rate: v.getUint32(24, true), bits: v.getUint16(34, true), dataBytes: v.getUint32(40, true) };
+  return {
+    riff: text(0),
+    wave: text(8),
+    format: v.getUint16(20, true),
+    channels: v.getUint16(22, true),
+    rate: v.getUint32(24, true),
+    bits: v.getUint16(34, true),
+    dataBytes: v.getUint32(40, true),
+  };
 }
 
 describe('generateAudio', () => {
@@ -44,8 +60,22 @@ describe('generateAudio', () => {
     const rate = audioTaskOf(dataset).sampleRate;
     const clip = audioTaskOf(dataset).clips[1]!.name;
     const progress: number[] = [];
-    const r = await generateAudio(history, String(run.id), { seconds: 0.05, temperature: 1, seed: 3, primeClip: clip, onProgress: (done) => progress.push(done) });
-    expect(r).toMatchObject({ runId: run.id, step: 1, sampleRate: rate, method: 'cached', primeClip: clip, samples: Math.round(0.05 * rate), seconds: Math.round(0.05 * rate) / rate });
+    const r = await generateAudio(history, String(run.id), {
+      seconds: 0.05,
+      temperature: 1,
+      seed: 3,
+      primeClip: clip,
+      onProgress: (done) => progress.push(done),
+    });
+    expect(r).toMatchObject({
+      runId: run.id,
+      step: 1,
+      sampleRate: rate,
+      method: 'cached',
+      primeClip: clip,
+      samples: Math.round(0.05 * rate),
+      seconds: Math.round(0.05 * rate) / rate,
+    });
     expect(r.samplesPerSec).toBeGreaterThan(0);
     expect(r.realTimeFactor).toBeCloseTo(r.samplesPerSec / rate, 3);
     expect(progress.at(-1)).toBe(r.samples);
@@ -63,13 +93,19 @@ describe('generateAudio', () => {
   });
 
   it('refuses an unknown clip and out-of-range seconds, naming the field', async () => {
-    await expect(generateAudio(history, String(run.id), { seconds: 0.01, temperature: 1, seed: 1, primeClip: 'no-such-clip' })).rejects.toThrow(/primeClip: .*no clip "no-such-clip"/);
+    await expect(
+      generateAudio(history, String(run.id), { seconds: 0.01, temperature: 1, seed: 1, primeClip: 'no-such-clip' }),
+    ).rejects.toThrow(/primeClip: .*no clip "no-such-clip"/);
     await expect(generateAudio(history, String(run.id), { seconds: 0, temperature: 1, seed: 1 })).rejects.toThrow(/seconds:/);
   });
 
   it('runs in the task worker, reporting progress', async () => {
     const seen: TaskProgress[] = [];
-    const r = await runTask<AudioGenerationSummary>({ kind: 'generateAudio', dataDir: dir, runRef: String(run.id), args: { seconds: 0.02, temperature: 0, seed: 1 } }, undefined, (p) => seen.push(p));
+    const r = await runTask<AudioGenerationSummary>(
+      { kind: 'generateAudio', dataDir: dir, runRef: String(run.id), args: { seconds: 0.02, temperature: 0, seed: 1 } },
+      undefined,
+      (p) => seen.push(p),
+    );
     expect(r.samples).toBe(Math.round(0.02 * audioTaskOf(dataset).sampleRate));
     expect(seen.at(-1)).toEqual({ done: r.samples, total: r.samples });
   }, 60_000);
@@ -88,7 +124,12 @@ describe('generateAudio', () => {
     const r = labRequests.generateAudio.result.parse(await audioHandlers.generateAudio(ctx, args));
     expect(r).toMatchObject({ runId: run.id, samples: 320, method: 'cached' });
     expect(events.at(-1)).toMatchObject({ type: 'run.audioSample', runId: run.id, sample: { id: r.id } });
-    expect(events.filter((e) => e.type === 'audio.progress').at(-1)).toEqual({ type: 'audio.progress', runId: run.id, done: 320, total: 320 });
+    expect(events.filter((e) => e.type === 'audio.progress').at(-1)).toEqual({
+      type: 'audio.progress',
+      runId: run.id,
+      done: 320,
+      total: 320,
+    });
     const list = labRequests.listAudioSamples.result.parse(await audioHandlers.listAudioSamples(ctx, { id: run.id }));
     expect(list.map((s) => s.id)).toContain(r.id);
     const one = labRequests.getAudioSample.result.parse(await audioHandlers.getAudioSample(ctx, { id: r.id }));

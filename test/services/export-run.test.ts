@@ -30,25 +30,48 @@ beforeAll(async () => {
 afterAll(() => history.close());
 
 it('offers the formats the model supports: no tfjs for a GRU', () => {
-  expect(runExportFormats(history, String(run.id))).toEqual({ formats: ['onnx', 'safetensors'], refused: [{ format: 'tfjs', reason: expect.stringMatching(/^tfjs cannot express GRU reset_after/) }] });
+  expect(runExportFormats(history, String(run.id))).toEqual({
+    formats: ['onnx', 'safetensors'],
+    refused: [{ format: 'tfjs', reason: expect.stringMatching(/^tfjs cannot express GRU reset_after/) }],
+  });
 });
 
 it('writes the run record with seqlab’s version, explicit metrics and checkable sums', async () => {
   const out = path.join(dir, 'onnx-out');
   const result = await exportRun(history, String(run.id), 'onnx', out);
-  expect(result.files.sort()).toEqual(['SHA256SUMS', 'metrics.csv', 'model-streaming.onnx', 'model.onnx', 'run.json', 'samples.json', 'seqlab.json']);
+  expect(result.files.sort()).toEqual([
+    'SHA256SUMS',
+    'metrics.csv',
+    'model-streaming.onnx',
+    'model.onnx',
+    'run.json',
+    'samples.json',
+    'seqlab.json',
+  ]);
   expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out, encoding: 'utf8' }).trim().split('\n')).toHaveLength(6);
 
   const record = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
-  expect(record).toMatchObject({ id: run.id, seqlabVersion: version, task: { dataset: 'synthetic', output: 'regression', lossUnit: 'MSE' } });
+  expect(record).toMatchObject({
+    id: run.id,
+    seqlabVersion: version,
+    task: { dataset: 'synthetic', output: 'regression', lossUnit: 'MSE' },
+  });
   const csv = fs.readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split('\n');
-  expect(csv[0]).toBe('step,wallMs,trainLoss,validLoss,trainBitsPerSymbol,validAccuracy,stabilityBound,contraction,trainTokensPerSec,trainGradNorm,lr');
+  expect(csv[0]).toBe(
+    'step,wallMs,trainLoss,validLoss,trainBitsPerSymbol,validAccuracy,stabilityBound,contraction,trainTokensPerSec,trainGradNorm,lr',
+  );
   expect(csv[2]!.split(',').slice(3, 8)).toEqual(['0.25', '', '', '1.5', '0.75']);
 
   const proto = onnxProto.onnx.ModelProto.decode(new Uint8Array(fs.readFileSync(path.join(out, 'model.onnx'))));
   expect(proto.producerVersion).toBe(version);
   const meta = Object.fromEntries(proto.metadataProps.map((p) => [p.key, p.value]));
-  expect(meta).toMatchObject({ kind: 'gru', output_kind: 'regression', run_id: String(run.id), dataset_kind: 'synthetic', vocabulary: '["sum"]' });
+  expect(meta).toMatchObject({
+    kind: 'gru',
+    output_kind: 'regression',
+    run_id: String(run.id),
+    dataset_kind: 'synthetic',
+    vocabulary: '["sum"]',
+  });
   expect(meta['task']).toMatch(/^adding problem, T = 6/);
   expect(proto.graph?.input?.map((i) => i.name)).toEqual(['features']);
   expect(proto.graph?.output?.map((o) => o.name)).toEqual(['values', 'hT']);

@@ -16,15 +16,19 @@ describe('a name derived from the file', () => {
     const attempt = importDataset(history, home, { paths: [file], level: 'char' });
     await expect(attempt).rejects.toThrow(/^path: "\.\.wav" gives no usable dataset name \("\." must be 1-64 letters/);
     await expect(importDataset(history, home, { paths: [file], level: 'char' })).rejects.not.toThrow(/--name/);
-    // A name the user typed is still refused as theirs.
-    await expect(importDataset(history, home, { paths: [file], level: 'char', name: '..' })).rejects.toThrow(/^--name: "\.\."/);
+    // A name the user typed is still refused as theirs (the field; the CLI words it --name).
+    await expect(importDataset(history, home, { paths: [file], level: 'char', name: '..' })).rejects.toThrow(/^name: "\.\."/);
     expect(history.listDatasets()).toEqual([]);
     // A clash with a name taken from the file names the path too.
     const corpus = path.join(home, 'corpus.txt');
     fs.writeFileSync(corpus, 'abc abc abc\n'.repeat(50));
     await importDataset(history, home, { paths: [corpus], level: 'char' });
-    await expect(importDataset(history, home, { paths: [corpus], level: 'char' })).rejects.toThrow(/^path: a dataset named "corpus" \(from the file name\) already exists; choose another name for the dataset$/);
-    await expect(importDataset(history, home, { paths: [corpus], level: 'char', name: 'corpus' })).rejects.toThrow(/^--name: dataset "corpus" already exists/);
+    await expect(importDataset(history, home, { paths: [corpus], level: 'char' })).rejects.toThrow(
+      /^path: a dataset named "corpus" \(from the file name\) already exists; choose another name for the dataset$/,
+    );
+    await expect(importDataset(history, home, { paths: [corpus], level: 'char', name: 'corpus' })).rejects.toThrow(
+      /^name: dataset "corpus" already exists/,
+    );
     history.close();
   });
 });

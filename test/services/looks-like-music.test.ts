@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { looksLikeMusic } from '../../core/services/task-datasets.ts';
+import { majorityKind } from '../../core/services/folder-kind.ts';
+
+/** True when the paths make a music import. */
+const looksLikeMusic = (paths: string[]): boolean => majorityKind(paths) === 'music';
 
 describe('looksLikeMusic', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-kind-'));

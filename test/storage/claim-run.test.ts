@@ -28,11 +28,12 @@ function racer(dir: string): { child: ChildProcessWithoutNullStreams; next: () =
       else queue.push(line);
     }
   });
-  const next = () => new Promise<string>((resolve) => {
-    const l = queue.shift();
-    if (l !== undefined) resolve(l);
-    else waiting.push(resolve);
-  });
+  const next = () =>
+    new Promise<string>((resolve) => {
+      const l = queue.shift();
+      if (l !== undefined) resolve(l);
+      else waiting.push(resolve);
+    });
   return { child, next };
 }
 
@@ -51,7 +52,10 @@ describe('claimRun', () => {
       const [ra, rb] = await Promise.all([a.next(), b.next()]);
       const aWon = ra === `won ${id}`;
       const [winner, loser, loserLine] = aWon ? [a, b, rb] : [b, a, ra];
-      expect([ra, rb].filter((l) => l.startsWith('won')), `${ra} | ${rb}`).toHaveLength(1);
+      expect(
+        [ra, rb].filter((l) => l.startsWith('won')),
+        `${ra} | ${rb}`,
+      ).toHaveLength(1);
       expect(loserLine).toBe(`lost ${id} run ${id} is already running in process ${winner.child.pid}`);
       expect(loser.child.pid).not.toBe(winner.child.pid);
       expect(h.getRun(id)).toMatchObject({ status: 'running', pid: winner.child.pid, error: null });

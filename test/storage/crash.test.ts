@@ -20,7 +20,21 @@ describe('crash marking', () => {
     const mine = seedRun(h);
     const queuedDead = seedRun(h);
     const queuedPlain = seedRun(h);
-    h.appendMetrics(dead, [{ step: 0, wallMs: 1, trainLoss: 2, validLoss: null, bitsPerSymbol: 1, validAccuracy: null, stabilityBound: null, contraction: null, tokensPerSec: 1, gradNorm: 1, lr: 1 }]);
+    h.appendMetrics(dead, [
+      {
+        step: 0,
+        wallMs: 1,
+        trainLoss: 2,
+        validLoss: null,
+        bitsPerSymbol: 1,
+        validAccuracy: null,
+        stabilityBound: null,
+        contraction: null,
+        tokensPerSec: 1,
+        gradNorm: 1,
+        lr: 1,
+      },
+    ]);
     h.markRunning(dead, { pid, backend: 'cpu', device: 'x' });
     h.markRunning(mine, { pid: process.pid, backend: 'cpu', device: 'x' });
     h.close();

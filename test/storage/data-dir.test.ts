@@ -19,18 +19,14 @@ describe('resolveDataDir', () => {
     expect(resolveDataDir({ env: { XDG_DATA_HOME: '/xdg' }, platform: 'linux', home: '/home/u' })).toBe('/xdg/seqlab');
     expect(resolveDataDir({ env: {}, platform: 'linux', home: '/home/u' })).toBe('/home/u/.local/share/seqlab');
     // A relative XDG_DATA_HOME is invalid per the spec and ignored.
-    expect(resolveDataDir({ env: { XDG_DATA_HOME: 'rel' }, platform: 'linux', home: '/home/u' })).toBe(
-      '/home/u/.local/share/seqlab',
-    );
+    expect(resolveDataDir({ env: { XDG_DATA_HOME: 'rel' }, platform: 'linux', home: '/home/u' })).toBe('/home/u/.local/share/seqlab');
   });
 
   it('uses Application Support on macOS and APPDATA on Windows', () => {
-    expect(resolveDataDir({ env: {}, platform: 'darwin', home: '/Users/u' })).toBe(
-      '/Users/u/Library/Application Support/seqlab',
+    expect(resolveDataDir({ env: {}, platform: 'darwin', home: '/Users/u' })).toBe('/Users/u/Library/Application Support/seqlab');
+    expect(resolveDataDir({ env: { APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, platform: 'win32', home: 'C:\\Users\\u' })).toBe(
+      'C:\\Users\\u\\AppData\\Roaming\\seqlab',
     );
-    expect(
-      resolveDataDir({ env: { APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, platform: 'win32', home: 'C:\\Users\\u' }),
-    ).toBe('C:\\Users\\u\\AppData\\Roaming\\seqlab');
   });
 });
 

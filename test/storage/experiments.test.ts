@@ -10,8 +10,34 @@ afterEach(cleanupTempDirs);
 
 const result: ExperimentResult = {
   notes: ['a note'],
-  tables: [{ name: 'runs', title: 'Runs', columns: ['role', 'loss'], rows: [['stable', 1.5], ['unconstrained', null]] }],
-  plots: [{ name: 'valid-loss', title: 'Valid loss', x: { label: 'step', log: false }, y: { label: 'loss', log: true }, series: [{ name: 'stable', points: [[1, 2], [2, 1.5]] }] }],
+  tables: [
+    {
+      name: 'runs',
+      title: 'Runs',
+      columns: ['role', 'loss'],
+      rows: [
+        ['stable', 1.5],
+        ['unconstrained', null],
+      ],
+    },
+  ],
+  plots: [
+    {
+      name: 'valid-loss',
+      title: 'Valid loss',
+      x: { label: 'step', log: false },
+      y: { label: 'loss', log: true },
+      series: [
+        {
+          name: 'stable',
+          points: [
+            [1, 2],
+            [2, 1.5],
+          ],
+        },
+      ],
+    },
+  ],
 };
 
 function seedExperiment(h: History): { id: number; runs: number[] } {
@@ -61,7 +87,9 @@ describe('experiments in the history', () => {
     const { id, runs } = seedExperiment(h);
     expect(() => h.addExperimentMember(id, { runId: 99, role: 'x', owned: true })).toThrow(/no run with id 99/);
     expect(() => h.addExperimentMember(id, { runId: runs[0]!, role: 'stable', owned: false })).toThrow(/already has a member "stable"/);
-    expect(() => h.completeExperiment(id, { notes: [], tables: [{ name: 'Bad Name', title: '', columns: [], rows: [] }], plots: [] })).toThrow(/invalid experiment result: result\.tables\.0\.name: name: 1-64 lowercase/);
+    expect(() =>
+      h.completeExperiment(id, { notes: [], tables: [{ name: 'Bad Name', title: '', columns: [], rows: [] }], plots: [] }),
+    ).toThrow(/invalid experiment result: result\.tables\.0\.name: 1-64 lowercase/);
     expect(h.getExperiment(id)!.status).toBe('queued');
     h.close();
   });
@@ -75,7 +103,10 @@ describe('experiments in the history', () => {
     h.markExperimentRunning(live, process.pid);
     h.close();
     const again = History.open(dir);
-    expect(again.getExperiment(dead)).toMatchObject({ status: 'failed', error: expect.stringMatching(/^process ended without finishing \(pid \d+\); resume it to continue$/) });
+    expect(again.getExperiment(dead)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^process ended without finishing \(pid \d+\); resume it to continue$/),
+    });
     expect(again.getExperiment(dead)!.finishedAt).not.toBeNull();
     expect(again.getExperiment(live)!.status).toBe('running'); // this process: it may be live here
     // A failed experiment can be claimed again (resume); a running one in another live process cannot.
@@ -87,7 +118,9 @@ describe('experiments in the history', () => {
     const h = History.open(tempDir());
     const { id } = seedExperiment(h);
     h.markExperimentRunning(id, process.ppid); // the test runner's parent: alive
-    expect(() => h.markExperimentRunning(id, process.pid)).toThrow(new RegExp(`experiment ${id} is already running in process ${process.ppid}`));
+    expect(() => h.markExperimentRunning(id, process.pid)).toThrow(
+      new RegExp(`experiment ${id} is already running in process ${process.ppid}`),
+    );
     expect(() => h.deleteExperiment(id)).toThrow(/is running in process \d+; stop it before deleting/);
     h.setExperimentStatus(id, 'stopped');
     h.markExperimentRunning(id, process.pid);

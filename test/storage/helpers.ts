@@ -47,7 +47,7 @@ export function sampleDataset(name = 'tiny'): NewDataset {
     stats: { sourceBytes: 12, files: 1, tokens: 12, vocabSize: 3, unknownTokens: 0, unigramEntropyBits: 1.5 },
     splits: { train: { start: 0, end: 10 }, valid: { start: 10, end: 11 }, test: { start: 11, end: 12 } },
     tokenFile: '/data/tiny.tokens',
-    task: null,
+    task: { baseline: null },
   };
 }
 

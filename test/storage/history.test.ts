@@ -71,7 +71,10 @@ describe('datasets', () => {
     db.prepare('UPDATE datasets SET vocab_json = ? WHERE id = ?').run('{"level":', d.id);
     expect(() => h.getDataset(d.id)).toThrow(new RegExp(`corrupt datasets id ${d.id} column vocab_json: invalid JSON`));
     db.prepare('UPDATE datasets SET vocab_json = ?, stats_json = ? WHERE id = ?').run(
-      JSON.stringify(sampleDataset().vocab), '{"files":1}', d.id);
+      JSON.stringify(sampleDataset().vocab),
+      '{"files":1}',
+      d.id,
+    );
     expect(() => h.listDatasets()).toThrow(new RegExp(`corrupt datasets id ${d.id} column stats_json: sourceBytes`));
     db.close();
   });
@@ -83,17 +86,32 @@ describe('runs', () => {
     const b = seedRun(h, 'two');
     const run = h.getRun(a)!;
     expect(run).toMatchObject({
-      id: a, name: null, modelKind: 'lstm', config: { hidden: 32, layers: 1 }, seed: 7, status: 'queued',
-      step: -1, totalSteps: 1000, paramCount: 1234, validLoss: null, trainLoss: null, error: null, pid: null,
-      backend: null, device: null, startedAt: null, finishedAt: null, datasetFingerprint: 'fp-one',
+      id: a,
+      name: null,
+      modelKind: 'lstm',
+      config: { hidden: 32, layers: 1 },
+      seed: 7,
+      status: 'queued',
+      step: -1,
+      totalSteps: 1000,
+      paramCount: 1234,
+      validLoss: null,
+      trainLoss: null,
+      error: null,
+      pid: null,
+      backend: null,
+      device: null,
+      startedAt: null,
+      finishedAt: null,
+      datasetFingerprint: 'fp-one',
     });
     expect(h.listRuns().map((r) => r.id)).toEqual([b, a]);
     expect(h.listRuns({ datasetId: h.getDataset('two')!.id }).map((r) => r.id)).toEqual([b]);
     expect(h.listRuns({ status: 'running' })).toEqual([]);
     const { modelKind, seed, datasetFingerprint, totalSteps, paramCount } = run;
-    expect(() =>
-      h.createRun({ datasetId: 999, config: {}, modelKind, seed, datasetFingerprint, totalSteps, paramCount }),
-    ).toThrow('no dataset with id 999');
+    expect(() => h.createRun({ datasetId: 999, config: {}, modelKind, seed, datasetFingerprint, totalSteps, paramCount })).toThrow(
+      'no dataset with id 999',
+    );
     expect(() =>
       h.createRun({ datasetId: run.datasetId, config: undefined, modelKind, seed, datasetFingerprint, totalSteps, paramCount }),
     ).toThrow('run config cannot be stored as JSON');
@@ -118,7 +136,8 @@ describe('runs', () => {
     const id = seedRun(h);
     h.markRunning(id, { pid: process.pid, backend: 'cpu', device: 'x' });
     expect(() => h.markRunning(id, { pid: process.ppid, backend: 'cpu', device: 'x' })).toThrow(
-      `run ${id} is already running in process ${process.pid}`);
+      `run ${id} is already running in process ${process.pid}`,
+    );
   });
 
   it('resolves numeric ids and explains unknown ones', () => {
@@ -224,7 +243,7 @@ describe('checkpoints', () => {
     expect(Array.from(latest!.bytes)).toEqual(Array.from(blob(10)));
     expect(skipped).toEqual([[20, expect.stringMatching(/step 20: sha256 mismatch/)]]);
     // Truncated blobs are caught by the size check; with both bad there is nothing.
-    db.prepare('UPDATE checkpoints SET bytes = X\'0102\' WHERE run_id = ? AND step = 10').run(id);
+    db.prepare("UPDATE checkpoints SET bytes = X'0102' WHERE run_id = ? AND step = 10").run(id);
     db.close();
     const reasons: string[] = [];
     expect(h.loadLatestCheckpoint(id, (_s, r) => reasons.push(r))).toBeUndefined();
@@ -255,7 +274,7 @@ describe('samples and exports', () => {
 });
 
 describe('resume', () => {
-  it('drops the samples taken after the checkpoint step, keeping the earlier ones and other runs\' samples', () => {
+  it("drops the samples taken after the checkpoint step, keeping the earlier ones and other runs' samples", () => {
     const id = seedRun(h);
     const other = seedRun(h);
     for (const step of [5, 10, 15]) h.addSample(id, { step, temperature: 1, topK: null, prime: '', text: `at ${step}` });

@@ -74,9 +74,7 @@ describe('unwritable database', () => {
     const blocker = path.join(base, 'blocker');
     fs.writeFileSync(blocker, 'x');
     const dir = path.join(blocker, 'seqlab');
-    expect(() => History.open(dir)).toThrow(
-      new RegExp(`cannot open history database ${path.join(dir, 'history.sqlite')}: .*ENOTDIR`),
-    );
+    expect(() => History.open(dir)).toThrow(new RegExp(`cannot open history database ${path.join(dir, 'history.sqlite')}: .*ENOTDIR`));
   });
 
   it('a file that is not a database is refused', () => {

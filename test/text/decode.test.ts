@@ -37,7 +37,7 @@ function streamed(bytes: Uint8Array, sizes: () => number, opts = {}): { text?: s
   return outcome(() => {
     const d = new StreamingTextDecoder('f.txt', opts);
     let text = '';
-    for (let i = 0; i < bytes.length; ) {
+    for (let i = 0; i < bytes.length;) {
       const n = Math.max(1, sizes());
       text += d.push(bytes.slice(i, i + n));
       i += n;
@@ -144,9 +144,15 @@ describe('decodeText', () => {
   });
 
   it('refuses unpaired UTF-16 surrogates and odd lengths', () => {
-    expect(() => decodeText(cat([0xff, 0xfe], utf16('ab\uDC00', false)), 'u.txt')).toThrow('u.txt: invalid UTF-16 at byte 6 (unpaired surrogate 0xDC00)');
-    expect(() => decodeText(cat([0xfe, 0xff], utf16('ab\uD800x', true)), 'u.txt')).toThrow('invalid UTF-16 at byte 6 (unpaired surrogate 0xD800)');
-    expect(() => decodeText(cat([0xff, 0xfe], utf16('ab', false), [0x41]), 'u.txt')).toThrow('invalid UTF-16 at byte 6 (odd number of bytes)');
+    expect(() => decodeText(cat([0xff, 0xfe], utf16('ab\uDC00', false)), 'u.txt')).toThrow(
+      'u.txt: invalid UTF-16 at byte 6 (unpaired surrogate 0xDC00)',
+    );
+    expect(() => decodeText(cat([0xfe, 0xff], utf16('ab\uD800x', true)), 'u.txt')).toThrow(
+      'invalid UTF-16 at byte 6 (unpaired surrogate 0xD800)',
+    );
+    expect(() => decodeText(cat([0xff, 0xfe], utf16('ab', false), [0x41]), 'u.txt')).toThrow(
+      'invalid UTF-16 at byte 6 (odd number of bytes)',
+    );
   });
 
   it('refuses windows-1252 with the offset and an encoding hint, then accepts it when told', () => {
@@ -154,14 +160,18 @@ describe('decodeText', () => {
     const b = new Uint8Array(iconv.encode(s, 'windows-1252'));
     const off = 'He said '.length;
     expect(() => decodeText(b, 'bad.txt')).toThrow(
-      new RegExp(`^bad\\.txt: invalid UTF-8 at byte ${off} \\(0x93\\); it looks like windows-1252 \\(confidence \\d+%\\), import again with --encoding windows-1252$`),
+      new RegExp(
+        `^bad\\.txt: invalid UTF-8 at byte ${off} \\(0x93\\); it looks like windows-1252 \\(confidence \\d+%\\), import again with --encoding windows-1252$`,
+      ),
     );
     expect(decodeText(b, 'bad.txt', { encoding: 'windows-1252' })).toEqual({ text: s, encoding: 'windows-1252' });
   });
 
   it('decodes a forced encoding but still refuses NUL bytes, and names an unknown encoding', () => {
     expect(decodeText(new Uint8Array(iconv.encode('Grüße', 'latin1')), 'l.txt', { encoding: 'latin1' }).text).toBe('Grüße');
-    expect(() => decodeText(new Uint8Array([0x41, 0, 0x42]), 'n.txt', { encoding: 'latin1' })).toThrow('n.txt: binary file (NUL byte at offset 1)');
+    expect(() => decodeText(new Uint8Array([0x41, 0, 0x42]), 'n.txt', { encoding: 'latin1' })).toThrow(
+      'n.txt: binary file (NUL byte at offset 1)',
+    );
     expect(() => decodeText(utf8('abc'), 'x.txt', { encoding: 'klingon-8' })).toThrow('x.txt: unknown encoding "klingon-8"');
     expect(decodeText(cat([0xef, 0xbb, 0xbf], utf8('abc')), 'x.txt', { encoding: 'UTF-8' }).text).toBe('abc');
     expect(decodeText(utf16('hé', false), 'x.txt', { encoding: 'utf-16le' }).text).toBe('hé');

@@ -74,7 +74,9 @@ describe('importTextCorpus', () => {
     const s = 'He said “that’s fine” and left — it wasn’t the first time. The café was closed.\n'.repeat(40);
     const p = write(src, 'legacy.txt', iconv.encode(s, 'windows-1252'));
     const e = await refusal(importTextCorpus({ paths: [p], outDir: out, level: 'word' }));
-    expect(e.message).toMatch(/legacy\.txt: invalid UTF-8 at byte 8 \(0x93\); it looks like windows-1252 \(confidence \d+%\), import again with --encoding windows-1252/);
+    expect(e.message).toMatch(
+      /legacy\.txt: invalid UTF-8 at byte 8 \(0x93\); it looks like windows-1252 \(confidence \d+%\), import again with --encoding windows-1252/,
+    );
     expect(e.message).toContain(p);
     expect(leftovers(out)).toEqual([]);
     const ok = await importTextCorpus({ paths: [p], outDir: out, level: 'word', encoding: 'windows-1252' });
@@ -125,7 +127,9 @@ describe('importTextCorpus', () => {
     expect(toks.slice(-5)).toEqual([0, 0, 0, 1, 1]);
     expect(c.stats.unknownTokens).toBe(toks.filter((t) => t === 0).length);
     expect(c.stats.unknownTokens).toBeGreaterThan(3);
-    await expect(importTextCorpus({ paths: [p], outDir: out, level: 'word', maxVocab: 70000 })).rejects.toThrow(/maxVocab must be an integer in \[2, 65535\]/);
+    await expect(importTextCorpus({ paths: [p], outDir: out, level: 'word', maxVocab: 70000 })).rejects.toThrow(
+      /maxVocab must be an integer in \[2, 65535\]/,
+    );
   });
 
   it('imports a folder: nested *.txt only, sorted by path', async () => {
@@ -163,14 +167,17 @@ describe('importTextCorpus', () => {
 
   it('refuses a corpus under 100 tokens, naming it', async () => {
     const p = write(tmp(), 'tiny.txt', 'too short');
-    await expect(importTextCorpus({ paths: [p], outDir: tmp(), level: 'char' })).rejects.toThrow(/corpus .*tiny\.txt: only 9 tokens, at least 100/);
+    await expect(importTextCorpus({ paths: [p], outDir: tmp(), level: 'char' })).rejects.toThrow(
+      /corpus .*tiny\.txt: only 9 tokens, at least 100/,
+    );
   });
 
   it('has a fingerprint that changes with one byte, the level or maxVocab, and not otherwise', async () => {
     const src = tmp();
     const p = write(src, 'f.txt', TEXT);
     const fp = async (o: { level?: 'char' | 'word'; maxVocab?: number } = {}) =>
-      (await importTextCorpus({ paths: [p], outDir: tmp(), level: o.level ?? 'char', ...(o.maxVocab ? { maxVocab: o.maxVocab } : {}) })).fingerprint;
+      (await importTextCorpus({ paths: [p], outDir: tmp(), level: o.level ?? 'char', ...(o.maxVocab ? { maxVocab: o.maxVocab } : {}) }))
+        .fingerprint;
     const a = await fp();
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     expect(await fp()).toBe(a);

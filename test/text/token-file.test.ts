@@ -35,7 +35,13 @@ describe('openTokenFile', () => {
     expect(f.inMemory).toBe(inMemory);
     expect(f.length).toBe(ids.length);
     expect([...f.read(0, f.length)]).toEqual(ids);
-    for (const [start, count] of [[0, 1], [17, 100], [4999, 1], [2500, 2500], [123, 0]] as const) {
+    for (const [start, count] of [
+      [0, 1],
+      [17, 100],
+      [4999, 1],
+      [2500, 2500],
+      [123, 0],
+    ] as const) {
       const w = f.read(start, count);
       expect(w).toBeInstanceOf(Int32Array);
       expect([...w]).toEqual(ids.slice(start, start + count));

@@ -14,7 +14,7 @@ function vocabOf(level: TextLevel, text: string, maxSize = 65535) {
 function encodeChunked(tok: Tokenizer, text: string, rand: () => number): number[] {
   const s = tok.encodeStream();
   const out: number[] = [];
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const n = Math.floor(rand() * 5);
     out.push(...s.push(text.slice(i, i + n)));
     i += n;

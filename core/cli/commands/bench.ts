@@ -31,21 +31,59 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
     .option('--generate', 'instead: WaveNet audio generation speed (2×10 layers, 32 channels, 256 classes), cached vs naive')
     .option('--samples <n>', '--generate: samples timed with the cached method', intOption('--samples'), 16000)
     .option('--naive-samples <n>', '--generate: samples timed with the naive method', intOption('--naive-samples'), 20)
-    .action(async (f: { model: (typeof BENCH_MODELS)[number]; hidden: number; batch: number; seqLen: number; vocab: number; levels: number; kernel: number; steps: number; backend: BackendName; generate?: boolean; samples: number; naiveSamples: number }) => {
-      const c = ctx();
-      if (f.generate) return benchGenerate(c, f);
-      for (const [flag, v] of [['--hidden', f.hidden], ['--batch', f.batch], ['--seq-len', f.seqLen], ['--levels', f.levels], ['--steps', f.steps]] as const) {
-        if (v < 1) throw new Error(`${flag}: must be at least 1 (got ${v})`);
-      }
-      if (f.vocab < 2) throw new Error(`--vocab: must be at least 2 (got ${f.vocab})`);
-      if (f.kernel < 2) throw new Error(`--kernel: must be at least 2 (got ${f.kernel})`);
-      const backend = await activateBackend(f.backend);
-      // On webgpu the work per step is counted too: dispatches are its budget (docs/benchmarks.md).
-      const gpuWork = backend.name === 'webgpu' ? installDispatchCounter() : undefined;
-      const r = await runBenchmark({ model: f.model, hidden: f.hidden, batch: f.batch, seqLen: f.seqLen, vocab: f.vocab, levels: f.levels, kernel: f.kernel, steps: f.steps, gpuWork });
-      const line = { impl: `seqlab-${backend.name}`, ...r, ...kernelSetup(backend.name), backend: backend.name, device: backend.device, tfjs: tf.version.tfjs };
-      c.emit(line);
-    });
+    .action(
+      async (f: {
+        model: (typeof BENCH_MODELS)[number];
+        hidden: number;
+        batch: number;
+        seqLen: number;
+        vocab: number;
+        levels: number;
+        kernel: number;
+        steps: number;
+        backend: BackendName;
+        generate?: boolean;
+        samples: number;
+        naiveSamples: number;
+      }) => {
+        const c = ctx();
+        if (f.generate) return benchGenerate(c, f);
+        for (const [flag, v] of [
+          ['--hidden', f.hidden],
+          ['--batch', f.batch],
+          ['--seq-len', f.seqLen],
+          ['--levels', f.levels],
+          ['--steps', f.steps],
+        ] as const) {
+          if (v < 1) throw new Error(`${flag}: must be at least 1 (got ${v})`);
+        }
+        if (f.vocab < 2) throw new Error(`--vocab: must be at least 2 (got ${f.vocab})`);
+        if (f.kernel < 2) throw new Error(`--kernel: must be at least 2 (got ${f.kernel})`);
+        const backend = await activateBackend(f.backend);
+        // On webgpu the work per step is counted too: dispatches are its budget (docs/benchmarks.md).
+        const gpuWork = backend.name === 'webgpu' ? installDispatchCounter() : undefined;
+        const r = await runBenchmark({
+          model: f.model,
+          hidden: f.hidden,
+          batch: f.batch,
+          seqLen: f.seqLen,
+          vocab: f.vocab,
+          levels: f.levels,
+          kernel: f.kernel,
+          steps: f.steps,
+          gpuWork,
+        });
+        const line = {
+          impl: `seqlab-${backend.name}`,
+          ...r,
+          ...kernelSetup(backend.name),
+          backend: backend.name,
+          device: backend.device,
+          tfjs: tf.version.tfjs,
+        };
+        c.emit(line);
+      },
+    );
 }
 
 /**
@@ -55,7 +93,12 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
  * `fused-webgpu`: WGSL kernels; `stock`: TF.js's kernels only) and, on the
  * native path, the SIMD width the addon was compiled for.
  */
-function kernelSetup(backend: string): { threads: number; kernelPath: 'fused-native' | 'fused-webgpu' | 'stock'; simd?: string; fusedKernels: string[] } {
+function kernelSetup(backend: string): {
+  threads: number;
+  kernelPath: 'fused-native' | 'fused-webgpu' | 'stock';
+  simd?: string;
+  fusedKernels: string[];
+} {
   const fusedKernels = fusedKernelsFor(backend);
   if (fusedKernels.length === 0) return { threads: 1, kernelPath: 'stock', fusedKernels };
   if (!(FUSED_BACKENDS as readonly string[]).includes(backend)) return { threads: 1, kernelPath: 'fused-webgpu', fusedKernels };
@@ -70,7 +113,12 @@ async function benchGenerate(c: CliContext, f: { backend: BackendName; samples: 
   const r = await runGenerateBenchmark({ cachedSamples: f.samples, naiveSamples: f.naiveSamples, sampleRate: 16000 });
   const line = { bench: 'generate', ...r, backend: backend.name, device: backend.device, tfjs: tf.version.tfjs };
   if (c.json) return c.emit(line);
-  c.say(`${r.model}, receptive field ${r.receptiveField}, ${r.params.toLocaleString('en')} parameters, on ${backend.name} (${backend.device})`);
-  for (const m of [r.cached, r.naive]) c.say(`  ${m.method.padEnd(6)} ${m.samplesPerSec.toLocaleString('en').padStart(10)} samples/s  real-time factor ${m.realTimeFactor} at ${r.sampleRate} Hz  (${m.samples} samples in ${m.seconds} s)`);
+  c.say(
+    `${r.model}, receptive field ${r.receptiveField}, ${r.params.toLocaleString('en')} parameters, on ${backend.name} (${backend.device})`,
+  );
+  for (const m of [r.cached, r.naive])
+    c.say(
+      `  ${m.method.padEnd(6)} ${m.samplesPerSec.toLocaleString('en').padStart(10)} samples/s  real-time factor ${m.realTimeFactor} at ${r.sampleRate} Hz  (${m.samples} samples in ${m.seconds} s)`,
+    );
   c.say(`  cached / naive: ${r.speedup}× (cached products: ${r.simd ? 'WebAssembly SIMD' : 'plain JS'}, whatever the backend)`);
 }

@@ -51,7 +51,8 @@ export function registerDoctor(program: Command, ctx: () => CliContext): void {
       c.say(pc.bold('Sequence Lab system check'));
       c.say(`node ${r.node} on ${r.platform}; TensorFlow.js ${r.tfjs}`);
       c.say(pc.bold('\nbackends'));
-      for (const b of r.backends) c.say(`  ${b.available ? pc.green('yes') : pc.dim('no ')} ${b.name.padEnd(10)} ${b.available ? b.device : pc.dim(b.reason ?? '')}`);
+      for (const b of r.backends)
+        c.say(`  ${b.available ? pc.green('yes') : pc.dim('no ')} ${b.name.padEnd(10)} ${b.available ? b.device : pc.dim(b.reason ?? '')}`);
       c.say(
         r.auto.compares.length > 1
           ? `  auto -> chosen per model by measurement when a run starts: the fastest of ${r.auto.compares.join(', ')} for the model's kind and size`
@@ -59,10 +60,17 @@ export function registerDoctor(program: Command, ctx: () => CliContext): void {
       );
       if (r.auto.cached.length === 0) c.say(pc.dim(`  no choices cached yet (${r.auto.cacheFile})`));
       else c.say(`  cached choices (${r.auto.cacheFile}):`);
-      for (const choice of r.auto.cached) c.say(`    ${choice.workload.padEnd(26)} ${describeChoice(choice, true)}${choice.thisMachine ? '' : pc.dim(' [another machine or hardware: not used here]')}`);
+      for (const choice of r.auto.cached)
+        c.say(
+          `    ${choice.workload.padEnd(26)} ${describeChoice(choice, true)}${choice.thisMachine ? '' : pc.dim(' [another machine or hardware: not used here]')}`,
+        );
       const f = r.fusedKernels;
       c.say(pc.bold('\nfused CPU kernels (native, for wasm and cpu)'));
-      c.say(f.active ? `  ${pc.green('yes')} ${f.threads} threads: ${f.kernels.join(', ')}` : `  ${pc.dim('no ')} ${f.reason}; the stock TF.js kernels run (same results, slower)`);
+      c.say(
+        f.active
+          ? `  ${pc.green('yes')} ${f.threads} threads: ${f.kernels.join(', ')}`
+          : `  ${pc.dim('no ')} ${f.reason}; the stock TF.js kernels run (same results, slower)`,
+      );
       c.say(pc.bold('\ndata'));
       c.say(`  folder   ${r.dataDir}  (set with --data-dir or SEQLAB_HOME)`);
       c.say(`  history  ${r.history}: ${r.datasets} dataset(s), ${r.runs} run(s)`);

@@ -12,13 +12,17 @@ import { EXPERIMENT_INFO, EXPERIMENT_KINDS, type ExperimentKind } from '../../ml
 import type { ExperimentResult, ResultCell } from '../../ml/experiments/result-types.ts';
 import { resolveDataset } from '../../services/datasets.ts';
 import { exportExperiment } from '../../services/experiment-export.ts';
-import { createExperiment, driveExperiment, type ExperimentEvent } from '../../services/experiments.ts';
+import { driveExperiment, type ExperimentEvent } from '../../app/experiment-supervisor.ts';
+import { createExperiment } from '../../services/experiments.ts';
 import type { ExperimentRecord } from '../../storage/history.ts';
 import type { CliContext } from '../context.ts';
 import { table } from '../context.ts';
-import { configFromFlags, needsDataset, withExperimentFlags, type ExperimentFlags } from '../experiment-flags.ts';
+import { configFromFlags, lambdaList, needsDataset, withExperimentFlags, type ExperimentFlags } from '../experiment-flags.ts';
+import { EXPERIMENT_PRESETS, findPreset } from '../../ml/experiments/presets.ts';
+import { formatEta } from '../../services/experiments/eta.ts';
 import { intOption, numberOption } from '../options.ts';
 import { colourStatus, trainingReporter } from '../training-progress.ts';
+import { registerPaperCheck } from './paper-check.ts';
 
 /** "1,2,4" -> [1, 2, 4], naming the flag when an entry is not a whole number. */
 function intList(flag: string) {
@@ -40,13 +44,20 @@ function printResult(c: CliContext, result: ExperimentResult): void {
   for (const n of result.notes) c.say(`${pc.dim('•')} ${n}`);
   for (const t of result.tables) {
     c.say(`\n${pc.bold(t.title)}  ${pc.dim(`(${t.name}.csv)`)}`);
-    c.say(table(t.columns, t.rows.map((r) => r.map(cellText))));
+    c.say(
+      table(
+        t.columns,
+        t.rows.map((r) => r.map(cellText)),
+      ),
+    );
   }
   if (result.plots.length) c.say(`\n${pc.dim(`plots (seqlab experiment export): ${result.plots.map((p) => `${p.name}.png`).join(', ')}`)}`);
 }
 
 function header(c: CliContext, e: ExperimentRecord): void {
-  c.say(`${pc.bold(`experiment ${e.id}`)}${e.name ? ` "${e.name}"` : ''}: ${EXPERIMENT_INFO[e.kind as ExperimentKind]?.title ?? e.kind}, ${colourStatus(e.status)}${e.error ? ` (${e.error})` : ''}`);
+  c.say(
+    `${pc.bold(`experiment ${e.id}`)}${e.name ? ` "${e.name}"` : ''}: ${EXPERIMENT_INFO[e.kind as ExperimentKind]?.title ?? e.kind}, ${colourStatus(e.status)}${e.error ? ` (${e.error})` : ''}`,
+  );
 }
 
 /** Drives experiment `id` with progress on stderr (or JSON lines) and resolves with the exit code. */
@@ -63,6 +74,24 @@ async function drive(c: CliContext, id: number): Promise<number> {
       else c.note(`experiment ${e.experimentId}, member ${e.index + 1}/${e.of}: ${e.role} (run ${e.runId})`);
     }
     runReporter(e.event);
+    // At every validation: where the experiment stands and the time it has left (an estimate).
+    if (e.event.type === 'progress' && e.event.metrics.validLoss !== null) {
+      if (c.json)
+        c.emit({
+          type: 'experiment-progress',
+          id: e.experimentId,
+          role: e.role,
+          index: e.index,
+          of: e.of,
+          step: e.event.metrics.step,
+          totalSteps: e.event.totalSteps,
+          etaSeconds: e.etaSeconds,
+        });
+      else
+        c.note(
+          `experiment ${e.experimentId}: member ${e.index + 1}/${e.of} ${e.role} at step ${e.event.metrics.step}/${e.event.totalSteps}${e.etaSeconds !== null ? `, ${formatEta(e.etaSeconds)}` : ''}`,
+        );
+    }
   };
   const handle = driveExperiment(c.history, c.dataDir, id, { onEvent });
   let interrupts = 0;
@@ -87,6 +116,7 @@ async function drive(c: CliContext, id: number): Promise<number> {
 
 export function registerExperiment(program: Command, ctx: () => CliContext): void {
   const group = program.command('experiment').description(`the five experiments: ${EXPERIMENT_KINDS.join(', ')}`);
+  registerPaperCheck(group, ctx);
 
   group
     .command('kinds')
@@ -96,6 +126,21 @@ export function registerExperiment(program: Command, ctx: () => CliContext): voi
       const kinds = EXPERIMENT_KINDS.map((kind) => ({ kind, ...EXPERIMENT_INFO[kind] }));
       if (c.json) return c.emit(kinds);
       for (const k of kinds) c.say(`${pc.bold(k.kind)}: ${k.title}\n  ${k.description}`);
+    });
+
+  group
+    .command('presets')
+    .description("the built-in presets: the papers' settings, what counts as solved, and where the lab departs from the paper")
+    .action(() => {
+      const c = ctx();
+      if (c.json) return c.emit(EXPERIMENT_PRESETS);
+      for (const p of EXPERIMENT_PRESETS) {
+        c.say(
+          `${pc.bold(p.name)} (${p.kind}): ${p.title}\n  run:     seqlab experiment run ${p.kind} --preset ${p.name}${p.dataset === null ? ' --dataset <name>' : ''}\n  dataset: ${p.datasetHint}\n  target:  ${p.target}`,
+        );
+        for (const f of p.paper) c.say(`  paper:   ${f.text} (${f.source})`);
+        for (const d of p.departures) c.say(`  departs: ${d}`);
+      }
     });
 
   group
@@ -114,12 +159,31 @@ export function registerExperiment(program: Command, ctx: () => CliContext): voi
     .option('--levels <n>', 'memory: convolution blocks (overridden by the context search)', intOption('--levels'))
     .option('--kernel <n>', 'memory: convolution kernel size', intOption('--kernel'))
     .option('--dropout <p>', 'dropout rate', numberOption('--dropout'))
+    .option(
+      '--preset <name>',
+      `memory or stability: a built-in preset from the papers' settings (${EXPERIMENT_PRESETS.map((p) => `${p.kind} ${p.name}`).join(', ')}); flags override its fields`,
+    )
     .option('--lambda <x>', 'stability: spectral bound of the stable RNN [0.9]', numberOption('--lambda'))
+    .option('--lambdas <list>', 'stability: sweep λ, e.g. 0.8,0.9,0.95,0.99,none (the unconstrained member is always trained)', lambdaList)
+    .option(
+      '--matched <kinds>',
+      "memory: recurrent kinds trained at the feed-forward model's parameter count, e.g. lstm,gru",
+      (v: string) => v.split(',').map((s) => s.trim()),
+    )
+    .option('--fit <rule>', 'memory: at-most (largest receptive field within each context) or at-least (smallest that covers it) [at-most]')
+    .option('--patience <n>', 'early stopping: validations without a new best before a member stops (0 = off) [0]', intOption('--patience'))
+    .option('--time-limit <s>', 'training seconds per member (equal wall-clock; 0 = off) [0]', numberOption('--time-limit'))
     .option('--k <n>', 'truncated-vs-recurrent: context of the truncated twin [8]', intOption('--k'))
     .option('--contexts <list>', 'memory: context lengths [2,4,8,16,32,64]', intList('--contexts'))
-    .option('--kinds <list>', 'recurrent-vs-conv: model kinds [lstm,gru,tcn,gcnn,wavenet]', (v: string) => v.split(',').map((s) => s.trim()))
+    .option('--kinds <list>', 'recurrent-vs-conv: model kinds [lstm,gru,tcn,gcnn,wavenet]; stability: rnn,lstm', (v: string) =>
+      v.split(',').map((s) => s.trim()),
+    )
     .option('--target-params <n>', 'recurrent-vs-conv: parameter budget [100000]', intOption('--target-params'))
-    .option('--recurrent-run <id>', 'memory: a trained recurrent run whose gradient-lag profile is measured too', intOption('--recurrent-run'))
+    .option(
+      '--recurrent-run <id>',
+      'memory: a trained recurrent run whose gradient-lag profile is measured too',
+      intOption('--recurrent-run'),
+    )
     .option('--max-lag <n>', 'memory: largest lag of the gradient profile [largest context]', intOption('--max-lag'))
     .option('--steps <n>', 'optimiser steps per member [1000]', intOption('--steps'))
     .option('--batch <n>', 'sequences per step [32]', intOption('--batch'))
@@ -134,12 +198,18 @@ export function registerExperiment(program: Command, ctx: () => CliContext): voi
     .option('--backend <name>', 'auto, webgpu, tensorflow, wasm or cpu [auto]')
     .action(async (kindArg: string, f: ExperimentFlags & { name?: string }) => {
       // A plain Error, not commander's InvalidArgumentError: main() prints only plain errors from actions.
-      if (!(EXPERIMENT_KINDS as readonly string[]).includes(kindArg)) throw new Error(`<kind> must be one of ${EXPERIMENT_KINDS.join(', ')} (got "${kindArg}")`);
+      if (!(EXPERIMENT_KINDS as readonly string[]).includes(kindArg))
+        throw new Error(`<kind> must be one of ${EXPERIMENT_KINDS.join(', ')} (got "${kindArg}")`);
       const kind = kindArg as ExperimentKind;
       const c = ctx();
       const config = configFromFlags(kind, f);
+      // A preset brings its built-in dataset (copy-100, adding-200); one without (stability-ptb) needs --dataset.
+      const preset = f.preset !== undefined ? findPreset(kind, f.preset) : undefined;
+      if (preset && preset.dataset === null && f.dataset === undefined && config['datasetId'] === undefined)
+        throw new Error(`--dataset: the ${preset.name} preset needs ${preset.datasetHint}`);
       if (needsDataset(kind)) {
-        if (f.dataset !== undefined || config['datasetId'] === undefined) config['datasetId'] = (await resolveDataset(c.history, c.dataDir, f.dataset ?? 'brackets')).id;
+        if (f.dataset !== undefined || config['datasetId'] === undefined)
+          config['datasetId'] = (await resolveDataset(c.history, c.dataDir, f.dataset ?? preset?.dataset ?? 'brackets')).id;
       } else if (f.dataset !== undefined) throw new Error(`--dataset: does not apply to a ${kind} experiment (it reads the run's dataset)`);
       let e: ExperimentRecord;
       try {
@@ -147,7 +217,9 @@ export function registerExperiment(program: Command, ctx: () => CliContext): voi
       } catch (err) {
         throw new Error(withExperimentFlags(kind, (err as Error).message), { cause: err });
       }
-      c.note(`experiment ${e.id}: ${EXPERIMENT_INFO[kind].title}, members ${e.members.map((m) => `${m.role} (run ${m.runId})`).join(', ')}`);
+      c.note(
+        `experiment ${e.id}: ${EXPERIMENT_INFO[kind].title}, members ${e.members.map((m) => `${m.role} (run ${m.runId})`).join(', ')}`,
+      );
       process.exitCode = await drive(c, e.id);
     });
 
@@ -175,7 +247,14 @@ export function registerExperiment(program: Command, ctx: () => CliContext): voi
           ['id', 'kind', 'name', 'status', 'members done', 'created'],
           list.map((e) => {
             const s = experimentSummary(c.history, e);
-            return [e.id, e.kind, e.name ?? '-', colourStatus(e.status), `${s.members.filter((m) => !m.owned || m.status === 'completed' || m.status === 'diverged').length}/${s.members.length}`, e.createdAt.slice(0, 19)];
+            return [
+              e.id,
+              e.kind,
+              e.name ?? '-',
+              colourStatus(e.status),
+              `${s.members.filter((m) => !m.owned || m.status === 'completed' || m.status === 'diverged').length}/${s.members.length}`,
+              e.createdAt.slice(0, 19),
+            ];
           }),
         ),
       );
@@ -191,9 +270,25 @@ export function registerExperiment(program: Command, ctx: () => CliContext): voi
       if (c.json) return c.emit({ ...s, config: e.config, result: e.result });
       header(c, e);
       c.say(`config ${JSON.stringify(e.config)}`);
-      c.say(table(['role', 'run', 'status', 'step', 'valid loss'], s.members.map((m) => [m.role + (m.owned ? '' : ' (read)'), m.runId, colourStatus(m.status), `${m.step}/${m.totalSteps}`, m.validLoss === null ? '-' : m.validLoss.toFixed(4)])));
+      c.say(
+        table(
+          ['role', 'run', 'status', 'step', 'valid loss'],
+          s.members.map((m) => [
+            m.role + (m.owned ? '' : ' (read)'),
+            m.runId,
+            colourStatus(m.status),
+            `${m.step}/${m.totalSteps}`,
+            m.validLoss === null ? '-' : m.validLoss.toFixed(4),
+          ]),
+        ),
+      );
       if (e.result) printResult(c, e.result);
-      else c.say(pc.dim(`\nno results yet${e.status === 'failed' || e.status === 'stopped' ? `: resume with  seqlab experiment resume ${e.id}` : ''}`));
+      else
+        c.say(
+          pc.dim(
+            `\nno results yet${e.status === 'failed' || e.status === 'stopped' ? `: resume with  seqlab experiment resume ${e.id}` : ''}`,
+          ),
+        );
     });
 
   group

@@ -33,20 +33,40 @@ export function registerGenerate(program: Command, ctx: () => CliContext): void 
     .description("generate audio from an audio run's latest checkpoint; writes a 16-bit WAV and keeps it with the run")
     .requiredOption('--seconds <s>', 'seconds of audio to generate', numberOption('--seconds'))
     .option('--temperature <t>', 'softmax temperature, 0 = most likely code', numberOption('--temperature'), 1)
-    .option('--prime <clip>', "continue the start of this dataset clip (name or index)")
+    .option('--prime <clip>', 'continue the start of this dataset clip (name or index)')
     .option('--out <file>', 'WAV file to write (default: <run>-audio-<id>.wav here)')
-    .option('--method <m>', `WaveNet generation: ${GENERATION_METHODS.join(' (queues, default) or ')} (reference)`, choiceOption('--method', GENERATION_METHODS))
+    .option(
+      '--method <m>',
+      `WaveNet generation: ${GENERATION_METHODS.join(' (queues, default) or ')} (reference)`,
+      choiceOption('--method', GENERATION_METHODS),
+    )
     .option('--seed <n>', 'random seed', intOption('--seed'), 1)
     .action(async (ref: string, f: GenerateFlags) => {
       const c = ctx();
       const run = c.history.resolveRun(ref);
       const tty = process.stderr.isTTY && !c.json;
-      const bar = tty ? new cliProgress.SingleBar({ format: `${pc.cyan('{bar}')} {percentage}% | {value}/{total} samples | ETA {eta_formatted}`, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+      const bar = tty
+        ? new cliProgress.SingleBar(
+            { format: `${pc.cyan('{bar}')} {percentage}% | {value}/{total} samples | ETA {eta_formatted}`, hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
       let started = false;
       let r: AudioGenerationSummary;
       try {
         r = await runTask<AudioGenerationSummary>(
-          { kind: 'generateAudio', dataDir: c.dataDir, runRef: String(run.id), args: { seconds: f.seconds, temperature: f.temperature, seed: f.seed, ...(f.prime !== undefined ? { primeClip: f.prime } : {}), ...(f.method ? { method: f.method } : {}) } },
+          {
+            kind: 'generateAudio',
+            dataDir: c.dataDir,
+            runRef: String(run.id),
+            args: {
+              seconds: f.seconds,
+              temperature: f.temperature,
+              seed: f.seed,
+              ...(f.prime !== undefined ? { primeClip: f.prime } : {}),
+              ...(f.method ? { method: f.method } : {}),
+            },
+          },
           undefined,
           ({ done, total }) => {
             if (!bar) return;
@@ -63,7 +83,9 @@ export function registerGenerate(program: Command, ctx: () => CliContext): void 
       const out = f.out ? path.resolve(f.out) : defaultOut(run.name, run.id, r.id);
       fs.writeFileSync(out, stored.wav);
       if (c.json) return c.emit({ ...r, out });
-      c.say(`${r.seconds.toFixed(2)} s at ${r.sampleRate} Hz (${r.method}${r.primeClip ? `, primed with ${r.primeClip}` : ''}) in ${r.elapsedSeconds.toFixed(2)} s: ${Math.round(r.samplesPerSec).toLocaleString('en')} samples/s, real-time factor ${r.realTimeFactor.toFixed(2)}`);
+      c.say(
+        `${r.seconds.toFixed(2)} s at ${r.sampleRate} Hz (${r.method}${r.primeClip ? `, primed with ${r.primeClip}` : ''}) in ${r.elapsedSeconds.toFixed(2)} s: ${Math.round(r.samplesPerSec).toLocaleString('en')} samples/s, real-time factor ${r.realTimeFactor.toFixed(2)}`,
+      );
       c.say(`wrote ${out} (audio sample ${r.id} of run ${run.id})`);
     });
 }

@@ -19,7 +19,13 @@ export function registerSampleExport(program: Command, ctx: () => CliContext): v
     .action(async (ref: string, f: { length: number; temperature: number; topK: number; prime?: string; seed: number }) => {
       const c = ctx();
       await activateLocalBackend();
-      const s = await sampleRun(c.history, ref, { length: f.length, temperature: f.temperature, topK: f.topK, seed: f.seed, ...(f.prime !== undefined ? { prime: f.prime } : {}) });
+      const s = await sampleRun(c.history, ref, {
+        length: f.length,
+        temperature: f.temperature,
+        topK: f.topK,
+        seed: f.seed,
+        ...(f.prime !== undefined ? { prime: f.prime } : {}),
+      });
       if (c.json) return c.emit(s);
       c.say(`${pc.dim(s.prime)}${s.text}`);
     });

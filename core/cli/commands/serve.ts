@@ -18,7 +18,9 @@ export const RENDERER_DIST = path.join(PROJECT_ROOT, 'renderer', 'dist');
 export function ensureRendererBuilt(ctx: CliContext): void {
   if (fs.existsSync(path.join(RENDERER_DIST, 'index.html'))) return;
   ctx.note('building the app (first run)...');
-  const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build-renderer.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build-renderer.mjs')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (r.status !== 0) throw new Error('could not build the app (renderer/): see the messages above');
 }
 
@@ -32,8 +34,19 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
       const c = ctx();
       if (f.port < 0 || f.port > 65535) throw new Error(`--port: must be from 0 to 65535 (got ${f.port})`);
       ensureRendererBuilt(c);
-      const service = new LabService({ dataDir: c.dataDir, history: c.history, mode: 'browser', uploadsDir: path.join(c.dataDir, 'uploads') });
-      const server = await startLabServer({ service, staticDir: RENDERER_DIST, uploadsDir: path.join(c.dataDir, 'uploads'), host: f.host, port: f.port });
+      const service = new LabService({
+        dataDir: c.dataDir,
+        history: c.history,
+        mode: 'browser',
+        uploadsDir: path.join(c.dataDir, 'uploads'),
+      });
+      const server = await startLabServer({
+        service,
+        staticDir: RENDERER_DIST,
+        uploadsDir: path.join(c.dataDir, 'uploads'),
+        host: f.host,
+        port: f.port,
+      });
       if (!isLoopback(f.host)) c.note(`warning: bound to ${f.host}; anyone who can reach it and has the token can use the lab`);
       if (c.json) c.emit({ url: server.url, openUrl: server.openUrl, token: server.token, port: server.port });
       else c.say(`Sequence Lab is at ${server.openUrl}\n(Ctrl-C to stop; running training stops after a checkpoint)`);

@@ -8,8 +8,9 @@ import { BACKEND_NAMES, trainConfigSchema } from '../../ml/train/train-config.ts
 import { resolveDataset } from '../../services/datasets.ts';
 import { checkFitsDataset, createRun, parseRunConfig, receptiveFieldOf } from '../../services/runs.ts';
 import { probeBackend } from '../../engine/backends.ts';
-import { checkMemoryBudget, CLI_BUDGET_LABELS, DEFAULT_MEMORY_SHARE } from '../../services/memory-budget.ts';
-import { describeDatasetTask } from '../../services/task-data.ts';
+import { checkRunMemory, CLI_BUDGET_LABELS, DEFAULT_MEMORY_SHARE } from '../../services/memory-budget.ts';
+import { describeDatasetTask } from '../../datasets/registry.ts';
+import { DISK_FULL_NOTE, isDiskFull } from '../../storage/open-read-only.ts';
 import { startTraining } from '../../worker/training-host.ts';
 import type { CliContext } from '../context.ts';
 import { choiceOption, intOption, numberOption, withFlags } from '../options.ts';
@@ -46,7 +47,8 @@ interface TrainFlags {
 function memoryLimitOption(value: string): number | 'off' {
   if (value === 'off') return 'off';
   const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`--memory-limit must be a number of GiB above 0, or off (got "${value}")`);
+  if (!(n > 0) || !Number.isFinite(n))
+    throw new InvalidArgumentError(`--memory-limit must be a number of GiB above 0, or off (got "${value}")`);
   return n;
 }
 
@@ -82,7 +84,10 @@ function splitSettings(kind: string, set: Record<string, unknown>): { model: Rec
   for (const [k, v] of Object.entries(set)) {
     if (modelKeys.has(k) && k !== 'kind') model[k] = v;
     else if (trainKeys.has(k)) train[k] = v;
-    else throw new Error(`--set: "${k}" is not a field of a ${kind} model or of training (model fields: ${[...modelKeys].filter((f) => f !== 'kind').join(', ')})`);
+    else
+      throw new Error(
+        `--set: "${k}" is not a field of a ${kind} model or of training (model fields: ${[...modelKeys].filter((f) => f !== 'kind').join(', ')})`,
+      );
   }
   return { model, train };
 }
@@ -93,6 +98,23 @@ function defined(o: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Trains run `runId` in a child process (see core/worker/training-host.ts) and resolves with the exit code. */
+/**
+ * Records the crash of a run whose worker died before recording it. On a full
+ * disk that write fails too: the run stays 'running' under this process, and
+ * the first open after this process ended (and space was freed) marks it crashed.
+ */
+function recordCrash(ctx: CliContext, runId: number, error: string): void {
+  try {
+    ctx.history.setStatus(runId, 'crashed', error, process.pid);
+  } catch (e) {
+    if (!isDiskFull(e)) throw e;
+    ctx.history.becomeReadOnly(e);
+    ctx.note(
+      `run ${runId}: could not record its end (${(e as Error).message}): ${DISK_FULL_NOTE}; the next seqlab command after space is freed marks it crashed`,
+    );
+  }
+}
+
 async function trainInWorker(ctx: CliContext, runId: number, resume: boolean): Promise<number> {
   const handle = startTraining({ runId, dataDir: ctx.dataDir, resume }, trainingReporter(ctx));
   let interrupts = 0;
@@ -110,7 +132,8 @@ async function trainInWorker(ctx: CliContext, runId: number, resume: boolean): P
   if (done.status === 'crashed') {
     // A worker that died before recording its end leaves the run 'running' in this process; record it here.
     const run = ctx.history.getRun(runId);
-    if (run && run.status === 'running' && run.pid === process.pid) ctx.history.setStatus(runId, 'crashed', done.error ?? 'training worker ended unexpectedly', process.pid);
+    if (run && run.status === 'running' && run.pid === process.pid)
+      recordCrash(ctx, runId, done.error ?? 'training worker ended unexpectedly');
     // It may have stored a step it never announced: the history is where the run stands.
     step = Math.max(step, run?.step ?? 0);
   }
@@ -125,12 +148,12 @@ export function registerTrain(program: Command, ctx: () => CliContext): void {
     .option('--dataset <name>', 'dataset name or id, or a built-in corpus (brackets, agreement)', 'brackets')
     .option('--model <kind>', `model kind: ${MODEL_KINDS.join(', ')}`, choiceOption('--model', MODEL_KINDS), 'lstm')
     .option('--name <name>', 'a name for the run')
-    .option('--hidden <n>', 'hidden size (LSTM) or channels (TCN) [128]', intOption('--hidden'))
+    .option('--hidden <n>', 'hidden size (RNN, GRU, LSTM) or channels (TCN, GCNN) [128]', intOption('--hidden'))
     .option('--embed <n>', 'input projection size [32]', intOption('--embed'))
-    .option('--layers <n>', 'LSTM layers [1]', intOption('--layers'))
+    .option('--layers <n>', 'recurrent layers (RNN, GRU, LSTM) [1]', intOption('--layers'))
     .option('--levels <n>', 'TCN residual blocks; dilation 2^i at level i [4]', intOption('--levels'))
     .option('--kernel <n>', 'TCN kernel size [3]', intOption('--kernel'))
-    .option('--dropout <p>', 'dropout rate [LSTM 0, TCN 0.05]', numberOption('--dropout'))
+    .option('--dropout <p>', 'dropout rate [TCN and GCNN 0.05, other kinds 0]', numberOption('--dropout'))
     .option('--steps <n>', 'optimiser steps [1000]', intOption('--steps'))
     .option('--batch <n>', 'sequences per step [32]', intOption('--batch'))
     .option('--seq-len <n>', 'window length, and the TBPTT horizon [64]', intOption('--seq-len'))
@@ -144,7 +167,11 @@ export function registerTrain(program: Command, ctx: () => CliContext): void {
     .option('--valid-every <n>', 'validate every N steps [100]', intOption('--valid-every'))
     .option('--valid-tokens <n>', 'tokens per validation [16384]', intOption('--valid-tokens'))
     .option('--backend <name>', `${BACKEND_NAMES.join(', ')} [auto]`)
-    .option('--memory-limit <GiB|off>', `memory a run may plan to use [${DEFAULT_MEMORY_SHARE * 100}% of this machine's]; off: only V8's hard limits`, memoryLimitOption)
+    .option(
+      '--memory-limit <GiB|off>',
+      `memory a run may plan to use [${DEFAULT_MEMORY_SHARE * 100}% of this machine's]; off: only V8's hard limits`,
+      memoryLimitOption,
+    )
     .option('--set <field=value>', 'any model or training field by name, repeatable (e.g. --set spectralBound=0.9)', collectSetting, {})
     .action(async (f: TrainFlags) => {
       const c = ctx();
@@ -156,8 +183,32 @@ export function registerTrain(program: Command, ctx: () => CliContext): void {
         const extra = splitSettings(f.model, f.set);
         config = parseRunConfig(
           {
-            model: defined({ kind: f.model, hiddenSize: only('hiddenSize', f.hidden), embedSize: only('embedSize', f.embed), layers: only('layers', f.layers), levels: only('levels', f.levels), kernelSize: only('kernelSize', f.kernel), dropout: only('dropout', f.dropout), ...extra.model }),
-            train: defined({ steps: f.steps, batchSize: f.batch, seqLen: f.seqLen, lr: f.lr, optimizer: f.optimizer, schedule: f.schedule, warmupSteps: f.warmup, clip: f.clip, seed: f.seed, checkpointEvery: f.checkpointEvery, validEvery: f.validEvery, validTokens: f.validTokens, backend: f.backend, ...extra.train }),
+            model: defined({
+              kind: f.model,
+              hiddenSize: only('hiddenSize', f.hidden),
+              embedSize: only('embedSize', f.embed),
+              layers: only('layers', f.layers),
+              levels: only('levels', f.levels),
+              kernelSize: only('kernelSize', f.kernel),
+              dropout: only('dropout', f.dropout),
+              ...extra.model,
+            }),
+            train: defined({
+              steps: f.steps,
+              batchSize: f.batch,
+              seqLen: f.seqLen,
+              lr: f.lr,
+              optimizer: f.optimizer,
+              schedule: f.schedule,
+              warmupSteps: f.warmup,
+              clip: f.clip,
+              seed: f.seed,
+              checkpointEvery: f.checkpointEvery,
+              validEvery: f.validEvery,
+              validTokens: f.validTokens,
+              backend: f.backend,
+              ...extra.train,
+            }),
           },
           dataset,
         );
@@ -166,7 +217,7 @@ export function registerTrain(program: Command, ctx: () => CliContext): void {
       }
       checkFitsDataset(config, dataset, { field: '--batch/--seq-len', formula: 'batch × (seq-len + 1)' });
       // Before anything is written or allocated: a config that cannot fit is refused with what to lower.
-      const budget = checkMemoryBudget(config, CLI_BUDGET_LABELS, f.memoryLimit);
+      const budget = checkRunMemory(config, dataset, CLI_BUDGET_LABELS, f.memoryLimit);
       if (budget.refusal) throw new Error(budget.refusal);
       if (config.train.backend !== 'auto') {
         // Refuse before anything is written: a run that cannot start should not appear in the history.
@@ -176,7 +227,9 @@ export function registerTrain(program: Command, ctx: () => CliContext): void {
       const run = createRun(c.history, dataset, config, f.name);
       c.history.claimRun(run.id, process.pid);
       const rf = receptiveFieldOf(config.model);
-      c.note(`run ${run.id}: ${config.model.kind} on "${dataset.name}" (${describeDatasetTask(dataset)}), ${run.paramCount.toLocaleString('en')} parameters${Number.isFinite(rf) ? `, receptive field ${rf} steps` : ''}`);
+      c.note(
+        `run ${run.id}: ${config.model.kind} on "${dataset.name}" (${describeDatasetTask(dataset)}), ${run.paramCount.toLocaleString('en')} parameters${Number.isFinite(rf) ? `, receptive field ${rf} steps` : ''}`,
+      );
       process.exitCode = await trainInWorker(c, run.id, false);
     });
 

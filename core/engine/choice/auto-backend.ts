@@ -5,7 +5,17 @@
 // training worker, before the run builds its model (TF.js keeps one active
 // backend per thread: the final switch comes after the measurement).
 import { readChoices, saveChoice } from './choice-cache.ts';
-import { describeChoice, describeUncontested, fastestRung, findCachedChoice, machineKey, type BackendChoice, type Rung, type RungFigure, type RungName } from './choose-backend.ts';
+import {
+  describeChoice,
+  describeUncontested,
+  fastestRung,
+  findCachedChoice,
+  machineKey,
+  type BackendChoice,
+  type Rung,
+  type RungFigure,
+  type RungName,
+} from './choose-backend.ts';
 import { TrainingProbe, type StepTiming, type TrainingWorkload } from './measure-training.ts';
 import { classKey, workloadClass } from './workload-class.ts';
 
@@ -41,9 +51,15 @@ const GIVE_UP_FACTOR = 4;
 export async function decideAutoBackend(inputs: AutoInputs): Promise<AutoDecision> {
   const cpu = inputs.rungs.find((r) => r.cpu);
   if (!cpu) throw new Error('auto: no CPU rung among the rungs to compare');
-  if (inputs.rungs.length === 1) return { backend: cpu.backend, reason: describeUncontested(cpu, 'no GPU backend to compare with'), cached: false };
+  if (inputs.rungs.length === 1)
+    return { backend: cpu.backend, reason: describeUncontested(cpu, 'no GPU backend to compare with'), cached: false };
   const { workload } = inputs;
-  if (!workload) return { backend: cpu.backend, reason: describeUncontested(cpu, 'no model to measure: auto measures per model when a run starts'), cached: false };
+  if (!workload)
+    return {
+      backend: cpu.backend,
+      reason: describeUncontested(cpu, 'no model to measure: auto measures per model when a run starts'),
+      cached: false,
+    };
 
   const machine = machineKey(inputs.cpuModel, inputs.rungs);
   const shape = workload.task.trainStream(workload.train.batchSize, workload.train.seqLen, workload.train.seed).next().inputShape;
@@ -54,7 +70,14 @@ export async function decideAutoBackend(inputs: AutoInputs): Promise<AutoDecisio
   const figures = await measureRungs(inputs, workload);
   const winner = fastestRung(figures, cpu.backend);
   const backend = winner?.backend ?? cpu.backend;
-  const choice: BackendChoice = { machine, workload: key, backend, label: inputs.rungs.find((r) => r.backend === backend)!.label, figures, measuredAt: new Date().toISOString() };
+  const choice: BackendChoice = {
+    machine,
+    workload: key,
+    backend,
+    label: inputs.rungs.find((r) => r.backend === backend)!.label,
+    figures,
+    measuredAt: new Date().toISOString(),
+  };
   if (winner && inputs.dataDir) {
     try {
       saveChoice(inputs.dataDir, choice);
@@ -62,7 +85,12 @@ export async function decideAutoBackend(inputs: AutoInputs): Promise<AutoDecisio
       // A data folder that cannot be written only costs measuring again next time.
     }
   }
-  return { backend, reason: winner ? describeChoice(choice, false) : describeUncontested(cpu, 'every backend failed while measuring'), choice, cached: false };
+  return {
+    backend,
+    reason: winner ? describeChoice(choice, false) : describeUncontested(cpu, 'every backend failed while measuring'),
+    choice,
+    cached: false,
+  };
 }
 
 /**
@@ -75,7 +103,8 @@ async function measureRungs(inputs: AutoInputs, workload: TrainingWorkload): Pro
   const ordered = [...inputs.rungs].sort((a, b) => Number(b.cpu) - Number(a.cpu));
   const figures = new Map<Rung, RungFigure>();
   const probes = new Map<Rung, TrainingProbe>();
-  const fail = (rung: Rung, e: unknown) => figures.set(rung, { backend: rung.backend, label: rung.label, tokensPerSec: null, error: (e as Error).message.slice(0, 300) });
+  const fail = (rung: Rung, e: unknown) =>
+    figures.set(rung, { backend: rung.backend, label: rung.label, tokensPerSec: null, error: (e as Error).message.slice(0, 300) });
   try {
     for (const rung of ordered) {
       try {
@@ -108,7 +137,8 @@ async function measureRungs(inputs: AutoInputs, workload: TrainingWorkload): Pro
     }
     for (const rung of ordered) {
       const timing = best.get(rung);
-      if (!figures.has(rung) && timing) figures.set(rung, { backend: rung.backend, label: rung.label, tokensPerSec: Math.round(timing.tokensPerSec) });
+      if (!figures.has(rung) && timing)
+        figures.set(rung, { backend: rung.backend, label: rung.label, tokensPerSec: Math.round(timing.tokensPerSec) });
     }
   } finally {
     for (const probe of probes.values()) probe.dispose();

@@ -66,7 +66,12 @@ export function machineKey(cpuModel: string, rungs: readonly Rung[]): string {
 }
 
 /** The cached decision for this machine and workload, if one exists and its backend is still among the rungs. */
-export function findCachedChoice(cache: readonly BackendChoice[], machine: string, workload: string, rungs: readonly Rung[]): BackendChoice | undefined {
+export function findCachedChoice(
+  cache: readonly BackendChoice[],
+  machine: string,
+  workload: string,
+  rungs: readonly Rung[],
+): BackendChoice | undefined {
   return cache.find((c) => c.machine === machine && c.workload === workload && rungs.some((r) => r.backend === c.backend));
 }
 
@@ -95,7 +100,9 @@ const perSecond = (n: number) => `${Math.round(n).toLocaleString('en')} tok/s`;
  */
 export function describeChoice(choice: BackendChoice, cached: boolean): string {
   const winner = choice.figures.find((f) => f.backend === choice.backend);
-  const others = choice.figures.filter((f) => f !== winner).map((f) => (f.tokensPerSec !== null ? `${f.label} ${perSecond(f.tokensPerSec)}` : `${f.label} failed`));
+  const others = choice.figures
+    .filter((f) => f !== winner)
+    .map((f) => (f.tokensPerSec !== null ? `${f.label} ${perSecond(f.tokensPerSec)}` : `${f.label} failed`));
   const head = `auto: ${choice.label}${winner?.tokensPerSec ? ` ${perSecond(winner.tokensPerSec)}` : ''}`;
   return `${head}${others.length ? ` vs ${others.join(', ')}` : ''} (measured ${choice.measuredAt.slice(0, 10)}${cached ? ', cached' : ''})`;
 }

@@ -9,7 +9,8 @@ export function fusedCausalConv1d(native: NativeKernels) {
   return (x: tf.Tensor3D, w: tf.Tensor2D, bias: tf.Tensor1D, kernelSize: number, dilation: number): tf.Tensor3D => {
     const [B, T, Cin] = x.shape;
     const Cout = w.shape[1];
-    if (w.shape[0] !== kernelSize * Cin) throw new Error(`causalConv1d: kernel has ${w.shape[0]} rows, expected kernelSize·Cin = ${kernelSize * Cin}`);
+    if (w.shape[0] !== kernelSize * Cin)
+      throw new Error(`causalConv1d: kernel has ${w.shape[0]} rows, expected kernelSize·Cin = ${kernelSize * Cin}`);
     const op = customOp((inputs) => {
       const [xd, wd, bd] = inputs.map(floats) as [Float32Array, Float32Array, Float32Array];
       const [y] = native.convForward(B, T, Cin, Cout, kernelSize, dilation, xd, wd, bd);

@@ -49,7 +49,8 @@ export function fusedEmbedTokens() {
     const [vocab, embed] = weight.shape;
     const ids = tokens.dataSync() as Int32Array;
     for (let i = 0; i < ids.length; i++) {
-      if (!(ids[i]! >= 0 && ids[i]! < vocab)) throw new Error(`embedTokens: token id ${ids[i]} at position ${i} is outside 0..${vocab - 1}`);
+      if (!(ids[i]! >= 0 && ids[i]! < vocab))
+        throw new Error(`embedTokens: token id ${ids[i]} at position ${i} is outside 0..${vocab - 1}`);
     }
     // Token ids are data, not parameters: the op differentiates weight and bias only.
     const op = customOp((inputs) => {

@@ -35,7 +35,10 @@ function updateVariables(written: tf.Variable[], read: tf.Tensor, update: (w: F3
 export function fusedAdamUpdate(native: NativeKernels) {
   return (updates: readonly AdamParamUpdate[], s: AdamStep): void => {
     const rest = updates.filter(
-      (u) => !updateVariables([u.param, u.m, u.v], u.grad, ([w, m, v], g) => native.adamUpdate(w!, m!, v!, g, s.beta1, s.beta2, s.epsilon, s.stepSize)),
+      (u) =>
+        !updateVariables([u.param, u.m, u.v], u.grad, ([w, m, v], g) =>
+          native.adamUpdate(w!, m!, v!, g, s.beta1, s.beta2, s.epsilon, s.stepSize),
+        ),
     );
     if (rest.length > 0) (referenceKernel('adamUpdate') as (u: readonly AdamParamUpdate[], s: AdamStep) => void)(rest, s);
   };

@@ -50,11 +50,25 @@ function singleStateSequence(
 }
 
 export function fusedLstmSequence(native: NativeKernels) {
-  function fused(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D, h0: tf.Tensor2D, c0: tf.Tensor2D): LstmSequenceResult {
+  function fused(
+    x: tf.Tensor3D,
+    kernel: tf.Tensor2D,
+    recurrentKernel: tf.Tensor2D,
+    bias: tf.Tensor1D,
+    h0: tf.Tensor2D,
+    c0: tf.Tensor2D,
+  ): LstmSequenceResult {
     const [B, T, I, H] = dimsOf(x, recurrentKernel);
     if (T === 0) return (referenceKernel('lstmSequence') as typeof fused)(x, kernel, recurrentKernel, bias, h0, c0);
     const op = customOp((args) => {
-      const [xd, Wd, Ud, bd, h0d, c0d] = args.map(floats) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+      const [xd, Wd, Ud, bd, h0d, c0d] = args.map(floats) as [
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+      ];
       const [hs, cT, gates, cs] = native.lstmForward(B, T, I, H, xd, Wd, Ud, bd, h0d, c0d);
       // Pack [hs | cT] per batch item: [B, T + 1, H].
       const packed = new Float32Array(B * (T + 1) * H);
@@ -64,7 +78,22 @@ export function fusedLstmSequence(native: NativeKernels) {
       }
       const gradFunc = (dy: tf.Tensor) => {
         const dyd = floats(dy);
-        return native.lstmBackward(B, T, I, H, xd, Wd, Ud, h0d, c0d, gates, cs, hs, sliceRows(dyd, B, T + 1, H, 0, T), sliceRows(dyd, B, T + 1, H, T, 1));
+        return native.lstmBackward(
+          B,
+          T,
+          I,
+          H,
+          xd,
+          Wd,
+          Ud,
+          h0d,
+          c0d,
+          gates,
+          cs,
+          hs,
+          sliceRows(dyd, B, T + 1, H, 0, T),
+          sliceRows(dyd, B, T + 1, H, T, 1),
+        );
       };
       return { value: tf.tensor3d(packed, [B, T + 1, H]), gradFunc };
     });

@@ -21,20 +21,73 @@ export interface NativeKernels {
   simd(): string;
   /** C = op(A)·op(B); A is M×K (K×M when transA), B is K×N (N×K when transB). */
   matmul(M: number, N: number, K: number, A: F32, transA: boolean, B: F32, transB: boolean): [F32];
-  lstmForward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, b: F32, h0: F32, c0: F32): [hs: F32, cT: F32, gates: F32, cs: F32];
+  lstmForward(
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: F32,
+    W: F32,
+    U: F32,
+    b: F32,
+    h0: F32,
+    c0: F32,
+  ): [hs: F32, cT: F32, gates: F32, cs: F32];
   lstmBackward(
-    B: number, T: number, I: number, H: number,
-    x: F32, W: F32, U: F32, h0: F32, c0: F32, gates: F32, cs: F32, hs: F32, dhs: F32, dcT: F32,
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: F32,
+    W: F32,
+    U: F32,
+    h0: F32,
+    c0: F32,
+    gates: F32,
+    cs: F32,
+    hs: F32,
+    dhs: F32,
+    dcT: F32,
   ): [dx: F32, dW: F32, dU: F32, db: F32, dh0: F32, dc0: F32];
   gruForward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, bias: F32, h0: F32): [hs: F32, cache: F32];
   gruBackward(
-    B: number, T: number, I: number, H: number,
-    x: F32, W: F32, U: F32, h0: F32, hs: F32, cache: F32, dhs: F32,
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: F32,
+    W: F32,
+    U: F32,
+    h0: F32,
+    hs: F32,
+    cache: F32,
+    dhs: F32,
   ): [dx: F32, dW: F32, dU: F32, dbias: F32, dh0: F32];
   rnnForward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, b: F32, h0: F32): [hs: F32];
-  rnnBackward(B: number, T: number, I: number, H: number, x: F32, W: F32, U: F32, h0: F32, hs: F32, dhs: F32): [dx: F32, dW: F32, dU: F32, db: F32, dh0: F32];
+  rnnBackward(
+    B: number,
+    T: number,
+    I: number,
+    H: number,
+    x: F32,
+    W: F32,
+    U: F32,
+    h0: F32,
+    hs: F32,
+    dhs: F32,
+  ): [dx: F32, dW: F32, dU: F32, db: F32, dh0: F32];
   convForward(B: number, T: number, Cin: number, Cout: number, K: number, D: number, x: F32, w: F32, bias: F32): [y: F32];
-  convBackward(B: number, T: number, Cin: number, Cout: number, K: number, D: number, x: F32, w: F32, dy: F32): [dx: F32, dw: F32, dbias: F32];
+  convBackward(
+    B: number,
+    T: number,
+    Cin: number,
+    Cout: number,
+    K: number,
+    D: number,
+    x: F32,
+    w: F32,
+    dy: F32,
+  ): [dx: F32, dw: F32, dbias: F32];
   /** Mean softmax cross-entropy of rows × V logits against Int32 targets in [0, V), and its gradient [rows, V]. */
   softmaxCrossEntropy(rows: number, V: number, logits: F32, targets: Int32Array): [loss: F32, grad: F32];
   /** Adam in place: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w ← w − stepSize·m/(√v + ε). All four the same length, disjoint. */
@@ -80,7 +133,9 @@ export function loadStderrCapture(): StderrCapture | null {
   if (!found) return null;
   try {
     const addon = createRequire(import.meta.url)(found) as Partial<StderrCapture>;
-    return typeof addon.captureStderrStart === 'function' && typeof addon.captureStderrStop === 'function' ? (addon as StderrCapture) : null;
+    return typeof addon.captureStderrStart === 'function' && typeof addon.captureStderrStop === 'function'
+      ? (addon as StderrCapture)
+      : null;
   } catch {
     return null;
   }

@@ -16,7 +16,8 @@ type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 function wrap(className: string, method: string, count: () => void): void {
   const ctor = (globalThis as Record<string, unknown>)[className] as { prototype: Record<string, Method> } | undefined;
-  if (!ctor?.prototype?.[method]) throw new Error(`dispatch counter: ${className}.${method} is not defined (is the webgpu backend installed?)`);
+  if (!ctor?.prototype?.[method])
+    throw new Error(`dispatch counter: ${className}.${method} is not defined (is the webgpu backend installed?)`);
   const original = ctor.prototype[method];
   ctor.prototype[method] = function (this: unknown, ...args: unknown[]) {
     count();

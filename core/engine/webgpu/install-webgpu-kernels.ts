@@ -18,7 +18,8 @@ let status: WebgpuKernelStatus | undefined;
 /** Idempotent per thread. */
 export function installWebgpuKernels(): WebgpuKernelStatus {
   if (status) return status;
-  if (process.env['SEQLAB_WEBGPU_FUSED'] === '0') return (status = { active: false, kernels: [], reason: 'turned off by SEQLAB_WEBGPU_FUSED=0' });
+  if (process.env['SEQLAB_WEBGPU_FUSED'] === '0')
+    return (status = { active: false, kernels: [], reason: 'turned off by SEQLAB_WEBGPU_FUSED=0' });
   const registrations: Array<() => void> = [
     // Each kernel family adds its register function here.
     registerRecurrentWebgpuKernels,
@@ -26,5 +27,6 @@ export function installWebgpuKernels(): WebgpuKernelStatus {
   ];
   for (const register of registrations) register();
   const kernels = fusedKernelsFor('webgpu');
-  return (status = kernels.length > 0 ? { active: true, kernels } : { active: false, kernels, reason: 'no fused WGSL kernels are registered' });
+  return (status =
+    kernels.length > 0 ? { active: true, kernels } : { active: false, kernels, reason: 'no fused WGSL kernels are registered' });
 }

@@ -51,7 +51,10 @@ function tryStart(capture: StderrCapture): boolean {
  * else the last non-empty one.
  */
 export function lastLine(output: string, max = 200): string | undefined {
-  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const line = lines.findLast((l) => /^(error|warning)\b/i.test(l)) ?? lines.at(-1);
   return line?.slice(0, max);
 }

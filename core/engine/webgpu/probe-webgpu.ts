@@ -10,7 +10,8 @@ import { withStderrCaptured } from './probe-webgpu-stderr.ts';
 export const PROBE_MARKER = '@@seqlab-webgpu-probe ';
 const PROBE_TIMEOUT_MS = 20_000;
 
-export type WebgpuProbeResult = { available: true; mode: WebgpuMode; device: string } | { available: false; mode: WebgpuMode; reason: string };
+export type WebgpuProbeResult =
+  { available: true; mode: WebgpuMode; device: string } | { available: false; mode: WebgpuMode; reason: string };
 
 /** Runs the probe in a child process; its stdout and stderr never reach ours. */
 export function probeWebgpuQuietly(): Promise<WebgpuProbeResult> {
@@ -22,7 +23,10 @@ export function probeWebgpuQuietly(): Promise<WebgpuProbeResult> {
   }
   if (process.versions['electron']) return probeInProcess(mode);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL('./probe-webgpu-boot.mjs', import.meta.url))], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./probe-webgpu-boot.mjs', import.meta.url))], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -45,8 +49,12 @@ export function probeWebgpuQuietly(): Promise<WebgpuProbeResult> {
 
 async function probeInProcess(mode: WebgpuMode): Promise<WebgpuProbeResult> {
   try {
-    const { value: adapter } = await withStderrCaptured(async () => (await createDawnGpu(mode)).requestAdapter({ powerPreference: 'high-performance' }));
-    return adapter ? { available: true, mode, device: describeAdapter(adapter, mode) } : { available: false, mode, reason: noAdapterReason(mode) };
+    const { value: adapter } = await withStderrCaptured(async () =>
+      (await createDawnGpu(mode)).requestAdapter({ powerPreference: 'high-performance' }),
+    );
+    return adapter
+      ? { available: true, mode, device: describeAdapter(adapter, mode) }
+      : { available: false, mode, reason: noAdapterReason(mode) };
   } catch (e) {
     return { available: false, mode, reason: `WebGPU failed to start: ${(e as Error).message}` };
   }

@@ -34,12 +34,17 @@ export function webgpuBackend(): WebGPUBackend {
  * Runs `program` over `inputs` (bound in the order of program.variableNames)
  * and returns its output as a new tensor of program.outputShape.
  */
-export function runProgram(program: WebGPUProgram, inputs: readonly tf.Tensor[], dtype: 'float32' | 'int32' = 'float32', uniforms: ProgramUniform[] = []): tf.Tensor {
-  if (inputs.length !== program.variableNames.length) throw new Error(`${program.shaderKey}: ${inputs.length} inputs for ${program.variableNames.length} variables`);
+export function runProgram(
+  program: WebGPUProgram,
+  inputs: readonly tf.Tensor[],
+  dtype: 'float32' | 'int32' = 'float32',
+  uniforms: ProgramUniform[] = [],
+): tf.Tensor {
+  if (inputs.length !== program.variableNames.length)
+    throw new Error(`${program.shaderKey}: ${inputs.length} inputs for ${program.variableNames.length} variables`);
   const info = webgpuBackend().runWebGPUProgram(program, inputs as tf.Tensor[], dtype, uniforms);
   return tf.engine().makeTensorFromTensorInfo(info);
 }
-
 
 /** A binding of a multi-output program: a WGSL name and the tensor bound to it. */
 export interface NamedTensor {
@@ -104,12 +109,20 @@ export function sharedDataCount(t: tf.Tensor): number {
  * must own them (sharedDataCount 1). Returns the outputs in order (the
  * in-place ones are the tensors passed in).
  */
-export function runMultiOutputProgram(program: MultiOutputProgram, outputs: readonly ProgramOutput[], inputs: readonly NamedTensor[], uniforms: ProgramUniform[] = []): tf.Tensor[] {
+export function runMultiOutputProgram(
+  program: MultiOutputProgram,
+  outputs: readonly ProgramOutput[],
+  inputs: readonly NamedTensor[],
+  uniforms: ProgramUniform[] = [],
+): tf.Tensor[] {
   const backend = webgpuBackend() as unknown as BackendInternals;
   // Past the limit the pipeline would be invalid and its outputs garbage, silently.
   const limit = backend.device.limits.maxStorageBuffersPerShaderStage;
-  if (outputs.length + inputs.length > limit) throw new Error(`${program.key}: ${outputs.length + inputs.length} storage buffers, the device binds ${limit} per stage`);
-  const outTensors = outputs.map((o) => ('inPlace' in o ? o.inPlace : tf.engine().makeTensorFromTensorInfo(backend.makeTensorInfo(o.shape, 'float32'))));
+  if (outputs.length + inputs.length > limit)
+    throw new Error(`${program.key}: ${outputs.length + inputs.length} storage buffers, the device binds ${limit} per stage`);
+  const outTensors = outputs.map((o) =>
+    'inPlace' in o ? o.inPlace : tf.engine().makeTensorFromTensorInfo(backend.makeTensorInfo(o.shape, 'float32')),
+  );
   for (const t of [...outTensors, ...inputs.map((i) => i.tensor)]) backend.uploadToGPU(t.dataId);
   const wgslType = (t: tf.Tensor) => (t.dtype === 'float32' ? 'f32' : 'i32');
   const declarations = [
@@ -118,7 +131,11 @@ export function runMultiOutputProgram(program: MultiOutputProgram, outputs: read
   ];
   const fields = program.uniformFields ?? [];
   if (fields.length !== uniforms.length) throw new Error(`${program.key}: ${uniforms.length} uniforms for ${fields.length} fields`);
-  if (fields.length > 0) declarations.push(`struct Uniforms { ${fields.join(', ')} };`, `@group(0) @binding(${outputs.length + inputs.length}) var<uniform> u: Uniforms;`);
+  if (fields.length > 0)
+    declarations.push(
+      `struct Uniforms { ${fields.join(', ')} };`,
+      `@group(0) @binding(${outputs.length + inputs.length}) var<uniform> u: Uniforms;`,
+    );
   const key = `${program.key}|${inputs.map((i) => wgslType(i.tensor)).join(',')}`;
   let cache = multiOutputPipelines.get(backend.device);
   if (!cache) multiOutputPipelines.set(backend.device, (cache = new Map()));
@@ -129,7 +146,10 @@ export function runMultiOutputProgram(program: MultiOutputProgram, outputs: read
     cache.set(key, pipeline);
   }
   const tensorMap = backend.tensorMap;
-  const entries: GPUBindGroupEntry[] = [...outTensors, ...inputs.map((i) => i.tensor)].map((t, i) => ({ binding: i, resource: { buffer: tensorMap.get(t.dataId).resource as GPUBuffer } }));
+  const entries: GPUBindGroupEntry[] = [...outTensors, ...inputs.map((i) => i.tensor)].map((t, i) => ({
+    binding: i,
+    resource: { buffer: tensorMap.get(t.dataId).resource as GPUBuffer },
+  }));
   if (fields.length > 0) entries.push({ binding: entries.length, resource: backend.makeUniforms(uniforms) });
   for (const t of [...outTensors, ...inputs.map((i) => i.tensor)]) backend.commandQueueOwnedIds.add(t.dataId);
   // A CPU copy cached by an earlier read would now be stale.

@@ -41,7 +41,17 @@ export function synthesizeMelodies(opts: MelodyOptions = {}): MelodyClip[] {
     while (t0 < n) {
       const dur = Math.round(BEAT_SECONDS[rng.int(BEAT_SECONDS.length)]! * rate);
       const rest = rng.next() < 0.12;
-      if (!rest) renderNote(x, t0, Math.min(dur, n - t0), 440 * 2 ** ((root + SCALE[rng.int(SCALE.length)]! - 69) / 12), harmonics, brightness, vibratoHz, rate);
+      if (!rest)
+        renderNote(
+          x,
+          t0,
+          Math.min(dur, n - t0),
+          440 * 2 ** ((root + SCALE[rng.int(SCALE.length)]! - 69) / 12),
+          harmonics,
+          brightness,
+          vibratoHz,
+          rate,
+        );
       t0 += dur;
     }
     out.push({ name: `melody-${String(c + 1).padStart(2, '0')}`, samples: x });
@@ -49,7 +59,16 @@ export function synthesizeMelodies(opts: MelodyOptions = {}): MelodyClip[] {
   return out;
 }
 
-function renderNote(x: Float32Array, start: number, len: number, f0: number, harmonics: number, brightness: number, vibratoHz: number, rate: number): void {
+function renderNote(
+  x: Float32Array,
+  start: number,
+  len: number,
+  f0: number,
+  harmonics: number,
+  brightness: number,
+  vibratoHz: number,
+  rate: number,
+): void {
   const attack = Math.round(0.01 * rate);
   const decay = Math.round(0.08 * rate);
   const release = Math.min(Math.round(0.05 * rate), Math.floor(len / 3));

@@ -28,7 +28,11 @@ export function rmsDb(x: Float32Array, start = 0, end = x.length): number {
  * clip stays: it is part of the rhythm a model should learn. Returns the kept
  * range as well, so callers can report how much was cut.
  */
-export function trimSilence(x: Float32Array, sampleRate: number, thresholdDb: number): { samples: Float32Array; start: number; end: number } {
+export function trimSilence(
+  x: Float32Array,
+  sampleRate: number,
+  thresholdDb: number,
+): { samples: Float32Array; start: number; end: number } {
   const frame = Math.max(1, Math.round(sampleRate / 100));
   const frames = Math.ceil(x.length / frame);
   const loud = (f: number) => rmsDb(x, f * frame, Math.min(x.length, (f + 1) * frame)) >= thresholdDb;

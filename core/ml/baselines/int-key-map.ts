@@ -74,7 +74,10 @@ export class IntKeyMap {
   }
 
   private insert(key: number, emptySlot: number): number {
-    if (this.size >= this.maxSize) throw new CapacityError(`n-gram model: more than ${this.maxSize.toLocaleString('en')} ${this.what}; lower the order or train on fewer tokens (or raise maxNgrams)`);
+    if (this.size >= this.maxSize)
+      throw new CapacityError(
+        `n-gram model: more than ${this.maxSize.toLocaleString('en')} ${this.what}; lower the order or train on fewer tokens (or raise maxNgrams)`,
+      );
     this.size++;
     if (this.size > this.keys.length * MAX_LOAD) {
       this.grow();

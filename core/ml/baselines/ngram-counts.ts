@@ -72,7 +72,8 @@ export class NgramCounts {
     while (m < limit) {
       const token = history[m]!;
       // An id outside the vocabulary would alias another context's key.
-      if (!(token >= 0 && token < this.vocabSize)) throw new RangeError(`n-gram model: context token ${token} is outside [0, ${this.vocabSize})`);
+      if (!(token >= 0 && token < this.vocabSize))
+        throw new RangeError(`n-gram model: context token ${token} is outside [0, ${this.vocabSize})`);
       const child = this.contexts.get(path[m]! * this.vocabSize + token);
       if (child < 0) break;
       path[++m] = child;

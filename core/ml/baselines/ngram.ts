@@ -61,7 +61,8 @@ function checkOptions(o: NgramOptions): void {
   whole('vocabSize', o.vocabSize, 1, 65536);
   if (o.maxNgrams !== undefined) whole('maxNgrams', o.maxNgrams, 1, MAX_NGRAMS_LIMIT);
   if (o.readChunk !== undefined) whole('readChunk', o.readChunk, 1, 1 << 24);
-  if (o.discount !== undefined && !(o.discount >= 0 && o.discount < 1)) throw new RangeError('discount: must be a number from 0 to below 1');
+  if (o.discount !== undefined && !(o.discount >= 0 && o.discount < 1))
+    throw new RangeError('discount: must be a number from 0 to below 1');
 }
 
 export class NgramModel {
@@ -70,7 +71,10 @@ export class NgramModel {
   private readonly path: Int32Array;
   private readonly readChunk: number;
 
-  private constructor(private readonly counts: NgramCounts, options: NgramOptions) {
+  private constructor(
+    private readonly counts: NgramCounts,
+    options: NgramOptions,
+  ) {
     const discount = options.discount;
     this.readChunk = options.readChunk ?? CHUNK;
     const { n1, n2 } = counts.countsOfCounts();

@@ -4,7 +4,8 @@ import type { StepMetrics } from '../train/trainer.ts';
 import { finitePoints, type PlotSeries } from './result-types.ts';
 
 /** The metric fields the summaries read. */
-export type CurveRow = Pick<StepMetrics, 'step' | 'wallMs' | 'trainLoss' | 'validLoss' | 'stabilityBound' | 'contraction'>;
+export type CurveRow = Pick<StepMetrics, 'step' | 'wallMs' | 'trainLoss' | 'validLoss' | 'stabilityBound' | 'contraction'> &
+  Partial<Pick<StepMetrics, 'validAccuracy'>>;
 
 export interface RunSummaryStats {
   /** Last step recorded. */
@@ -19,11 +20,16 @@ export interface RunSummaryStats {
   /** Stability read-outs at the last validation that had them. */
   finalStabilityBound: number | null;
   finalContraction: number | null;
+  /** Valid accuracy at the last validation that had one (copy memory: recall of the 10 symbols). */
+  finalValidAccuracy: number | null;
 }
 
 export function summarizeRun(rows: readonly CurveRow[]): RunSummaryStats {
   const finite = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v);
-  const tail = rows.slice(-Math.min(50, Math.max(1, Math.ceil(rows.length / 10)))).map((r) => r.trainLoss).filter(finite);
+  const tail = rows
+    .slice(-Math.min(50, Math.max(1, Math.ceil(rows.length / 10))))
+    .map((r) => r.trainLoss)
+    .filter(finite);
   const valid = rows.map((r) => r.validLoss).filter(finite);
   const last = <K extends keyof CurveRow>(k: K) => {
     for (let i = rows.length - 1; i >= 0; i--) if (finite(rows[i]![k] as number | null)) return rows[i]![k] as number;
@@ -37,11 +43,12 @@ export function summarizeRun(rows: readonly CurveRow[]): RunSummaryStats {
     wallSeconds: rows.length ? rows.at(-1)!.wallMs / 1000 : null,
     finalStabilityBound: last('stabilityBound'),
     finalContraction: last('contraction'),
+    finalValidAccuracy: last('validAccuracy'),
   };
 }
 
 export type CurveX = 'step' | 'seconds';
-export type CurveY = 'trainLoss' | 'validLoss' | 'stabilityBound' | 'contraction';
+export type CurveY = 'trainLoss' | 'validLoss' | 'stabilityBound' | 'contraction' | 'validAccuracy';
 
 /**
  * One plot series of a run: `y` against steps or wall-clock seconds, finite

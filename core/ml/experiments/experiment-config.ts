@@ -6,6 +6,8 @@
 // which supplies the input and output widths.
 import { z } from 'zod';
 import { trainConfigSchema } from '../train/train-config.ts';
+import { describeIssues } from '../zod-issues.ts';
+import { expandPreset, presetNamesOf } from './presets.ts';
 
 export const EXPERIMENT_KINDS = ['truncation', 'stability', 'recurrent-vs-conv', 'memory', 'truncated-vs-recurrent'] as const;
 export type ExperimentKind = (typeof EXPERIMENT_KINDS)[number];
@@ -14,6 +16,24 @@ export type ExperimentKind = (typeof EXPERIMENT_KINDS)[number];
 export const MATCHABLE_KINDS = ['lstm', 'gru', 'rnn', 'tcn', 'gcnn', 'wavenet'] as const;
 /** Feed-forward kinds whose context can be set (memory). */
 export const CONTEXT_KINDS = ['truncated', 'tcn', 'gcnn', 'wavenet'] as const;
+/** Recurrent kinds the memory experiment can train beside its feed-forward members, at matched parameter count. */
+export const MATCHED_RECURRENT_KINDS = ['lstm', 'gru', 'rnn'] as const;
+/** Recurrent kinds the stability experiment constrains. */
+export const STABLE_KINDS = ['rnn', 'lstm'] as const;
+
+/** The built-in preset the config was filled from (a name of presets.ts), kept in the stored config. */
+const preset = (kind: string) => {
+  const names = presetNamesOf(kind);
+  const error = names.length ? `preset: must be one of ${names.join(', ')}` : `preset: the ${kind} experiment has no presets`;
+  return z
+    .string({ error })
+    .refine((v) => names.includes(v), { error })
+    .optional();
+};
+const lambdaValue = (name: string) => {
+  const error = `${name}: must be a number above 0 and at most 10`;
+  return z.number({ error }).gt(0, { error }).max(10, { error });
+};
 
 const int = (name: string, min: number, max: number) => {
   const error = `${name}: must be a whole number from ${min} to ${max}`;
@@ -64,11 +84,26 @@ export const stabilityConfigSchema = z
     /** rnn or lstm and its fields; the stable twin adds spectralBound = lambda (rnn) or stabilize (lstm). */
     model: modelFields('model', ['rnn', 'lstm'] as const, 'rnn'),
     /** Spectral bound λ of the stable RNN's recurrent matrix (the LSTM's constraint has fixed norms and ignores it). */
-    lambda: z
-      .number({ error: 'lambda: must be a number above 0 and at most 10' })
-      .gt(0, { error: 'lambda: must be a number above 0 and at most 10' })
-      .max(10, { error: 'lambda: must be a number above 0 and at most 10' })
-      .default(0.9),
+    lambda: lambdaValue('lambda').default(0.9),
+    /**
+     * The λ sweep (issue 18): one stable RNN per λ beside the unconstrained one.
+     * Absent: the original pair (unconstrained, stable at `lambda`), so older
+     * experiments read as they were stored. The LSTM is not swept: its
+     * constraint (Miller & Hardt's code) fixes the gate norms and has no λ, so
+     * an LSTM member is trained unconstrained and stable once each.
+     */
+    lambdas: list('lambdas', lambdaValue('lambdas'), 12).optional(),
+    /** Sweep several kinds in one experiment (rnn and lstm); absent: just `model.kind`. */
+    kinds: list(
+      'kinds',
+      z.enum(STABLE_KINDS, { error: `kinds: each must be one of ${STABLE_KINDS.join(', ')}` }),
+      STABLE_KINDS.length,
+    ).optional(),
+    /** Truncation sweep run on every member at analysis: its k (cut to the window length). */
+    truncationKs: list('truncationKs', int('truncationKs', 1, 4096), 24).default([1, 2, 4, 8, 16, 32, 64]),
+    /** Valid positions scored per k of that sweep (at most the members' validTokens). */
+    truncationTokens: int('truncationTokens', 1, 1_000_000).default(2048),
+    preset: preset('stability'),
     train,
   })
   .strict();
@@ -79,7 +114,11 @@ export const recurrentVsConvConfigSchema = z
     datasetId,
     /** Parameter budget; each kind's width is searched to land within 5% of it. */
     targetParams: int('targetParams', 100, 100_000_000).default(100_000),
-    kinds: list('kinds', z.enum(MATCHABLE_KINDS, { error: `kinds: each must be one of ${MATCHABLE_KINDS.join(', ')}` }), MATCHABLE_KINDS.length).default(['lstm', 'gru', 'tcn', 'gcnn', 'wavenet']),
+    kinds: list(
+      'kinds',
+      z.enum(MATCHABLE_KINDS, { error: `kinds: each must be one of ${MATCHABLE_KINDS.join(', ')}` }),
+      MATCHABLE_KINDS.length,
+    ).default(['lstm', 'gru', 'tcn', 'gcnn', 'wavenet']),
     /** Per-kind fields besides the width (e.g. { tcn: { levels: 6 } }). */
     models: z.partialRecord(z.enum(MATCHABLE_KINDS), z.record(z.string(), z.unknown())).default({}),
     train,
@@ -103,6 +142,25 @@ export const memoryConfigSchema = z
     recurrentRunId: id('recurrentRunId').optional(),
     /** Largest lag j of the gradient profile; default the largest context. */
     maxLag: int('maxLag', 1, 4096).optional(),
+    /**
+     * How a context picks the depth: 'at-most' the largest receptive field that
+     * fits it (loss against context), 'at-least' the smallest that covers it
+     * (a memory task: Bai et al. size the TCN so it sees the whole sequence).
+     */
+    fit: z.enum(['at-most', 'at-least'], { error: 'fit: must be at-most or at-least' }).default('at-most'),
+    /**
+     * Recurrent kinds trained beside the feed-forward members with the same
+     * training settings, each at the parameter count of the largest-context
+     * member (width searched to within 5%): Bai et al.'s LSTM/GRU comparison.
+     */
+    matchedRecurrent: list(
+      'matchedRecurrent',
+      z.enum(MATCHED_RECURRENT_KINDS, { error: `matchedRecurrent: each must be one of ${MATCHED_RECURRENT_KINDS.join(', ')}` }),
+      MATCHED_RECURRENT_KINDS.length,
+    ).optional(),
+    /** Per-kind fields of those recurrent members besides the width (e.g. { lstm: { embedSize: 16 } }). */
+    recurrentModels: z.partialRecord(z.enum(MATCHED_RECURRENT_KINDS), z.record(z.string(), z.unknown())).default({}),
+    preset: preset('memory'),
     train,
   })
   .strict();
@@ -138,11 +196,30 @@ export type AnyExperimentConfig = { [K in ExperimentKind]: { kind: K; config: Ex
 
 /** Titles and one-line descriptions, for lists and the Experiments screen. */
 export const EXPERIMENT_INFO: Record<ExperimentKind, { title: string; description: string }> = {
-  truncation: { title: 'Truncation sweep', description: 'For a trained recurrent run: valid loss of its k-truncated version and the output distance ‖y − yᵏ‖, for k = 1, 2, 4, … (a straight line on a log scale for a stable model).' },
-  stability: { title: 'Stable vs unstable', description: 'The same recurrent model trained with and without the stability projection: curves, final loss, spectral norm and data-dependent contraction over training.' },
-  'recurrent-vs-conv': { title: 'Recurrent vs convolutional', description: 'Recurrent and convolutional models at the same parameter count on the same data: loss against steps and against wall-clock time.' },
-  memory: { title: 'How much memory does the task need', description: 'Valid loss of feed-forward models against their context length, and the gradient of the loss at t with respect to the input at t − j against the lag j.' },
-  'truncated-vs-recurrent': { title: 'Truncated vs recurrent, trained from scratch', description: 'A recurrent model and its k-truncated twin trained with the same seed: final losses and how close their outputs end up.' },
+  truncation: {
+    title: 'Truncation sweep',
+    description:
+      'For a trained recurrent run: valid loss of its k-truncated version and the output distance ‖y − yᵏ‖, for k = 1, 2, 4, … (a straight line on a log scale for a stable model).',
+  },
+  stability: {
+    title: 'Stable vs unstable',
+    description:
+      'The same recurrent model trained with and without the stability projection: curves, final loss, spectral norm and data-dependent contraction over training.',
+  },
+  'recurrent-vs-conv': {
+    title: 'Recurrent vs convolutional',
+    description:
+      'Recurrent and convolutional models at the same parameter count on the same data: loss against steps and against wall-clock time.',
+  },
+  memory: {
+    title: 'How much memory does the task need',
+    description:
+      'Valid loss of feed-forward models against their context length, and the gradient of the loss at t with respect to the input at t − j against the lag j.',
+  },
+  'truncated-vs-recurrent': {
+    title: 'Truncated vs recurrent, trained from scratch',
+    description: 'A recurrent model and its k-truncated twin trained with the same seed: final losses and how close their outputs end up.',
+  },
 };
 
 /**
@@ -152,20 +229,7 @@ export const EXPERIMENT_INFO: Record<ExperimentKind, { title: string; descriptio
 export function parseExperimentConfig<K extends ExperimentKind>(kind: K, input: unknown): ExperimentConfigOf<K> {
   const schema = experimentConfigSchemas[kind] as unknown as z.ZodType<ExperimentConfigOf<K>> | undefined;
   if (!schema) throw new Error(`kind: unknown experiment "${String(kind)}" (one of ${EXPERIMENT_KINDS.join(', ')})`);
-  const parsed = schema.safeParse(input ?? {});
-  if (!parsed.success) throw new Error(describeExperimentConfigError(kind, parsed.error));
+  const parsed = schema.safeParse(expandPreset(kind, input ?? {}));
+  if (!parsed.success) throw new Error(describeIssues(parsed.error, { unknownKey: `not a setting of the ${kind} experiment` }));
   return parsed.data;
-}
-
-/** "path: message" per issue, the path written in full (train.steps), unknown keys named as such. */
-export function describeExperimentConfigError(kind: string, error: z.ZodError): string {
-  return error.issues
-    .map((i) => {
-      const path = i.path.map(String).join('.');
-      if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${path ? `${path}.` : ''}${k}: not a setting of the ${kind} experiment`).join('; ');
-      const last = String(i.path.at(-1) ?? '');
-      const message = last && i.message.startsWith(`${last}:`) ? i.message.slice(last.length + 1).trim() : i.message.replace(/^[\w.]+: /, '');
-      return path ? `${path}: ${message}` : i.message;
-    })
-    .join('; ');
 }

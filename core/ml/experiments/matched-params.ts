@@ -66,6 +66,10 @@ export function matchParameterCount(config: ModelConfig, target: number, toleran
     if (tried.every((m) => m.count > target * (1 + tolerance))) break;
   }
   if (best && Math.abs(best.relativeError) <= tolerance) return best;
-  const near = below ? [`width ${below.width} gives ${below.count}`, above && `width ${above.width} gives ${above.count}`].filter(Boolean).join(', ') : `the smallest, width 1, already gives ${above?.count}`;
-  throw new Error(`targetParams: no ${config.kind} width gives ${target} parameters within ${Math.round(tolerance * 100)}% (${near}); change targetParams or the ${config.kind}'s other fields`);
+  const near = below
+    ? [`width ${below.width} gives ${below.count}`, above && `width ${above.width} gives ${above.count}`].filter(Boolean).join(', ')
+    : `the smallest, width 1, already gives ${above?.count}`;
+  throw new Error(
+    `targetParams: no ${config.kind} width gives ${target} parameters within ${Math.round(tolerance * 100)}% (${near}); change targetParams or the ${config.kind}'s other fields`,
+  );
 }

@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SequenceModel } from '../models/sequence-model.ts';
 import type { Batch, OutputKind } from '../tasks/task-types.ts';
-import { batchTensors, positionLoss } from '../train/task-loss.ts';
+import { batchTensors } from '../tasks/batch-arrays.ts';
+import { positionLoss } from '../train/task-loss.ts';
 
 export interface LagProfileOptions {
   /** Largest lag J. */
@@ -34,14 +35,21 @@ export interface LagProfile {
  * @param output how the task scores the model's outputs
  * @param inputWidth the model's input alphabet or feature width
  */
-export async function gradientLagProfile(model: SequenceModel, batch: Batch, output: OutputKind, inputWidth: number, opts: LagProfileOptions): Promise<LagProfile> {
+export async function gradientLagProfile(
+  model: SequenceModel,
+  batch: Batch,
+  output: OutputKind,
+  inputWidth: number,
+  opts: LagProfileOptions,
+): Promise<LagProfile> {
   const J = opts.maxLag;
   const [allRows, time] = batch.inputShape as [number, number];
   const rows = Math.min(opts.rows ?? 16, allRows);
   const scoredAt = (r: number, t: number) => (batch.mask ? batch.mask[r * time + t]! : 1);
   const eligible: number[] = [];
   for (let t = J; t < time; t++) if (Array.from({ length: rows }, (_, r) => scoredAt(r, t)).some((w) => w > 0)) eligible.push(t);
-  if (eligible.length === 0) throw new Error(`maxLag: ${J} leaves no scored position t ≥ ${J} in windows of ${time} steps; use a smaller lag or longer windows`);
+  if (eligible.length === 0)
+    throw new Error(`maxLag: ${J} leaves no scored position t ≥ ${J} in windows of ${time} steps; use a smaller lag or longer windows`);
   const want = Math.min(opts.positions ?? 8, eligible.length);
   const positions = Array.from({ length: want }, (_, i) => eligible[Math.floor(((i + 0.5) * eligible.length) / want)]!);
 

@@ -14,7 +14,8 @@ import { tidy } from '../engine/tidy.ts';
 import type { SequenceInput } from '../ops/project-input.ts';
 import type { ModelState, SequenceModel } from '../models/sequence-model.ts';
 import type { TaskData } from '../tasks/task-types.ts';
-import { batchTensors, positionLoss, scoredPositions } from '../train/task-loss.ts';
+import { batchTensors, scoredPositions } from '../tasks/batch-arrays.ts';
+import { positionLoss } from '../train/task-loss.ts';
 
 export interface Predictor {
   /** Steps of left context it needs (receptive field − 1); at most the window length is supplied. */
@@ -54,8 +55,15 @@ export interface PairedResult {
 }
 
 /** Evaluates `reference` and `predictors` on the valid split over the same positions. */
-export async function comparePredictors(reference: SequenceModel, predictors: readonly Predictor[], data: TaskData, opts: PairedOptions): Promise<PairedResult> {
-  const refAsPredictor: Predictor | null = reference.recurrent ? null : { context: reference.receptiveField() - 1, forward: (x) => reference.forward(x, null, { training: false }).logits };
+export async function comparePredictors(
+  reference: SequenceModel,
+  predictors: readonly Predictor[],
+  data: TaskData,
+  opts: PairedOptions,
+): Promise<PairedResult> {
+  const refAsPredictor: Predictor | null = reference.recurrent
+    ? null
+    : { context: reference.receptiveField() - 1, forward: (x) => reference.forward(x, null, { training: false }).logits };
   let state: ModelState = null;
   let prev: SequenceInput | null = null;
   const sums = new Float64Array(2 + 2 * predictors.length);
@@ -80,7 +88,9 @@ export async function comparePredictors(reference: SequenceModel, predictors: re
       const before: SequenceInput | null = prev;
       const out = tidy(() => {
         const weights = t.mask ?? tf.ones([rows, batch.inputShape[1]!]);
-        const ref = refAsPredictor ? { logits: runWithContext(refAsPredictor, t.inputs, before), state: null } : reference.forward(t.inputs, state, { training: false });
+        const ref = refAsPredictor
+          ? { logits: runWithContext(refAsPredictor, t.inputs, before), state: null }
+          : reference.forward(t.inputs, state, { training: false });
         const y = ref.logits;
         const score = (logits: tf.Tensor3D) => tf.sum(tf.mul(positionLoss(data.output, logits, t.targets), weights)) as tf.Scalar;
         const parts: tf.Scalar[] = [score(y), tf.sum(tf.mul(tf.norm(y, 'euclidean', -1), weights)) as tf.Scalar];
@@ -115,7 +125,10 @@ export async function comparePredictors(reference: SequenceModel, predictors: re
 function runWithContext(p: Predictor, input: SequenceInput, before: SequenceInput | null): tf.Tensor3D {
   const c = before ? Math.min(p.context, before.shape[1]) : 0;
   if (c === 0) return p.forward(input);
-  const tail = before!.rank === 2 ? tf.slice(before!, [0, before!.shape[1] - c], [-1, c]) : tf.slice(before!, [0, before!.shape[1] - c, 0], [-1, c, -1]);
+  const tail =
+    before!.rank === 2
+      ? tf.slice(before!, [0, before!.shape[1] - c], [-1, c])
+      : tf.slice(before!, [0, before!.shape[1] - c, 0], [-1, c, -1]);
   const y = p.forward(tf.concat([tail, input], 1) as SequenceInput);
   return tf.slice(y, [0, c, 0], [-1, -1, -1]);
 }

@@ -37,12 +37,23 @@ export function defaultKs(maxK: number): number[] {
  * full model's loss, over the same positions.
  * @param ks ascending context lengths (≥ 1)
  */
-export async function truncationSweep(model: RecurrentSequenceModel, data: TaskData, ks: readonly number[], opts: PairedOptions): Promise<TruncationSweep> {
+export async function truncationSweep(
+  model: RecurrentSequenceModel,
+  data: TaskData,
+  ks: readonly number[],
+  opts: PairedOptions,
+): Promise<TruncationSweep> {
   const sorted = [...ks].sort((a, b) => a - b);
-  const predictors = sorted.map((k) => ({ context: k - 1, forward: (x: Parameters<typeof truncatedForward>[1]) => truncatedForward(model, x, k) }));
+  const predictors = sorted.map((k) => ({
+    context: k - 1,
+    forward: (x: Parameters<typeof truncatedForward>[1]) => truncatedForward(model, x, k),
+  }));
   const r = await comparePredictors(model, predictors, data, opts);
   return {
-    rows: [...sorted.map((k, i) => ({ k, loss: r.predictors[i]!.loss, distance: r.predictors[i]!.distance })), { k: null, loss: r.reference.loss, distance: 0 }],
+    rows: [
+      ...sorted.map((k, i) => ({ k, loss: r.predictors[i]!.loss, distance: r.predictors[i]!.distance })),
+      { k: null, loss: r.reference.loss, distance: 0 },
+    ],
     outputNorm: r.reference.norm,
     scored: r.scored,
   };

@@ -10,9 +10,16 @@ export type ExportFormatName = 'tfjs' | 'onnx' | 'safetensors';
 export const EXPORT_FORMAT_NAMES: readonly ExportFormatName[] = ['tfjs', 'onnx', 'safetensors'];
 
 /** What the exported model's outputs mean: the activation after the read-out and the name of the output. */
-export const OUTPUT_MEANING: Record<OutputKind, { activation: 'softmax' | 'sigmoid' | 'linear'; name: 'probabilities' | 'values'; says: string }> = {
+export const OUTPUT_MEANING: Record<
+  OutputKind,
+  { activation: 'softmax' | 'sigmoid' | 'linear'; name: 'probabilities' | 'values'; says: string }
+> = {
   categorical: { activation: 'softmax', name: 'probabilities', says: 'probability of each class (softmax over the last axis)' },
-  bernoulli: { activation: 'sigmoid', name: 'probabilities', says: 'probability of each unit being on (independent sigmoids, e.g. one per pitch)' },
+  bernoulli: {
+    activation: 'sigmoid',
+    name: 'probabilities',
+    says: 'probability of each unit being on (independent sigmoids, e.g. one per pitch)',
+  },
   regression: { activation: 'linear', name: 'values', says: 'regressed values (no activation)' },
 };
 
@@ -26,7 +33,8 @@ export function exportGap(format: ExportFormatName, config: ModelConfig, output:
   if (config.kind === 'truncated') {
     return 'k-truncation (every position restarts the recurrence from a zero state k steps back; tf.layers has no sliding-window restart over a time axis of any length)';
   }
-  if (config.kind === 'gru') return "GRU reset_after (the reset gate applied after the recurrent product, as the lab and PyTorch train it; tfjs-layers' GRU has only reset_after = false)";
+  if (config.kind === 'gru')
+    return "GRU reset_after (the reset gate applied after the recurrent product, as the lab and PyTorch train it; tfjs-layers' GRU has only reset_after = false)";
   return null;
 }
 
@@ -38,7 +46,9 @@ export function supportedExportFormats(config: ModelConfig, output: OutputKind):
 /** One-line refusal naming the missing feature and the formats that do work. */
 export function exportRefusal(format: ExportFormatName, config: ModelConfig, output: OutputKind): Error {
   const gap = exportGap(format, config, output) ?? 'nothing (internal error: refused without a gap)';
-  return new Error(`${format} export refused: ${format} cannot express ${gap}; formats that work for this model: ${supportedExportFormats(config, output).join(', ')}`);
+  return new Error(
+    `${format} export refused: ${format} cannot express ${gap}; formats that work for this model: ${supportedExportFormats(config, output).join(', ')}`,
+  );
 }
 
 /** Throws the refusal when `format` cannot express the model. */

@@ -53,7 +53,8 @@ export class ExportWeights {
     const norms = new Float64Array(cols);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) norms[c]! += v.values[r * cols + c]! ** 2;
     const out = new Float32Array(rows * cols);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = (g[c]! * v.values[r * cols + c]!) / Math.sqrt(norms[c]!);
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) out[r * cols + c] = (g[c]! * v.values[r * cols + c]!) / Math.sqrt(norms[c]!);
     return { shape: [rows, cols], values: out };
   }
 }

@@ -45,15 +45,38 @@ class LayersBuilder {
    * A causal dilated convolution on the [batch, time, 1, Cin] view.
    * @param kernel the lab's [k·Cin, Cout] (tap j oldest first), reshaped to Conv2D's [k, 1, Cin, Cout]
    */
-  causalConv(x: Sym, tag: string, kernel: WeightArray, bias: WeightArray, k: number, d: number, activation: 'relu' | 'linear' | 'tanh' | 'sigmoid'): Sym {
+  causalConv(
+    x: Sym,
+    tag: string,
+    kernel: WeightArray,
+    bias: WeightArray,
+    k: number,
+    d: number,
+    activation: 'relu' | 'linear' | 'tanh' | 'sigmoid',
+  ): Sym {
     const [rows, cout] = kernel.shape as [number, number];
-    const padded = this.apply(tf.layers.zeroPadding2d({ padding: [[(k - 1) * d, 0], [0, 0]], name: `${tag}_causal_pad` }), x);
+    const padded = this.apply(
+      tf.layers.zeroPadding2d({
+        padding: [
+          [(k - 1) * d, 0],
+          [0, 0],
+        ],
+        name: `${tag}_causal_pad`,
+      }),
+      x,
+    );
     const conv = tf.layers.conv2d({ filters: cout, kernelSize: [k, 1], dilationRate: [d, 1], padding: 'valid', activation, name: tag });
     return this.apply(conv, padded, [{ shape: [k, 1, rows / k, cout], values: kernel.values }, bias]);
   }
 
   /** A position-wise dense map on the last axis (any rank). */
-  dense(x: Sym, tag: string, kernel: WeightArray, bias: WeightArray, activation: 'relu' | 'linear' | 'softmax' | 'sigmoid' = 'linear'): Sym {
+  dense(
+    x: Sym,
+    tag: string,
+    kernel: WeightArray,
+    bias: WeightArray,
+    activation: 'relu' | 'linear' | 'softmax' | 'sigmoid' = 'linear',
+  ): Sym {
     return this.apply(tf.layers.dense({ units: kernel.shape[1]!, activation, name: tag }), x, [kernel, bias]);
   }
 }
@@ -70,7 +93,12 @@ function inputProjection(b: LayersBuilder, config: ModelConfig): { input: Sym; x
   const table = new Float32Array(rows * e);
   for (let r = 0; r < rows; r++) for (let c = 0; c < e; c++) table[r * e + c] = kernel.values[r * e + c]! + bias[c]!;
   const input = tf.input({ shape: [null], dtype: 'int32', name: 'tokens' });
-  return { input, x: b.apply(tf.layers.embedding({ inputDim: rows, outputDim: e, name: 'input_embedding' }), input, [{ shape: [rows, e], values: table }]) };
+  return {
+    input,
+    x: b.apply(tf.layers.embedding({ inputDim: rows, outputDim: e, name: 'input_embedding' }), input, [
+      { shape: [rows, e], values: table },
+    ]),
+  };
 }
 
 /** tf.layers.lstm (gates i, f, c, o as the lab) and simpleRNN (tanh(x·W + h·U + b)) compute the lab's cells exactly. */
@@ -79,25 +107,40 @@ function recurrentBody(b: LayersBuilder, config: LstmConfig | RnnConfig, x: Sym)
     const prefix = `${config.kind}${l}`;
     const layer =
       config.kind === 'lstm'
-        ? tf.layers.lstm({ units: config.hiddenSize, returnSequences: true, activation: 'tanh', recurrentActivation: 'sigmoid', name: prefix })
+        ? tf.layers.lstm({
+            units: config.hiddenSize,
+            returnSequences: true,
+            activation: 'tanh',
+            recurrentActivation: 'sigmoid',
+            name: prefix,
+          })
         : tf.layers.simpleRNN({ units: config.hiddenSize, returnSequences: true, activation: 'tanh', name: prefix });
-    x = b.apply(layer, x, ['kernel', 'recurrent_kernel', 'bias'].map((n) => b.w.get(`${prefix}/${n}`)));
+    x = b.apply(
+      layer,
+      x,
+      ['kernel', 'recurrent_kernel', 'bias'].map((n) => b.w.get(`${prefix}/${n}`)),
+    );
   }
   return x;
 }
 
-const toImageView = (b: LayersBuilder, x: Sym, width: number) => b.apply(tf.layers.reshape({ targetShape: [-1, 1, width], name: 'to_time_x_1' }), x);
-const fromImageView = (b: LayersBuilder, x: Sym, width: number) => b.apply(tf.layers.reshape({ targetShape: [-1, width], name: 'to_time' }), x);
+const toImageView = (b: LayersBuilder, x: Sym, width: number) =>
+  b.apply(tf.layers.reshape({ targetShape: [-1, 1, width], name: 'to_time_x_1' }), x);
+const fromImageView = (b: LayersBuilder, x: Sym, width: number) =>
+  b.apply(tf.layers.reshape({ targetShape: [-1, width], name: 'to_time' }), x);
 
 function tcnBody(b: LayersBuilder, config: TcnConfig, x: Sym): Sym {
   const { embedSize, hiddenSize, levels, kernelSize: k, convsPerBlock, residual } = config;
   x = toImageView(b, x, embedSize);
   for (let l = 0; l < levels; l++) {
     const blockInput = x;
-    for (let c = 0; c < convsPerBlock; c++) x = b.causalConv(x, `block${l}_conv${c}`, b.w.kernel(`block${l}/conv${c}`), b.vector(`block${l}/conv${c}/bias`), k, 2 ** l, 'relu');
+    for (let c = 0; c < convsPerBlock; c++)
+      x = b.causalConv(x, `block${l}_conv${c}`, b.w.kernel(`block${l}/conv${c}`), b.vector(`block${l}/conv${c}/bias`), k, 2 ** l, 'relu');
     if (residual) {
       const down = `block${l}/downsample`;
-      const skip = b.w.has(`${down}/kernel`) ? b.dense(blockInput, `block${l}_downsample`, b.w.get(`${down}/kernel`), b.vector(`${down}/bias`)) : blockInput;
+      const skip = b.w.has(`${down}/kernel`)
+        ? b.dense(blockInput, `block${l}_downsample`, b.w.get(`${down}/kernel`), b.vector(`${down}/bias`))
+        : blockInput;
       x = b.apply(tf.layers.reLU({ name: `block${l}_relu` }), b.apply(tf.layers.add({ name: `block${l}_residual` }), [x, skip]));
     }
   }
@@ -131,14 +174,40 @@ function wavenetBody(b: LayersBuilder, config: WavenetConfig, x: Sym): Sym {
   const skips: Sym[] = [];
   for (const layer of wavenetLayers(config)) {
     const name = `layer${layer.index}`;
-    const f = b.causalConv(x, `${name}_filter`, b.w.get(`${name}/filter/kernel`), b.vector(`${name}/filter/bias`), config.kernelSize, layer.dilation, 'tanh');
-    const g = b.causalConv(x, `${name}_gate`, b.w.get(`${name}/gate/kernel`), b.vector(`${name}/gate/bias`), config.kernelSize, layer.dilation, 'sigmoid');
+    const f = b.causalConv(
+      x,
+      `${name}_filter`,
+      b.w.get(`${name}/filter/kernel`),
+      b.vector(`${name}/filter/bias`),
+      config.kernelSize,
+      layer.dilation,
+      'tanh',
+    );
+    const g = b.causalConv(
+      x,
+      `${name}_gate`,
+      b.w.get(`${name}/gate/kernel`),
+      b.vector(`${name}/gate/bias`),
+      config.kernelSize,
+      layer.dilation,
+      'sigmoid',
+    );
     const z = b.apply(tf.layers.multiply({ name: `${name}_gated` }), [f, g]);
     skips.push(b.dense(z, `${name}_skip`, b.w.get(`${name}/skip/kernel`), b.vector(`${name}/skip/bias`)));
-    if (layer.hasResidual) x = b.apply(tf.layers.add({ name: `${name}_next` }), [x, b.dense(z, `${name}_residual`, b.w.get(`${name}/residual/kernel`), b.vector(`${name}/residual/bias`))]);
+    if (layer.hasResidual)
+      x = b.apply(tf.layers.add({ name: `${name}_next` }), [
+        x,
+        b.dense(z, `${name}_residual`, b.w.get(`${name}/residual/kernel`), b.vector(`${name}/residual/bias`)),
+      ]);
   }
   const skipSum = skips.length === 1 ? skips[0]! : b.apply(tf.layers.add({ name: 'skip_sum' }), skips);
-  const hidden = b.dense(b.apply(tf.layers.reLU({ name: 'skip_relu' }), skipSum), 'output_hidden', b.w.get('output/hidden/kernel'), b.vector('output/hidden/bias'), 'relu');
+  const hidden = b.dense(
+    b.apply(tf.layers.reLU({ name: 'skip_relu' }), skipSum),
+    'output_hidden',
+    b.w.get('output/hidden/kernel'),
+    b.vector('output/hidden/bias'),
+    'relu',
+  );
   return fromImageView(b, hidden, config.skipChannels);
 }
 

@@ -15,7 +15,8 @@ export class GraphBuilder {
   /** A float32 initializer; `values` in row-major order of `dims`. */
   floats(name: string, dims: number[], values: Float32Array): string {
     const size = dims.reduce((a, b) => a * b, 1);
-    if (size !== values.length) throw new Error(`onnx export: initializer ${name} has ${values.length} values for dims [${dims.join(', ')}]`);
+    if (size !== values.length)
+      throw new Error(`onnx export: initializer ${name} has ${values.length} values for dims [${dims.join(', ')}]`);
     const raw = new Uint8Array(values.length * 4);
     const view = new DataView(raw.buffer);
     for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
@@ -25,12 +26,20 @@ export class GraphBuilder {
 
   /** A 1-D int64 initializer. */
   ints(name: string, values: number[]): string {
-    this.initializers.push(onnx.TensorProto.create({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, int64Data: values }));
+    this.initializers.push(
+      onnx.TensorProto.create({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, int64Data: values }),
+    );
     return name;
   }
 
   /** Adds a node; returns its output names (`outputs` of them). An input '' is an omitted optional input. */
-  node(op: string, inputs: string[], attrs: Record<string, Attr> = {}, name = `${op.toLowerCase()}_${this.counter++}`, outputs = 1): string[] {
+  node(
+    op: string,
+    inputs: string[],
+    attrs: Record<string, Attr> = {},
+    name = `${op.toLowerCase()}_${this.counter++}`,
+    outputs = 1,
+  ): string[] {
     const outs = Array.from({ length: outputs }, (_, i) => (outputs === 1 ? name : `${name}_out${i}`));
     const attribute = Object.entries(attrs).map(([key, v]) => {
       const A = onnx.AttributeProto.AttributeType;
@@ -74,9 +83,15 @@ export function causalConv(g: GraphBuilder, tag: string, x: string, kernel: Weig
   const [rows, cout] = kernel.shape as [number, number];
   const cin = rows / k;
   const w = new Float32Array(cout * cin * k);
-  for (let j = 0; j < k; j++) for (let ci = 0; ci < cin; ci++) for (let o = 0; o < cout; o++) w[(o * cin + ci) * k + j] = kernel.values[(j * cin + ci) * cout + o]!;
+  for (let j = 0; j < k; j++)
+    for (let ci = 0; ci < cin; ci++) for (let o = 0; o < cout; o++) w[(o * cin + ci) * k + j] = kernel.values[(j * cin + ci) * cout + o]!;
   const padded = g.one('Pad', [x, g.ints(`${tag}.causal_pads`, [0, 0, (k - 1) * d, 0, 0, 0])], { mode: 'constant' }, `${tag}_causal_pad`);
-  return g.one('Conv', [padded, g.floats(`${tag}.weight`, [cout, cin, k], w), g.floats(`${tag}.bias`, [cout], bias)], { kernel_shape: [k], dilations: [d], strides: [1], pads: [0, 0] }, tag);
+  return g.one(
+    'Conv',
+    [padded, g.floats(`${tag}.weight`, [cout, cin, k], w), g.floats(`${tag}.bias`, [cout], bias)],
+    { kernel_shape: [k], dilations: [d], strides: [1], pads: [0, 0] },
+    tag,
+  );
 }
 
 /**
@@ -85,5 +100,10 @@ export function causalConv(g: GraphBuilder, tag: string, x: string, kernel: Weig
  */
 export function pointwise(g: GraphBuilder, tag: string, x: string, kernel: WeightArray, bias: Float32Array): string {
   const [cin, cout] = kernel.shape as [number, number];
-  return g.one('Conv', [x, g.floats(`${tag}.weight`, [cout, cin, 1], transpose(kernel.values, cin, cout)), g.floats(`${tag}.bias`, [cout], bias)], { kernel_shape: [1] }, tag);
+  return g.one(
+    'Conv',
+    [x, g.floats(`${tag}.weight`, [cout, cin, 1], transpose(kernel.values, cin, cout)), g.floats(`${tag}.bias`, [cout], bias)],
+    { kernel_shape: [1] },
+    tag,
+  );
 }

@@ -17,11 +17,18 @@ export function tcnBody(g: GraphBuilder, w: ExportWeights, config: TcnConfig, em
     const blockInput = x;
     for (let c = 0; c < convsPerBlock; c++) {
       const name = `block${l}/conv${c}`;
-      x = g.one('Relu', [causalConv(g, `block${l}_conv${c}`, x, w.kernel(name), w.values(`${name}/bias`), k, d)], {}, `block${l}_conv${c}_relu`);
+      x = g.one(
+        'Relu',
+        [causalConv(g, `block${l}_conv${c}`, x, w.kernel(name), w.values(`${name}/bias`), k, d)],
+        {},
+        `block${l}_conv${c}_relu`,
+      );
     }
     if (residual) {
       const down = `block${l}/downsample`;
-      const skip = w.has(`${down}/kernel`) ? pointwise(g, `block${l}_downsample`, blockInput, w.get(`${down}/kernel`), w.values(`${down}/bias`)) : blockInput;
+      const skip = w.has(`${down}/kernel`)
+        ? pointwise(g, `block${l}_downsample`, blockInput, w.get(`${down}/kernel`), w.values(`${down}/bias`))
+        : blockInput;
       x = g.one('Relu', [g.one('Add', [x, skip], {}, `block${l}_residual`)], {}, `block${l}_relu`);
     }
   }
@@ -60,13 +67,41 @@ export function wavenetBody(g: GraphBuilder, w: ExportWeights, config: WavenetCo
   let skipSum: string | null = null;
   for (const layer of wavenetLayers(config)) {
     const name = `layer${layer.index}`;
-    const f = causalConv(g, `${name}_filter`, x, w.get(`${name}/filter/kernel`), w.values(`${name}/filter/bias`), config.kernelSize, layer.dilation);
-    const gate = causalConv(g, `${name}_gate`, x, w.get(`${name}/gate/kernel`), w.values(`${name}/gate/bias`), config.kernelSize, layer.dilation);
+    const f = causalConv(
+      g,
+      `${name}_filter`,
+      x,
+      w.get(`${name}/filter/kernel`),
+      w.values(`${name}/filter/bias`),
+      config.kernelSize,
+      layer.dilation,
+    );
+    const gate = causalConv(
+      g,
+      `${name}_gate`,
+      x,
+      w.get(`${name}/gate/kernel`),
+      w.values(`${name}/gate/bias`),
+      config.kernelSize,
+      layer.dilation,
+    );
     const z = g.one('Mul', [g.one('Tanh', [f], {}, `${name}_tanh`), g.one('Sigmoid', [gate], {}, `${name}_sigmoid`)], {}, `${name}_gated`);
     const skip = pointwise(g, `${name}_skip`, z, w.get(`${name}/skip/kernel`), w.values(`${name}/skip/bias`));
     skipSum = skipSum ? g.one('Add', [skipSum, skip], {}, `${name}_skip_sum`) : skip;
-    if (layer.hasResidual) x = g.one('Add', [x, pointwise(g, `${name}_residual`, z, w.get(`${name}/residual/kernel`), w.values(`${name}/residual/bias`))], {}, `${name}_next`);
+    if (layer.hasResidual)
+      x = g.one(
+        'Add',
+        [x, pointwise(g, `${name}_residual`, z, w.get(`${name}/residual/kernel`), w.values(`${name}/residual/bias`))],
+        {},
+        `${name}_next`,
+      );
   }
-  const hidden = pointwise(g, 'output_hidden', g.one('Relu', [skipSum!], {}, 'skip_relu'), w.get('output/hidden/kernel'), w.values('output/hidden/bias'));
+  const hidden = pointwise(
+    g,
+    'output_hidden',
+    g.one('Relu', [skipSum!], {}, 'skip_relu'),
+    w.get('output/hidden/kernel'),
+    w.values('output/hidden/bias'),
+  );
   return swapTimeChannels(g, g.one('Relu', [hidden], {}, 'hidden_relu'), 'to_channels_last');
 }

@@ -64,21 +64,55 @@ export interface OnnxGraphOptions {
 
 /** Inputs and outputs of one exported graph (default or streaming), for the graph itself and for seqlab.json. */
 export function onnxSignature(config: ModelConfig, output: OutputKind, { streaming = false }: OnnxGraphOptions = {}): OnnxSignature {
-  if (streaming && !hasStreamingState(config)) throw new Error(`onnx export: a ${config.kind} model carries no state across calls, so it has no streaming graph`);
+  if (streaming && !hasStreamingState(config))
+    throw new Error(`onnx export: a ${config.kind} model carries no state across calls, so it has no streaming graph`);
   const inputs: OnnxTensorSpec[] = [
     config.inputFeatures > 0
-      ? { name: 'features', type: 'float32', dims: ['batch', 'time', config.inputFeatures], meaning: `feature vectors, ${config.inputFeatures} per step` }
+      ? {
+          name: 'features',
+          type: 'float32',
+          dims: ['batch', 'time', config.inputFeatures],
+          meaning: `feature vectors, ${config.inputFeatures} per step`,
+        }
       : { name: 'tokens', type: 'int64', dims: ['batch', 'time'], meaning: `token ids in [0, ${config.vocabSize})` },
   ];
   const outputs: OnnxTensorSpec[] = [];
   const meaning = OUTPUT_MEANING[output];
-  outputs.push({ name: meaning.name, type: 'float32', dims: ['batch', 'time', config.vocabSize], meaning: `${meaning.says} at every step, given inputs up to that step` });
-  if (output !== 'regression') outputs.push({ name: 'logits', type: 'float32', dims: ['batch', 'time', config.vocabSize], meaning: `the read-out before the ${meaning.activation}` });
+  outputs.push({
+    name: meaning.name,
+    type: 'float32',
+    dims: ['batch', 'time', config.vocabSize],
+    meaning: `${meaning.says} at every step, given inputs up to that step`,
+  });
+  if (output !== 'regression')
+    outputs.push({
+      name: 'logits',
+      type: 'float32',
+      dims: ['batch', 'time', config.vocabSize],
+      meaning: `the read-out before the ${meaning.activation}`,
+    });
   if (hasStreamingState(config)) {
-    const state = (n: string, what: string): OnnxTensorSpec => ({ name: n, type: 'float32', dims: [config.layers, 'batch', config.hiddenSize], meaning: what });
-    const states = config.kind === 'lstm' ? [['h', 'hidden'], ['c', 'cell']] : [['h', 'hidden']];
+    const state = (n: string, what: string): OnnxTensorSpec => ({
+      name: n,
+      type: 'float32',
+      dims: [config.layers, 'batch', config.hiddenSize],
+      meaning: what,
+    });
+    const states =
+      config.kind === 'lstm'
+        ? [
+            ['h', 'hidden'],
+            ['c', 'cell'],
+          ]
+        : [['h', 'hidden']];
     for (const [s, what] of states) {
-      if (streaming) inputs.push(state(`${s}0`, `${what} state per layer at the start: zeros for a new sequence, ${s}T of the previous call (either graph) to continue`));
+      if (streaming)
+        inputs.push(
+          state(
+            `${s}0`,
+            `${what} state per layer at the start: zeros for a new sequence, ${s}T of the previous call (either graph) to continue`,
+          ),
+        );
       outputs.push(state(`${s}T`, `${what} state per layer after the last step (feed it as ${s}0 to ${ONNX_STREAMING_FILE} to continue)`));
     }
   }
@@ -141,8 +175,10 @@ export interface OnnxGraphFile {
 }
 
 function graphUse(config: ModelConfig, streaming: boolean): string {
-  if (streaming) return `the streaming graph: the recurrent state starts from h0${config.kind === 'lstm' ? '/c0' : ''} (zeros for a new sequence, hT${config.kind === 'lstm' ? '/cT' : ''} of the previous call to continue it one token at a time)`;
-  if (hasStreamingState(config)) return `the default graph: the recurrent state starts at zero at every call; continue a sequence from its hT${config.kind === 'lstm' ? '/cT' : ''} with ${ONNX_STREAMING_FILE}`;
+  if (streaming)
+    return `the streaming graph: the recurrent state starts from h0${config.kind === 'lstm' ? '/c0' : ''} (zeros for a new sequence, hT${config.kind === 'lstm' ? '/cT' : ''} of the previous call to continue it one token at a time)`;
+  if (hasStreamingState(config))
+    return `the default graph: the recurrent state starts at zero at every call; continue a sequence from its hT${config.kind === 'lstm' ? '/cT' : ''} with ${ONNX_STREAMING_FILE}`;
   return `the only graph: a ${config.kind} model carries no state across calls`;
 }
 
@@ -164,20 +200,37 @@ export async function toOnnxGraphs(model: SequenceModel, options: OnnxExportOpti
   });
 }
 
-function encodeGraph(w: ExportWeights, config: ModelConfig, options: OnnxExportOptions, signature: OnnxSignature, streaming: boolean, use: string): Uint8Array {
+function encodeGraph(
+  w: ExportWeights,
+  config: ModelConfig,
+  options: OnnxExportOptions,
+  signature: OnnxSignature,
+  streaming: boolean,
+  use: string,
+): Uint8Array {
   const g = new GraphBuilder();
   const input = signature.inputs[0]!.name;
   const x = body(g, w, config, projectInput(g, w, config, input), streaming);
   const regression = options.output === 'regression';
   const { shape } = w.get('output/kernel');
   const readout = g.one('MatMul', [x, g.floats('output.kernel', shape, w.values('output/kernel'))], {}, 'output_matmul');
-  const logits = g.one('Add', [readout, g.floats('output.bias', [shape[1]!], w.values('output/bias'))], {}, regression ? 'values' : 'logits');
+  const logits = g.one(
+    'Add',
+    [readout, g.floats('output.bias', [shape[1]!], w.values('output/bias'))],
+    {},
+    regression ? 'values' : 'logits',
+  );
   if (options.output === 'categorical') g.one('Softmax', [logits], { axis: -1 }, 'probabilities');
   if (options.output === 'bernoulli') g.one('Sigmoid', [logits], {}, 'probabilities');
 
   const dim = (d: string | number) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d });
   const elem = { int64: onnx.TensorProto.DataType.INT64, float32: onnx.TensorProto.DataType.FLOAT };
-  const valueInfo = (s: OnnxTensorSpec) => onnx.ValueInfoProto.create({ name: s.name, docString: s.meaning, type: { tensorType: { elemType: elem[s.type], shape: { dim: s.dims.map(dim) } } } });
+  const valueInfo = (s: OnnxTensorSpec) =>
+    onnx.ValueInfoProto.create({
+      name: s.name,
+      docString: s.meaning,
+      type: { tensorType: { elemType: elem[s.type], shape: { dim: s.dims.map(dim) } } },
+    });
   const graph = onnx.GraphProto.create({
     name: `seqlab_${config.kind}${streaming ? '_streaming' : ''}`,
     node: g.nodes,
@@ -192,7 +245,12 @@ function encodeGraph(w: ExportWeights, config: ModelConfig, options: OnnxExportO
     producerName: 'seqlab',
     producerVersion: options.producerVersion,
     docString: `${use}. inputs: ${describe(signature.inputs)}. outputs: ${describe(signature.outputs)}.`,
-    metadataProps: Object.entries({ kind: config.kind, output_kind: options.output, ...options.metadata, graph: streaming ? 'streaming' : 'default' }).map(([key, value]) => ({ key, value })),
+    metadataProps: Object.entries({
+      kind: config.kind,
+      output_kind: options.output,
+      ...options.metadata,
+      graph: streaming ? 'streaming' : 'default',
+    }).map(([key, value]) => ({ key, value })),
     graph,
   });
   const err = onnx.ModelProto.verify(proto);

@@ -80,7 +80,14 @@ function runOp(g: GraphBuilder, op: LayerOp, x: string, h0: string, c0: string, 
  * @param embedded [B, T, E] @param h0 [layers, B, H] or '' @param c0 [layers, B, H] (lstm) or ''
  * @returns hs [B, T, H], hT and cT [layers, B, H] (cT '' unless lstm)
  */
-export function recurrentBody(g: GraphBuilder, w: ExportWeights, config: RecurrentConfig, embedded: string, h0: string, c0: string): { hs: string; hT: string; cT: string } {
+export function recurrentBody(
+  g: GraphBuilder,
+  w: ExportWeights,
+  config: RecurrentConfig,
+  embedded: string,
+  h0: string,
+  c0: string,
+): { hs: string; hT: string; cT: string } {
   const { embedSize: e, hiddenSize: h, layers, kind } = config;
   let x = g.one('Transpose', [embedded], { perm: [1, 0, 2] }, 'to_time_major'); // [T, B, E]
   const squeezeAxes = g.ints('squeeze_axes', [1]);
@@ -88,8 +95,22 @@ export function recurrentBody(g: GraphBuilder, w: ExportWeights, config: Recurre
   const cs: string[] = [];
   for (let l = 0; l < layers; l++) {
     const layerState = (s: string, tag: string) =>
-      s === '' ? '' : g.one('Slice', [s, g.ints(`${tag}${l}.start`, [l]), g.ints(`${tag}${l}.end`, [l + 1]), g.ints(`${tag}${l}.axes`, [0])], {}, `${tag}${l}_initial`);
-    const out = runOp(g, layerOp(g, w, kind, l, l === 0 ? e : h, h), x, layerState(h0, 'h'), kind === 'lstm' ? layerState(c0, 'c') : '', `${kind}${l}`);
+      s === ''
+        ? ''
+        : g.one(
+            'Slice',
+            [s, g.ints(`${tag}${l}.start`, [l]), g.ints(`${tag}${l}.end`, [l + 1]), g.ints(`${tag}${l}.axes`, [0])],
+            {},
+            `${tag}${l}_initial`,
+          );
+    const out = runOp(
+      g,
+      layerOp(g, w, kind, l, l === 0 ? e : h, h),
+      x,
+      layerState(h0, 'h'),
+      kind === 'lstm' ? layerState(c0, 'c') : '',
+      `${kind}${l}`,
+    );
     x = g.one('Squeeze', [out.y, squeezeAxes], {}, `${kind}${l}_squeeze`); // [T, B, H]
     hs.push(out.h);
     cs.push(out.c);
@@ -111,8 +132,18 @@ export function recurrentBody(g: GraphBuilder, w: ExportWeights, config: Recurre
 export function truncatedBody(g: GraphBuilder, w: ExportWeights, config: RecurrentConfig, k: number, embedded: string): string {
   const { embedSize: e, hiddenSize: h, layers, kind } = config;
   const ops = Array.from({ length: layers }, (_, l) => layerOp(g, w, kind, l, l === 0 ? e : h, h));
-  const batchTime = g.one('Slice', [g.one('Shape', [embedded], {}, 'embedded_shape'), g.ints('bt.start', [0]), g.ints('bt.end', [2]), g.ints('bt.axes', [0])], {}, 'batch_time');
-  const ones = g.one('Expand', [g.floats('one', [1, 1, 1], Float32Array.of(1)), g.one('Concat', [batchTime, g.ints('one_width', [1])], { axis: 0 }, 'ones_shape')], {}, 'ones'); // [B, T, 1]
+  const batchTime = g.one(
+    'Slice',
+    [g.one('Shape', [embedded], {}, 'embedded_shape'), g.ints('bt.start', [0]), g.ints('bt.end', [2]), g.ints('bt.axes', [0])],
+    {},
+    'batch_time',
+  );
+  const ones = g.one(
+    'Expand',
+    [g.floats('one', [1, 1, 1], Float32Array.of(1)), g.one('Concat', [batchTime, g.ints('one_width', [1])], { axis: 0 }, 'ones_shape')],
+    {},
+    'ones',
+  ); // [B, T, 1]
   const flatIn = g.ints('flat_in_shape', [1, -1, e]);
   const flatMask = g.ints('flat_mask_shape', [1, -1, 1]);
   const timeAxis = g.ints('time_axis', [1]);

@@ -47,7 +47,12 @@ export const GRU_GATES = ['update_gate', 'reset_gate', 'candidate'] as const;
 /** safetensors `__metadata__`: what the file holds, readable without seqlab.json. */
 function fileMetadata(model: SequenceModel, output: OutputKind): Record<string, string> {
   const { config } = model;
-  const meta: Record<string, string> = { format: 'seqlab-weights', kind: config.kind, input: config.inputFeatures > 0 ? `features:${config.inputFeatures}` : `tokens:${config.vocabSize}`, output_kind: output };
+  const meta: Record<string, string> = {
+    format: 'seqlab-weights',
+    kind: config.kind,
+    input: config.inputFeatures > 0 ? `features:${config.inputFeatures}` : `tokens:${config.vocabSize}`,
+    output_kind: output,
+  };
   if (config.kind === 'truncated') Object.assign(meta, { k: String(config.k), base_kind: config.base.kind });
   return meta;
 }
@@ -69,14 +74,20 @@ export async function toSafetensors(model: SequenceModel, output: OutputKind): P
   return { bytes: encodeSafetensors(tensors, fileMetadata(model, output)), layout };
 }
 
-function truncatedLayout(model: TruncatedModel, weights: ExportWeights): { tensors: [string, TensorData][]; layout: SafetensorsExport['layout'] } {
+function truncatedLayout(
+  model: TruncatedModel,
+  weights: ExportWeights,
+): { tensors: [string, TensorData][]; layout: SafetensorsExport['layout'] } {
   const base = tensorLayout(model.base, weights);
   const k = model.config.k;
   const note = `k-truncated (k = ${k}): output t = the ${model.config.base.kind} below run from a zero state over inputs t-${k - 1} … t only (fewer at the start)`;
   return { tensors: base.tensors, layout: { ...base.layout, pytorch: [note, ...base.layout.pytorch] } };
 }
 
-function tensorLayout(model: SequenceModel, weights: ExportWeights): { tensors: [string, TensorData][]; layout: SafetensorsExport['layout'] } {
+function tensorLayout(
+  model: SequenceModel,
+  weights: ExportWeights,
+): { tensors: [string, TensorData][]; layout: SafetensorsExport['layout'] } {
   const tensors: [string, TensorData][] = [];
   const entries: TensorLayoutEntry[] = [];
   const add = (name: string, param: string, meaning: string, cols: [number, number] | null = null) => {
@@ -90,19 +101,28 @@ function tensorLayout(model: SequenceModel, weights: ExportWeights): { tensors: 
   const H = 'hiddenSize' in model.config ? model.config.hiddenSize : 0;
   let pytorch: string[];
   const F = model.config.inputFeatures;
-  if (F > 0) add('input.weight', 'input/kernel', `[features ${F}, embed ${E}]: projected input x_t = features_t · input.weight + input.bias`);
+  if (F > 0)
+    add('input.weight', 'input/kernel', `[features ${F}, embed ${E}]: projected input x_t = features_t · input.weight + input.bias`);
   else add('input.weight', 'input/kernel', `[vocab ${V}, embed ${E}]: embedding x_t = input.weight[token] + input.bias`);
   add('input.bias', 'input/bias', `[embed ${E}]`);
-  const readoutNote = 'read-out: torch.nn.Linear(hidden, outputs) with weight = output.weight.T, bias = output.bias; then softmax (categorical), sigmoid (bernoulli) or nothing (regression), as seqlab.json\'s output.kind says';
+  const readoutNote =
+    "read-out: torch.nn.Linear(hidden, outputs) with weight = output.weight.T, bias = output.bias; then softmax (categorical), sigmoid (bernoulli) or nothing (regression), as seqlab.json's output.kind says";
   const inputNote =
-    F > 0 ? 'input: torch.nn.Linear(features, embed) with weight = input.weight.T, bias = input.bias' : 'embedding: torch.nn.Embedding(vocab, embed) with weight = input.weight + input.bias';
+    F > 0
+      ? 'input: torch.nn.Linear(features, embed) with weight = input.weight.T, bias = input.bias'
+      : 'embedding: torch.nn.Embedding(vocab, embed) with weight = input.weight + input.bias';
   if (model instanceof LstmModel) {
     for (let l = 0; l < model.config.layers; l++) {
       const inSize = l === 0 ? E : H;
       LSTM_GATES.forEach((gate, gi) => {
         const cols: [number, number] = [gi * H, (gi + 1) * H];
         add(`lstm.${l}.${gate}.kernel`, `lstm${l}/kernel`, `[in ${inSize}, hidden ${H}]: x_t · kernel`, cols);
-        add(`lstm.${l}.${gate}.recurrent_kernel`, `lstm${l}/recurrent_kernel`, `[hidden ${H}, hidden ${H}]: h_{t-1} · recurrent_kernel`, cols);
+        add(
+          `lstm.${l}.${gate}.recurrent_kernel`,
+          `lstm${l}/recurrent_kernel`,
+          `[hidden ${H}, hidden ${H}]: h_{t-1} · recurrent_kernel`,
+          cols,
+        );
         add(`lstm.${l}.${gate}.bias`, `lstm${l}/bias`, `[hidden ${H}]`, cols);
       });
     }
@@ -136,10 +156,15 @@ function tensorLayout(model: SequenceModel, weights: ExportWeights): { tensors: 
       }
     }
     pytorch = [
-      `block l (dilation d = 2**l): ${convsPerBlock} × [F.pad(x, ((k-1)·d, 0)) → Conv1d(dilation=d) → ReLU]` + (model.config.residual ? ' then ReLU(out + skip), skip = downsample(x) when present, else x' : ''),
+      `block l (dilation d = 2**l): ${convsPerBlock} × [F.pad(x, ((k-1)·d, 0)) → Conv1d(dilation=d) → ReLU]` +
+        (model.config.residual ? ' then ReLU(out + skip), skip = downsample(x) when present, else x' : ''),
       `Conv1d weight [out, in, k] = kernel.reshape(${k}, in, out).permute(2, 1, 0)` +
-        (weightNorm ? '; with torch weight_norm(dim=0): weight_v = weight_v.reshape(k, in, out).permute(2, 1, 0), weight_g = weight_g.reshape(out, 1, 1)' : ''),
-      ...(model.hasDownsample(0) ? ['downsample (block 0): Conv1d(embed, hidden, 1) with weight = block.0.downsample.kernel.T.unsqueeze(-1)'] : []),
+        (weightNorm
+          ? '; with torch weight_norm(dim=0): weight_v = weight_v.reshape(k, in, out).permute(2, 1, 0), weight_g = weight_g.reshape(out, 1, 1)'
+          : ''),
+      ...(model.hasDownsample(0)
+        ? ['downsample (block 0): Conv1d(embed, hidden, 1) with weight = block.0.downsample.kernel.T.unsqueeze(-1)']
+        : []),
       inputNote,
       readoutNote,
     ];
@@ -163,7 +188,12 @@ function tensorLayout(model: SequenceModel, weights: ExportWeights): { tensors: 
       GRU_GATES.forEach((gate, gi) => {
         const cols: [number, number] = [gi * H, (gi + 1) * H];
         add(`gru.${l}.${gate}.kernel`, `gru${l}/kernel`, `[in ${inSize}, hidden ${H}]: x_t · kernel`, cols);
-        add(`gru.${l}.${gate}.recurrent_kernel`, `gru${l}/recurrent_kernel`, `[hidden ${H}, hidden ${H}]: h_{t-1} · recurrent_kernel`, cols);
+        add(
+          `gru.${l}.${gate}.recurrent_kernel`,
+          `gru${l}/recurrent_kernel`,
+          `[hidden ${H}, hidden ${H}]: h_{t-1} · recurrent_kernel`,
+          cols,
+        );
         add(`gru.${l}.${gate}.bias`, `gru${l}/bias`, `[2, hidden ${H}]: row 0 input bias, row 1 recurrent bias`, cols);
       });
     }
@@ -183,24 +213,40 @@ function tensorLayout(model: SequenceModel, weights: ExportWeights): { tensors: 
   const covered = new Set(entries.map((e) => e.source.param));
   const missing = model.variables.filter((v) => !covered.has(v.name)).map((v) => v.name);
   if (missing.length) throw new Error(`safetensors export: parameters without a tensor: ${missing.join(', ')}`);
-  return { tensors, layout: { format: 'seqlab-weights', version: 1, byteOrder: 'little-endian', tensors: entries, pytorch: [LOADER_NOTE, ...pytorch] } };
+  return {
+    tensors,
+    layout: { format: 'seqlab-weights', version: 1, byteOrder: 'little-endian', tensors: entries, pytorch: [LOADER_NOTE, ...pytorch] },
+  };
 }
 
-const LOADER_NOTE = 'load_torch.py in this folder rebuilds the model as a torch.nn.Module from these tensors (torch, json and struct only): python3 load_torch.py INPUT.json';
+const LOADER_NOTE =
+  'load_torch.py in this folder rebuilds the model as a torch.nn.Module from these tensors (torch, json and struct only): python3 load_torch.py INPUT.json';
 
 /**
  * Every kind without a dedicated layout: each parameter as it is, under the
  * lab's own name with dots for slashes ("block0/conv0/v" → "block0.conv0.v").
  */
-function parameterLayout(model: SequenceModel, weights: ExportWeights): { tensors: [string, TensorData][]; layout: SafetensorsExport['layout'] } {
+function parameterLayout(
+  model: SequenceModel,
+  weights: ExportWeights,
+): { tensors: [string, TensorData][]; layout: SafetensorsExport['layout'] } {
   const tensors: [string, TensorData][] = [];
   const entries: TensorLayoutEntry[] = [];
   for (const { name } of model.variables) {
     const t = weights.get(name);
     const tensorName = name.replaceAll('/', '.');
     tensors.push([tensorName, t]);
-    entries.push({ name: tensorName, dtype: 'F32', shape: t.shape, source: { param: name, columns: null }, meaning: `the lab's parameter ${name} [${t.shape.join(', ')}], row-major` });
+    entries.push({
+      name: tensorName,
+      dtype: 'F32',
+      shape: t.shape,
+      source: { param: name, columns: null },
+      meaning: `the lab's parameter ${name} [${t.shape.join(', ')}], row-major`,
+    });
   }
-  const pytorch = [LOADER_NOTE, `tensors are the lab's ${model.config.kind} parameters by name (slashes as dots); load_torch.py holds the maths`];
+  const pytorch = [
+    LOADER_NOTE,
+    `tensors are the lab's ${model.config.kind} parameters by name (slashes as dots); load_torch.py holds the maths`,
+  ];
   return { tensors, layout: { format: 'seqlab-weights', version: 1, byteOrder: 'little-endian', tensors: entries, pytorch } };
 }

@@ -55,7 +55,8 @@ async function stepperFor(model: SequenceModel, method: GenerationMethod): Promi
 /** @returns the generated codes, [length] */
 export async function generateCodes(model: SequenceModel, o: GenerateCodesOptions): Promise<Int32Array> {
   if (!Number.isInteger(o.length) || o.length < 0) throw new Error(`generate: length must be a whole number ≥ 0, got ${o.length}`);
-  if (model.config.inputFeatures > 0) throw new Error('generate: the model reads feature vectors, not codes, so it cannot be fed its own output');
+  if (model.config.inputFeatures > 0)
+    throw new Error('generate: the model reads feature vectors, not codes, so it cannot be fed its own output');
   const vocab = model.config.vocabSize;
   const prime = o.prime && o.prime.length > 0 ? o.prime : Int32Array.of(Math.floor(vocab / 2));
   for (const c of prime) if (!(c >= 0 && c < vocab)) throw new RangeError(`generate: prime code ${c} is outside [0, ${vocab})`);

@@ -199,7 +199,8 @@ export class WavenetStepper {
    * @returns this.logits [vocab]
    */
   step(code: number): Float32Array {
-    if (!(Number.isInteger(code) && code >= 0 && code < this.vocab)) throw new RangeError(`generate: code ${code} is outside [0, ${this.vocab})`);
+    if (!(Number.isInteger(code) && code >= 0 && code < this.vocab))
+      throw new RangeError(`generate: code ${code} is outside [0, ${this.vocab})`);
     const { R, D, S, k, x, taps, gates, z, skipSum, h, matvec } = this;
     const curr = code * R;
     const prev = this.prevCode * R;

@@ -22,7 +22,10 @@ export class GcnnModel implements SequenceModel {
   readonly recurrent = false;
   private readonly params: ParamStore;
 
-  constructor(readonly config: GcnnConfig, rng: Rng) {
+  constructor(
+    readonly config: GcnnConfig,
+    rng: Rng,
+  ) {
     const { vocabSize: v, embedSize: e, hiddenSize: h, levels, kernelSize: k, convsPerBlock } = config;
     this.params = new ParamStore(rng);
     const p = this.params;
@@ -75,7 +78,10 @@ export class GcnnModel implements SequenceModel {
    */
   private glu(name: string, x: tf.Tensor3D, dilation: number): tf.Tensor3D {
     const p = this.params;
-    const w = tf.concat(HALVES.map((half) => this.convKernel(`${name}/${half}`)), 1);
+    const w = tf.concat(
+      HALVES.map((half) => this.convKernel(`${name}/${half}`)),
+      1,
+    );
     const b = tf.concat(HALVES.map((half) => p.get(`${name}/${half}/bias`) as tf.Tensor1D));
     const y = causalConv1d(x, w, b, this.config.kernelSize, dilation);
     const [a, gate] = tf.split(y, 2, 2) as [tf.Tensor3D, tf.Tensor3D];

@@ -4,7 +4,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { gruSequence } from '../ops/gru-sequence.ts';
 import type { Rng } from '../rng.ts';
-import { spectralNorm } from '../stability/spectral.ts';
+import { spectralNorm } from '../constraints/spectral.ts';
 import type { GruConfig } from './model-config.ts';
 import { uniform, type ParamStore } from './params.ts';
 import { StackedRecurrentModel, type RecurrentCell } from './stacked-recurrent.ts';
@@ -23,7 +23,13 @@ const gruCell: RecurrentCell = {
     p.add(`gru${l}/bias`, [2, 3 * h], uniform(bound));
   },
   runLayer(p: ParamStore, l: number, x: tf.Tensor3D, [h0]: tf.Tensor2D[]) {
-    const out = gruSequence(x, p.get(`gru${l}/kernel`) as tf.Tensor2D, p.get(`gru${l}/recurrent_kernel`) as tf.Tensor2D, p.get(`gru${l}/bias`) as tf.Tensor2D, h0!);
+    const out = gruSequence(
+      x,
+      p.get(`gru${l}/kernel`) as tf.Tensor2D,
+      p.get(`gru${l}/recurrent_kernel`) as tf.Tensor2D,
+      p.get(`gru${l}/bias`) as tf.Tensor2D,
+      h0!,
+    );
     return { hs: out.hs, state: [out.h] };
   },
 };

@@ -1,10 +1,10 @@
 // Stacked LSTM language model: input projection -> LSTM layers -> linear read-out
 // (structure in stacked-recurrent.ts). Optionally Miller & Hardt's stable LSTM
-// (config.stabilize; the constraint is in stability/lstm-constraint.ts).
+// (config.stabilize; the constraint is in constraints/lstm-constraint.ts).
 import * as tf from '@tensorflow/tfjs';
 import { lstmSequence } from '../ops/lstm-sequence.ts';
 import type { Rng } from '../rng.ts';
-import { lstmLayerBound, STABLE_FORGET_BIAS, stabilizeLstmLayer } from '../stability/lstm-constraint.ts';
+import { lstmLayerBound, STABLE_FORGET_BIAS, stabilizeLstmLayer } from '../constraints/lstm-constraint.ts';
 import type { LstmConfig } from './model-config.ts';
 import { uniform, type ParamStore } from './params.ts';
 import { StackedRecurrentModel, type RecurrentCell } from './stacked-recurrent.ts';
@@ -55,9 +55,10 @@ export class LstmModel extends StackedRecurrentModel<LstmConfig> {
     }
   }
 
-  /** Rescales every layer's gate blocks to the constraint's norms (stability/lstm-constraint.ts). */
+  /** Rescales every layer's gate blocks to the constraint's norms (constraints/lstm-constraint.ts). */
   private stabilize(): void {
-    for (let l = 0; l < this.config.layers; l++) stabilizeLstmLayer(this.layerParam(l, 'kernel'), this.layerParam(l, 'recurrent_kernel'), this.config.hiddenSize);
+    for (let l = 0; l < this.config.layers; l++)
+      stabilizeLstmLayer(this.layerParam(l, 'kernel'), this.layerParam(l, 'recurrent_kernel'), this.config.hiddenSize);
   }
 
   /** Largest over layers of the contraction factor of lstmLayerBound (a read-out to compare runs, not a proof: see lstmLayerBound). */

@@ -33,24 +33,42 @@ function perPosition(model: ModelConfig): { floats: number; widest: number } {
   switch (model.kind) {
     case 'lstm':
       // gates 4H, cell, tanh(cell), hidden per layer
-      return { floats: input + out + model.layers * 7 * model.hiddenSize, widest: Math.max(4 * model.hiddenSize, model.vocabSize, inputWidth(model)) };
+      return {
+        floats: input + out + model.layers * 7 * model.hiddenSize,
+        widest: Math.max(4 * model.hiddenSize, model.vocabSize, inputWidth(model)),
+      };
     case 'gru':
-      return { floats: input + out + model.layers * 6 * model.hiddenSize, widest: Math.max(3 * model.hiddenSize, model.vocabSize, inputWidth(model)) };
+      return {
+        floats: input + out + model.layers * 6 * model.hiddenSize,
+        widest: Math.max(3 * model.hiddenSize, model.vocabSize, inputWidth(model)),
+      };
     case 'rnn':
-      return { floats: input + out + model.layers * 2 * model.hiddenSize, widest: Math.max(model.hiddenSize, model.vocabSize, inputWidth(model)) };
+      return {
+        floats: input + out + model.layers * 2 * model.hiddenSize,
+        widest: Math.max(model.hiddenSize, model.vocabSize, inputWidth(model)),
+      };
     case 'tcn': {
       // per convolution: im2col (k × width), output, dropout mask, residual
       const convs = model.levels * model.convsPerBlock;
-      return { floats: input + out + convs * (model.kernelSize + 3) * model.hiddenSize, widest: Math.max(model.kernelSize * model.hiddenSize, model.vocabSize, inputWidth(model)) };
+      return {
+        floats: input + out + convs * (model.kernelSize + 3) * model.hiddenSize,
+        widest: Math.max(model.kernelSize * model.hiddenSize, model.vocabSize, inputWidth(model)),
+      };
     }
     case 'gcnn': {
       const convs = model.levels * model.convsPerBlock;
-      return { floats: input + out + convs * (model.kernelSize + 4) * model.hiddenSize, widest: Math.max(model.kernelSize * model.hiddenSize, 2 * model.hiddenSize, model.vocabSize, inputWidth(model)) };
+      return {
+        floats: input + out + convs * (model.kernelSize + 4) * model.hiddenSize,
+        widest: Math.max(model.kernelSize * model.hiddenSize, 2 * model.hiddenSize, model.vocabSize, inputWidth(model)),
+      };
     }
     case 'wavenet': {
       const layers = model.stacks * model.layersPerStack;
       const perLayer = model.kernelSize * model.residualChannels + 4 * model.dilationChannels + model.residualChannels + model.skipChannels;
-      return { floats: input + out + layers * perLayer + 3 * model.skipChannels, widest: Math.max(model.kernelSize * model.residualChannels, 2 * model.dilationChannels, model.vocabSize, inputWidth(model)) };
+      return {
+        floats: input + out + layers * perLayer + 3 * model.skipChannels,
+        widest: Math.max(model.kernelSize * model.residualChannels, 2 * model.dilationChannels, model.vocabSize, inputWidth(model)),
+      };
     }
     case 'truncated': {
       // Every output reruns the base over its k inputs: k positions of the base per position.
@@ -64,7 +82,10 @@ function perPosition(model: ModelConfig): { floats: number; widest: number } {
  * Peak memory of training `model` with `batchSize` sequences of `seqLen` steps.
  * @param optimizer Adam keeps two slots per weight, SGD none
  */
-export function estimateTrainingMemory(model: ModelConfig, train: { batchSize: number; seqLen: number; optimizer: 'adam' | 'sgd' }): MemoryEstimate {
+export function estimateTrainingMemory(
+  model: ModelConfig,
+  train: { batchSize: number; seqLen: number; optimizer: 'adam' | 'sgd' },
+): MemoryEstimate {
   const params = countParameters(model);
   const slots = train.optimizer === 'adam' ? 2 : 0;
   const parameters = params * FLOAT * (2 + slots);
@@ -73,5 +94,12 @@ export function estimateTrainingMemory(model: ModelConfig, train: { batchSize: n
   const activations = positions * floats * FLOAT * 2; // kept forward, and their gradients on the way back
   const largestTensor = Math.max(positions * widest, params);
   const scratch = largestTensor * FLOAT;
-  return { parameters, activations, scratch, total: parameters + activations + scratch, largestTensor, dominant: activations >= parameters ? 'activations' : 'parameters' };
+  return {
+    parameters,
+    activations,
+    scratch,
+    total: parameters + activations + scratch,
+    largestTensor,
+    dominant: activations >= parameters ? 'activations' : 'parameters',
+  };
 }

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { rnnSequence } from '../ops/rnn-sequence.ts';
 import type { Rng } from '../rng.ts';
-import { SpectralClip, spectralNorm } from '../stability/spectral.ts';
+import { SpectralClip, spectralNorm } from '../constraints/spectral.ts';
 import type { RnnConfig } from './model-config.ts';
 import { uniform, type ParamStore } from './params.ts';
 import { StackedRecurrentModel, type RecurrentCell } from './stacked-recurrent.ts';
@@ -29,7 +29,13 @@ function rnnCell(clips: readonly SpectralClip[]): RecurrentCell {
       p.add(`rnn${l}/bias`, [h], uniform(bound));
     },
     runLayer(p: ParamStore, l: number, x: tf.Tensor3D, [h0]: tf.Tensor2D[]) {
-      const out = rnnSequence(x, p.get(`rnn${l}/kernel`) as tf.Tensor2D, p.get(`rnn${l}/recurrent_kernel`) as tf.Tensor2D, p.get(`rnn${l}/bias`) as tf.Tensor1D, h0!);
+      const out = rnnSequence(
+        x,
+        p.get(`rnn${l}/kernel`) as tf.Tensor2D,
+        p.get(`rnn${l}/recurrent_kernel`) as tf.Tensor2D,
+        p.get(`rnn${l}/bias`) as tf.Tensor1D,
+        h0!,
+      );
       return { hs: out.hs, state: [out.h] };
     },
   };
@@ -50,7 +56,7 @@ export class RnnModel extends StackedRecurrentModel<RnnConfig> {
   }
 
   /**
-   * Clips the singular values of every layer's U at the bound (stability/spectral.ts).
+   * Clips the singular values of every layer's U at the bound (constraints/spectral.ts).
    * The SVD runs in JS on U read back asynchronously (a synchronous read is impossible on webgpu in Node).
    */
   private async projectRecurrent(): Promise<void> {

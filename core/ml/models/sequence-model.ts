@@ -1,17 +1,12 @@
 // The one interface every sequence model implements. Layout everywhere:
 // [batch, time, channels]; tokens are int32 ids [batch, time]; features float32 [batch, time, width].
 import type * as tf from '@tensorflow/tfjs';
+import type { ForwardOptions } from '../ops/forward-options.ts';
 import type { SequenceInput } from '../ops/project-input.ts';
-import type { Rng } from '../rng.ts';
 import type { ModelConfig } from './model-config.ts';
 import type { NamedVariable } from './params.ts';
 
-export interface ForwardOptions {
-  /** Dropout on when true. */
-  training: boolean;
-  /** Source of dropout seeds; required when training with dropout. */
-  rng?: Rng;
-}
+export type { ForwardOptions };
 
 /** Recurrent state carried between windows (TBPTT), or null for feed-forward models. */
 export type ModelState = tf.Tensor[] | null;

@@ -19,7 +19,10 @@ export class TcnModel implements SequenceModel {
   readonly recurrent = false;
   private readonly params: ParamStore;
 
-  constructor(readonly config: TcnConfig, rng: Rng) {
+  constructor(
+    readonly config: TcnConfig,
+    rng: Rng,
+  ) {
     const { vocabSize: v, embedSize: e, hiddenSize: h, levels, kernelSize: k, convsPerBlock } = config;
     this.params = new ParamStore(rng);
     const p = this.params;
@@ -72,7 +75,11 @@ export class TcnModel implements SequenceModel {
         }
         if (residual) {
           const skip = this.hasDownsample(l)
-            ? timeDistributedDense(x, p.get(`block${l}/downsample/kernel`) as tf.Tensor2D, p.get(`block${l}/downsample/bias`) as tf.Tensor1D)
+            ? timeDistributedDense(
+                x,
+                p.get(`block${l}/downsample/kernel`) as tf.Tensor2D,
+                p.get(`block${l}/downsample/bias`) as tf.Tensor1D,
+              )
             : x;
           h = tf.relu(tf.add(h, skip)) as tf.Tensor3D;
         }

@@ -22,7 +22,12 @@ import type { ForwardOptions } from './sequence-model.ts';
  * @param k context length in steps, ≥ 1; k ≥ time gives the recurrent model's outputs
  * @returns logits [batch, time, vocabSize]
  */
-export function truncatedForward(model: RecurrentSequenceModel, input: SequenceInput, k: number, options: ForwardOptions = { training: false }): tf.Tensor3D {
+export function truncatedForward(
+  model: RecurrentSequenceModel,
+  input: SequenceInput,
+  k: number,
+  options: ForwardOptions = { training: false },
+): tf.Tensor3D {
   if (!Number.isInteger(k) || k < 1) throw new Error(`truncated: k must be a whole number ≥ 1, got ${k}`);
   return tidy(() => {
     const x = model.embed(input);

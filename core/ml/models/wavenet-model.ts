@@ -45,7 +45,13 @@ export function wavenetLayers(config: Pick<WavenetConfig, 'stacks' | 'layersPerS
 /** Receptive field: 1 + (2−1) for the input convolution + stacks·(k−1)·(2^layersPerStack − 1). */
 export function wavenetReceptiveField(config: Pick<WavenetConfig, 'stacks' | 'layersPerStack' | 'kernelSize'>): number {
   const inputConv = stackedReceptiveField(WAVENET_INPUT_KERNEL, [1]) - 1;
-  return inputConv + stackedReceptiveField(config.kernelSize, wavenetLayers(config).map((l) => l.dilation));
+  return (
+    inputConv +
+    stackedReceptiveField(
+      config.kernelSize,
+      wavenetLayers(config).map((l) => l.dilation),
+    )
+  );
 }
 
 export class WavenetModel implements SequenceModel {
@@ -53,7 +59,10 @@ export class WavenetModel implements SequenceModel {
   readonly layers: readonly WavenetLayer[];
   private readonly params: ParamStore;
 
-  constructor(readonly config: WavenetConfig, rng: Rng) {
+  constructor(
+    readonly config: WavenetConfig,
+    rng: Rng,
+  ) {
     const { vocabSize: v, embedSize: e, residualChannels: r, dilationChannels: d, skipChannels: s, kernelSize: k } = config;
     this.layers = wavenetLayers(config);
     this.params = new ParamStore(rng);
@@ -99,7 +108,9 @@ export class WavenetModel implements SequenceModel {
    * @returns [batch, time, residualChannels]
    */
   embed(input: SequenceInput): tf.Tensor3D {
-    return tf.tidy(() => causalConv1d(projectInput(input, this.w('input'), this.b('input')), this.w('causal'), this.b('causal'), WAVENET_INPUT_KERNEL, 1));
+    return tf.tidy(() =>
+      causalConv1d(projectInput(input, this.w('input'), this.b('input')), this.w('causal'), this.b('causal'), WAVENET_INPUT_KERNEL, 1),
+    );
   }
 
   /**
@@ -110,7 +121,12 @@ export class WavenetModel implements SequenceModel {
    * @param x [batch, time, residualChannels]
    * @returns next [batch, time, residualChannels] (null for the last layer), skip [batch, time, skipChannels]
    */
-  layer(i: number, x: tf.Tensor3D, options: ForwardOptions, dilation = this.layers[i]!.dilation): { next: tf.Tensor3D | null; skip: tf.Tensor3D } {
+  layer(
+    i: number,
+    x: tf.Tensor3D,
+    options: ForwardOptions,
+    dilation = this.layers[i]!.dilation,
+  ): { next: tf.Tensor3D | null; skip: tf.Tensor3D } {
     return tidy(() => {
       const name = `layer${i}`;
       const w = tf.concat([this.w(`${name}/filter`), this.w(`${name}/gate`)], 1);
@@ -118,7 +134,9 @@ export class WavenetModel implements SequenceModel {
       const [f, g] = tf.split(causalConv1d(x, w, b, this.config.kernelSize, dilation), 2, 2) as [tf.Tensor3D, tf.Tensor3D];
       const z = seededDropout(tf.mul(tf.tanh(f), tf.sigmoid(g)) as tf.Tensor3D, this.config.dropout, options);
       const skip = timeDistributedDense(z, this.w(`${name}/skip`), this.b(`${name}/skip`));
-      const next = this.layers[i]!.hasResidual ? (tf.add(x, timeDistributedDense(z, this.w(`${name}/residual`), this.b(`${name}/residual`))) as tf.Tensor3D) : null;
+      const next = this.layers[i]!.hasResidual
+        ? (tf.add(x, timeDistributedDense(z, this.w(`${name}/residual`), this.b(`${name}/residual`))) as tf.Tensor3D)
+        : null;
       return { next, skip };
     });
   }

@@ -11,7 +11,13 @@ import type { ParamStore } from './params.ts';
  * Adds one kernel [rows, cols]: `<name>/v` drawn from `init` and `<name>/g`
  * set to ‖v‖ per column (so w = v at step 0), or a plain `<name>/kernel`.
  */
-export function addConvKernel(p: ParamStore, name: string, shape: [number, number], init: (rng: Rng, size: number) => Float32Array, weightNorm: boolean): void {
+export function addConvKernel(
+  p: ParamStore,
+  name: string,
+  shape: [number, number],
+  init: (rng: Rng, size: number) => Float32Array,
+  weightNorm: boolean,
+): void {
   if (!weightNorm) {
     p.add(`${name}/kernel`, shape, init);
     return;

@@ -46,11 +46,17 @@ const wholeNumber = (what: string) => z.number({ error: `must be ${what}` }).int
 const stepSchema = z.array(wholeNumber('a pitch index (a whole number)').min(0, { error: 'a pitch index cannot be negative' }), {
   error: 'a time step must be a list of pitch indices',
 });
-const splitSchema = z.array(z.array(stepSchema, { error: 'a sequence must be a list of time steps' }), { error: 'a split must be a list of sequences' });
+const splitSchema = z.array(z.array(stepSchema, { error: 'a sequence must be a list of time steps' }), {
+  error: 'a split must be a list of sequences',
+});
 const jsonSchema = z.object(
   {
-    pitchOffset: wholeNumber('a whole number from 0 to 127').min(0, { error: 'must be from 0 to 127' }).max(127, { error: 'must be from 0 to 127' }),
-    numPitches: wholeNumber('a whole number from 1 to 128').min(1, { error: 'must be from 1 to 128' }).max(128, { error: 'must be from 1 to 128' }),
+    pitchOffset: wholeNumber('a whole number from 0 to 127')
+      .min(0, { error: 'must be from 0 to 127' })
+      .max(127, { error: 'must be from 0 to 127' }),
+    numPitches: wholeNumber('a whole number from 1 to 128')
+      .min(1, { error: 'must be from 1 to 128' })
+      .max(128, { error: 'must be from 1 to 128' }),
     train: splitSchema,
     valid: splitSchema,
     test: splitSchema,
@@ -152,7 +158,8 @@ export function decodePianoRolls(bytes: Uint8Array): PianoRollSet {
   const fail = (offset: number, msg: string): never => {
     throw new PianoRollError(`byte ${offset}: ${msg}`);
   };
-  if (size < HEADER_BYTES + 4) fail(size, `the file ends after ${size} bytes, before the end of the ${HEADER_BYTES}-byte header and checksum`);
+  if (size < HEADER_BYTES + 4)
+    fail(size, `the file ends after ${size} bytes, before the end of the ${HEADER_BYTES}-byte header and checksum`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   MAGIC.forEach((m, i) => {
     if (bytes[i] !== m) fail(i, 'not a piano-roll file (the magic "SQPR" is missing)');
@@ -170,13 +177,15 @@ export function decodePianoRolls(bytes: Uint8Array): PianoRollSet {
   const trainEnd = view.getUint32(16, true);
   const validEnd = view.getUint32(20, true);
   if (trainEnd < 1 || trainEnd >= count) fail(16, `train end ${trainEnd} must leave at least one sequence per split (count ${count})`);
-  if (validEnd <= trainEnd || validEnd >= count) fail(20, `valid end ${validEnd} must lie between train end ${trainEnd} and count ${count}, exclusive`);
+  if (validEnd <= trainEnd || validEnd >= count)
+    fail(20, `valid end ${validEnd} must lie between train end ${trainEnd} and count ${count}, exclusive`);
   const fb = frameBytesOf(numPitches);
   const steps: number[] = [];
   let frames = 0;
   for (let i = 0; i < count; i++) {
     const n = view.getUint32(HEADER_BYTES + 4 * i, true);
-    if (n < MIN_SEQUENCE_STEPS || n > MAX_STEPS) fail(HEADER_BYTES + 4 * i, `sequence ${i} has ${n} steps (allowed ${MIN_SEQUENCE_STEPS}..${MAX_STEPS})`);
+    if (n < MIN_SEQUENCE_STEPS || n > MAX_STEPS)
+      fail(HEADER_BYTES + 4 * i, `sequence ${i} has ${n} steps (allowed ${MIN_SEQUENCE_STEPS}..${MAX_STEPS})`);
     steps.push(n);
     frames += n;
   }
@@ -211,15 +220,26 @@ const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 /** Checks the invariants both codecs rely on. @throws PianoRollError */
 function checkSet(set: PianoRollSet): void {
   const { numPitches, pitchOffset, sequences, splits } = set;
-  if (!Number.isInteger(numPitches) || numPitches < 1 || numPitches > 128) throw new PianoRollError(`numPitches ${numPitches} is outside 1..128`);
-  if (!Number.isInteger(pitchOffset) || pitchOffset < 0 || pitchOffset + numPitches > 128) throw new PianoRollError(`pitchOffset ${pitchOffset} + numPitches ${numPitches} goes past MIDI note 127`);
+  if (!Number.isInteger(numPitches) || numPitches < 1 || numPitches > 128)
+    throw new PianoRollError(`numPitches ${numPitches} is outside 1..128`);
+  if (!Number.isInteger(pitchOffset) || pitchOffset < 0 || pitchOffset + numPitches > 128)
+    throw new PianoRollError(`pitchOffset ${pitchOffset} + numPitches ${numPitches} goes past MIDI note 127`);
   const { train, valid, test } = splits;
-  if (train.start !== 0 || valid.start !== train.end || test.start !== valid.end || test.end !== sequences.length || train.end <= 0 || valid.end <= valid.start || test.end <= test.start) {
+  if (
+    train.start !== 0 ||
+    valid.start !== train.end ||
+    test.start !== valid.end ||
+    test.end !== sequences.length ||
+    train.end <= 0 ||
+    valid.end <= valid.start ||
+    test.end <= test.start
+  ) {
     throw new PianoRollError(`splits ${JSON.stringify(splits)} must be consecutive, non-empty and cover all ${sequences.length} sequences`);
   }
   sequences.forEach((s, i) => {
     const n = s.length / numPitches;
-    if (!Number.isInteger(n) || n < MIN_SEQUENCE_STEPS) throw new PianoRollError(`sequence ${i}: ${s.length} values are not at least ${MIN_SEQUENCE_STEPS} frames of ${numPitches} pitches`);
+    if (!Number.isInteger(n) || n < MIN_SEQUENCE_STEPS)
+      throw new PianoRollError(`sequence ${i}: ${s.length} values are not at least ${MIN_SEQUENCE_STEPS} frames of ${numPitches} pitches`);
   });
 }
 
@@ -234,13 +254,17 @@ export interface PianoRollStats {
   meanActivePitches: number;
   /** Mean steps per sequence. */
   meanLength: number;
+  /** Steps of the longest sequence: a batch is padded to it, so it sizes a run's memory. */
+  longestSteps: number;
 }
 
 export function pianoRollStats(set: PianoRollSet): PianoRollStats {
   let steps = 0;
   let active = 0;
+  let longestSteps = 0;
   for (const s of set.sequences) {
     steps += s.length / set.numPitches;
+    longestSteps = Math.max(longestSteps, s.length / set.numPitches);
     for (let i = 0; i < s.length; i++) active += s[i]!;
   }
   const n = set.sequences.length;
@@ -250,5 +274,6 @@ export function pianoRollStats(set: PianoRollSet): PianoRollStats {
     steps,
     meanActivePitches: steps > 0 ? active / steps : 0,
     meanLength: n > 0 ? steps / n : 0,
+    longestSteps,
   };
 }

@@ -12,13 +12,7 @@ import { defineKernel } from '../engine/kernel-registry.ts';
  * @param bias [Cout]
  * @returns [batch, time, Cout]; output t depends only on inputs t-(k-1)·d .. t.
  */
-function causalConv1dReference(
-  x: tf.Tensor3D,
-  w: tf.Tensor2D,
-  bias: tf.Tensor1D,
-  kernelSize: number,
-  dilation: number,
-): tf.Tensor3D {
+function causalConv1dReference(x: tf.Tensor3D, w: tf.Tensor2D, bias: tf.Tensor1D, kernelSize: number, dilation: number): tf.Tensor3D {
   return tf.tidy(() => {
     const [batch, time, cin] = x.shape;
     const cout = w.shape[1];
@@ -27,7 +21,14 @@ function causalConv1dReference(
     // a contiguous pad), and taps are summed after one matMul each instead of
     // concatenated on the channel axis, whose gradient is a strided split.
     const xt = tf.transpose(x, [1, 0, 2]); // [time, batch, Cin]
-    const padded = pad > 0 ? tf.pad(xt, [[pad, 0], [0, 0], [0, 0]]) : xt;
+    const padded =
+      pad > 0
+        ? tf.pad(xt, [
+            [pad, 0],
+            [0, 0],
+            [0, 0],
+          ])
+        : xt;
     let y: tf.Tensor2D | undefined;
     for (let j = 0; j < kernelSize; j++) {
       const tap = tf.reshape(tf.slice(padded, [j * dilation, 0, 0], [time, batch, cin]), [time * batch, cin]) as tf.Tensor2D;

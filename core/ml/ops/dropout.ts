@@ -1,7 +1,7 @@
 // Dropout with a seed drawn from the run's generator, so a seed (and a
 // resumed checkpoint) fixes every mask. Identity outside training.
 import * as tf from '@tensorflow/tfjs';
-import type { ForwardOptions } from '../models/sequence-model.ts';
+import type { ForwardOptions } from './forward-options.ts';
 
 /** @param x any shape; @returns x with a fraction `rate` zeroed and the rest scaled by 1/(1−rate). */
 export function seededDropout<T extends tf.Tensor>(x: T, rate: number, options: ForwardOptions): T {

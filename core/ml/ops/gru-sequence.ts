@@ -24,7 +24,13 @@ export interface GruSequenceResult {
  * @param bias [2, 3·hidden]: row 0 input bias, row 1 recurrent bias
  * @param h0 [batch, hidden]
  */
-function gruSequenceReference(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor2D, h0: tf.Tensor2D): GruSequenceResult {
+function gruSequenceReference(
+  x: tf.Tensor3D,
+  kernel: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  bias: tf.Tensor2D,
+  h0: tf.Tensor2D,
+): GruSequenceResult {
   return tf.tidy(() => {
     const [inputBias, recurrentBias] = tf.unstack(bias, 0) as [tf.Tensor1D, tf.Tensor1D];
     // Cut into steps on the narrow input, as lstm-sequence.ts does (why: there).

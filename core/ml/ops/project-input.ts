@@ -20,11 +20,7 @@ export function projectInput(input: SequenceInput, weight: tf.Tensor2D, bias: tf
     if (input.dtype !== 'int32') throw new Error(`input: token ids must be int32, got ${input.dtype}`);
     return embedTokens(input as tf.Tensor2D, weight, bias);
   }
-  if (input.shape[2] !== weight.shape[0]) throw new Error(`input: feature width ${input.shape[2]} does not match the model's ${weight.shape[0]}`);
+  if (input.shape[2] !== weight.shape[0])
+    throw new Error(`input: feature width ${input.shape[2]} does not match the model's ${weight.shape[0]}`);
   return timeDistributedDense(input as tf.Tensor3D, weight, bias);
-}
-
-/** [batch, time] of an input window, whichever kind it is. */
-export function inputBatchTime(input: SequenceInput): [number, number] {
-  return [input.shape[0], input.shape[1]];
 }

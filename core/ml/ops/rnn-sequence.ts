@@ -21,7 +21,13 @@ export interface RnnSequenceResult {
  * @param bias b, [hidden]
  * @param h0 [batch, hidden]
  */
-function rnnSequenceReference(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D, h0: tf.Tensor2D): RnnSequenceResult {
+function rnnSequenceReference(
+  x: tf.Tensor3D,
+  kernel: tf.Tensor2D,
+  recurrentKernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  h0: tf.Tensor2D,
+): RnnSequenceResult {
   return tf.tidy(() => {
     // Cut into steps on the narrow input, as lstm-sequence.ts does (why: there).
     const steps = timeSteps(x);

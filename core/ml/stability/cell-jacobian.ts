@@ -57,7 +57,11 @@ function gruLayer(p: Param, x: tf.Tensor2D, [h]: tf.Tensor2D[], hidden: number):
   const dn = tf.mul(tf.sub(1, z), tf.sub(1, tf.square(n))) as tf.Tensor2D; // ∂h'/∂n-preactivation
   const dnr = tf.mul(dn, tf.mul(rn!, tf.mul(r, tf.sub(1, r)))) as tf.Tensor2D; // via r (r multiplies r̃_n)
   const through = (m: tf.Tensor2D, extraN: tf.Tensor2D) =>
-    tf.addN([diagTimesTransposed(dz, gate(m, 0, hidden)), diagTimesTransposed(dnr, gate(m, 1, hidden)), diagTimesTransposed(extraN, gate(m, 2, hidden))]) as tf.Tensor3D;
+    tf.addN([
+      diagTimesTransposed(dz, gate(m, 0, hidden)),
+      diagTimesTransposed(dnr, gate(m, 1, hidden)),
+      diagTimesTransposed(extraN, gate(m, 2, hidden)),
+    ]) as tf.Tensor3D;
   return {
     state: tf.add(diag(z), through(u, tf.mul(dn, r) as tf.Tensor2D)) as tf.Tensor3D,
     input: through(w, dn),
@@ -81,7 +85,11 @@ function lstmLayer(p: Param, x: tf.Tensor2D, [h, c]: tf.Tensor2D[], hidden: numb
   const dhc = tf.mul(o!, tf.sub(1, tf.square(tc))) as tf.Tensor2D; // ∂h'/∂c'
   /** ∂c'/∂(h or x) and ∂h'/∂(h or x) through the matrix m (U or W). */
   const through = (m: tf.Tensor2D) => {
-    const dc = tf.addN([diagTimesTransposed(dci, gate(m, 0, hidden)), diagTimesTransposed(dcf, gate(m, 1, hidden)), diagTimesTransposed(dcg, gate(m, 2, hidden))]) as tf.Tensor3D;
+    const dc = tf.addN([
+      diagTimesTransposed(dci, gate(m, 0, hidden)),
+      diagTimesTransposed(dcf, gate(m, 1, hidden)),
+      diagTimesTransposed(dcg, gate(m, 2, hidden)),
+    ]) as tf.Tensor3D;
     const dh = tf.add(diagTimesTransposed(dho, gate(m, 3, hidden)), tf.mul(tf.expandDims(dhc, 2), dc)) as tf.Tensor3D;
     return { dh, dc };
   };

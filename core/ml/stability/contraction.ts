@@ -18,7 +18,7 @@ import { isRecurrentModel, type RecurrentSequenceModel } from '../models/recurre
 import type { SequenceModel } from '../models/sequence-model.ts';
 import type { SequenceInput } from '../ops/project-input.ts';
 import { analyticStateJacobian } from './cell-jacobian.ts';
-import { spectralNorm } from './spectral.ts';
+import { spectralNorm } from '../constraints/spectral.ts';
 
 /** Rows (replicas × batch) per backward pass: bounds memory for wide states. */
 const ROWS_PER_PASS = 4096;
@@ -78,7 +78,15 @@ export function stateJacobian(model: RecurrentSequenceModel, xt: tf.Tensor3D, st
       // Replica r (rows r·batch … r·batch + batch − 1) differentiates unit from + r.
       const replicas = tf.tile(flat, [units, 1]);
       const xs = tf.tile(xt, [units, 1, 1]);
-      const picks = tf.oneHot(tf.tensor1d(Array.from({ length: units * batch }, (_, row) => from + Math.floor(row / batch)), 'int32'), width).toFloat();
+      const picks = tf
+        .oneHot(
+          tf.tensor1d(
+            Array.from({ length: units * batch }, (_, row) => from + Math.floor(row / batch)),
+            'int32',
+          ),
+          width,
+        )
+        .toFloat();
       const grad = tf.grad((s: tf.Tensor) => {
         const next = model.recur(xs, splitState(s as tf.Tensor2D, sizes), { training: false }).state;
         return tf.sum(tf.mul(tf.concat(next, 1), picks));

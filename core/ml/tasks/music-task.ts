@@ -80,13 +80,21 @@ export function createMusicTask(set: PianoRollSet): TaskData {
     stateful: false,
     baselineLoss: constantBernoulliNll(set, 'valid', pitchFrequencies(set)),
     trainStream(batchSize: number, _seqLen: number, seed: number): BatchStream {
-      return new EpisodeStream(train.end - train.start, batchSize, seed, (idx) => musicBatch(set, idx.map((i) => train.start + i)));
+      return new EpisodeStream(train.end - train.start, batchSize, seed, (idx) =>
+        musicBatch(
+          set,
+          idx.map((i) => train.start + i),
+        ),
+      );
     },
     *evalBatches(split: 'valid' | 'test', options: EvalOptions): Iterable<Batch> {
       const { start, end } = set.splits[split];
       const scored = (i: number): number => sequenceSteps(set, start + i) - 1;
       for (const idx of evalIndexBatches(end - start, options.batchSize, options.maxScored, scored)) {
-        yield musicBatch(set, idx.map((i) => start + i));
+        yield musicBatch(
+          set,
+          idx.map((i) => start + i),
+        );
       }
     },
   };

@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { Rng } from '../rng.ts';
 import { EpisodeStream, evalIndexBatches, mixSeed } from './episodes.ts';
-import { categoricalAccuracy } from '../train/task-loss.ts';
+import { categoricalAccuracy } from './batch-arrays.ts';
 import type { Batch, BatchStream, EvalOptions, TaskData } from './task-types.ts';
 
 /** Symbols to remember in copy memory. */
@@ -188,10 +188,15 @@ function copyRecallMask(batch: Batch): Float32Array {
  * @param targets [batch, time] class ids
  * @param shape [batch, time] of the targets
  */
-export function copyAccuracy(logits: Float32Array, targets: Int32Array, shape: readonly [number, number]): { correct: number; total: number; accuracy: number } {
+export function copyAccuracy(
+  logits: Float32Array,
+  targets: Int32Array,
+  shape: readonly [number, number],
+): { correct: number; total: number; accuracy: number } {
   const [B, L] = shape;
   const classes = logits.length / (B * L);
-  if (!Number.isInteger(classes) || targets.length !== B * L) throw new Error(`copyAccuracy: ${logits.length} logits and ${targets.length} targets do not fit [${B}, ${L}]`);
+  if (!Number.isInteger(classes) || targets.length !== B * L)
+    throw new Error(`copyAccuracy: ${logits.length} logits and ${targets.length} targets do not fit [${B}, ${L}]`);
   // The evaluator's accuracy over the recall positions: one arg-max rule for both.
   const batch: Batch = { inputs: new Int32Array(0), inputShape: [B, L], targets, targetShape: [B, L], mask: null, reset: true };
   const { correct, scored } = categoricalAccuracy(logits, batch, copyRecallMask(batch));

@@ -3,7 +3,7 @@
 // carries its state from one batch to the next; evaluation walks the valid or
 // test range the same way and gives feed-forward models their left context.
 import type { DatasetSplits, TokenSource } from '../data/dataset-types.ts';
-import { WindowBatcher } from '../train/window-batcher.ts';
+import { WindowBatcher } from './window-batcher.ts';
 import type { Batch, BatchStream, EvalOptions, TaskData } from './task-types.ts';
 
 /**
@@ -22,7 +22,14 @@ export function createTextTask(source: TokenSource, splits: DatasetSplits, vocab
       return {
         next(): Batch {
           const w = batcher.next();
-          return { inputs: w.inputs, inputShape: [batchSize, seqLen], targets: w.targets, targetShape: [batchSize, seqLen], mask: null, reset: w.reset };
+          return {
+            inputs: w.inputs,
+            inputShape: [batchSize, seqLen],
+            targets: w.targets,
+            targetShape: [batchSize, seqLen],
+            mask: null,
+            reset: w.reset,
+          };
         },
         get cursor() {
           return batcher.cursor;

@@ -74,19 +74,50 @@ interface Noun {
 }
 const nouns = (...xs: string[]): Noun[] =>
   xs.map((x) => (x.includes('/') ? { sg: x.split('/')[0]!, pl: x.split('/')[1]! } : { sg: x, pl: x + 's' }));
-const ANIMATE = nouns('dog', 'cat', 'bird', 'farmer', 'teacher', 'child/children', 'man/men', 'woman/women', 'fox/foxes', 'girl', 'boy', 'doctor');
+const ANIMATE = nouns(
+  'dog',
+  'cat',
+  'bird',
+  'farmer',
+  'teacher',
+  'child/children',
+  'man/men',
+  'woman/women',
+  'fox/foxes',
+  'girl',
+  'boy',
+  'doctor',
+);
 const PLACES = nouns('house', 'river', 'garden', 'table', 'bridge', 'church/churches', 'road', 'tree', 'wall', 'box/boxes');
 const ADJ = ['old', 'small', 'big', 'red', 'quiet', 'happy', 'tall', 'green', 'young', 'dark'];
 const PREP = ['near', 'behind', 'beside', 'under', 'by', 'across from', 'next to'];
 /** [singular, plural] verb forms. */
-const INTRANS: [string, string][] = [['runs', 'run'], ['sleeps', 'sleep'], ['sings', 'sing'], ['waits', 'wait'], ['smiles', 'smile'], ['barks', 'bark'], ['is here', 'are here'], ['was late', 'were late']];
-const TRANS: [string, string][] = [['sees', 'see'], ['watches', 'watch'], ['likes', 'like'], ['chases', 'chase'], ['helps', 'help'], ['knows', 'know'], ['follows', 'follow']];
+const INTRANS: [string, string][] = [
+  ['runs', 'run'],
+  ['sleeps', 'sleep'],
+  ['sings', 'sing'],
+  ['waits', 'wait'],
+  ['smiles', 'smile'],
+  ['barks', 'bark'],
+  ['is here', 'are here'],
+  ['was late', 'were late'],
+];
+const TRANS: [string, string][] = [
+  ['sees', 'see'],
+  ['watches', 'watch'],
+  ['likes', 'like'],
+  ['chases', 'chase'],
+  ['helps', 'help'],
+  ['knows', 'know'],
+  ['follows', 'follow'],
+];
 
 /** English-like sentences whose main verb agrees with a subject many words back. */
 function generateAgreement(): string {
   const rand = mulberry32(0xa9ee);
   const pick = picker(rand);
-  const det = (plural: boolean): string => (plural ? pick(['the', 'the', 'some', 'many', 'two']) : pick(['the', 'the', 'a', 'one', 'every']));
+  const det = (plural: boolean): string =>
+    plural ? pick(['the', 'the', 'some', 'many', 'two']) : pick(['the', 'the', 'a', 'one', 'every']);
   const np = (depth: number, pool: Noun[] = ANIMATE): { text: string; plural: boolean } => {
     const plural = rand() < 0.5;
     const n = pick(pool);
@@ -118,12 +149,14 @@ function generateAgreement(): string {
 export const BUILTIN_CORPORA: BuiltinCorpus[] = [
   {
     name: 'brackets',
-    description: 'Nested balanced brackets of three kinds, (), [] and {}, with short words inside (depth up to 6): each closer must match an opener many characters back. About 600 KB.',
+    description:
+      'Nested balanced brackets of three kinds, (), [] and {}, with short words inside (depth up to 6): each closer must match an opener many characters back. About 600 KB.',
     generate: generateBrackets,
   },
   {
     name: 'agreement',
-    description: 'English-like sentences from a small grammar with subject-verb number agreement across relative clauses and prepositional phrases. About 600 KB.',
+    description:
+      'English-like sentences from a small grammar with subject-verb number agreement across relative clauses and prepositional phrases. About 600 KB.',
     generate: generateAgreement,
   },
 ];

@@ -13,11 +13,37 @@ const HINT_CONTEXT = 16384;
 export class TextImportError extends Error {
   /** Absolute byte offset of the problem in the file, when there is one. */
   readonly offset: number | undefined;
-  constructor(message: string, offset?: number) {
+  /** The encoding the bytes seem to be in, and the problem worded without the flag that sets it (fronts word that). */
+  readonly suggestion: EncodingSuggestion | undefined;
+  constructor(message: string, offset?: number, suggestion?: EncodingSuggestion) {
     super(message);
     this.name = 'TextImportError';
     this.offset = offset;
+    this.suggestion = suggestion;
   }
+}
+
+export interface EncodingSuggestion {
+  encoding: string;
+  /** "a.txt: invalid UTF-8 at byte 8 (0x93); it looks like windows-1252 (confidence 80%)". */
+  reason: string;
+}
+
+/** A guess at the encoding: `text` continues the error message; `encoding` is what to import with. */
+interface Hint {
+  text: string;
+  encoding?: string;
+}
+
+const NO_HINT: Hint = { text: '' };
+
+/** The refusal with its hint: the message as the command line words it, and the suggestion as data. */
+function hinted(problem: string, hint: Hint, offset: number): TextImportError {
+  if (!hint.encoding) return new TextImportError(`${problem}${hint.text}`, offset);
+  return new TextImportError(`${problem}${hint.text}, import again with --encoding ${hint.encoding}`, offset, {
+    encoding: hint.encoding,
+    reason: `${problem}${hint.text}`,
+  });
 }
 
 /** Options of the decoders: `encoding` forces an encoding (any name iconv-lite knows, or 'utf-8'). */
@@ -89,11 +115,13 @@ export function scanUtf8(b: Uint8Array): { end: number; bad: number } {
     if (c >= 0xc2 && c <= 0xdf) need = 1;
     else if (c >= 0xe0 && c <= 0xef) {
       need = 2;
-      if (c === 0xe0) lo = 0xa0; // overlong below U+0800
+      if (c === 0xe0)
+        lo = 0xa0; // overlong below U+0800
       else if (c === 0xed) hi = 0x9f; // surrogates U+D800..DFFF
     } else if (c >= 0xf0 && c <= 0xf4) {
       need = 3;
-      if (c === 0xf0) lo = 0x90; // overlong below U+10000
+      if (c === 0xf0)
+        lo = 0x90; // overlong below U+10000
       else if (c === 0xf4) hi = 0x8f; // above U+10FFFF
     } else return { end: i, bad: i };
     for (let k = 1; k <= need; k++) {
@@ -117,26 +145,24 @@ const MOSTLY_ASCII = 0.5;
  * stray "é" scores near 0 for every single-byte encoding. Such text is nearly always Latin-1 or its
  * Windows superset, so it still gets a hint, worded as a guess.
  */
-function encodingHint(sample: Uint8Array): string {
+function encodingHint(sample: Uint8Array): Hint {
   let matches: ReturnType<typeof analyse>;
   try {
     matches = analyse(sample);
   } catch {
-    return '';
+    return NO_HINT;
   }
-  const m = matches.find(
-    (x) => x.confidence >= 50 && !/^(utf|ascii|iso-2022)/i.test(x.name) && iconv.encodingExists(x.name),
-  );
-  if (m) return `; it looks like ${m.name} (confidence ${m.confidence}%), import again with --encoding ${m.name}`;
+  const m = matches.find((x) => x.confidence >= 50 && !/^(utf|ascii|iso-2022)/i.test(x.name) && iconv.encodingExists(x.name));
+  if (m) return { text: `; it looks like ${m.name} (confidence ${m.confidence}%)`, encoding: m.name };
   let ascii = 0;
   for (const c of sample) {
     const whitespace = c === 0x09 || c === 0x0a || c === 0x0d;
-    if ((c < 0x20 && !whitespace) || c === 0x7f) return ''; // control bytes: not text in any Latin encoding
+    if ((c < 0x20 && !whitespace) || c === 0x7f) return NO_HINT; // control bytes: not text in any Latin encoding
     if (c < 0x7f) ascii++;
   }
   return ascii >= MOSTLY_ASCII * sample.length
-    ? '; it may be Latin-1 (too few non-ASCII bytes for a sure guess), import again with --encoding windows-1252'
-    : '';
+    ? { text: '; it may be Latin-1 (too few non-ASCII bytes for a sure guess)', encoding: 'windows-1252' }
+    : NO_HINT;
 }
 
 /**
@@ -144,9 +170,9 @@ function encodingHint(sample: Uint8Array): string {
  * text in UTF-16 has a zero high byte per character, which chardet (BOM-only for UTF-16) cannot
  * see. Needs a clear majority of one parity and (almost) none of the other.
  */
-function utf16Hint(head: Uint8Array): string {
+function utf16Hint(head: Uint8Array): Hint {
   const units = Math.min(head.length, BINARY_SNIFF_BYTES) >> 1;
-  if (units < 2) return '';
+  if (units < 2) return NO_HINT;
   let even = 0;
   let odd = 0;
   for (let u = 0; u < units; u++) {
@@ -154,7 +180,7 @@ function utf16Hint(head: Uint8Array): string {
     if (head[2 * u + 1] === 0) odd++;
   }
   const order = odd >= units / 2 && even <= units / 50 ? 'le' : even >= units / 2 && odd <= units / 50 ? 'be' : null;
-  return order ? `; it looks like UTF-16${order.toUpperCase()} without a BOM, import again with --encoding utf-16${order}` : '';
+  return order ? { text: `; it looks like UTF-16${order.toUpperCase()} without a BOM`, encoding: `utf-16${order}` } : NO_HINT;
 }
 
 /** Node's Buffer when present (iconv-lite's codecs expect one), else the bytes as they are. */
@@ -285,8 +311,8 @@ export class StreamingTextDecoder {
     for (let i = this.bomLen; i < lim; i += wide ? 2 : 1) {
       if (buf[i] === 0 && (!wide || buf[i + 1] === 0)) {
         const what = wide ? 'NUL character' : 'NUL byte';
-        const hint = this.forced === undefined && !wide ? utf16Hint(buf.subarray(this.bomLen)) : '';
-        throw new TextImportError(`${this.fileName}: binary file (${what} at offset ${i})${hint}`, i);
+        const hint = this.forced === undefined && !wide ? utf16Hint(buf.subarray(this.bomLen)) : NO_HINT;
+        throw hinted(`${this.fileName}: binary file (${what} at offset ${i})`, hint, i);
       }
     }
   }
@@ -359,9 +385,9 @@ export class StreamingTextDecoder {
   private throwPending(): never {
     const p = this.pending!;
     const after = join(p.after).subarray(0, HINT_CONTEXT);
-    const hint = encodingHint(join([p.before, after]));
-    throw new TextImportError(
-      `${this.fileName}: invalid UTF-8 at byte ${p.offset} (0x${hex(p.byte, 2)})${hint}`,
+    throw hinted(
+      `${this.fileName}: invalid UTF-8 at byte ${p.offset} (0x${hex(p.byte, 2)})`,
+      encodingHint(join([p.before, after])),
       p.offset,
     );
   }

@@ -22,6 +22,13 @@ export interface CheckpointSnapshot {
   optimizer: OptimizerSnapshot;
   /** Recurrent state carried into the next window, or null. */
   state: TensorData[] | null;
+  /** Early stopping's record: best valid loss so far and validations since it (absent in older checkpoints). */
+  plateau?: PlateauState;
+}
+
+export interface PlateauState {
+  best: number;
+  since: number;
 }
 
 interface Meta {
@@ -34,6 +41,7 @@ interface Meta {
   rng: RngState;
   optimizer: { kind: OptimizerSnapshot['kind']; step: number };
   stateCount: number | null;
+  plateau?: PlateauState;
 }
 
 /** Encodes tensors named `param/...`, `opt/...`, `state/i` into one safetensors buffer. */
@@ -52,6 +60,7 @@ export function encodeCheckpoint(snap: CheckpointSnapshot): Uint8Array {
     rng: snap.rng,
     optimizer: { kind: snap.optimizer.kind, step: snap.optimizer.step },
     stateCount: snap.state ? snap.state.length : null,
+    ...(snap.plateau ? { plateau: snap.plateau } : {}),
   };
   return encodeSafetensors(tensors, { seqlab: JSON.stringify(meta) });
 }
@@ -61,7 +70,8 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointSnapshot {
   const raw = metadata['seqlab'];
   if (!raw) throw new Error('checkpoint: no seqlab metadata');
   const meta = JSON.parse(raw) as Meta;
-  if (meta.format !== 'seqlab-checkpoint' || meta.version !== 1) throw new Error(`checkpoint: unsupported format ${meta.format} v${meta.version}`);
+  if (meta.format !== 'seqlab-checkpoint' || meta.version !== 1)
+    throw new Error(`checkpoint: unsupported format ${meta.format} v${meta.version}`);
   const params: Record<string, TensorData> = {};
   const slots: Record<string, Float32Array> = {};
   for (const [name, t] of tensors) {
@@ -86,6 +96,7 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointSnapshot {
     params,
     optimizer: { ...meta.optimizer, slots },
     state,
+    ...(meta.plateau ? { plateau: meta.plateau } : {}),
   };
 }
 
@@ -118,7 +129,8 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Ten
   if (bytes.length < 8) throw new Error(`safetensors: ${bytes.length} bytes, too short for a header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > bytes.length - 8) throw new Error(`safetensors: header length ${headerLength} exceeds the file (${bytes.length} bytes)`);
+  if (headerLength > bytes.length - 8)
+    throw new Error(`safetensors: header length ${headerLength} exceeds the file (${bytes.length} bytes)`);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, unknown>;
   const dataStart = 8 + headerLength;
   const tensors = new Map<string, TensorData>();
@@ -128,14 +140,20 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Ten
       metadata = entry as Record<string, string>;
       continue;
     }
-    const { dtype, shape, data_offsets: [begin, end] } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    const {
+      dtype,
+      shape,
+      data_offsets: [begin, end],
+    } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
     if (dtype !== 'F32') throw new Error(`safetensors: tensor "${name}" has dtype ${dtype}; only F32 is supported`);
-    if (end > bytes.length - dataStart || begin > end || (end - begin) % 4 !== 0) throw new Error(`safetensors: tensor "${name}" offsets [${begin}, ${end}] are out of range`);
+    if (end > bytes.length - dataStart || begin > end || (end - begin) % 4 !== 0)
+      throw new Error(`safetensors: tensor "${name}" offsets [${begin}, ${end}] are out of range`);
     const count = (end - begin) / 4;
     const values = new Float32Array(count);
     const dv = new DataView(bytes.buffer, bytes.byteOffset + dataStart + begin, end - begin);
     for (let i = 0; i < count; i++) values[i] = dv.getFloat32(i * 4, true);
-    if (shape.reduce((a, b) => a * b, 1) !== count) throw new Error(`safetensors: tensor "${name}" shape [${shape}] does not match ${count} values`);
+    if (shape.reduce((a, b) => a * b, 1) !== count)
+      throw new Error(`safetensors: tensor "${name}" shape [${shape}] does not match ${count} values`);
     tensors.set(name, { shape, values });
   }
   return { tensors, metadata };

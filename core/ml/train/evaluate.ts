@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { tidy } from '../engine/tidy.ts';
 import type { ModelState, SequenceModel } from '../models/sequence-model.ts';
 import type { TaskData } from '../tasks/task-types.ts';
-import { batchTensors, categoricalAccuracy, positionLoss, scoredPositions } from './task-loss.ts';
+import { batchTensors, categoricalAccuracy, scoredPositions } from '../tasks/batch-arrays.ts';
+import { positionLoss } from './task-loss.ts';
 
 export interface EvaluateOptions {
   batchSize: number;
@@ -30,7 +31,12 @@ export interface EvaluateResult {
 }
 
 /** Evaluates `model` on `split` of `data`. */
-export async function evaluateTask(model: SequenceModel, data: TaskData, split: 'valid' | 'test', opts: EvaluateOptions): Promise<EvaluateResult> {
+export async function evaluateTask(
+  model: SequenceModel,
+  data: TaskData,
+  split: 'valid' | 'test',
+  opts: EvaluateOptions,
+): Promise<EvaluateResult> {
   const context = model.recurrent ? 0 : Math.min(model.receptiveField() - 1, opts.contextCap ?? 1024);
   const wantAccuracy = (opts.accuracy ?? false) && data.output === 'categorical';
   let state: ModelState = null;
@@ -49,13 +55,21 @@ export async function evaluateTask(model: SequenceModel, data: TaskData, split: 
         const t = batchTensors(batch);
         const out = model.forward(t.inputs, state, { training: false });
         const perPosition = positionLoss(data.output, out.logits, t.targets);
-        return { sum: tf.sum(t.mask ? tf.mul(perPosition, t.mask) : perPosition), logits: wantAccuracy ? out.logits : null, next: out.state };
+        return {
+          sum: tf.sum(t.mask ? tf.mul(perPosition, t.mask) : perPosition),
+          logits: wantAccuracy ? out.logits : null,
+          next: out.state,
+        };
       });
       lossSum += (await sum.data())[0]!;
       sum.dispose();
       scored += scoredPositions(batch);
       if (logits) {
-        const acc = categoricalAccuracy((await logits.data()) as Float32Array, batch, data.accuracyMask ? data.accuracyMask(batch) : batch.mask);
+        const acc = categoricalAccuracy(
+          (await logits.data()) as Float32Array,
+          batch,
+          data.accuracyMask ? data.accuracyMask(batch) : batch.mask,
+        );
         correct += acc.correct;
         judged += acc.scored;
         logits.dispose();

@@ -149,10 +149,14 @@ export class Adam implements Optimizer {
     if (snap.kind !== 'adam') throw new Error(`checkpoint optimizer is ${snap.kind}, run uses adam`);
     this.step = snap.step;
     for (const { name, variable } of vars) {
-      for (const [prefix, map] of [['m', this.m], ['v', this.v]] as const) {
+      for (const [prefix, map] of [
+        ['m', this.m],
+        ['v', this.v],
+      ] as const) {
         const values = snap.slots[`${prefix}/${name}`];
         if (!values) continue;
-        if (values.length !== variable.size) throw new Error(`optimizer slot ${prefix}/${name}: ${values.length} values, expected ${variable.size}`);
+        if (values.length !== variable.size)
+          throw new Error(`optimizer slot ${prefix}/${name}: ${values.length} values, expected ${variable.size}`);
         map.get(name)?.dispose();
         // tf.variable shares the initial tensor's data without taking ownership: dispose it, or every slot leaks one tensor.
         const initial = tf.tensor(values, variable.shape);

@@ -5,9 +5,11 @@ import { z } from 'zod';
 import { modelConfigSchema } from '../models/model-config.ts';
 import { trainConfigSchema } from './train-config.ts';
 
-export const runConfigSchema = z.object({
-  model: modelConfigSchema,
-  train: trainConfigSchema,
-}).strict();
+export const runConfigSchema = z
+  .object({
+    model: modelConfigSchema,
+    train: trainConfigSchema,
+  })
+  .strict();
 
 export type RunConfig = z.infer<typeof runConfigSchema>;

@@ -7,14 +7,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelState, SequenceModel } from '../models/sequence-model.ts';
 import { Rng } from '../rng.ts';
-import type { CheckpointSnapshot } from './checkpoint.ts';
+import type { CheckpointSnapshot, PlateauState } from './checkpoint.ts';
 import { clipByGlobalNorm, globalNorm } from './clip.ts';
 import type { Batch, BatchStream, TaskData } from '../tasks/task-types.ts';
 import { evaluateTask, type EvaluateResult } from './evaluate.ts';
 import { createOptimizer, type Optimizer } from './optimizer.ts';
 import { learningRateAt } from './schedule.ts';
 import type { TrainConfig } from './train-config.ts';
-import { batchTensors, taskLoss } from './task-loss.ts';
+import { batchTensors } from '../tasks/batch-arrays.ts';
+import { taskLoss } from './task-loss.ts';
 
 export interface StepMetrics {
   step: number;
@@ -45,7 +46,13 @@ export interface TrainerProbes {
   contraction?: (model: SequenceModel, batch: Batch) => Promise<number | null>;
 }
 
-export type TrainOutcome = { status: 'completed' | 'stopped' } | { status: 'diverged'; error: string };
+/**
+ * How a run ended. A completed run says why it ended before `steps` when it
+ * did: 'plateau' (no new best valid loss in `patience` validations) or 'time'
+ * (the `timeLimitSeconds` budget was spent).
+ */
+export type TrainOutcome =
+  { status: 'completed'; endedBy?: 'plateau' | 'time' } | { status: 'stopped' } | { status: 'diverged'; error: string };
 
 export interface TrainerSink {
   onMetrics(row: StepMetrics): void | Promise<void>;
@@ -61,6 +68,8 @@ export class Trainer {
   private readonly optimizer: Optimizer;
   private readonly batches: BatchStream;
   private state: ModelState = null;
+  /** Early stopping: best valid loss and validations since it (carried in checkpoints). */
+  private plateau: PlateauState = { best: Infinity, since: 0 };
 
   constructor(
     private readonly model: SequenceModel,
@@ -69,8 +78,10 @@ export class Trainer {
     /** Optional read-out of data-dependent contraction, measured on a validation batch at validation steps. */
     private readonly probes: TrainerProbes = {},
   ) {
-    if (model.config.vocabSize !== data.outputSize) throw new Error(`model: output width ${model.config.vocabSize} does not match the task's ${data.outputSize}`);
-    if (model.config.inputFeatures !== data.inputFeatures) throw new Error(`model: inputFeatures ${model.config.inputFeatures} does not match the task's ${data.inputFeatures}`);
+    if (model.config.vocabSize !== data.outputSize)
+      throw new Error(`model: output width ${model.config.vocabSize} does not match the task's ${data.outputSize}`);
+    if (model.config.inputFeatures !== data.inputFeatures)
+      throw new Error(`model: inputFeatures ${model.config.inputFeatures} does not match the task's ${data.inputFeatures}`);
     this.rng = new Rng(config.seed ^ 0x5eed);
     this.optimizer = createOptimizer(config.optimizer);
     this.batches = data.trainStream(config.batchSize, config.seqLen, config.seed);
@@ -81,7 +92,8 @@ export class Trainer {
     const started = performance.now();
     const batch = this.batches.next();
     const [rows, time] = batch.inputShape as [number, number];
-    if (this.model.recurrent && (batch.reset || !this.data.stateful || !this.state || this.state[0]!.shape[0] !== rows)) this.resetState(rows);
+    if (this.model.recurrent && (batch.reset || !this.data.stateful || !this.state || this.state[0]!.shape[0] !== rows))
+      this.resetState(rows);
     const lr = learningRateAt(this.step, this.config);
     const t = batchTensors(batch);
     let nextState: ModelState = null;
@@ -141,29 +153,58 @@ export class Trainer {
     row.validAccuracy = result.accuracy;
     if (this.model.stabilityBound) row.stabilityBound = await this.model.stabilityBound();
     if (this.model.recurrent && this.probes.contraction) {
-      const first = this.data.evalBatches('valid', { batchSize: this.config.batchSize, seqLen: this.config.seqLen, maxScored: 1, context: 0 })[Symbol.iterator]().next();
+      const first = this.data
+        .evalBatches('valid', { batchSize: this.config.batchSize, seqLen: this.config.seqLen, maxScored: 1, context: 0 })
+        [Symbol.iterator]()
+        .next();
       if (!first.done) row.contraction = await this.probes.contraction(this.model, first.value);
     }
   }
 
-  /** Runs until config.steps, a stop request, or divergence. */
+  /** Runs until config.steps, a stop request, divergence, a plateau (patience) or the time budget. */
   async run(sink: TrainerSink): Promise<TrainOutcome> {
-    const { steps, validEvery, checkpointEvery } = this.config;
+    const { steps, validEvery, checkpointEvery, patience, timeLimitSeconds } = this.config;
+    // A resumed run whose budget was already spent (or that stopped on a plateau) ends at once.
+    const ended = (): 'plateau' | 'time' | null =>
+      patience > 0 && this.plateau.since >= patience
+        ? 'plateau'
+        : timeLimitSeconds > 0 && this.elapsedMs >= timeLimitSeconds * 1000
+          ? 'time'
+          : null;
+    let saved = -1;
     while (this.step < steps) {
+      const early = ended();
+      if (early) {
+        if (saved !== this.step) await sink.onCheckpoint(await this.snapshot());
+        return { status: 'completed', endedBy: early };
+      }
       if (sink.shouldStop()) {
         await sink.onCheckpoint(await this.snapshot());
         return { status: 'stopped' };
       }
       const row = await this.trainStep();
       if (!row) return { status: 'diverged', error: `loss became NaN or infinite at step ${this.step + 1}` };
-      if (this.step % validEvery === 0 || this.step === steps) {
+      // The last step before the time budget runs out is validated too, so every run ends on a valid loss.
+      const last = this.step === steps || (timeLimitSeconds > 0 && this.elapsedMs >= timeLimitSeconds * 1000);
+      if (this.step % validEvery === 0 || last) {
         await this.validate(row);
-        if (!Number.isFinite(row.validLoss)) return { status: 'diverged', error: `validation loss became NaN or infinite at step ${this.step}` };
+        if (!Number.isFinite(row.validLoss))
+          return { status: 'diverged', error: `validation loss became NaN or infinite at step ${this.step}` };
+        this.notePlateau(row.validLoss!);
       }
       await sink.onMetrics(row);
-      if (this.step % checkpointEvery === 0 || this.step === steps) await sink.onCheckpoint(await this.snapshot());
+      if (this.step % checkpointEvery === 0 || this.step === steps) {
+        await sink.onCheckpoint(await this.snapshot());
+        saved = this.step;
+      }
     }
     return { status: 'completed' };
+  }
+
+  /** Counts validations without a new best (a new best must beat the old by 1e-6 relative, not by noise). */
+  private notePlateau(validLoss: number): void {
+    if (validLoss < this.plateau.best * (1 - 1e-6)) this.plateau = { best: validLoss, since: 0 };
+    else this.plateau = { best: this.plateau.best, since: this.plateau.since + 1 };
   }
 
   private resetState(rows: number): void {
@@ -182,7 +223,9 @@ export class Trainer {
     for (const { name, variable } of this.model.variables) {
       params[name] = { shape: variable.shape, values: (await variable.data()) as Float32Array };
     }
-    const state = this.state ? await Promise.all(this.state.map(async (t) => ({ shape: t.shape, values: (await t.data()) as Float32Array }))) : null;
+    const state = this.state
+      ? await Promise.all(this.state.map(async (t) => ({ shape: t.shape, values: (await t.data()) as Float32Array })))
+      : null;
     return {
       step: this.step,
       elapsedMs: this.elapsedMs,
@@ -192,6 +235,7 @@ export class Trainer {
       params,
       optimizer: await this.optimizer.snapshot(this.model.variables),
       state,
+      ...(Number.isFinite(this.plateau.best) ? { plateau: { ...this.plateau } } : {}),
     };
   }
 
@@ -208,6 +252,7 @@ export class Trainer {
     this.batches.cursor = snap.cursor;
     this.batches.epoch = snap.epoch;
     this.rng.setState(snap.rng);
+    this.plateau = snap.plateau ? { ...snap.plateau } : { best: Infinity, since: 0 };
     this.disposeState();
     this.state = snap.state ? snap.state.map((s) => tf.tensor(s.values, s.shape)) : null;
   }

@@ -5,13 +5,13 @@ import type { MemoryConfig } from '../../ml/experiments/experiment-config.ts';
 import { gradientLagProfile, type LagProfile } from '../../ml/experiments/memory-profile.ts';
 import { cell, type ExperimentResult, type PlotSeries } from '../../ml/experiments/result-types.ts';
 import { receptiveFieldOfConfig } from '../../ml/models/receptive-field.ts';
-import { runConfigSchema } from '../../ml/train/run-config.ts';
 import type { TaskData } from '../../ml/tasks/task-types.ts';
-import type { History } from '../../storage/history.ts';
+import { runConfigOf, type History } from '../../storage/history.ts';
 import { loadRunModel } from '../runs.ts';
-import { openTaskData } from '../task-data.ts';
+import { openTaskData } from '../../datasets/registry.ts';
 import { windowLength } from './eval-windows.ts';
 import { curvesPlot, lossUnit, memberNotes, runsTable, type MemberData } from './members.ts';
+import { memoryTaskReadout } from './memory-task-table.ts';
 
 /** Rows and positions the gradient profile averages over (one backward pass per position). */
 const PROFILE_ROWS = 16;
@@ -25,8 +25,10 @@ export async function analyzeMemory(history: History, config: MemoryConfig, memb
     const unit = lossUnit(task.data.output);
     const contextMembers = members.filter((m) => m.member.role.startsWith('context-'));
     const recurrent = members.find((m) => m.member.role === 'recurrent');
+    /** Recurrent members trained at the longest context member's parameter count (matchedRecurrent). */
+    const matched = members.filter((m) => m.member.owned && !m.member.role.startsWith('context-'));
     const notes = memberNotes(members);
-    const rf = (m: MemberData) => receptiveFieldOfConfig(runConfigSchema.parse(m.run.config).model);
+    const rf = (m: MemberData) => receptiveFieldOfConfig(runConfigOf(m.run).model);
     const contextOf = (m: MemberData) => Number(m.member.role.slice('context-'.length));
 
     // Gradient profiles: the longest-context member and the recurrent run.
@@ -38,7 +40,7 @@ export async function analyzeMemory(history: History, config: MemoryConfig, memb
     }
     const profiles: { name: string; profile: LagProfile }[] = [];
     const longest = contextMembers.at(-1);
-    for (const m of [longest, recurrent]) {
+    for (const m of [longest, recurrent, ...matched]) {
       if (!m) continue;
       if (history.listCheckpoints(m.run.id).length === 0) {
         notes.push(`${m.member.role} (run ${m.run.id}) has no checkpoint: no gradient profile`);
@@ -48,13 +50,37 @@ export async function analyzeMemory(history: History, config: MemoryConfig, memb
     }
 
     const lossSeries: PlotSeries[] = [
-      { name: `${config.kind}, final valid loss`, points: contextMembers.filter((m) => m.stats.finalValidLoss !== null).map((m) => [contextOf(m), m.stats.finalValidLoss!]) },
+      {
+        name: `${config.kind}, final valid loss`,
+        points: contextMembers.filter((m) => m.stats.finalValidLoss !== null).map((m) => [contextOf(m), m.stats.finalValidLoss!]),
+      },
     ];
     if (recurrent?.stats.finalValidLoss != null && contextMembers.length > 0) {
       const loss = recurrent.stats.finalValidLoss;
-      lossSeries.push({ name: `recurrent run ${recurrent.run.id}`, points: [[contextOf(contextMembers[0]!), loss], [contextOf(contextMembers.at(-1)!), loss]] });
+      lossSeries.push({
+        name: `recurrent run ${recurrent.run.id}`,
+        points: [
+          [contextOf(contextMembers[0]!), loss],
+          [contextOf(contextMembers.at(-1)!), loss],
+        ],
+      });
     }
-    if (profiles.length) notes.push(`gradient norms ‖∂ℓ_t/∂x_{t−j}‖ averaged over ${profiles[0]!.profile.pairs} (row, position) pairs at positions ${profiles[0]!.profile.positions.join(', ')}; a feed-forward model's profile is exactly 0 beyond its receptive field (not drawn on the log scale)`);
+    for (const m of matched) {
+      if (m.stats.finalValidLoss === null || contextMembers.length === 0) continue;
+      lossSeries.push({
+        name: `${m.member.role} (matched parameters)`,
+        points: [
+          [contextOf(contextMembers[0]!), m.stats.finalValidLoss],
+          [contextOf(contextMembers.at(-1)!), m.stats.finalValidLoss],
+        ],
+      });
+    }
+    const readout = memoryTaskReadout(task.data, members, unit);
+    if (readout) notes.push(...readout.notes);
+    if (profiles.length)
+      notes.push(
+        `gradient norms ‖∂ℓ_t/∂x_{t−j}‖ averaged over ${profiles[0]!.profile.pairs} (row, position) pairs at positions ${profiles[0]!.profile.positions.join(', ')}; a feed-forward model's profile is exactly 0 beyond its receptive field (not drawn on the log scale)`,
+      );
 
     return {
       notes,
@@ -69,6 +95,7 @@ export async function analyzeMemory(history: History, config: MemoryConfig, memb
           columns: ['lag j', ...profiles.map((p) => p.name)],
           rows: Array.from({ length: J + 1 }, (_, j) => [j, ...profiles.map((p) => cell(p.profile.norms[j]))]),
         },
+        ...(readout ? [readout.table] : []),
       ],
       plots: [
         {
@@ -83,9 +110,19 @@ export async function analyzeMemory(history: History, config: MemoryConfig, memb
           title: 'Gradient of the loss at t with respect to the input at t − j',
           x: { label: 'lag j (steps)', log: false },
           y: { label: 'mean ‖∂ℓ_t / ∂x_{t−j}‖', log: true },
-          series: profiles.map((p) => ({ name: p.name, points: p.profile.norms.map((v, j) => [j, v] as [number, number]).filter(([, v]) => v > 0 && Number.isFinite(v)) })),
+          series: profiles.map((p) => ({
+            name: p.name,
+            points: p.profile.norms.map((v, j) => [j, v] as [number, number]).filter(([, v]) => v > 0 && Number.isFinite(v)),
+          })),
         },
-        curvesPlot(members.filter((m) => m.member.owned), 'valid-loss', 'Valid loss during training', 'validLoss', `valid loss (${unit})`),
+        curvesPlot(
+          members.filter((m) => m.member.owned),
+          'valid-loss',
+          'Valid loss during training',
+          'validLoss',
+          `valid loss (${unit})`,
+        ),
+        ...(readout ? readout.plots : []),
       ],
     };
   } finally {
@@ -98,10 +135,17 @@ async function profileOf(history: History, runId: number, data: TaskData, J: num
   const loaded = loadRunModel(history, String(runId));
   try {
     const seqLen = Math.max(loaded.config.train.seqLen, J + PROFILE_POSITIONS);
-    const first = data.evalBatches('valid', { batchSize: PROFILE_ROWS, seqLen, maxScored: PROFILE_ROWS * seqLen, context: 0 })[Symbol.iterator]().next();
+    const first = data
+      .evalBatches('valid', { batchSize: PROFILE_ROWS, seqLen, maxScored: PROFILE_ROWS * seqLen, context: 0 })
+      [Symbol.iterator]()
+      .next();
     if (first.done) throw new Error('data: the valid split is empty');
     const width = loaded.config.model.inputFeatures > 0 ? loaded.config.model.inputFeatures : loaded.config.model.vocabSize;
-    return await gradientLagProfile(loaded.model, first.value, data.output, width, { maxLag: J, positions: PROFILE_POSITIONS, rows: PROFILE_ROWS });
+    return await gradientLagProfile(loaded.model, first.value, data.output, width, {
+      maxLag: J,
+      positions: PROFILE_POSITIONS,
+      rows: PROFILE_ROWS,
+    });
   } finally {
     loaded.model.dispose();
   }

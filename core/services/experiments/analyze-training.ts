@@ -9,10 +9,9 @@ import { cell, type ExperimentResult } from '../../ml/experiments/result-types.t
 import { isRecurrentModel } from '../../ml/models/recurrent-model.ts';
 import type { SequenceModel } from '../../ml/models/sequence-model.ts';
 import { truncatedForward } from '../../ml/models/truncated.ts';
-import { runConfigSchema } from '../../ml/train/run-config.ts';
-import type { History } from '../../storage/history.ts';
+import { runConfigOf, type History } from '../../storage/history.ts';
 import { loadRunModel } from '../runs.ts';
-import { lossUnitOf, openTaskData } from '../task-data.ts';
+import { lossUnitOf, openTaskData } from '../../datasets/registry.ts';
 import { evalOptions } from './eval-windows.ts';
 import { curvesPlot, memberNotes, runsTable, type MemberData } from './members.ts';
 
@@ -28,7 +27,7 @@ export function analyzeStability(history: History, datasetId: number, members: M
   return {
     notes: [
       ...memberNotes(members),
-      'stability bound: the largest spectral norm ‖U‖₂ of the RNN\'s recurrent matrices, or the LSTM constraint\'s bound; contraction: mean ‖∂h_t/∂h_{t−1}‖₂ along validation trajectories (below 1: contractive on this data)',
+      "stability bound: the largest spectral norm ‖U‖₂ of the RNN's recurrent matrices, or the LSTM constraint's bound; contraction: mean ‖∂h_t/∂h_{t−1}‖₂ along validation trajectories (below 1: contractive on this data)",
     ],
     tables: [
       runsTable(members, unit, [
@@ -47,14 +46,17 @@ export function analyzeStability(history: History, datasetId: number, members: M
 
 export function analyzeRecurrentVsConv(history: History, config: RecurrentVsConvConfig, members: MemberData[]): ExperimentResult {
   const unit = unitOf(history, config.datasetId);
-  const model = (m: MemberData) => runConfigSchema.parse(m.run.config).model;
+  const model = (m: MemberData) => runConfigOf(m.run).model;
   const width = (m: MemberData): number | null => {
     const c = model(m) as Record<string, unknown>;
     const v = c.kind === 'wavenet' ? c['residualChannels'] : c['hiddenSize'];
     return typeof v === 'number' ? v : null;
   };
   return {
-    notes: [...memberNotes(members), `widths searched so that every model has ${config.targetParams.toLocaleString('en')} parameters ± 5% (${members.map((m) => `${m.member.role}: ${widthField(model(m).kind)} ${width(m)}`).join(', ')})`],
+    notes: [
+      ...memberNotes(members),
+      `widths searched so that every model has ${config.targetParams.toLocaleString('en')} parameters ± 5% (${members.map((m) => `${m.member.role}: ${widthField(model(m).kind)} ${width(m)}`).join(', ')})`,
+    ],
     tables: [
       runsTable(members, unit, [
         { column: 'width', value: width },
@@ -69,7 +71,11 @@ export function analyzeRecurrentVsConv(history: History, config: RecurrentVsConv
   };
 }
 
-export async function analyzeTruncatedVsRecurrent(history: History, config: TruncatedVsRecurrentConfig, members: MemberData[]): Promise<ExperimentResult> {
+export async function analyzeTruncatedVsRecurrent(
+  history: History,
+  config: TruncatedVsRecurrentConfig,
+  members: MemberData[],
+): Promise<ExperimentResult> {
   const unit = unitOf(history, config.datasetId);
   const notes = memberNotes(members);
   const tables = [runsTable(members, unit)];
@@ -82,13 +88,20 @@ export async function analyzeTruncatedVsRecurrent(history: History, config: Trun
     try {
       if (!isRecurrentModel(a.model)) throw new Error(`run ${rec.run.id} is not a recurrent model`);
       const recurrentModel = a.model;
-      const r = await comparePredictors(recurrentModel, [
-        { context: config.k - 1, forward: (x) => b.model.forward(x, null, { training: false }).logits },
-        { context: config.k - 1, forward: (x) => truncatedForward(recurrentModel, x, config.k) },
-      ], task.data, evalOptions(config.train));
-      const [twin, own] = r.predictors as [typeof r.predictors[0], typeof r.predictors[0]];
+      const r = await comparePredictors(
+        recurrentModel,
+        [
+          { context: config.k - 1, forward: (x) => b.model.forward(x, null, { training: false }).logits },
+          { context: config.k - 1, forward: (x) => truncatedForward(recurrentModel, x, config.k) },
+        ],
+        task.data,
+        evalOptions(config.train),
+      );
+      const [twin, own] = r.predictors as [(typeof r.predictors)[0], (typeof r.predictors)[0]];
       const weights = await relativeWeightDistance(a.model, b.model);
-      notes.push(`outputs compared on ${r.scored} valid positions; distances are mean Euclidean norms of the difference of the raw outputs (logits), read against the recurrent model's mean output norm ${r.reference.norm.toPrecision(4)}`);
+      notes.push(
+        `outputs compared on ${r.scored} valid positions; distances are mean Euclidean norms of the difference of the raw outputs (logits), read against the recurrent model's mean output norm ${r.reference.norm.toPrecision(4)}`,
+      );
       tables.push({
         name: 'closeness',
         title: `How close the trained recurrent model and its trained ${config.k}-truncated twin are`,

@@ -5,7 +5,7 @@ import { defaultKs, truncationSweep } from '../../ml/experiments/truncation-swee
 import { isRecurrentModel } from '../../ml/models/recurrent-model.ts';
 import type { History } from '../../storage/history.ts';
 import { loadRunModel } from '../runs.ts';
-import { openTaskData } from '../task-data.ts';
+import { openTaskData } from '../../datasets/registry.ts';
 import { evalOptions, fitContraction, windowLength } from './eval-windows.ts';
 import { lossUnit } from './members.ts';
 
@@ -32,7 +32,10 @@ export async function analyzeTruncation(history: History, config: TruncationConf
     notes.push(
       `run ${loaded.run.id} (${loaded.config.model.kind}, step ${loaded.step}) on "${loaded.dataset.name}": ${sweep.scored} valid positions scored; distances are mean Euclidean norms of the difference of the raw outputs (logits), the full model's outputs having mean norm ${sweep.outputNorm.toPrecision(4)}`,
     );
-    if (lambda !== null) notes.push(`distance ≈ c·λᵏ with λ ≈ ${lambda.toPrecision(3)} (least-squares fit of log distance on k, over the k whose distance is above the float32 round-off floor ${floor.toPrecision(2)})${lambda < 1 ? '' : ': no geometric decay, the model does not look contractive on this data'}`);
+    if (lambda !== null)
+      notes.push(
+        `distance ≈ c·λᵏ with λ ≈ ${lambda.toPrecision(3)} (least-squares fit of log distance on k, over the k whose distance is above the float32 round-off floor ${floor.toPrecision(2)})${lambda < 1 ? '' : ': no geometric decay, the model does not look contractive on this data'}`,
+      );
     const lo = truncated[0]!.k;
     const hi = truncated.at(-1)!.k;
     return {
@@ -42,7 +45,10 @@ export async function analyzeTruncation(history: History, config: TruncationConf
           name: 'truncation',
           title: 'k-truncated model against the full recurrent model',
           columns: ['k', `valid loss (${unit})`, 'distance ‖y − yᵏ‖', 'relative distance'],
-          rows: [...truncated.map((r) => [r.k, cell(r.loss), cell(r.distance), cell(r.distance / sweep.outputNorm)]), ['full', cell(full.loss), 0, 0]],
+          rows: [
+            ...truncated.map((r) => [r.k, cell(r.loss), cell(r.distance), cell(r.distance / sweep.outputNorm)]),
+            ['full', cell(full.loss), 0, 0],
+          ],
         },
       ],
       plots: [
@@ -53,7 +59,15 @@ export async function analyzeTruncation(history: History, config: TruncationConf
           y: { label: `valid loss (${unit})`, log: false },
           series: [
             { name: 'k-truncated', points: truncated.filter((r) => Number.isFinite(r.loss)).map((r) => [r.k, r.loss]) },
-            { name: 'full model', points: Number.isFinite(full.loss) ? [[lo, full.loss], [hi, full.loss]] : [] },
+            {
+              name: 'full model',
+              points: Number.isFinite(full.loss)
+                ? [
+                    [lo, full.loss],
+                    [hi, full.loss],
+                  ]
+                : [],
+            },
           ],
         },
         {
@@ -61,7 +75,12 @@ export async function analyzeTruncation(history: History, config: TruncationConf
           title: 'Distance between the full and the k-truncated outputs',
           x: { label: 'context k (steps)', log: false },
           y: { label: 'mean ‖y − yᵏ‖', log: true },
-          series: [{ name: 'distance', points: truncated.filter((r) => r.distance > 0 && Number.isFinite(r.distance)).map((r) => [r.k, r.distance]) }],
+          series: [
+            {
+              name: 'distance',
+              points: truncated.filter((r) => r.distance > 0 && Number.isFinite(r.distance)).map((r) => [r.k, r.distance]),
+            },
+          ],
         },
       ],
     };

@@ -15,6 +15,7 @@ import {
 } from '../../ml/experiments/experiment-config.ts';
 import { matchParameterCount } from '../../ml/experiments/matched-params.ts';
 import { truncatedConfigSchema, type ModelConfig } from '../../ml/models/model-config.ts';
+import { countParameters } from '../../ml/models/parameter-count.ts';
 import { runConfigSchema, type RunConfig } from '../../ml/train/run-config.ts';
 import type { TrainConfig } from '../../ml/train/train-config.ts';
 import type { DatasetRecord, History, RunRecord } from '../../storage/history.ts';
@@ -59,8 +60,10 @@ function requireDataset(history: History, id: number): DatasetRecord {
 export function requireRecurrentRun(history: History, field: string, id: number): RunRecord {
   const run = history.getRun(id);
   if (!run) throw new Error(`${field}: no run ${id}`);
-  if (!RECURRENT_KINDS.includes(run.modelKind)) throw new Error(`${field}: run ${id} is a ${run.modelKind} model; this needs a recurrent run (rnn, lstm or gru)`);
-  if (history.listCheckpoints(id).length === 0) throw new Error(`${field}: run ${id} has no checkpoint yet; train it first (seqlab resume ${id})`);
+  if (!RECURRENT_KINDS.includes(run.modelKind))
+    throw new Error(`${field}: run ${id} is a ${run.modelKind} model; this needs a recurrent run (rnn, lstm or gru)`);
+  if (history.listCheckpoints(id).length === 0)
+    throw new Error(`${field}: run ${id} has no checkpoint yet; train it first (seqlab resume ${id})`);
   return run;
 }
 
@@ -70,13 +73,27 @@ function memberConfig(field: string, model: Record<string, unknown>, train: Trai
   try {
     config = parseRunConfig({ model, train }, dataset);
   } catch (e) {
-    const message = (e as Error).message.split('; ').map((part) => (part.startsWith('train') ? part : `${field}.${part}`)).join('; ');
+    // The run config's errors name model.* and train.* fields; the member's model is `field` here.
+    const message = (e as Error).message
+      .split('; ')
+      .map((part) =>
+        part.startsWith('model.') ? `${field}${part.slice('model'.length)}` : part.startsWith('train') ? part : `${field}.${part}`,
+      )
+      .join('; ');
     throw new Error(message, { cause: e });
   }
   // The run schema drops unknown keys; in an experiment a typo would silently train the default instead.
   const known = new Set([...Object.keys(config.model), ...('base' in config.model ? Object.keys(config.model.base) : [])]);
   const unknown = [...Object.keys(model), ...(isRecord(model['base']) ? Object.keys(model['base']) : [])].filter((k) => !known.has(k));
-  if (unknown.length) throw new Error(unknown.map((k) => `${field}.${k}: not a field of a ${config.model.kind === 'truncated' ? `truncated ${config.model.base.kind}` : config.model.kind} model`).join('; '));
+  if (unknown.length)
+    throw new Error(
+      unknown
+        .map(
+          (k) =>
+            `${field}.${k}: not a field of a ${config.model.kind === 'truncated' ? `truncated ${config.model.base.kind}` : config.model.kind} model`,
+        )
+        .join('; '),
+    );
   checkFitsDataset(config, dataset, { field: 'train.batchSize', formula: 'batchSize × (seqLen + 1)' });
   return config;
 }
@@ -100,6 +117,7 @@ function planTruncation(history: History, config: TruncationConfig, experiment: 
 }
 
 function planStability(history: History, config: StabilityConfig, experiment: AnyExperimentConfig): ExperimentPlan {
+  if (config.lambdas !== undefined || config.kinds !== undefined) return planStabilitySweep(history, config, experiment);
   const dataset = requireDataset(history, config.datasetId);
   const { model, train } = config;
   // Same seed and data for both: only the constraint differs.
@@ -113,6 +131,31 @@ function planStability(history: History, config: StabilityConfig, experiment: An
       { role: 'stable', config: memberConfig('model', { ...model, ...constrained }, train, dataset) },
     ],
   };
+}
+
+/**
+ * The λ sweep: per kind an unconstrained member, then for the RNN one stable
+ * member per λ (roles rnn-unconstrained, rnn-lambda-0.9, ...) and for the
+ * LSTM one stable member (lstm-stable: its constraint has fixed norms, no λ).
+ * Same seed, data and training for all: only the constraint differs.
+ */
+function planStabilitySweep(history: History, config: StabilityConfig, experiment: AnyExperimentConfig): ExperimentPlan {
+  const dataset = requireDataset(history, config.datasetId);
+  const kinds = config.kinds ?? [config.model.kind];
+  const lambdas = config.lambdas ?? [config.lambda];
+  const { kind: _kind, ...fields } = config.model;
+  const members: PlannedMember[] = [];
+  for (const kind of kinds) {
+    const model = (extra: Record<string, unknown>) => memberConfig('model', { ...fields, kind, ...extra }, config.train, dataset);
+    if (kind === 'rnn') {
+      members.push({ role: 'rnn-unconstrained', config: model({ spectralBound: null }) });
+      for (const lambda of lambdas) members.push({ role: `rnn-lambda-${lambda}`, config: model({ spectralBound: lambda }) });
+    } else {
+      members.push({ role: 'lstm-unconstrained', config: model({ stabilize: false }) });
+      members.push({ role: 'lstm-stable', config: model({ stabilize: true }) });
+    }
+  }
+  return { experiment, dataset, members };
 }
 
 function planRecurrentVsConv(history: History, config: RecurrentVsConvConfig, experiment: AnyExperimentConfig): ExperimentPlan {
@@ -133,16 +176,31 @@ function planMemory(history: History, config: MemoryConfig, experiment: AnyExper
       : { ...(config.kind === 'tcn' ? { kernelSize: 2, convsPerBlock: 1 } : {}), ...config.model, kind: config.kind };
   const base = memberConfig('model', fields, config.train, dataset).model;
   const seen = new Map<number, number>();
-  const members: PlannedMember[] = [...config.contexts].sort((a, b) => a - b).map((context) => {
-    const { config: model, receptiveField } = configForContext(base, context);
-    const clash = seen.get(receptiveField);
-    if (clash !== undefined) throw new Error(`contexts: ${clash} and ${context} both give a ${config.kind} with a receptive field of ${receptiveField} steps; drop one`);
-    seen.set(receptiveField, context);
-    return { role: `context-${context}`, config: runConfigSchema.parse({ model: model satisfies ModelConfig, train: config.train }) };
-  });
+  const members: PlannedMember[] = [...config.contexts]
+    .sort((a, b) => a - b)
+    .map((context) => {
+      const { config: model, receptiveField } = configForContext(base, context, config.fit);
+      const clash = seen.get(receptiveField);
+      if (clash !== undefined)
+        throw new Error(
+          `contexts: ${clash} and ${context} both give a ${config.kind} with a receptive field of ${receptiveField} steps; drop one`,
+        );
+      seen.set(receptiveField, context);
+      return { role: `context-${context}`, config: runConfigSchema.parse({ model: model satisfies ModelConfig, train: config.train }) };
+    });
+  // Bai et al.'s comparison: recurrent models at the parameter count of the largest-context member, same training.
+  const largest = members.at(-1);
+  for (const kind of config.matchedRecurrent ?? []) {
+    if (!largest || !('config' in largest)) break;
+    const target = largest.config.model;
+    const start = memberConfig(`recurrentModels.${kind}`, { ...config.recurrentModels[kind], kind }, config.train, dataset);
+    const matched = matchParameterCount(start.model, countParameters(target));
+    members.push({ role: kind, config: runConfigSchema.parse({ model: matched.config, train: config.train }) });
+  }
   if (config.recurrentRunId !== undefined) {
     const run = requireRecurrentRun(history, 'recurrentRunId', config.recurrentRunId);
-    if (run.datasetId !== dataset.id) throw new Error(`recurrentRunId: run ${run.id} was trained on dataset ${run.datasetId}, not on "${dataset.name}" (${dataset.id})`);
+    if (run.datasetId !== dataset.id)
+      throw new Error(`recurrentRunId: run ${run.id} was trained on dataset ${run.datasetId}, not on "${dataset.name}" (${dataset.id})`);
     members.push({ role: 'recurrent', runId: run.id });
   }
   return { experiment, dataset, members };
@@ -152,5 +210,12 @@ function planTruncatedVsRecurrent(history: History, config: TruncatedVsRecurrent
   const dataset = requireDataset(history, config.datasetId);
   const recurrent = memberConfig('base', config.base, config.train, dataset);
   const truncated = memberConfig('base', truncatedFields(config.base, config.k), config.train, dataset);
-  return { experiment, dataset, members: [{ role: 'recurrent', config: recurrent }, { role: 'truncated', config: truncated }] };
+  return {
+    experiment,
+    dataset,
+    members: [
+      { role: 'recurrent', config: recurrent },
+      { role: 'truncated', config: truncated },
+    ],
+  };
 }

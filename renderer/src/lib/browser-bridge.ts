@@ -25,7 +25,12 @@ export class BrowserBridge implements LabBridge, ConnectionAware {
   async request<N extends LabRequestName>(name: N, args: LabArgs<N>): Promise<LabResult<N>> {
     let res: Response;
     try {
-      res = await fetch(`api/request/${name}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(args ?? {}), credentials: 'same-origin' });
+      res = await fetch(`api/request/${name}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(args ?? {}),
+        credentials: 'same-origin',
+      });
     } catch (e) {
       throw new Error(`${name}: cannot reach the lab server (${(e as Error).message})`, { cause: e });
     }
@@ -35,7 +40,11 @@ export class BrowserBridge implements LabBridge, ConnectionAware {
     } catch {
       throw new Error(`${name}: the server answered HTTP ${res.status} without a reply`);
     }
-    if (!reply.ok) throw new Error(reply.error);
+    // A refused input comes back as the envelope itself, so LabClient can read its problem.
+    if (!reply.ok) {
+      if (reply.problem) return reply as never;
+      throw new Error(reply.error);
+    }
     return reply.result;
   }
 

@@ -1,6 +1,19 @@
 // chart.js, registered once with only the pieces the line charts use
 // (tree-shaken), plus the shared series types and the colour palette.
-import { Chart, Decimation, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Ticks, Tooltip } from 'chart.js';
+import {
+  Chart,
+  Decimation,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  Ticks,
+  Tooltip,
+  type Scale,
+  type Tick,
+} from 'chart.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Decimation, Legend, Tooltip);
 Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
@@ -17,6 +30,15 @@ export interface Point {
 }
 
 export type AxisType = 'linear' | 'logarithmic';
+
+/**
+ * chart.js's own numeric tick labels (it caches its Intl.NumberFormat), typed
+ * as a tick callback: chart.js declares the formatter's value a number, while
+ * a callback receives number | string.
+ */
+export function numericTick(this: Scale, value: number | string, index: number, ticks: Tick[]): string {
+  return Ticks.formatters.numeric.call(this, Number(value), index, ticks);
+}
 
 export interface ChartSeries {
   label: string;
@@ -46,7 +68,17 @@ export interface NonFinite {
 
 /** A dashed horizontal reference line (a baseline) spanning x from `x0` to `x1`. */
 export function referenceLine(label: string, y: number, x0: number, x1: number, color = '#555d6b'): ChartSeries {
-  return { label, color, points: [{ x: x0, y }, { x: Math.max(x1, x0 + 1), y }], dashed: true, faint: true, reference: true };
+  return {
+    label,
+    color,
+    points: [
+      { x: x0, y },
+      { x: Math.max(x1, x0 + 1), y },
+    ],
+    dashed: true,
+    faint: true,
+    reference: true,
+  };
 }
 
 /** Distinguishable on white, colour-blind aware (Okabe–Ito, darkened). */
@@ -67,7 +99,9 @@ export function colorForRun(runId: number): string {
 /** `#rrggbb` at the given opacity (the faint raw line behind a smoothed one). */
 export function withAlpha(hex: string, alpha: number): string {
   if (!/^#[0-9a-f]{6}$/i.test(hex)) return hex;
-  return `${hex}${Math.round(alpha * 255).toString(16).padStart(2, '0')}`;
+  return `${hex}${Math.round(alpha * 255)
+    .toString(16)
+    .padStart(2, '0')}`;
 }
 
 /** Most labelled ticks on a log axis (the grid keeps every tick). */

@@ -5,6 +5,7 @@
 // Labels and one-line help live in model-kinds.ts.
 import { z } from 'zod';
 import { runConfigInputSchema } from '../../../core/contract/lab-contract.ts';
+import { wordProblem, type FieldProblem } from '../../../core/contract/structured-error.ts';
 import { fieldText } from './model-kinds.ts';
 
 type ModelConfig = z.output<typeof runConfigInputSchema.shape.model>;
@@ -108,7 +109,8 @@ function fieldsOf(option: ObjectOption): FieldSpec[] {
 
 const modelOptions = runConfigInputSchema.shape.model.options as readonly ObjectOption[];
 const truncatedOption = modelOptions.find((o) => kindOf(o) === 'truncated');
-const baseOptions = ((truncatedOption?.shape['base'] as unknown as { options?: readonly ObjectOption[] } | undefined)?.options ?? []) as readonly ObjectOption[];
+const baseOptions = ((truncatedOption?.shape['base'] as unknown as { options?: readonly ObjectOption[] } | undefined)?.options ??
+  []) as readonly ObjectOption[];
 
 /** Every model kind the contract accepts, in its order. */
 export const MODEL_KINDS = modelOptions.map(kindOf) as ModelKind[];
@@ -149,7 +151,9 @@ export const AUDIO_ONLY_TRAIN_KEYS = new Set(['sampleSeconds']);
 /** The training fields a dataset's kind uses (all of them until a dataset is chosen, less the audio-only ones). */
 export function trainFieldsFor(kind: string | null | undefined): NumberFieldSpec[] {
   const episodic = kind !== null && kind !== undefined && kind !== 'text' && kind !== 'audio';
-  return TRAIN_FIELDS.filter((f) => !(episodic && TEXT_ONLY_TRAIN_KEYS.has(f.key)) && (kind === 'audio' || !AUDIO_ONLY_TRAIN_KEYS.has(f.key)));
+  return TRAIN_FIELDS.filter(
+    (f) => !(episodic && TEXT_ONLY_TRAIN_KEYS.has(f.key)) && (kind === 'audio' || !AUDIO_ONLY_TRAIN_KEYS.has(f.key)),
+  );
 }
 
 export const OPTIMIZERS = trainShape.optimizer.unwrap().options;
@@ -187,10 +191,37 @@ export function firstError(specs: FieldSpec[], values: FieldValues): string | nu
 }
 
 export function defaultsOf(specs: FieldSpec[]): FieldValues {
-  return Object.fromEntries(specs.map((s) => [s.key, s.type === 'boolean' ? s.defaultValue : (s.defaultValue ?? FORM_DEFAULTS[s.key] ?? null)]));
+  return Object.fromEntries(
+    specs.map((s) => [s.key, s.type === 'boolean' ? s.defaultValue : (s.defaultValue ?? FORM_DEFAULTS[s.key] ?? null)]),
+  );
 }
 
 /** Values with the empty fields left out (the core fills their defaults). */
 export function cleanValues(values: FieldValues): Record<string, number | boolean> {
   return Object.fromEntries(Object.entries(values).filter((e): e is [string, number | boolean] => e[1] !== null && e[1] !== undefined));
+}
+
+/** Labels of the request inputs that are not config fields (the import, sampling and export forms). */
+const INPUT_LABELS: Record<string, string> = {
+  name: 'Name',
+  encoding: 'Encoding',
+  rate: 'Sample rate',
+  trimSilenceDb: 'Trim silence',
+  length: 'Length',
+  temperature: 'Temperature',
+  topK: 'Top-k',
+  format: 'Format',
+  datasetId: 'Dataset',
+  dataset: 'Dataset',
+};
+
+/** The label the app shows for a field the core names ("topK" → "Top-k", "hiddenSize" → "Hidden size"). */
+export function fieldLabel(field: string): string {
+  const key = field.split('.').at(-1) ?? field;
+  return INPUT_LABELS[key] ?? fieldText('', key).label;
+}
+
+/** A refused input in the app's words: "Temperature: must be a number from 0 to 10". */
+export function problemText(problem: FieldProblem): string {
+  return wordProblem(problem, fieldLabel(problem.field));
 }

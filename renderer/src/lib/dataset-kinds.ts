@@ -51,7 +51,9 @@ export interface AudioStats {
 /** Clips, total duration, the dataset's rate and the files' own rates of an audio dataset (zeros for other kinds). */
 export function audioStats(d: DatasetSummary): AudioStats {
   const a = d.audio;
-  return a ? { clips: a.clips, seconds: a.seconds, sampleRate: a.sampleRate, originalRates: a.originalRates } : { clips: d.files, seconds: 0, sampleRate: 0, originalRates: [] };
+  return a
+    ? { clips: a.clips, seconds: a.seconds, sampleRate: a.sampleRate, originalRates: a.originalRates }
+    : { clips: d.files, seconds: 0, sampleRate: 0, originalRates: [] };
 }
 
 /** The unit of a run's loss column, short: nats/char, nats/word, nats/sample, NLL/step, MSE, nats/symbol. */

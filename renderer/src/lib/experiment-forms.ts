@@ -31,12 +31,22 @@ export interface ExperimentForm {
 }
 
 const train = Object.fromEntries(TRAIN_FIELDS.map((f) => [f.key, f]));
-const trainField = (key: string, spec = train[key]!): ExperimentField => ({ type: 'number', key: `train.${key}`, spec: { ...spec, key: `train.${key}` } });
+const trainField = (key: string, spec = train[key]!): ExperimentField => ({
+  type: 'number',
+  key: `train.${key}`,
+  spec: { ...spec, key: `train.${key}` },
+});
 /** The training fields every training experiment shows (seqLen is hidden for episodic datasets). */
 const TRAIN: ExperimentField[] = ['steps', 'batchSize', 'seqLen', 'validEvery'].map((k) => trainField(k));
 const TRAIN_INITIAL: FormValues = { 'train.steps': 200, 'train.batchSize': 16, 'train.seqLen': 32, 'train.validEvery': 20 };
 
-const modelNumber = (kind: keyof typeof MODEL_FIELDS, key: string, path: string, label?: string, when?: (v: FormValues) => boolean): ExperimentField => {
+const modelNumber = (
+  kind: keyof typeof MODEL_FIELDS,
+  key: string,
+  path: string,
+  label?: string,
+  when?: (v: FormValues) => boolean,
+): ExperimentField => {
   const spec = MODEL_FIELDS[kind].find((f) => f.key === key);
   if (spec?.type !== 'number') throw new Error(`${kind}.${key} is not a number field`);
   return { type: 'number', key: path, spec: { ...spec, key: path, ...(label ? { label } : {}) }, ...(when ? { when } : {}) };
@@ -46,10 +56,20 @@ const wholeNumber = (key: string, min: number, max: number) => {
   const error = `${key}: must be a whole number from ${min} to ${max}`;
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 };
-const custom = (key: string, label: string, min: number, max: number, opts: { optional?: boolean; placeholder?: string; help?: string } = {}): ExperimentField => ({
+const custom = (
+  key: string,
+  label: string,
+  min: number,
+  max: number,
+  opts: { optional?: boolean; placeholder?: string; help?: string } = {},
+): ExperimentField => ({
   type: 'number',
   key,
-  spec: { ...numberField(key, wholeNumber(key, min, max), label, opts.help), optional: !!opts.optional, ...(opts.placeholder ? { placeholder: opts.placeholder } : {}) },
+  spec: {
+    ...numberField(key, wholeNumber(key, min, max), label, opts.help),
+    optional: !!opts.optional,
+    ...(opts.placeholder ? { placeholder: opts.placeholder } : {}),
+  },
 });
 
 const recurrent = [
@@ -74,7 +94,18 @@ export const EXPERIMENT_FORMS: Record<ExperimentKind, ExperimentForm> = {
       { type: 'dataset', key: 'datasetId', label: 'Dataset' },
       { type: 'choice', key: 'model.kind', label: 'Model', options: recurrent.slice(0, 2) },
       modelNumber('rnn', 'hiddenSize', 'model.hiddenSize'),
-      { type: 'number', key: 'lambda', spec: { ...(MODEL_FIELDS.rnn.find((f) => f.key === 'spectralBound') as NumberFieldSpec), key: 'lambda', label: 'Spectral bound λ', optional: false, help: 'Of the stable RNN (the stable LSTM has fixed norms)' }, when: (v) => v['model.kind'] === 'rnn' },
+      {
+        type: 'number',
+        key: 'lambda',
+        spec: {
+          ...(MODEL_FIELDS.rnn.find((f) => f.key === 'spectralBound') as NumberFieldSpec),
+          key: 'lambda',
+          label: 'Spectral bound λ',
+          optional: false,
+          help: 'Of the stable RNN (the stable LSTM has fixed norms)',
+        },
+        when: (v) => v['model.kind'] === 'rnn',
+      },
       ...TRAIN,
     ],
     initial: { 'model.kind': 'rnn', 'model.hiddenSize': 32, lambda: 0.9, ...TRAIN_INITIAL },
@@ -116,7 +147,16 @@ export const EXPERIMENT_FORMS: Record<ExperimentKind, ExperimentForm> = {
       custom('maxLag', 'Largest lag j', 1, 4096, { optional: true, placeholder: 'largest context' }),
       ...TRAIN,
     ],
-    initial: { kind: 'tcn', 'model.hiddenSize': 16, 'model.residualChannels': 16, contexts: '2, 4, 8, 16', recurrentRunId: null, maxLag: null, ...TRAIN_INITIAL, 'train.steps': 150 },
+    initial: {
+      kind: 'tcn',
+      'model.hiddenSize': 16,
+      'model.residualChannels': 16,
+      contexts: '2, 4, 8, 16',
+      recurrentRunId: null,
+      maxLag: null,
+      ...TRAIN_INITIAL,
+      'train.steps': 150,
+    },
   },
   'truncated-vs-recurrent': {
     question: 'Trained from scratch, does a k-truncated model end up equivalent to the recurrent one?',

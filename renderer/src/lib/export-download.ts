@@ -6,3 +6,8 @@
 export function exportZipUrl(runId: number, path: string): string {
   return `/api/export-zip?run=${runId}&path=${encodeURIComponent(path)}`;
 }
+
+/** The download URL of experiment `experimentId`'s CSV + PNG export folder `path` (one exportExperiment made in the data folder). */
+export function experimentZipUrl(experimentId: number, path: string): string {
+  return `/api/export-zip?experiment=${experimentId}&path=${encodeURIComponent(path)}`;
+}

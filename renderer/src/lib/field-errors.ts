@@ -12,7 +12,10 @@ export interface FieldErrors {
  */
 export function splitFieldErrors(message: string, known: readonly string[]): FieldErrors {
   const out: FieldErrors = { fields: {}, general: [] };
-  for (const part of message.split('; ').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of message
+    .split('; ')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z0-9_.]+):\s/.exec(part);
     const key = m ? m[1]!.split('.').at(-1)! : undefined;
     if (key && known.includes(key) && !out.fields[key]) out.fields[key] = part;

@@ -35,7 +35,14 @@ export function lossHealth(rows: MetricRow[], train: { lr: number; clip: number 
   const start = finite[0] ?? NaN;
   const end = median(finite.slice(-ENDS));
   // A null loss is one the core could not carry as a number (it lists it in nonFinite), so it counts too.
-  const nonFinite = rows.some((r) => r.trainLoss === null || !Number.isFinite(r.trainLoss) || (r.validLoss !== null && !Number.isFinite(r.validLoss)) || !!r.nonFinite?.['trainLoss'] || !!r.nonFinite?.['validLoss']);
+  const nonFinite = rows.some(
+    (r) =>
+      r.trainLoss === null ||
+      !Number.isFinite(r.trainLoss) ||
+      (r.validLoss !== null && !Number.isFinite(r.validLoss)) ||
+      !!r.nonFinite?.['trainLoss'] ||
+      !!r.nonFinite?.['validLoss'],
+  );
   const rising = finite.length >= ENDS && end > start * RISE;
   const state = nonFinite ? 'non-finite' : rising ? 'diverging' : 'ok';
   const causes: string[] = [];

@@ -1,15 +1,23 @@
 // The typed client every component uses: one `request(name, args)` over
 // whichever bridge serves the page, with failures as Error(message) and
 // events checked against the contract before anyone sees them.
-import { labEventSchema, type LabArgs, type LabBridge, type LabEvent, type LabRequestName, type LabResult } from '../../../core/contract/lab-contract.ts';
+import {
+  labEventSchema,
+  type LabArgs,
+  type LabBridge,
+  type LabEvent,
+  type LabRequestName,
+  type LabResult,
+} from '../../../core/contract/lab-contract.ts';
 import { forTheApp } from './app-messages.ts';
+import { refusalError } from './lab-errors.ts';
 import { pickBridge } from './bridge.ts';
 import type { ConnectionAware, ConnectionState } from './browser-bridge.ts';
 
 /** Electron's ipcRenderer.invoke prefixes errors from main; the user needs only the message. */
 const IPC_PREFIX = /^Error invoking remote method '[^']*': (?:Error: )?/;
 
-function isEnvelope(v: unknown): v is { ok: true; result: unknown } | { ok: false; error: string } {
+function isEnvelope(v: unknown): v is { ok: true; result: unknown } | { ok: false; error: string; problem?: unknown } {
   if (typeof v !== 'object' || v === null || !('ok' in v)) return false;
   const keys = Object.keys(v);
   return (v.ok === true && keys.length === 2 && 'result' in v) || (v.ok === false && 'error' in v);
@@ -32,7 +40,9 @@ export class LabClient {
     }
     // A bridge may hand back the { ok, result } envelope itself; no result schema has an `ok` key.
     if (isEnvelope(value)) {
-      if (!value.ok) throw new Error(forTheApp(value.error));
+      if (!value.ok) {
+        throw refusalError(value);
+      }
       return value.result as LabResult<N>;
     }
     return value as LabResult<N>;

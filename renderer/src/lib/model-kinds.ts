@@ -13,13 +13,37 @@ export interface KindInfo {
 }
 
 export const KIND_INFO: Record<string, KindInfo> = {
-  rnn: { name: 'RNN', family: 'recurrent', about: 'Vanilla RNN, h = tanh(W h + U x + b): a state over the whole history, with an optional stability bound.' },
-  lstm: { name: 'LSTM', family: 'recurrent', about: 'Gated recurrent cell (input, forget, cell, output gates); optionally Miller & Hardt’s stable LSTM.' },
+  rnn: {
+    name: 'RNN',
+    family: 'recurrent',
+    about: 'Vanilla RNN, h = tanh(W h + U x + b): a state over the whole history, with an optional stability bound.',
+  },
+  lstm: {
+    name: 'LSTM',
+    family: 'recurrent',
+    about: 'Gated recurrent cell (input, forget, cell, output gates); optionally Miller & Hardt’s stable LSTM.',
+  },
   gru: { name: 'GRU', family: 'recurrent', about: 'Gated recurrent unit (reset and update gates), PyTorch’s variant: a lighter LSTM.' },
-  tcn: { name: 'TCN', family: 'feed-forward', about: 'Temporal convolutional network: residual blocks of causal dilated convolutions (Bai et al. 2018).' },
-  gcnn: { name: 'GCNN', family: 'feed-forward', about: 'Gated convolutional LM: residual blocks of causal GLU convolutions (Dauphin et al. 2017).' },
-  wavenet: { name: 'WaveNet', family: 'feed-forward', about: 'Stacks of gated dilated causal convolutions with residual and skip connections (van den Oord et al. 2016).' },
-  truncated: { name: 'Truncated RNN', family: 'feed-forward', about: 'A recurrent cell restarted from zero k steps back: feed-forward with context k (Miller & Hardt).' },
+  tcn: {
+    name: 'TCN',
+    family: 'feed-forward',
+    about: 'Temporal convolutional network: residual blocks of causal dilated convolutions (Bai et al. 2018).',
+  },
+  gcnn: {
+    name: 'GCNN',
+    family: 'feed-forward',
+    about: 'Gated convolutional LM: residual blocks of causal GLU convolutions (Dauphin et al. 2017).',
+  },
+  wavenet: {
+    name: 'WaveNet',
+    family: 'feed-forward',
+    about: 'Stacks of gated dilated causal convolutions with residual and skip connections (van den Oord et al. 2016).',
+  },
+  truncated: {
+    name: 'Truncated RNN',
+    family: 'feed-forward',
+    about: 'A recurrent cell restarted from zero k steps back: feed-forward with context k (Miller & Hardt).',
+  },
 };
 
 export function kindInfo(kind: string): KindInfo {
@@ -55,13 +79,20 @@ const FIELD_TEXT: Record<string, FieldText> = {
 };
 
 const KIND_FIELD_TEXT: Record<string, Record<string, FieldText>> = {
-  tcn: { hiddenSize: { label: 'Channels', help: 'Channels of every block' }, levels: { label: 'Levels', help: 'Residual blocks; block i has dilation 2^i' } },
+  tcn: {
+    hiddenSize: { label: 'Channels', help: 'Channels of every block' },
+    levels: { label: 'Levels', help: 'Residual blocks; block i has dilation 2^i' },
+  },
   gcnn: { hiddenSize: { label: 'Channels', help: 'Output width of every GLU' } },
   truncated: { dropout: { label: 'Dropout', help: 'Before the read-out; 0 = off' } },
 };
 
 /** "layersPerStack" -> "Layers per stack". */
-const fromKey = (key: string) => key.replace(/([A-Z])/g, ' $1').toLowerCase().replace(/^./, (c) => c.toUpperCase());
+const fromKey = (key: string) =>
+  key
+    .replace(/([A-Z])/g, ' $1')
+    .toLowerCase()
+    .replace(/^./, (c) => c.toUpperCase());
 
 export function fieldText(kind: string, key: string): FieldText {
   return KIND_FIELD_TEXT[kind]?.[key] ?? FIELD_TEXT[key] ?? { label: fromKey(key) };
@@ -88,7 +119,8 @@ export function summarizeModel(model: Config): string {
     case 'lstm':
     case 'gru': {
       const layers = Number(model['layers'] ?? 1);
-      const extra = typeof model['spectralBound'] === 'number' ? `, ‖U‖₂ ≤ ${model['spectralBound']}` : model['stabilize'] ? ', stable' : '';
+      const extra =
+        typeof model['spectralBound'] === 'number' ? `, ‖U‖₂ ≤ ${model['spectralBound']}` : model['stabilize'] ? ', stable' : '';
       return `h${n(model['hiddenSize'])} × ${plural(layers, 'layer')}${extra}`;
     }
     case 'tcn':

@@ -3,12 +3,15 @@
 
 export type Route =
   | { name: 'datasets' }
-  | { name: 'new'; datasetId: number | null }
+  | { name: 'new'; datasetId: number | null; fromRun: number | null }
   | { name: 'run'; id: number }
   | { name: 'compare'; ids: number[] }
   | { name: 'history' }
   | { name: 'experiments' }
   | { name: 'experiment'; id: number }
+  | { name: 'sweeps' }
+  | { name: 'sweep'; id: number }
+  | { name: 'paper-check' }
   | { name: 'bench'; params: URLSearchParams }
   | { name: 'not-found'; path: string };
 
@@ -23,20 +26,34 @@ export function parseHash(hash: string): Route {
     case 'datasets':
       return { name: 'datasets' };
     case 'new':
-      return { name: 'new', datasetId: num(params.get('dataset')) };
+      return { name: 'new', datasetId: num(params.get('dataset')), fromRun: num(params.get('from')) };
     case 'run': {
       const id = num(parts[1]);
       return id ? { name: 'run', id } : { name: 'not-found', path };
     }
     case 'compare':
-      return { name: 'compare', ids: (params.get('ids') ?? '').split(',').map(num).filter((n): n is number => n !== null) };
+      return {
+        name: 'compare',
+        ids: (params.get('ids') ?? '')
+          .split(',')
+          .map(num)
+          .filter((n): n is number => n !== null),
+      };
     case 'history':
       return { name: 'history' };
     case 'experiments':
       return { name: 'experiments' };
+    case 'paper-check':
+      return { name: 'paper-check' };
     case 'experiment': {
       const id = num(parts[1]);
       return id ? { name: 'experiment', id } : { name: 'not-found', path };
+    }
+    case 'sweeps':
+      return { name: 'sweeps' };
+    case 'sweep': {
+      const id = num(parts[1]);
+      return id ? { name: 'sweep', id } : { name: 'not-found', path };
     }
     case 'bench':
       return { name: 'bench', params };

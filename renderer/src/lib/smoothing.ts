@@ -7,7 +7,8 @@
 import type { NonFinite, Point } from './chart-setup.ts';
 import type { MetricRow } from './types.ts';
 
-export type XMode = 'step' | 'time';
+/** x by optimiser step, by wall-clock seconds, or by tokens seen (step × tokens per step). */
+export type XMode = 'step' | 'time' | 'tokens';
 
 /**
  * Series with fewer finite points than this are never smoothed: a handful of
@@ -26,6 +27,7 @@ export class SmoothedSeries {
   private done = 0;
   private ema = 0;
   private count = 0;
+  private tokensPerStep = 0;
 
   constructor(
     private readonly pick: (row: MetricRow) => number | null,
@@ -38,11 +40,20 @@ export class SmoothedSeries {
     return this.points !== this.raw;
   }
 
-  /** Brings the points up to date with `rows`; returns true when anything changed. */
-  update(rows: MetricRow[], xMode: XMode, weight: number): boolean {
-    const reset = rows !== this.source || xMode !== this.xMode || weight !== this.weight || rows.length < this.done;
+  /**
+   * Brings the points up to date with `rows`; returns true when anything changed.
+   * @param tokensPerStep tokens one step reads (batchSize × seqLen), for x by tokens seen
+   */
+  update(rows: MetricRow[], xMode: XMode, weight: number, tokensPerStep = 0): boolean {
+    const reset =
+      rows !== this.source ||
+      xMode !== this.xMode ||
+      weight !== this.weight ||
+      tokensPerStep !== this.tokensPerStep ||
+      rows.length < this.done;
     if (reset) {
       this.source = rows;
+      this.tokensPerStep = tokensPerStep;
       this.xMode = xMode;
       this.weight = weight;
       this.raw = [];
@@ -60,7 +71,7 @@ export class SmoothedSeries {
       const y = this.pick(row);
       if (y === null) continue;
       // Wall-clock x is monotonic across resumes (the trainer restores it); guard anyway.
-      const x = Math.max(lastX, xMode === 'step' ? row.step : row.wallMs / 1000);
+      const x = Math.max(lastX, xMode === 'step' ? row.step : xMode === 'tokens' ? row.step * tokensPerStep : row.wallMs / 1000);
       lastX = x;
       if (!Number.isFinite(y)) {
         this.nonFinite.push({ x, value: y });

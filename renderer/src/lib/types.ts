@@ -1,9 +1,9 @@
 // Result types of the contract under the names the screens use.
-import type { EXPERIMENT_STATUS_VALUES, LabResult, RUN_STATUS_VALUES } from '../../../core/contract/lab-contract.ts';
+import type { EXPERIMENT_STATUS_VALUES, LabResult } from '../../../core/contract/lab-contract.ts';
+export type { RunStatus } from '../../../core/contract/kinds.ts';
 
 export type RunSummary = LabResult<'listRuns'>[number];
 export type RunDetail = LabResult<'getRun'>;
-export type RunStatus = (typeof RUN_STATUS_VALUES)[number];
 export type Sample = LabResult<'sample'>;
 export type DatasetSummary = LabResult<'listDatasets'>[number];
 export type SystemInfo = LabResult<'systemInfo'>;
@@ -17,3 +17,7 @@ export type ExperimentKind = ExperimentSummary['kind'];
 export type ExperimentKindInfo = LabResult<'listExperimentKinds'>[number];
 export type AudioSample = LabResult<'listAudioSamples'>[number];
 export type AudioGeneration = LabResult<'generateAudio'>;
+export type MusicRoll = LabResult<'sampleMusic'>;
+export type SweepSummary = LabResult<'listSweeps'>[number];
+export type SweepDetail = LabResult<'getSweep'>;
+export type SweepTrial = SweepDetail['trials'][number];

@@ -16,7 +16,16 @@ export function hasChromium(): boolean {
 export async function launch(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      ...extraArgs,
+    ],
   });
 }
 
@@ -29,8 +38,17 @@ export interface WatchedPage {
 }
 
 /** `options.colorScheme`: what `prefers-color-scheme` answers (the app follows it). */
-export async function openPage(browser: Browser, width = 1280, height = 900, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1, colorScheme: options.colorScheme ?? 'light' });
+export async function openPage(
+  browser: Browser,
+  width = 1280,
+  height = 900,
+  options: { colorScheme?: 'light' | 'dark' } = {},
+): Promise<WatchedPage> {
+  const context = await browser.newContext({
+    viewport: { width, height },
+    deviceScaleFactor: 1,
+    colorScheme: options.colorScheme ?? 'light',
+  });
   const page = await context.newPage();
   const problems: string[] = [];
   const refusals: string[] = [];
@@ -43,7 +61,9 @@ export async function openPage(browser: Browser, width = 1280, height = 900, opt
     problems.push(`console.error: ${m.text()} (${m.location().url})`);
   });
   // A CSP violation also logs a console error; the event catches the ones that do not.
-  await page.addInitScript("document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));");
+  await page.addInitScript(
+    "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
+  );
   return { page, problems, refusals };
 }
 

@@ -64,9 +64,10 @@ export async function startLabServer(): Promise<LabServer> {
 
 /** Seeded English-like text (a few hundred distinct words), `bytes` long. */
 export function corpusText(bytes: number, seed = 1): string {
-  const words = 'the a of and to in is was he she it that for on with as his her they at by this had from not but be are or have an one all were we when there can been has more if no out so what up said about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three'.split(
-    ' ',
-  );
+  const words =
+    'the a of and to in is was he she it that for on with as his her they at by this had from not but be are or have an one all were we when there can been has more if no out so what up said about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three'.split(
+      ' ',
+    );
   let s = seed;
   const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   let out = '';

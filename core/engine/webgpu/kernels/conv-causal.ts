@@ -36,11 +36,16 @@ function convForward(s: ConvShape, x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor):
     b: `return W[k * ${Cout} + n];`,
     bias: 'Bias[n]',
   };
-  const [y] = runGemm(`seqlabConvFwd_${keyOf(s)}`, [role], [[B, T, Cout]], [
-    { name: 'X', tensor: x },
-    { name: 'W', tensor: w },
-    { name: 'Bias', tensor: bias },
-  ]);
+  const [y] = runGemm(
+    `seqlabConvFwd_${keyOf(s)}`,
+    [role],
+    [[B, T, Cout]],
+    [
+      { name: 'X', tensor: x },
+      { name: 'W', tensor: w },
+      { name: 'Bias', tensor: bias },
+    ],
+  );
   return y!;
 }
 
@@ -73,18 +78,24 @@ function convBackward(s: ConvShape, x: tf.Tensor, w: tf.Tensor, dy: tf.Tensor): 
     },
     { kind: 'columnSum', out: 'DBIAS', src: 'DY', rows: B * T, N: Cout },
   ];
-  return runGemm(`seqlabConvBwd_${keyOf(s)}`, roles, [[B, T, Cin], [K * Cin, Cout], [Cout]], [
-    { name: 'X', tensor: x },
-    { name: 'W', tensor: w },
-    { name: 'DY', tensor: dy },
-  ]);
+  return runGemm(
+    `seqlabConvBwd_${keyOf(s)}`,
+    roles,
+    [[B, T, Cin], [K * Cin, Cout], [Cout]],
+    [
+      { name: 'X', tensor: x },
+      { name: 'W', tensor: w },
+      { name: 'DY', tensor: dy },
+    ],
+  );
 }
 
 /** The webgpu implementation of the `causalConv1d` kernel. */
 export function webgpuCausalConv1d(x: tf.Tensor3D, w: tf.Tensor2D, bias: tf.Tensor1D, kernelSize: number, dilation: number): tf.Tensor3D {
   const [B, T, Cin] = x.shape;
   const Cout = w.shape[1];
-  if (w.shape[0] !== kernelSize * Cin) throw new Error(`causalConv1d: kernel has ${w.shape[0]} rows, expected kernelSize·Cin = ${kernelSize * Cin}`);
+  if (w.shape[0] !== kernelSize * Cin)
+    throw new Error(`causalConv1d: kernel has ${w.shape[0]} rows, expected kernelSize·Cin = ${kernelSize * Cin}`);
   const s: ConvShape = { B, T, Cin, Cout, K: kernelSize, D: dilation };
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, wi, bi] = args as [tf.Tensor, tf.Tensor, tf.Tensor];

@@ -53,7 +53,9 @@ function productCode(r: ProductRole, i: number): string {
   const stores: string[] = [];
   for (let y = 0; y < 4; y++) {
     for (let x = 0; x < 4; x++) {
-      stores.push(`{ let m = row0 + ty * 4 + ${y}; let n = col0 + tx * 4 + ${x}; if (m < ${r.M} && n < ${r.N}) { ${r.out}[m * ${r.N} + n] = acc[${y * 4 + x}]${r.bias ? ` + ${r.bias}` : ''}; } }`);
+      stores.push(
+        `{ let m = row0 + ty * 4 + ${y}; let n = col0 + tx * 4 + ${x}; if (m < ${r.M} && n < ${r.N}) { ${r.out}[m * ${r.N} + n] = acc[${y * 4 + x}]${r.bias ? ` + ${r.bias}` : ''}; } }`,
+      );
     }
   }
   return `

@@ -11,12 +11,26 @@ import { runGemm, type GemmRole } from './dense-gemm.ts';
  * @param x [batch, time, K] @param weight [K, N] @param bias [N] @returns [batch, time, N]
  */
 function denseForward(batch: number, time: number, K: number, N: number, x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-  const role: GemmRole = { kind: 'product', out: 'Y', M: batch * time, N, K, a: `return X[m * ${K} + k];`, b: `return W[k * ${N} + n];`, bias: 'Bias[n]' };
-  const [y] = runGemm(`seqlabDenseFwd_${batch * time}_${K}_${N}`, [role], [[batch, time, N]], [
-    { name: 'X', tensor: x },
-    { name: 'W', tensor: weight },
-    { name: 'Bias', tensor: bias },
-  ]);
+  const role: GemmRole = {
+    kind: 'product',
+    out: 'Y',
+    M: batch * time,
+    N,
+    K,
+    a: `return X[m * ${K} + k];`,
+    b: `return W[k * ${N} + n];`,
+    bias: 'Bias[n]',
+  };
+  const [y] = runGemm(
+    `seqlabDenseFwd_${batch * time}_${K}_${N}`,
+    [role],
+    [[batch, time, N]],
+    [
+      { name: 'X', tensor: x },
+      { name: 'W', tensor: weight },
+      { name: 'Bias', tensor: bias },
+    ],
+  );
   return y!;
 }
 
@@ -32,11 +46,16 @@ function denseBackward(batch: number, time: number, K: number, N: number, x: tf.
     { kind: 'product', out: 'DW', M: K, N, K: M, a: `return X[k * ${K} + m];`, b: `return DY[k * ${N} + n];` },
     { kind: 'columnSum', out: 'DB', src: 'DY', rows: M, N },
   ];
-  return runGemm(`seqlabDenseBwd_${M}_${K}_${N}`, roles, [[batch, time, K], [K, N], [N]], [
-    { name: 'X', tensor: x },
-    { name: 'W', tensor: weight },
-    { name: 'DY', tensor: dy },
-  ]);
+  return runGemm(
+    `seqlabDenseBwd_${M}_${K}_${N}`,
+    roles,
+    [[batch, time, K], [K, N], [N]],
+    [
+      { name: 'X', tensor: x },
+      { name: 'W', tensor: weight },
+      { name: 'DY', tensor: dy },
+    ],
+  );
 }
 
 /** The webgpu implementation of the `timeDistributedDense` kernel. */

@@ -25,7 +25,12 @@ const TRACE = 5;
  */
 function forwardProgram(plan: RecurrentPlan) {
   const { batch, time, hidden } = plan;
-  return persistentProgram('gru_forward', plan, ['xw', 'recurrent', 'gateBias', 'hInit'], [batch, time, TRACE * hidden], `
+  return persistentProgram(
+    'gru_forward',
+    plan,
+    ['xw', 'recurrent', 'gateBias', 'hInit'],
+    [batch, time, TRACE * hidden],
+    `
   const G : i32 = 3 * NH;
   const W : i32 = ${TRACE} * NH;
   var<workgroup> hShared : array<f32, ${hidden}>;
@@ -77,7 +82,8 @@ function forwardProgram(plan: RecurrentPlan) {
       workgroupBarrier();
     }
   }
-  `);
+  `,
+  );
 }
 
 /**
@@ -86,7 +92,12 @@ function forwardProgram(plan: RecurrentPlan) {
  */
 function backwardProgram(plan: RecurrentPlan) {
   const { batch, time, hidden } = plan;
-  return persistentProgram('gru_backward', plan, ['trace', 'recurrentT', 'dy', 'hInit'], [batch, time + 1, 6 * hidden], `
+  return persistentProgram(
+    'gru_backward',
+    plan,
+    ['trace', 'recurrentT', 'dy', 'hInit'],
+    [batch, time + 1, 6 * hidden],
+    `
   const G : i32 = 3 * NH;
   const W : i32 = ${TRACE} * NH;
   const O : i32 = 6 * NH;
@@ -156,7 +167,8 @@ function backwardProgram(plan: RecurrentPlan) {
       }
     }
   }
-  `);
+  `,
+  );
 }
 
 /**

@@ -30,7 +30,12 @@ const TRACE = 6;
  */
 function forwardProgram(plan: RecurrentPlan) {
   const { batch, time, hidden } = plan;
-  return persistentProgram('lstm_forward', plan, ['xw', 'recurrent', 'gateBias', 'hInit', 'cInit'], [batch, time + 1, TRACE * hidden], `
+  return persistentProgram(
+    'lstm_forward',
+    plan,
+    ['xw', 'recurrent', 'gateBias', 'hInit', 'cInit'],
+    [batch, time + 1, TRACE * hidden],
+    `
   const G : i32 = 4 * NH;
   const W : i32 = ${TRACE} * NH;
   var<workgroup> hShared : array<f32, ${hidden}>;
@@ -100,7 +105,8 @@ function forwardProgram(plan: RecurrentPlan) {
       }
     }
   }
-  `);
+  `,
+  );
 }
 
 /**
@@ -110,7 +116,12 @@ function forwardProgram(plan: RecurrentPlan) {
  */
 function backwardProgram(plan: RecurrentPlan) {
   const { batch, time, hidden } = plan;
-  return persistentProgram('lstm_backward', plan, ['trace', 'recurrentT', 'dy', 'cInit'], [batch, time + 1, 4 * hidden], `
+  return persistentProgram(
+    'lstm_backward',
+    plan,
+    ['trace', 'recurrentT', 'dy', 'cInit'],
+    [batch, time + 1, 4 * hidden],
+    `
   const G : i32 = 4 * NH;
   const W : i32 = ${TRACE} * NH;
   var<workgroup> dzShared : array<f32, ${4 * hidden}>;
@@ -185,7 +196,8 @@ function backwardProgram(plan: RecurrentPlan) {
       }
     }
   }
-  `);
+  `,
+  );
 }
 
 /**
@@ -203,7 +215,14 @@ export function planLstm(batch: number, time: number, hidden: number, limits: Re
  * reference runs.
  */
 export function webgpuLstmSequence(limits?: RecurrentLimits) {
-  function fused(x: tf.Tensor3D, kernel: tf.Tensor2D, recurrentKernel: tf.Tensor2D, bias: tf.Tensor1D, h0: tf.Tensor2D, c0: tf.Tensor2D): LstmSequenceResult {
+  function fused(
+    x: tf.Tensor3D,
+    kernel: tf.Tensor2D,
+    recurrentKernel: tf.Tensor2D,
+    bias: tf.Tensor1D,
+    h0: tf.Tensor2D,
+    c0: tf.Tensor2D,
+  ): LstmSequenceResult {
     const [B, T] = x.shape;
     const H = recurrentKernel.shape[0];
     const plan = planLstm(B, T, H, limits ?? deviceLimits());

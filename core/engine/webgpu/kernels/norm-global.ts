@@ -14,7 +14,9 @@ const THREADS = 256;
 
 /** Σ over the inputs of Σ x² (square) or Σ x, optionally its square root, as a scalar. */
 function sumProgram(sizes: number[], square: boolean, root: boolean): WebGPUProgram {
-  const loops = sizes.map((n, i) => `for (var k = lid; k < ${n}; k += ${THREADS}) { let x = G${i}[k]; acc += ${square ? 'x * x' : 'x'}; }`).join('\n  ');
+  const loops = sizes
+    .map((n, i) => `for (var k = lid; k < ${n}; k += ${THREADS}) { let x = G${i}[k]; acc += ${square ? 'x * x' : 'x'}; }`)
+    .join('\n  ');
   return {
     shaderKey: `seqlabNorm_${sizes.join('_')}_${square}_${root}`,
     variableNames: sizes.map((_, i) => `G${i}`),
@@ -43,11 +45,28 @@ fn main(index: i32) {
 function reduce(tensors: readonly tf.Tensor[], square: boolean): tf.Tensor {
   // One storage buffer is the output.
   const inputsPerDispatch = storageBuffersPerStage() - 1;
-  if (tensors.length <= inputsPerDispatch) return runProgram(sumProgram(tensors.map((t) => t.size), square, true), tensors);
+  if (tensors.length <= inputsPerDispatch)
+    return runProgram(
+      sumProgram(
+        tensors.map((t) => t.size),
+        square,
+        true,
+      ),
+      tensors,
+    );
   const partials: tf.Tensor[] = [];
   for (let i = 0; i < tensors.length; i += inputsPerDispatch) {
     const chunk = tensors.slice(i, i + inputsPerDispatch);
-    partials.push(runProgram(sumProgram(chunk.map((t) => t.size), square, false), chunk));
+    partials.push(
+      runProgram(
+        sumProgram(
+          chunk.map((t) => t.size),
+          square,
+          false,
+        ),
+        chunk,
+      ),
+    );
   }
   // √(Σ partials), itself chunked when there are many.
   const norm = reduce(partials, false);
@@ -57,6 +76,7 @@ function reduce(tensors: readonly tf.Tensor[], square: boolean): tf.Tensor {
 
 /** The webgpu implementation of the `globalNorm` kernel. */
 export function webgpuGlobalNorm(tensors: readonly tf.Tensor[]): tf.Scalar {
-  if (tensors.length === 0 || tensors.some((t) => t.dtype !== 'float32' || t.size === 0)) return (referenceKernel('globalNorm') as (t: readonly tf.Tensor[]) => tf.Scalar)(tensors);
+  if (tensors.length === 0 || tensors.some((t) => t.dtype !== 'float32' || t.size === 0))
+    return (referenceKernel('globalNorm') as (t: readonly tf.Tensor[]) => tf.Scalar)(tensors);
   return reduce(tensors, true) as tf.Scalar;
 }

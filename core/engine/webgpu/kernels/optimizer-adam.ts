@@ -43,7 +43,12 @@ function updateGroup(group: readonly AdamParamUpdate[], s: AdamStep): void {
   const code = adamProgramCode(sizes, s);
   const total = sizes.reduce((a, b) => a + b, 0);
   runMultiOutputProgram(
-    { key: `seqlabAdam_${sizes.join('_')}_${s.beta1}_${s.beta2}_${s.epsilon}`, code, workgroups: flatGrid(total), uniformFields: ['stepSize : f32'] },
+    {
+      key: `seqlabAdam_${sizes.join('_')}_${s.beta1}_${s.beta2}_${s.epsilon}`,
+      code,
+      workgroups: flatGrid(total),
+      uniformFields: ['stepSize : f32'],
+    },
     group.flatMap((u, i) => [
       { name: `W${i}`, inPlace: u.param },
       { name: `M${i}`, inPlace: u.m },
@@ -60,7 +65,9 @@ export function webgpuAdamUpdate(updates: readonly AdamParamUpdate[], s: AdamSte
   // parameter would otherwise change under its holder); the rest, and
   // anything not float32, take the reference path.
   const owned = (t: tf.Tensor) => t.dtype === 'float32' && sharedDataCount(t) === 1;
-  const fused = updates.filter((u) => u.grad.dtype === 'float32' && owned(u.param) && owned(u.m) && owned(u.v) && u.grad.size === u.param.size && u.param.size > 0);
+  const fused = updates.filter(
+    (u) => u.grad.dtype === 'float32' && owned(u.param) && owned(u.m) && owned(u.v) && u.grad.size === u.param.size && u.param.size > 0,
+  );
   const rest = updates.filter((u) => !fused.includes(u));
   const perDispatch = Math.max(1, Math.floor(storageBuffersPerStage() / BUFFERS_PER_PARAM));
   for (let i = 0; i < fused.length; i += perDispatch) updateGroup(fused.slice(i, i + perDispatch), s);

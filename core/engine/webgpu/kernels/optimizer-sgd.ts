@@ -20,7 +20,12 @@ function updateGroup(group: readonly SgdParamUpdate[], lr: number): void {
     return `${i === 0 ? '' : 'else '}if (index < ${offset}) { let k = index - ${from}; W${i}[k] = W${i}[k] - G${i}[k] * u.lr; }`;
   });
   runMultiOutputProgram(
-    { key: `seqlabSgd_${sizes.join('_')}`, code: `${flatMain(offset)}\n  ${branches.join(' ')}\n}`, workgroups: flatGrid(offset), uniformFields: ['lr : f32'] },
+    {
+      key: `seqlabSgd_${sizes.join('_')}`,
+      code: `${flatMain(offset)}\n  ${branches.join(' ')}\n}`,
+      workgroups: flatGrid(offset),
+      uniformFields: ['lr : f32'],
+    },
     group.map((u, i) => ({ name: `W${i}`, inPlace: u.param })),
     group.map((u, i) => ({ name: `G${i}`, tensor: u.grad })),
     [{ type: 'float32', data: [lr] }],

@@ -55,9 +55,16 @@ export function deviceLimits(): RecurrentLimits {
 }
 
 /** Plans a persistent recurrence with these needs; undefined when the limits do not allow it. */
-export function planRecurrence(batch: number, time: number, hidden: number, needs: RecurrentNeeds, limits: RecurrentLimits): RecurrentPlan | undefined {
+export function planRecurrence(
+  batch: number,
+  time: number,
+  hidden: number,
+  needs: RecurrentNeeds,
+  limits: RecurrentLimits,
+): RecurrentPlan | undefined {
   if (batch < 1 || time < 1 || hidden < 1 || limits.invocations < 1) return undefined;
-  if (batch > limits.workgroups || needs.sharedFloats * 4 > limits.workgroupBytes || needs.bufferFloats * 4 > limits.bindingBytes) return undefined;
+  if (batch > limits.workgroups || needs.sharedFloats * 4 > limits.workgroupBytes || needs.bufferFloats * 4 > limits.bindingBytes)
+    return undefined;
   const workgroup = Math.min(hidden, limits.invocations);
   return { batch, time, hidden, workgroup, unitsPerInvocation: Math.ceil(hidden / workgroup) };
 }
@@ -101,7 +108,13 @@ export function persistentPrelude(plan: RecurrentPlan): string {
  * only sees ranks and dtypes). A fresh object per run: the backend rewrites
  * shaderKey on the object it is given.
  */
-export function persistentProgram(name: string, plan: RecurrentPlan, variableNames: string[], outputShape: number[], body: string): WebGPUProgram {
+export function persistentProgram(
+  name: string,
+  plan: RecurrentPlan,
+  variableNames: string[],
+  outputShape: number[],
+  body: string,
+): WebGPUProgram {
   // main() touches the uniforms because layout 'auto' drops a binding no code
   // uses, and the backend always binds them (the bind group would not match).
   const code = `${persistentPrelude(plan)}

@@ -14,7 +14,12 @@ import { deviceLimits, persistentProgram, planRecurrence, type RecurrentLimits, 
 /** Inputs: xw [batch·time, H] = x·W, recurrent U [H, H], gateBias b [H], hInit [batch, H]. Output: hs [batch, time, H]. */
 function forwardProgram(plan: RecurrentPlan) {
   const { batch, time, hidden } = plan;
-  return persistentProgram('rnn_forward', plan, ['xw', 'recurrent', 'gateBias', 'hInit'], [batch, time, hidden], `
+  return persistentProgram(
+    'rnn_forward',
+    plan,
+    ['xw', 'recurrent', 'gateBias', 'hInit'],
+    [batch, time, hidden],
+    `
   var<workgroup> hShared : array<f32, ${hidden}>;
 
   fn recur(b : i32, lid : i32) {
@@ -50,13 +55,19 @@ function forwardProgram(plan: RecurrentPlan) {
       workgroupBarrier();
     }
   }
-  `);
+  `,
+  );
 }
 
 /** Inputs: hs [batch, time, H], recurrentT Uᵀ [H, H], dy = dhs [batch, time, H]. Output described at the top of the file. */
 function backwardProgram(plan: RecurrentPlan) {
   const { batch, time, hidden } = plan;
-  return persistentProgram('rnn_backward', plan, ['hs', 'recurrentT', 'dy'], [batch, time + 1, hidden], `
+  return persistentProgram(
+    'rnn_backward',
+    plan,
+    ['hs', 'recurrentT', 'dy'],
+    [batch, time + 1, hidden],
+    `
   var<workgroup> dzShared : array<f32, ${hidden}>;
 
   fn recur(b : i32, lid : i32) {
@@ -97,7 +108,8 @@ function backwardProgram(plan: RecurrentPlan) {
       }
     }
   }
-  `);
+  `,
+  );
 }
 
 /** The persistent plan for an RNN of these sizes (`hidden` shared floats in both directions; the backward output or U bounds the buffers), or undefined. */

@@ -7,6 +7,7 @@ export interface GenerationProgress {
   fraction: number;
 }
 
+// eslint-disable-next-line svelte/prefer-svelte-reactivity -- listeners, not state: nothing renders from this set
 const sampleListeners = new Set<(e: { runId: number; sample: AudioSample }) => void>();
 
 /** Listeners for run.audioSample (the Run screen of that run). */

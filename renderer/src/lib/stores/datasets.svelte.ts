@@ -81,7 +81,8 @@ class DatasetsStore {
   }
 
   apply(e: LabEvent): void {
-    if (e.type === 'dataset.importProgress' && this.importing) this.progress = { phase: e.phase, fraction: e.bytesTotal > 0 ? e.bytesDone / e.bytesTotal : 1 };
+    if (e.type === 'dataset.importProgress' && this.importing)
+      this.progress = { phase: e.phase, fraction: e.bytesTotal > 0 ? e.bytesDone / e.bytesTotal : 1 };
   }
 
   private async run(work: () => Promise<DatasetSummary>): Promise<DatasetSummary> {

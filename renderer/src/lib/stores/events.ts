@@ -5,6 +5,7 @@ import type { Sample } from '../types.ts';
 import { audioProgress } from './audio.svelte.ts';
 import { datasets } from './datasets.svelte.ts';
 import { experiments } from './experiments.svelte.ts';
+import { sweeps } from './sweeps.svelte.ts';
 import { metrics } from './metrics.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { system } from './system.svelte.ts';
@@ -32,6 +33,7 @@ export function connectEvents(): () => void {
       void runs.refresh();
       void datasets.refresh();
       void experiments.refresh();
+      void sweeps.refresh();
       void metrics.catchUp();
       for (const l of reconnectListeners) l();
     }
@@ -41,7 +43,9 @@ export function connectEvents(): () => void {
     metrics.apply(e);
     datasets.apply(e);
     experiments.apply(e);
+    sweeps.apply(e);
     audioProgress.apply(e);
+    system.apply(e);
     if (e.type === 'run.sample') for (const l of sampleListeners) l(e);
   });
   return () => {

@@ -16,6 +16,8 @@ export interface ExperimentActivity {
   /** 0-based index among the members being trained, and their count. */
   member: number | null;
   members: number | null;
+  /** Estimated seconds of training left in the whole experiment, from the core (null until known). */
+  etaSeconds?: number | null;
 }
 
 class ExperimentsStore extends ListStore<ExperimentSummary> {
@@ -67,7 +69,13 @@ class ExperimentsStore extends ListStore<ExperimentSummary> {
   apply(e: LabEvent): void {
     if (e.type === 'experiment.status') {
       const now = this.activity[e.experimentId];
-      this.activity[e.experimentId] = { phase: e.phase, runId: now?.runId ?? null, role: now?.role ?? null, member: now?.member ?? null, members: now?.members ?? null };
+      this.activity[e.experimentId] = {
+        phase: e.phase,
+        runId: now?.runId ?? null,
+        role: now?.role ?? null,
+        member: now?.member ?? null,
+        members: now?.members ?? null,
+      };
       const x = this.byId(e.experimentId);
       if (x) Object.assign(x, { status: e.status, error: e.error });
       this.version++;
@@ -80,14 +88,26 @@ class ExperimentsStore extends ListStore<ExperimentSummary> {
 
   private applyProgress(): void {
     for (const [id, e] of this.progress) {
-      this.activity[id] = { phase: 'training', runId: e.runId, role: e.role, member: e.member, members: e.members };
+      this.activity[id] = {
+        phase: 'training',
+        runId: e.runId,
+        role: e.role,
+        member: e.member,
+        members: e.members,
+        etaSeconds: e.etaSeconds ?? null,
+      };
       const x = this.byId(id);
       const m = x?.members.find((mm) => mm.runId === e.runId);
       if (!x || !m) {
         void this.refresh(); // an experiment started elsewhere
         continue;
       }
-      Object.assign(m, { step: e.step, totalSteps: e.totalSteps, status: 'running', ...(e.validLoss !== null ? { validLoss: e.validLoss } : {}) });
+      Object.assign(m, {
+        step: e.step,
+        totalSteps: e.totalSteps,
+        status: 'running',
+        ...(e.validLoss !== null ? { validLoss: e.validLoss } : {}),
+      });
       if (x.status === 'queued') x.status = 'running';
     }
     this.progress.clear();

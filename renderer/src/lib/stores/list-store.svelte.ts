@@ -33,4 +33,3 @@ export abstract class ListStore<T extends { id: number }> {
     return this.refreshing;
   }
 }
-

@@ -22,7 +22,17 @@ function firstAfter<T>(arr: T[], step: number, key: (t: T) => number): number {
 }
 
 /** The point series a RunMetrics keeps, one per plotted quantity. */
-const SERIES = ['trainLoss', 'validLoss', 'trainBits', 'validBits', 'tokensPerSec', 'gradNorm', 'validAccuracy', 'stabilityBound', 'contraction'] as const;
+const SERIES = [
+  'trainLoss',
+  'validLoss',
+  'trainBits',
+  'validBits',
+  'tokensPerSec',
+  'gradNorm',
+  'validAccuracy',
+  'stabilityBound',
+  'contraction',
+] as const;
 
 export class RunMetrics {
   rows: MetricRow[] = [];
@@ -90,6 +100,7 @@ export class RunMetrics {
 
   /** Adds stored rows the curve lacks (steps persisted after it loaded); returns whether any were new. */
   fill(rows: MetricRow[]): boolean {
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup, built and read here only
     const have = new Set(this.rows.map((r) => r.step));
     const missing = rows.filter((r) => !have.has(r.step));
     if (!missing.length) return false;

@@ -6,8 +6,8 @@ import { lab } from '../lab-client.ts';
 import type { RunSummary } from '../types.ts';
 import { ListStore } from './list-store.svelte.ts';
 
-/** Retries of resumeRun while a stopped run's worker is still exiting (250 ms apart). */
-const RESUME_RETRIES = 40;
+type RunEvent = Extract<LabEvent, { type: `run.${string}` }>;
+const isRunEvent = (e: LabEvent): e is RunEvent => e.type.startsWith('run.');
 
 class RunsStore extends ListStore<RunSummary> {
   private readonly progress = new Map<number, Extract<LabEvent, { type: 'run.progress' }>>();
@@ -33,20 +33,10 @@ class RunsStore extends ListStore<RunSummary> {
     await lab.request('stopRun', { id });
   }
 
+  /** No retry: LabService announces a run's final status only after its worker has exited, so a Resume after Stop finds the run free. */
   async resume(id: number): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const run = await lab.request('resumeRun', { id });
-        this.upsert({ ...run, status: run.status === 'running' ? 'running' : 'queued' });
-        return;
-      } catch (e) {
-        // The core announces "stopped" a moment before the run's worker thread has
-        // exited, and refuses a resume as "already running" until then: retry briefly.
-        const stillExiting = /already running/.test((e as Error).message) && this.byId(id)?.status !== 'running';
-        if (!stillExiting || attempt >= RESUME_RETRIES) throw e;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+    const run = await lab.request('resumeRun', { id });
+    this.upsert({ ...run, status: run.status === 'running' ? 'running' : 'queued' });
   }
 
   async remove(id: number): Promise<void> {
@@ -55,8 +45,8 @@ class RunsStore extends ListStore<RunSummary> {
   }
 
   apply(e: LabEvent): void {
-    // Experiment members report through their own run.* events too.
-    if (e.type === 'dataset.importProgress' || e.type === 'experiment.status' || e.type === 'experiment.progress') return;
+    // Only run.* events (experiment members and sweep trials report through their own run.* events too).
+    if (!isRunEvent(e)) return;
     const run = this.byId(e.runId);
     if (!run) {
       void this.refresh(); // a run started elsewhere (another window, the CLI)

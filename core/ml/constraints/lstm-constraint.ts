@@ -28,8 +28,14 @@ export function rescaleGateRows(kernel: tf.Variable, hidden: number, targets: re
     const rows = kernel.shape[0]!;
     const w = tf.reshape(kernel, [rows, 4, hidden]);
     const l1 = tf.sum(tf.abs(w), 2, true); // [rows, 4, 1]
-    const target = tf.tensor3d(targets.map((t) => t ?? 0), [1, 4, 1]);
-    const active = tf.tensor3d(targets.map((t) => (t === null ? 0 : 1)), [1, 4, 1]);
+    const target = tf.tensor3d(
+      targets.map((t) => t ?? 0),
+      [1, 4, 1],
+    );
+    const active = tf.tensor3d(
+      targets.map((t) => (t === null ? 0 : 1)),
+      [1, 4, 1],
+    );
     const rescale = tf.logicalAnd(tf.greater(l1, 0), tf.greater(active, 0));
     const scale = tf.where(rescale, tf.div(target, tf.maximum(l1, 1e-30)), tf.onesLike(l1));
     kernel.assign(tf.reshape(tf.mul(w, scale), kernel.shape));

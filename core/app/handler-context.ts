@@ -1,0 +1,34 @@
+// What every request handler receives: the history, the data folder and the
+// service's own powers (training, experiments, events). Its own module so the
+// handler files (lab, audio, music, experiment) all import it from below,
+// never from one another.
+import type { LabEvent, LabParsedArgs, LabRequestName, LabResult } from '../contract/lab-contract.ts';
+import type { History } from '../storage/history.ts';
+
+export interface HandlerContext {
+  dataDir: string;
+  history: History;
+  mode: 'electron' | 'browser';
+  uploadsDir?: string;
+  emit(e: LabEvent): void;
+  /** Starts training `runId` in a worker thread. */
+  train(runId: number, resume: boolean): void;
+  /** Asks a training run to checkpoint and stop. */
+  stop(runId: number): void;
+  isTraining(runId: number): boolean;
+  /** Starts (or resumes) an experiment in the background; throws when it cannot start. */
+  driveExperiment(id: number): void;
+  /** Asks a running experiment to stop its member (or analysis). */
+  stopExperiment(id: number): void;
+  isExperimentRunning(id: number): boolean;
+  /** Runs (or continues) a sweep locally in the background; throws when it cannot start. */
+  driveSweep(id: number, maxParallel?: number): void;
+  /** Asks a running sweep's trials to checkpoint and stop. */
+  stopSweep(id: number): void;
+  isSweepRunning(id: number): boolean;
+}
+
+/** One handler per request of `N`: validated arguments in, a result the contract's schema accepts out. */
+export type HandlerTable<N extends LabRequestName> = {
+  [R in N]: (ctx: HandlerContext, args: LabParsedArgs<R>) => Promise<LabResult<R>> | LabResult<R>;
+};
