@@ -4,24 +4,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { LabService } from '../../app/lab-service.ts';
-import type { LabRequestName, LabResult } from '../../contract/lab-contract.ts';
+import type { LabResult } from '../../contract/lab-contract.ts';
 import type { CliContext } from '../context.ts';
+import { labRequest as request } from '../lab-request.ts';
 import { table } from '../context.ts';
 
 type Claim = LabResult<'checkPaperClaims'>['claims'][number];
-
-/** One request through the application layer; an error reply becomes a thrown Error with its message. */
-async function request<N extends LabRequestName>(c: CliContext, name: N, args: unknown): Promise<LabResult<N>> {
-  const service = new LabService({ dataDir: c.dataDir, history: c.history, mode: 'browser' });
-  try {
-    const reply = await service.handle(name, args);
-    if (!reply.ok) throw new Error(reply.error);
-    return reply.result as LabResult<N>;
-  } finally {
-    await service.close();
-  }
-}
 
 const COLOUR: Record<Claim['kind'], (s: string) => string> = {
   holds: pc.green,

@@ -6,31 +6,19 @@
 // collect) are registered by sweep-slurm.ts.
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { LabService } from '../../app/lab-service.ts';
-import type { LabRequestName, LabResult } from '../../contract/lab-contract.ts';
+import type { LabResult } from '../../contract/lab-contract.ts';
 import { describePoint } from '../../ml/sweeps/sweep-trials.ts';
 import { resolveDataset } from '../../services/datasets.ts';
 import { runSweepLocally, type SweepRunEvent } from '../../app/sweep-runner.ts';
 import { loadSweep } from '../../services/sweeps/sweep-store.ts';
 import type { CliContext } from '../context.ts';
+import { labRequest as request } from '../lab-request.ts';
 import { table } from '../context.ts';
 import { intOption } from '../options.ts';
 import { registerSweepSlurm } from './sweep-slurm.ts';
 import { liveTrialStates } from './sweep-status.ts';
 
 type Detail = LabResult<'getSweep'>;
-
-/** One request through the application layer; an error reply becomes a thrown Error with its message. */
-async function request<N extends LabRequestName>(c: CliContext, name: N, args: unknown): Promise<LabResult<N>> {
-  const service = new LabService({ dataDir: c.dataDir, history: c.history, mode: 'browser' });
-  try {
-    const reply = await service.handle(name, args);
-    if (!reply.ok) throw new Error(reply.error);
-    return reply.result as LabResult<N>;
-  } finally {
-    await service.close();
-  }
-}
 
 /** Reads and parses the sweep file; errors name the flag and the file. */
 function readSpecFile(file: string): unknown {
