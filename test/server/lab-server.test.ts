@@ -214,6 +214,6 @@ describe('requests over HTTP', () => {
       result: { status: 'completed', samples: [{ step: 12 }, { prime: 'line ' }], exports: [{ format: 'tfjs' }, { format: 'onnx' }] },
     });
     const invalid = await call('startRun', { datasetId, model: { kind: 'lstm', hiddenSize: 0 }, train: {} });
-    expect(invalid).toEqual({ ok: false, error: 'hiddenSize: must be a whole number from 1 to 4096' });
+    expect(invalid).toEqual({ ok: false, error: 'model.hiddenSize: must be a whole number from 1 to 4096' });
   });
 });
