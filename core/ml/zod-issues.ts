@@ -10,6 +10,12 @@ export interface IssueWording {
   prefix?: string;
   /** The reason given for an unknown key; default "unknown field". */
   unknownKey?: string;
+  /** How array positions are written: "dots" (train.0.3, default) or "brackets" (train[0][3], for places in a data file). */
+  indexes?: 'dots' | 'brackets';
+  /** Names the place of an issue about the whole value, e.g. "(top level)"; default: the reason alone. */
+  topLevel?: string;
+  /** Words at most this many issues (a broken data file can have thousands); default all. */
+  limit?: number;
 }
 
 /**
@@ -19,8 +25,14 @@ export interface IssueWording {
  */
 export function describeIssues(error: z.ZodError, wording: IssueWording = {}): string {
   const unknown = wording.unknownKey ?? 'unknown field';
-  const join = (parts: PropertyKey[]) => [wording.prefix ?? '', ...parts.map(String)].filter(Boolean).join('.');
+  const join = (parts: PropertyKey[]) =>
+    [wording.prefix ?? '', ...parts].reduce<string>((out, k) => {
+      if (wording.indexes === 'brackets' && typeof k === 'number') return `${out}[${k}]`;
+      const name = String(k);
+      return !name ? out : out ? `${out}.${name}` : name;
+    }, '');
   return error.issues
+    .slice(0, wording.limit)
     .map((i) => {
       if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${join([...i.path, k])}: ${unknown}`).join('; ');
       const path = join(i.path);
@@ -31,7 +43,8 @@ export function describeIssues(error: z.ZodError, wording: IssueWording = {}): s
           : path && i.message.startsWith(`${path}:`)
             ? i.message.slice(path.length + 1).trim()
             : i.message;
-      return path ? `${path}: ${reason}` : reason;
+      const place = path || wording.topLevel;
+      return place ? `${place}: ${reason}` : reason;
     })
     .join('; ');
 }

@@ -49,7 +49,7 @@ export function generationMethodName(model: SequenceModel, method: GenerationMet
  * The first codes of a dataset clip, enough to fill the model's receptive
  * field (one second for recurrent models), as a prime.
  */
-export function primeCodes(dataset: DatasetRecord, clipRef: string, model: SequenceModel): { name: string; codes: Int32Array } {
+function primeCodes(dataset: DatasetRecord, clipRef: string, model: SequenceModel): { name: string; codes: Int32Array } {
   const task = audioTaskOf(dataset);
   const byName = task.clips.findIndex((c) => c.name === clipRef);
   const index = byName >= 0 ? byName : /^\d+$/.test(clipRef) ? Number(clipRef) : -1;

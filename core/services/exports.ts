@@ -44,7 +44,7 @@ const METRIC_COLUMNS: readonly [string, (r: MetricRow) => number | null][] = [
 ];
 
 /** Metrics as CSV (header row; empty cell for a missing value). */
-export function metricsCsv(rows: readonly MetricRow[]): string {
+function metricsCsv(rows: readonly MetricRow[]): string {
   const cell = (v: number | null) => (v === null || v === undefined ? '' : String(v));
   return (
     [METRIC_COLUMNS.map(([name]) => name).join(','), ...rows.map((r) => METRIC_COLUMNS.map(([, get]) => cell(get(r))).join(','))].join(

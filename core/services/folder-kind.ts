@@ -9,7 +9,7 @@ import { datasetKindOfFile, type FileDatasetKind } from '../contract/kinds.ts';
 export type FolderKind = FileDatasetKind;
 
 /** Visible files under `paths` (a file given directly counts as itself). */
-export function visibleFiles(paths: string[]): string[] {
+function visibleFiles(paths: string[]): string[] {
   const files: string[] = [];
   for (const p of paths) {
     if (fs.statSync(p).isDirectory()) {

@@ -5,7 +5,7 @@
 // cheap to draw again with the same seed).
 import { rollToMidi } from '../data/midi-write.ts';
 import { openRollFile } from '../data/music-import.ts';
-import { generateFrames } from '../ml/generate/sample-music.ts';
+import { generateFrames } from '../ml/generate/generate-frames.ts';
 import { sequenceSteps, type PianoRollSet } from '../ml/music/piano-roll.ts';
 import { Rng } from '../ml/rng.ts';
 import type { DatasetRecord, History } from '../storage/history.ts';

@@ -1,6 +1,6 @@
 // Text generation from a stored run: tokenise the prime, generate, decode,
 // and keep the sample in the run's history.
-import { generateText } from '../ml/sample-text.ts';
+import { generateText } from '../ml/generate/generate-text.ts';
 import { Tokenizer } from '../ml/text/vocab.ts';
 import type { History, SampleRecord } from '../storage/history.ts';
 import { loadRunModel } from './runs.ts';

@@ -1,7 +1,7 @@
 // A text sample from the model being trained, taken between two steps at a
 // line start with its own seeded generator (the training stream is untouched).
 import type { SequenceModel } from '../ml/models/sequence-model.ts';
-import { generateText } from '../ml/sample-text.ts';
+import { generateText } from '../ml/generate/generate-text.ts';
 import type { Tokenizer } from '../ml/text/vocab.ts';
 import type { NewSample } from '../storage/history.ts';
 

@@ -15,8 +15,6 @@ import { generateCodes } from '../../core/ml/generate/generate-codes.ts';
 import { buildModel } from '../../core/ml/models/build-model.ts';
 import type { ModelConfig } from '../../core/ml/models/model-config.ts';
 import { isRecurrentModel } from '../../core/ml/models/recurrent-model.ts';
-import { Rng } from '../../core/ml/rng.ts';
-import { generate } from '../../core/ml/sample.ts';
 import { analyticStateJacobian } from '../../core/ml/stability/cell-jacobian.ts';
 import { measureContraction, stateJacobian } from '../../core/ml/stability/contraction.ts';
 import { createTextTask } from '../../core/ml/tasks/text-task.ts';
@@ -137,7 +135,9 @@ describe.skipIf(!webgpu.available)('on webgpu (software adapter)', () => {
     ['tcn', tcn],
   ] as const)('text sampling from %s draws the tokens it draws on wasm', async (_name, config) => {
     const sample = () =>
-      withModel(config, (m) => generate(m, { prime: [1, 2, 3], length: 12, temperature: 0.7, topK: 0, rng: new Rng(11) }));
+      withModel(config, async (m) =>
+        Array.from(await generateCodes(m, { prime: Int32Array.of(1, 2, 3), length: 12, temperature: 0.7, seed: 11 })),
+      );
     const reference = await onBackend('wasm', sample);
     const gpu = await onBackend('webgpu', sample);
     expect(gpu).toEqual(reference);

@@ -14,7 +14,8 @@ import { exportOnnx } from '../../core/export/onnx-export.ts';
 import { buildModel } from '../../core/ml/models/build-model.ts';
 import type { RecurrentConfig } from '../../core/ml/models/model-config.ts';
 import { Rng } from '../../core/ml/rng.ts';
-import { generate, pickToken } from '../../core/ml/sample.ts';
+import { generateCodes } from '../../core/ml/generate/generate-codes.ts';
+import { drawCode } from '../../core/ml/generate/pick.ts';
 import { labForward, maxAbsDiff } from '../helpers/export-cases.ts';
 import { useCpuBackend } from '../helpers/tf-cpu.ts';
 
@@ -60,7 +61,7 @@ describe.each(Object.entries(cases))('onnx streaming: %s', (_name, config) => {
     const prime = [1, 4, 2];
     const length = 12;
     const temperature = 0.8;
-    const labTokens = await generate(model, { prime, length, temperature, topK: 0, rng: new Rng(99) });
+    const labTokens = Array.from(await generateCodes(model, { prime: Int32Array.from(prime), length, temperature, seed: 99 }));
 
     // The client: the prime in one call through the default graph (no state to feed), then one token per call through the streaming graph.
     const rng = new Rng(99);
@@ -72,7 +73,7 @@ describe.each(Object.entries(cases))('onnx streaming: %s', (_name, config) => {
       const logits = (out['logits']!.data as Float32Array).slice((t - 1) * config.vocabSize, t * config.vocabSize);
       const probabilities = (out['probabilities']!.data as Float32Array).slice((t - 1) * config.vocabSize, t * config.vocabSize);
       expect(maxAbsDiff(probabilities, softmax(logits, 1))).toBeLessThan(1e-6);
-      const id = pickToken(logits, temperature, 0, rng);
+      const id = drawCode(logits, temperature, rng);
       drawn.push(id);
       feeds = { tokens: new ort.Tensor('int64', BigInt64Array.of(BigInt(id)), [1, 1]), h0: out['hT']! };
       if (lstm) feeds['c0'] = out['cT']!;

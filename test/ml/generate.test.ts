@@ -10,7 +10,9 @@ import { buildModel } from '../../core/ml/models/build-model.ts';
 import { modelConfigSchema, type ModelConfig, type WavenetConfig } from '../../core/ml/models/model-config.ts';
 import type { SequenceModel } from '../../core/ml/models/sequence-model.ts';
 import type { WavenetModel } from '../../core/ml/models/wavenet-model.ts';
+import { drawCode } from '../../core/ml/generate/pick.ts';
 import { WavenetStepper } from '../../core/ml/generate/wavenet-stepper.ts';
+import { Rng } from '../../core/ml/rng.ts';
 import { leakedTensors, useCpuBackend } from '../helpers/tf-cpu.ts';
 
 beforeAll(useCpuBackend);
@@ -145,6 +147,53 @@ describe('stepping and window generation match the full forward', () => {
     // Truncated and windowed models see only their receptive field, which the full pass respects too.
     const all = fullForward(model, [...prime, ...got.codes]);
     expectClose(got.logits, all.slice(prime.length - 1, prime.length - 1 + 12), 1e-5);
+    model.dispose();
+  });
+});
+
+describe('drawCode: the one categorical draw (temperature, top-k) for text and audio', () => {
+  const logits = Float32Array.of(0.5, 2, -1, 1.5, 0, 2);
+  it('is argmax at temperature 0 (first on ties) and draws nothing', () => {
+    const rng = new Rng(3);
+    expect(drawCode(logits, 0, rng, 2)).toBe(1);
+    expect(rng.next()).toBe(new Rng(3).next());
+  });
+  it('with top-k draws only among the k most likely, in proportion to exp(logit / temperature)', () => {
+    const rng = new Rng(7);
+    const counts = new Map<number, number>();
+    for (let i = 0; i < 6000; i++) {
+      const c = drawCode(logits, 1, rng, 3);
+      counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+    expect([...counts.keys()].sort()).toEqual([1, 3, 5]);
+    // p(1) = p(5) = e^2 / (2e^2 + e^1.5) ≈ 0.378, p(3) ≈ 0.245
+    expect(counts.get(3)! / 6000).toBeGreaterThan(0.21);
+    expect(counts.get(3)! / 6000).toBeLessThan(0.28);
+  });
+  it('top-k of 0 or of the whole vocabulary is the plain draw, one rng.next() each', () => {
+    const [a, b, c] = [new Rng(5), new Rng(5), new Rng(5)];
+    for (let i = 0; i < 200; i++) {
+      const plain = drawCode(logits, 0.7, a);
+      expect([drawCode(logits, 0.7, b, 0), drawCode(logits, 0.7, c, logits.length)]).toEqual([plain, plain]);
+    }
+  });
+});
+
+describe('generateCodes with top-k', () => {
+  it('never draws a code outside the k most likely at its step', async () => {
+    const model = buildModel(
+      modelConfigSchema.parse({ kind: 'gru', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 6, layers: 1, dropout: 0 }),
+      4,
+    );
+    const logits: Float32Array[] = [];
+    const codes = await generateCodes(model, {
+      length: 30,
+      temperature: 2,
+      topK: 2,
+      seed: 1,
+      onLogits: (l) => logits.push(Float32Array.from(l)),
+    });
+    codes.forEach((c, i) => expect(logits[i]!.filter((x) => x > logits[i]![c]!).length).toBeLessThan(2));
     model.dispose();
   });
 });

@@ -4,8 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../../core/ml/models/build-model.ts';
 import type { ModelConfig } from '../../core/ml/models/model-config.ts';
-import { Rng } from '../../core/ml/rng.ts';
-import { generate } from '../../core/ml/sample.ts';
+import { generateCodes } from '../../core/ml/generate/generate-codes.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../core/ml/train/checkpoint.ts';
 import { clipByGlobalNorm, globalNorm } from '../../core/ml/train/clip.ts';
 import { trainConfigSchema } from '../../core/ml/train/train-config.ts';
@@ -90,7 +89,9 @@ describe.each(Object.entries(models))('%s training', (_name, modelConfig) => {
     await runSteps(trainer, 2); // optimizer slots and state exist from here on
     expect(await leakedTensors(() => runSteps(trainer, 3))).toBe(0);
     expect(await leakedTensors(() => trainer.evaluate())).toBe(0);
-    expect(await leakedTensors(() => generate(model, { prime: [1, 2, 3], length: 8, temperature: 1, topK: 0, rng: new Rng(1) }))).toBe(0);
+    expect(
+      await leakedTensors(() => generateCodes(model, { prime: Int32Array.of(1, 2, 3), length: 8, temperature: 1, topK: 3, seed: 1 })),
+    ).toBe(0);
     trainer.dispose();
     model.dispose();
   });

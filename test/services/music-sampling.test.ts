@@ -10,7 +10,7 @@ import { musicHandlers } from '../../core/app/music-handlers.ts';
 import type { HandlerContext } from '../../core/app/handler-context.ts';
 import { labRequests } from '../../core/contract/lab-contract.ts';
 import { datasetMusicClip, musicRollResult, sampleMusicRun } from '../../core/services/music-sampling.ts';
-import { pitchOn } from '../../core/ml/generate/sample-music.ts';
+import { pitchOn } from '../../core/ml/generate/pick.ts';
 import { Rng } from '../../core/ml/rng.ts';
 import { History, type DatasetRecord, type RunRecord } from '../../core/storage/history.ts';
 import { musicRun, tinyChorales } from '../helpers/music-run.ts';

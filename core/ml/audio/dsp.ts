@@ -15,7 +15,7 @@ export function mixToMono(channels: readonly Float32Array[]): Float32Array {
 }
 
 /** Root-mean-square level of x[start, end) in dBFS (full-scale sine is about -3 dB); -Infinity for silence. */
-export function rmsDb(x: Float32Array, start = 0, end = x.length): number {
+function rmsDb(x: Float32Array, start = 0, end = x.length): number {
   let s = 0;
   for (let i = start; i < end; i++) s += x[i]! * x[i]!;
   const n = Math.max(1, end - start);

@@ -9,13 +9,13 @@ export const MU_LAW_CLASSES = 256;
 const LOG1P_MU = Math.log1p(MU);
 
 /** Companding of one sample in [-1, 1] to a float in [-1, 1]. */
-export function muLawCompress(x: number): number {
+function muLawCompress(x: number): number {
   const clipped = x > 1 ? 1 : x < -1 ? -1 : Number.isNaN(x) ? 0 : x;
   return Math.sign(clipped) * (Math.log1p(MU * Math.abs(clipped)) / LOG1P_MU);
 }
 
 /** Inverse companding of a float in [-1, 1]. */
-export function muLawExpand(y: number): number {
+function muLawExpand(y: number): number {
   return (Math.sign(y) * Math.expm1(Math.abs(y) * LOG1P_MU)) / MU;
 }
 

@@ -23,7 +23,7 @@ export const STABLE_FORGET_BIAS = 10;
  * @param kernel [rows, 4·hidden], gates i, f, c, o in column blocks
  * @param targets per gate: the ℓ1 norm, or null to leave the gate alone
  */
-export function rescaleGateRows(kernel: tf.Variable, hidden: number, targets: readonly (number | null)[]): void {
+function rescaleGateRows(kernel: tf.Variable, hidden: number, targets: readonly (number | null)[]): void {
   tf.tidy(() => {
     const rows = kernel.shape[0]!;
     const w = tf.reshape(kernel, [rows, 4, hidden]);

@@ -26,7 +26,7 @@ export function widthField(kind: ModelConfig['kind']): string {
  * channels = w and skip channels `skip` (default 2w, the search also tries
  * w … 4w: one knob alone moves a WaveNet's count in steps too coarse for 5%).
  */
-export function withWidth(config: ModelConfig, w: number, skip = 2 * w): ModelConfig {
+function withWidth(config: ModelConfig, w: number, skip = 2 * w): ModelConfig {
   switch (config.kind) {
     case 'wavenet':
       return { ...config, residualChannels: w, dilationChannels: w, skipChannels: skip };

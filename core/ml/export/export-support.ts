@@ -44,7 +44,7 @@ export function supportedExportFormats(config: ModelConfig, output: OutputKind):
 }
 
 /** One-line refusal naming the missing feature and the formats that do work. */
-export function exportRefusal(format: ExportFormatName, config: ModelConfig, output: OutputKind): Error {
+function exportRefusal(format: ExportFormatName, config: ModelConfig, output: OutputKind): Error {
   const gap = exportGap(format, config, output) ?? 'nothing (internal error: refused without a gap)';
   return new Error(
     `${format} export refused: ${format} cannot express ${gap}; formats that work for this model: ${supportedExportFormats(config, output).join(', ')}`,

@@ -53,7 +53,7 @@ export interface OnnxSignature {
 }
 
 /** Whether the model carries a recurrent state across calls, and so also gets a streaming graph (the truncated model restarts at every position: it does not). */
-export function hasStreamingState(config: ModelConfig): config is RecurrentConfig {
+function hasStreamingState(config: ModelConfig): config is RecurrentConfig {
   return config.kind === 'lstm' || config.kind === 'gru' || config.kind === 'rnn';
 }
 
@@ -63,7 +63,7 @@ export interface OnnxGraphOptions {
 }
 
 /** Inputs and outputs of one exported graph (default or streaming), for the graph itself and for seqlab.json. */
-export function onnxSignature(config: ModelConfig, output: OutputKind, { streaming = false }: OnnxGraphOptions = {}): OnnxSignature {
+function onnxSignature(config: ModelConfig, output: OutputKind, { streaming = false }: OnnxGraphOptions = {}): OnnxSignature {
   if (streaming && !hasStreamingState(config))
     throw new Error(`onnx export: a ${config.kind} model carries no state across calls, so it has no streaming graph`);
   const inputs: OnnxTensorSpec[] = [

@@ -1,15 +1,15 @@
-// One entry for autoregressive code generation (mu-law audio, or any token
-// model): prime, then draw `length` codes one at a time.
+// One entry for autoregressive generation of ids: tokens of text, mu-law codes
+// of audio, any token-input model. Prime, then draw `length` ids one at a time.
 //   wavenet, method 'cached' (default): per-layer queues in plain JS (wavenet-stepper.ts)
-//   wavenet 'naive', tcn, gcnn, truncated: the model's forward over its receptive field per code
-//   lstm, gru, rnn: one forward step per code, carrying the state (method ignored)
-// Draws use our seeded Rng (pick.ts), so both WaveNet methods give the same codes under one seed.
+//   wavenet 'naive', tcn, gcnn, truncated: the model's forward over its receptive field per id (steppers.ts)
+//   lstm, gru, rnn: one forward step per id, carrying the state (method ignored)
+// Draws use our seeded Rng (pick.ts), so both WaveNet methods give the same ids under one seed.
 import type { SequenceModel } from '../models/sequence-model.ts';
 import { WavenetModel } from '../models/wavenet-model.ts';
 import { Rng } from '../rng.ts';
 import { drawCode } from './pick.ts';
+import { autoregress, codeInput, forwardStepper, type Stepper } from './steppers.ts';
 import { WavenetStepper } from './wavenet-stepper.ts';
-import { recurrentStepper, windowStepper, type CodeStepper } from './window-generator.ts';
 
 export const GENERATION_METHODS = ['cached', 'naive'] as const;
 export type GenerationMethod = (typeof GENERATION_METHODS)[number];
@@ -19,6 +19,8 @@ export interface GenerateCodesOptions {
   length: number;
   /** Softmax temperature; 0 picks the most likely code. */
   temperature: number;
+  /** Draw among the k most likely codes only (0 or absent = all). */
+  topK?: number;
   seed: number;
   /** Codes to condition on; default one code, the middle class (mu-law silence). */
   prime?: Int32Array;
@@ -27,6 +29,8 @@ export interface GenerateCodesOptions {
   progressEvery?: number;
   /** WaveNet only: 'cached' (queues, default) or 'naive' (the reference). */
   method?: GenerationMethod;
+  /** Window path only: at most this many codes re-read per forward (a cost guard; default the whole receptive field). */
+  contextCap?: number;
   /** Sees the logits each drawn code came from (tests compare methods with it); the array is reused, copy to keep. */
   onLogits?: (logits: Float32Array, index: number) => void;
 }
@@ -37,10 +41,8 @@ export function generationPath(model: SequenceModel, method: GenerationMethod = 
   return model instanceof WavenetModel && method === 'cached' ? 'wavenet-cached' : 'window';
 }
 
-async function stepperFor(model: SequenceModel, method: GenerationMethod): Promise<CodeStepper> {
-  const path = generationPath(model, method);
-  if (path === 'recurrent') return recurrentStepper(model);
-  if (path === 'window') return windowStepper(model);
+async function stepperFor(model: SequenceModel, method: GenerationMethod, contextCap?: number): Promise<Stepper<number>> {
+  if (generationPath(model, method) !== 'wavenet-cached') return forwardStepper(model, codeInput, contextCap);
   const fast = await WavenetStepper.create(model as WavenetModel);
   return {
     // Prime codes go through the queues one by one: that is what fills them.
@@ -63,19 +65,12 @@ export async function generateCodes(model: SequenceModel, o: GenerateCodesOption
   const rng = new Rng(o.seed);
   const every = Math.max(1, o.progressEvery ?? 1000);
   const out = new Int32Array(o.length);
-  const stepper = await stepperFor(model, o.method ?? 'cached');
-  try {
-    if (o.length === 0) return out;
-    let logits = await stepper.feed(prime);
-    for (let i = 0; i < o.length; i++) {
-      o.onLogits?.(logits, i);
-      const code = drawCode(logits, o.temperature, rng);
-      out[i] = code;
-      if ((i + 1) % every === 0 || i + 1 === o.length) o.onProgress?.(i + 1, o.length);
-      if (i + 1 < o.length) logits = await stepper.feed([code]);
-    }
-    return out;
-  } finally {
-    stepper.dispose();
-  }
+  await autoregress(await stepperFor(model, o.method ?? 'cached', o.contextCap), prime, o.length, (logits, i) => {
+    o.onLogits?.(logits, i);
+    const code = drawCode(logits, o.temperature, rng, o.topK);
+    out[i] = code;
+    if ((i + 1) % every === 0 || i + 1 === o.length) o.onProgress?.(i + 1, o.length);
+    return code;
+  });
+  return out;
 }

@@ -5,6 +5,7 @@
 // compact bit-packed binary (with a checksum; errors name the bad byte), and
 // summarises it. Pure: bytes and values in, values out.
 import { z } from 'zod';
+import { describeIssues } from '../zod-issues.ts';
 import { crc32 } from './crc32.ts';
 
 export interface SplitRange {
@@ -64,23 +65,14 @@ const jsonSchema = z.object(
   { error: 'expected an object { pitchOffset, numPitches, train, valid, test }' },
 );
 
-/** `["valid", 3, 17, 2]` -> `valid[3][17][2]`. */
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const k of path) out += typeof k === 'number' ? `[${k}]` : out ? `.${String(k)}` : String(k);
-  return out || '(top level)';
-}
-
 /**
  * Parses the JSON form (already JSON.parse'd) into a set.
  * @throws PianoRollError naming the place, e.g. "valid[3][17][2]: pitch 91 is outside 0..87"
  */
 export function parsePianoRollJson(value: unknown): PianoRollSet {
   const r = jsonSchema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new PianoRollError(`${formatPath(issue.path)}: ${issue.message}`);
-  }
+  // The first issue only, its place as in the file ("valid[3][17][2]"): a broken file can have thousands.
+  if (!r.success) throw new PianoRollError(describeIssues(r.error, { indexes: 'brackets', topLevel: '(top level)', limit: 1 }));
   const { pitchOffset, numPitches } = r.data;
   if (pitchOffset + numPitches > 128) {
     throw new PianoRollError(`numPitches: pitchOffset ${pitchOffset} + numPitches ${numPitches} goes past MIDI note 127`);

@@ -114,7 +114,7 @@ function splitState(s: tf.Tensor2D, sizes: number[]): tf.Tensor2D[] {
 }
 
 /** Spectral norm of each matrix of a batch (Lanczos, spectral.ts). @param j [batch, S, S] @returns batch values */
-export async function spectralNorms(j: tf.Tensor3D): Promise<Float64Array> {
+async function spectralNorms(j: tf.Tensor3D): Promise<Float64Array> {
   const [batch, rows, cols] = j.shape;
   const values = (await j.data()) as Float32Array;
   // 1e-7: a read-out, and Lanczos' estimate is settled far below its last change.

@@ -3,13 +3,12 @@
 // Strict like every config: an unknown or malformed field is refused by its
 // path ("space.lr: log-uniform needs two positive numbers a < b").
 import { z } from 'zod';
+import { describeIssues } from '../zod-issues.ts';
 
 export const SWEEP_METHODS = ['grid', 'random', 'halving'] as const;
-export type SweepMethod = (typeof SWEEP_METHODS)[number];
 
 /** Metrics a sweep can minimise: columns of a run's metric rows. */
 export const SWEEP_METRICS = ['validLoss', 'trainLoss'] as const;
-export type SweepMetric = (typeof SWEEP_METRICS)[number];
 
 /** A value a config field can take (numbers, strings, booleans, null). */
 export const fieldValueSchema = z.union([z.number(), z.string(), z.boolean(), z.null()]);
@@ -52,7 +51,9 @@ function rangeProblem(raw: unknown): string | null {
   return null;
 }
 
-const spaceRangeSchema = z.custom<SpaceRange>((v) => rangeProblem(v) === null);
+const spaceRangeSchema = z.custom<SpaceRange>((v) => rangeProblem(v) === null, {
+  error: (issue) => rangeProblem(issue.input) ?? undefined,
+});
 
 const int = (name: string, min: number, max: number) => {
   const msg = `${name}: must be a whole number from ${min} to ${max}`;
@@ -77,23 +78,6 @@ export const sweepSpecSchema = z
 
 export type SweepSpec = z.infer<typeof sweepSpecSchema>;
 
-/** Formats zod issues as "path: reason", the range's own reason where it has one. */
-function describeSpecIssues(error: z.ZodError, input: unknown): string {
-  return error.issues
-    .map((i) => {
-      const path = i.path.map(String).join('.');
-      if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${[...i.path, k].join('.')}: unknown field`).join('; ');
-      if (i.path[0] === 'space' && i.path.length === 2) {
-        const raw = (input as { space: Record<string, unknown> }).space[String(i.path[1])];
-        return `${path}: ${rangeProblem(raw) ?? i.message}`;
-      }
-      if (i.message.startsWith(`${String(i.path.at(-1))}:`))
-        return i.path.length > 1 ? `${i.path.slice(0, -1).join('.')}.${i.message}` : i.message;
-      return path ? `${path}: ${i.message}` : i.message;
-    })
-    .join('; ');
-}
-
 /**
  * Parses a sweep file's JSON. Throws an Error naming every bad field.
  * Space and base keys are only checked for shape here; `expandSweep`
@@ -103,7 +87,7 @@ export function parseSweepSpec(input: unknown): SweepSpec {
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     throw new Error('sweep: must be a JSON object with method, steps and space');
   const parsed = sweepSpecSchema.safeParse(input);
-  if (!parsed.success) throw new Error(describeSpecIssues(parsed.error, input));
+  if (!parsed.success) throw new Error(describeIssues(parsed.error));
   const spec = parsed.data;
   if (Object.keys(spec.space).length === 0) throw new Error('space: needs at least one field to sweep');
   for (const key of Object.keys(spec.space)) {

@@ -36,7 +36,7 @@ function origin(spec: SweepSpec, key: string): string {
 }
 
 /** Every model kind the sweep can produce. */
-export function sweepKinds(spec: SweepSpec): string[] {
+function sweepKinds(spec: SweepSpec): string[] {
   const key = ['kind', 'model', 'model.kind'].find((k) => k in spec.space || k in spec.base);
   if (!key) return [DEFAULT_SWEEP_KIND];
   const range = key in spec.space ? spec.space[key] : [spec.base[key] as FieldValue];

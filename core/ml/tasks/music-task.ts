@@ -35,7 +35,7 @@ export function musicBatch(set: PianoRollSet, sequences: ArrayLike<number>): Bat
  * train split, with the Krichevsky–Trofimov estimate (count + ½) / (n + 1) so
  * that a pitch never heard in training does not cost an infinite loss.
  */
-export function pitchFrequencies(set: PianoRollSet): Float64Array {
+function pitchFrequencies(set: PianoRollSet): Float64Array {
   const P = set.numPitches;
   const counts = new Float64Array(P);
   let frames = 0;
@@ -47,7 +47,7 @@ export function pitchFrequencies(set: PianoRollSet): Float64Array {
 }
 
 /** NLL per predicted step of independent Bernoullis with probabilities `prob` over a split. */
-export function constantBernoulliNll(set: PianoRollSet, split: RollSplit, prob: Float64Array): number {
+function constantBernoulliNll(set: PianoRollSet, split: RollSplit, prob: Float64Array): number {
   const P = set.numPitches;
   const on = prob.map((p) => -Math.log(p));
   const off = prob.map((p) => -Math.log1p(-p));

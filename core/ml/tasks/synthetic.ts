@@ -19,7 +19,6 @@ import type { Batch, BatchStream, EvalOptions, TaskData } from './task-types.ts'
 export const COPY_SYMBOLS = 10;
 /** Classes of copy memory: blank 0, symbols 1..8, delimiter 9. */
 export const COPY_CLASSES = 10;
-export const COPY_BLANK = 0;
 export const COPY_DELIMITER = 9;
 
 const int = (name: string, min: number, max: number) =>

@@ -100,7 +100,7 @@ class ByteTail {
  * index of the lead byte of the first ill-formed sequence (-1 when none: bytes from `end` on are
  * then a valid but incomplete prefix that a later chunk may complete).
  */
-export function scanUtf8(b: Uint8Array): { end: number; bad: number } {
+function scanUtf8(b: Uint8Array): { end: number; bad: number } {
   const n = b.length;
   let i = 0;
   while (i < n) {

@@ -57,7 +57,7 @@ function requireDataset(history: History, id: number): DatasetRecord {
 }
 
 /** A trained recurrent run the experiment reads: it must exist, be rnn/lstm/gru and have a checkpoint. */
-export function requireRecurrentRun(history: History, field: string, id: number): RunRecord {
+function requireRecurrentRun(history: History, field: string, id: number): RunRecord {
   const run = history.getRun(id);
   if (!run) throw new Error(`${field}: no run ${id}`);
   if (!RECURRENT_KINDS.includes(run.modelKind))
@@ -103,7 +103,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Splits recurrent fields into a truncated wrapper's own (widths, embedding, dropout) and its base's. */
-export function truncatedFields(fields: Record<string, unknown>, k: number): Record<string, unknown> {
+function truncatedFields(fields: Record<string, unknown>, k: number): Record<string, unknown> {
   const own = new Set(Object.keys(truncatedConfigSchema.shape).filter((key) => key !== 'kind' && key !== 'base' && key !== 'k'));
   const wrapper: Record<string, unknown> = { kind: 'truncated', k };
   const base: Record<string, unknown> = {};

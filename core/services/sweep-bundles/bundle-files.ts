@@ -27,6 +27,7 @@ import {
   type BundleState,
 } from './bundle-format.ts';
 import { BundleRunStore } from './bundle-run-store.ts';
+import { describeIssues } from '../../ml/zod-issues.ts';
 
 /** A bundle read back and verified. */
 export interface RunBundle {
@@ -114,8 +115,6 @@ export function sealBundle(workDir: string, bundleDir: string, o: { logFile: str
 /** True when `dir` holds a sealed bundle (it may still fail verification). */
 export const isSealedBundle = (dir: string): boolean => fs.existsSync(path.join(dir, BUNDLE_FILES.manifest));
 
-const issuesOf = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
-
 function parseFile<T>(dir: string, name: string, bytes: Uint8Array, schema: z.ZodType<T>): T {
   let value: unknown;
   try {
@@ -124,7 +123,7 @@ function parseFile<T>(dir: string, name: string, bytes: Uint8Array, schema: z.Zo
     throw new Error(`bundle ${dir}: ${name} is not JSON (${(e as Error).message})`, { cause: e });
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new Error(`bundle ${dir}: ${name}: ${issuesOf(parsed.error)}`);
+  if (!parsed.success) throw new Error(`bundle ${dir}: ${name}: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 
@@ -147,14 +146,14 @@ export function readBundle(dir: string): RunBundle {
     .object({ format: z.literal('seqlab-run-bundle'), bundleVersion: z.number().int().positive(), seqlabVersion: z.string().optional() })
     .loose()
     .safeParse(raw);
-  if (!head.success) throw new Error(`bundle ${dir}: ${BUNDLE_FILES.manifest}: ${issuesOf(head.error)}`);
+  if (!head.success) throw new Error(`bundle ${dir}: ${BUNDLE_FILES.manifest}: ${describeIssues(head.error)}`);
   if (head.data.bundleVersion > BUNDLE_VERSION) {
     throw new Error(
       `bundle ${dir} is run bundle version ${head.data.bundleVersion} (written by seqlab ${head.data.seqlabVersion ?? 'unknown'}); this seqlab (${seqlabVersion()}) reads bundle version ${BUNDLE_VERSION} at most: collect it with a newer seqlab`,
     );
   }
   const parsed = bundleManifestSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`bundle ${dir}: ${BUNDLE_FILES.manifest}: ${issuesOf(parsed.error)}`);
+  if (!parsed.success) throw new Error(`bundle ${dir}: ${BUNDLE_FILES.manifest}: ${describeIssues(parsed.error)}`);
   const manifest = parsed.data;
 
   const files = new Map<string, Uint8Array>();

@@ -32,6 +32,7 @@ import { fsyncDirSync, writeFileExactlySync } from '../../storage/exact-write.ts
 import { runConfigSchema } from '../../ml/train/run-config.ts';
 import { bundleAudioSchema, bundleMetricSchema, bundleSampleSchema, metricsJson } from './bundle-format.ts';
 import { readSharedSweep } from './shared-sweep.ts';
+import { describeIssues } from '../../ml/zod-issues.ts';
 
 /** The one run a work folder holds has this id (the history gives it a real one when the bundle is collected). */
 export const BUNDLE_RUN_ID = 1;
@@ -83,8 +84,7 @@ const now = () => new Date().toISOString();
 
 function readJson<T>(file: string, schema: z.ZodType<T>): T {
   const parsed = schema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
-  if (!parsed.success)
-    throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new Error(`${file}: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 
@@ -108,8 +108,7 @@ export function readJsonLines<T>(file: string, schema: z.ZodType<T>): T[] {
       throw new Error(`${file} line ${i + 1}: ${(e as Error).message}`, { cause: e });
     }
     const parsed = schema.safeParse(value);
-    if (!parsed.success)
-      throw new Error(`${file} line ${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+    if (!parsed.success) throw new Error(`${file} line ${i + 1}: ${describeIssues(parsed.error)}`);
     out.push(parsed.data);
   });
   return out;

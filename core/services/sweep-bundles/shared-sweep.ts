@@ -21,6 +21,7 @@ import { fsyncDirSync, writeFileExactlySync } from '../../storage/exact-write.ts
 import { runConfigSchema, type RunConfig } from '../../ml/train/run-config.ts';
 import { seqlabVersion } from '../seqlab-version.ts';
 import { BUNDLE_VERSION } from './bundle-format.ts';
+import { describeIssues } from '../../ml/zod-issues.ts';
 
 export const SHARED_SWEEP_FILE = 'sweep.json';
 
@@ -118,16 +119,13 @@ export function readSharedSweep(folder: string): SharedSweep {
     );
   }
   const parsed = sharedSweepFileSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new Error(`${file}: ${describeIssues(parsed.error)}`);
   const { dataset } = parsed.data;
   const task = DATASET_TASK_SCHEMAS[dataset.kind].safeParse(dataset.task);
-  if (!task.success)
-    throw new Error(`${file}: dataset.task: ${task.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!task.success) throw new Error(`${file}: ${describeIssues(task.error, { prefix: 'dataset.task' })}`);
   const trials = parsed.data.trials.map((c, i) => {
     const config = runConfigSchema.safeParse(c);
-    if (!config.success)
-      throw new Error(`${file}: trials.${i}: ${config.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+    if (!config.success) throw new Error(`${file}: ${describeIssues(config.error, { prefix: `trials.${i}` })}`);
     return config.data;
   });
   const resolved = {

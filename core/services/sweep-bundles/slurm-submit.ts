@@ -45,7 +45,7 @@ export type SlurmExecution = {
 export const shellQuote = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** This Node and this checkout's CLI entry, quoted for the script. */
-export function defaultSeqlabCommand(): string {
+function defaultSeqlabCommand(): string {
   return [process.execPath, fileURLToPath(new URL('../../../bin/seqlab.mjs', import.meta.url))].map(shellQuote).join(' ');
 }
 

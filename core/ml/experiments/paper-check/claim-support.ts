@@ -70,7 +70,7 @@ export function notRunYet(
 }
 
 /** A terminal command that runs `start`. */
-export function commandFor(kind: string, dataset: string | null, config: Record<string, unknown>): string {
+function commandFor(kind: string, dataset: string | null, config: Record<string, unknown>): string {
   if (kind === 'truncation' && Object.keys(config).length === 1 && typeof config['runId'] === 'number')
     return `seqlab experiment run truncation --run ${config['runId']}`;
   const ds = dataset === null ? '' : ` --dataset ${/^[\w.-]+$/.test(dataset) ? dataset : `'${dataset.replace(/'/g, "'\\''")}'`}`;

@@ -37,7 +37,7 @@ const num = (v: ResultCell | undefined): number | null => (typeof v === 'number'
 const str = (v: ResultCell | undefined): string => (v === null || v === undefined ? '' : String(v));
 
 /** The unit in a header such as "best valid loss (nats)"; '' without one. */
-export function unitOfHeader(header: string | undefined): string {
+function unitOfHeader(header: string | undefined): string {
   return /\(([^)]*)\)\s*$/.exec(header ?? '')?.[1] ?? '';
 }
 

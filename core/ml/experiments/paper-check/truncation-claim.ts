@@ -50,7 +50,7 @@ const MATCH: EvidenceMatch = {
 };
 
 /** Every model's sweep in the experiment's 'truncation' table (one without a role column is one model). */
-export function readSweeps(e: ClaimExperiment): Sweep[] {
+function readSweeps(e: ClaimExperiment): Sweep[] {
   const table = findTable(e.result!, 'truncation')!;
   const [roleCol, kCol, lossCol, relCol] = [
     columnIndex(table, 'role'),
@@ -73,7 +73,7 @@ export function readSweeps(e: ClaimExperiment): Sweep[] {
 }
 
 /** Geometric decay (fitted λ below GEOMETRIC_MAX, or at round-off already) and the largest k's loss against the full model's. */
-export function judgeSweep(sweep: Sweep): SweepVerdict {
+function judgeSweep(sweep: Sweep): SweepVerdict {
   const last = sweep.points.at(-1);
   if (!last || sweep.full === null || last.loss === null)
     return {
