@@ -10,6 +10,7 @@ import { startTraining, type TrainingHandle } from '../worker/training-host.ts';
 import type { TrainingEvent } from '../worker/training-protocol.ts';
 import { ExperimentEta } from '../services/experiments/eta.ts';
 import { runConfigOf } from '../storage/history.ts';
+import { withRecordedEnd } from './run-end.ts';
 
 export type ExperimentPhase = 'training' | 'analyzing';
 
@@ -103,16 +104,15 @@ export function driveExperiment(history: History, dataDir: string, id: number, h
       const run = history.getRun(member.runId);
       if (!run) return finish('failed', `member ${member.role}: its run ${member.runId} is gone`);
       if (run.status === 'completed' || run.status === 'diverged') continue;
-      current = train({ runId: run.id, dataDir, resume: run.status !== 'queued' }, onMember(run, member.role, index));
+      // The member's end is recorded once its worker is gone, whatever started it (run-end.ts).
+      current = withRecordedEnd(
+        history,
+        train({ runId: run.id, dataDir, resume: run.status !== 'queued' }, onMember(run, member.role, index)),
+      );
       const done = await current.done;
       current = null;
-      if (done.status === 'crashed') {
-        // A worker that died before recording its end leaves the run 'running' in this process (never another's).
-        const left = history.getRun(run.id);
-        if (left?.status === 'running' && left.pid === process.pid)
-          history.setStatus(run.id, 'crashed', done.error ?? 'training worker ended unexpectedly', process.pid);
+      if (done.status === 'crashed')
         return finish('failed', `member ${member.role} (run ${run.id}) crashed: ${done.error ?? 'unknown error'}`);
-      }
       if (done.status === 'stopped')
         return finish('stopped', stopRequested ? undefined : `member ${member.role} (run ${run.id}) was stopped`);
     }

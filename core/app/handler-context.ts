@@ -4,14 +4,37 @@
 // never from one another.
 import type { LabEvent, LabParsedArgs, LabRequestName, LabResult } from '../contract/lab-contract.ts';
 import type { History } from '../storage/history.ts';
+import { CONTRACT_BUDGET_LABELS, type BudgetLabels } from '../services/memory-budget.ts';
+
+/**
+ * How a front names the run inputs in the refusals whose text names two of
+ * them at once (so they cannot be one FieldError): the run that does not fit
+ * its dataset, and the memory budget. The app and browser mode use the
+ * contract's names; the CLI passes its flags (core/cli/flag-words.ts).
+ */
+export interface RunRefusalWords {
+  /** The inputs a too-small dataset is refused under, and the formula of the tokens one step needs. */
+  fit: { field: string; formula: string };
+  budget: BudgetLabels;
+  /** Put before a memory refusal ("train: "), so the app files it under the training fields. */
+  budgetPrefix: string;
+}
+
+export const CONTRACT_RUN_WORDS: RunRefusalWords = {
+  fit: { field: 'train.batchSize', formula: 'batchSize × (seqLen + 1)' },
+  budget: CONTRACT_BUDGET_LABELS,
+  budgetPrefix: 'train: ',
+};
 
 export interface HandlerContext {
   dataDir: string;
   history: History;
   mode: 'electron' | 'browser';
   uploadsDir?: string;
+  /** How this front names a run's inputs in a refusal. */
+  runWords: RunRefusalWords;
   emit(e: LabEvent): void;
-  /** Starts training `runId` in a worker thread. */
+  /** Starts training `runId` in a training worker; throws when another live process owns it. */
   train(runId: number, resume: boolean): void;
   /** Asks a training run to checkpoint and stop. */
   stop(runId: number): void;

@@ -5,14 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { LabRequestName } from '../contract/lab-contract.ts';
-import { autoComparison, detectBackends } from '../engine/backends.ts';
+import { autoComparison, detectBackends, probeBackend } from '../engine/backends.ts';
+import { FieldError } from '../contract/structured-error.ts';
 import { countParameters } from '../ml/models/parameter-count.ts';
 import type { RunConfig } from '../ml/train/run-config.ts';
 import { BUILTIN_DATASETS, ensureBuiltinDataset, importDataset } from '../services/datasets.ts';
 import { runExportFormats } from '../services/exports.ts';
 import { createSyntheticDataset } from '../services/task-datasets.ts';
 import { audioClipWav } from '../services/audio-datasets.ts';
-import { CONTRACT_BUDGET_LABELS, checkRunMemory } from '../services/memory-budget.ts';
+import { checkRunMemory } from '../services/memory-budget.ts';
 import { checkFitsDataset, createRun, parseRunConfig, receptiveFieldOf } from '../services/runs.ts';
 import type { ExportResult } from '../export/tfjs-export.ts';
 import { runTask } from '../worker/task-host.ts';
@@ -135,19 +136,25 @@ export const handlers: Handlers = {
         full = null;
       }
       if (full) {
-        const check = checkRunMemory(full, dataset, CONTRACT_BUDGET_LABELS, memoryLimitGiB);
+        const check = checkRunMemory(full, dataset, ctx.runWords.budget, memoryLimitGiB);
         memory = { bytes: check.estimate.total, machineBytes: check.machineBytes, limitBytes: check.limitBytes, refusal: check.refusal };
       }
     }
     return { paramCount, receptiveField: Number.isFinite(rf) ? rf : null, ...(train ? { memory } : {}) };
   },
 
-  startRun(ctx, { datasetId, name, model, train, memoryLimitGiB }) {
+  async startRun(ctx, { datasetId, name, model, train, memoryLimitGiB }) {
     const dataset = requireDataset(ctx.history, datasetId);
     const config = parseRunConfig({ model, train }, dataset);
-    checkFitsDataset(config, dataset, { field: 'train.batchSize', formula: 'batchSize × (seqLen + 1)' });
-    const budget = checkRunMemory(config, dataset, CONTRACT_BUDGET_LABELS, memoryLimitGiB);
-    if (budget.refusal) throw new Error(`train: ${budget.refusal}`);
+    checkFitsDataset(config, dataset, ctx.runWords.fit);
+    // Before anything is written or allocated: a config that cannot fit is refused with what to lower.
+    const budget = checkRunMemory(config, dataset, ctx.runWords.budget, memoryLimitGiB);
+    if (budget.refusal) throw new Error(`${ctx.runWords.budgetPrefix}${budget.refusal}`);
+    if (config.train.backend !== 'auto') {
+      // A run that cannot start should not appear in the history.
+      const probe = await probeBackend(config.train.backend);
+      if (!probe.available) throw new FieldError('train.backend', `${config.train.backend} is not available: ${probe.reason}`);
+    }
     const run = createRun(ctx.history, dataset, config, name);
     ctx.train(run.id, false);
     return runSummary(ctx.history, run);
@@ -160,14 +167,15 @@ export const handlers: Handlers = {
     return runSummary(ctx.history, run);
   },
 
+  /** Refused, naming the run, when it completed or another live process (or this one) trains it; nothing changes then. */
   resumeRun(ctx, { id }) {
     ctx.history.resolveRun(String(id));
-    if (ctx.isTraining(id)) throw new Error(`id: run ${id} is already running in process ${process.pid}`);
+    if (ctx.isTraining(id)) throw new FieldError('id', `run ${id} is already running in process ${process.pid}`);
     try {
       // Ownership is taken atomically inside train(): another process's live run is refused, unchanged.
       ctx.train(id, true);
     } catch (e) {
-      throw new Error(`id: ${(e as Error).message}`, { cause: e });
+      throw new FieldError('id', (e as Error).message, {}, { cause: e });
     }
     return runSummary(ctx.history, ctx.history.resolveRun(String(id)));
   },

@@ -1,10 +1,11 @@
 // The core side of the contract: validates each request, runs it against the
 // history and services, and publishes run events. Both bridges (Electron's
-// IPC in electron/, the HTTP server in core/server) wrap one LabService.
+// IPC in electron/, the HTTP server in core/server) wrap one LabService, and
+// the CLI's train, resume and export go through one too (core/cli/lab-request.ts).
 // Training runs in child processes (utility processes inside Electron, see
 // core/worker/training-host.ts and electron/utility-trainer.ts); this object
 // only starts and stops them, so a trainer that dies is recorded 'crashed'
-// here and the server goes on. A write that fails for lack of space turns the
+// (run-end.ts) and the server goes on. A write that fails for lack of space turns the
 // history read-only, and clients are told why.
 import {
   describeIssues,
@@ -20,11 +21,12 @@ import { driveExperiment, type ExperimentEvent, type ExperimentHandle } from './
 import { runSweepLocally, type SweepRunEvent, type SweepRunHandle } from './sweep-runner.ts';
 import type { History } from '../storage/history.ts';
 import { DISK_FULL_NOTE, isDiskFull } from '../storage/open-read-only.ts';
+import { withRecordedEnd } from './run-end.ts';
 import { reportFolder } from '../services/paper-check/paper-check.ts';
 import { startTraining, type TrainingHandle } from '../worker/training-host.ts';
 import type { TrainerLauncher } from '../worker/trainer-link.ts';
-import type { FinalStatus, TrainingEvent } from '../worker/training-protocol.ts';
-import type { HandlerContext } from './handler-context.ts';
+import type { TrainingEvent } from '../worker/training-protocol.ts';
+import { CONTRACT_RUN_WORDS, type HandlerContext, type RunRefusalWords } from './handler-context.ts';
 import { handlers } from './lab-handlers.ts';
 import { toContractRow } from './metric-rows.ts';
 
@@ -39,6 +41,16 @@ export interface LabServiceOptions {
   uploadsDir?: string;
   /** How training workers start (default: a child process); Electron passes its utility-process launcher. */
   launchTrainer?: TrainerLauncher;
+  /** Every training worker's own events, for a front in this process that shows them as they come (the CLI's progress lines). */
+  onTrainingEvent?: (e: TrainingEvent) => void;
+  /**
+   * Leave TF.js on the backend this process chose (the CLI's train, resume and
+   * export build no model in this thread) instead of activating the local one:
+   * a command then starts without loading the wasm backend.
+   */
+  keepBackend?: boolean;
+  /** How this front names the run inputs that a refusal's text names (default: the contract's field names). */
+  runWords?: RunRefusalWords;
 }
 
 export class LabService {
@@ -52,7 +64,7 @@ export class LabService {
    * export) need an initialised TF.js backend; probing others must not leave
    * TF.js pointing at an uninitialised one. Training picks its own in workers.
    */
-  private readonly ready: Promise<unknown> = activateLocalBackend();
+  private readonly ready: Promise<unknown>;
 
   /** The data folder this service works in (the server checks download paths against it). */
   get dataDir(): string {
@@ -60,8 +72,10 @@ export class LabService {
   }
 
   constructor(private readonly opts: LabServiceOptions) {
+    this.ready = opts.keepBackend ? Promise.resolve() : activateLocalBackend();
     this.ctx = {
       ...opts,
+      runWords: opts.runWords ?? CONTRACT_RUN_WORDS,
       emit: (e) => this.emit(e),
       train: (runId, resume) => this.train(runId, resume),
       stop: (runId) => this.training.get(runId)?.stop(),
@@ -110,21 +124,6 @@ export class LabService {
   }
 
   /**
-   * Records the end of a run its worker could not record (it died, or its
-   * write failed). On a full disk this write fails too: the history turns
-   * read-only and the run stays 'running' under this process, so the first
-   * open after this process ends marks it crashed (reconciled).
-   */
-  private recordEnd(runId: number, status: FinalStatus, error: string | undefined): void {
-    try {
-      this.opts.history.setStatus(runId, status, error, process.pid);
-    } catch (e) {
-      if (!isDiskFull(e)) throw e;
-      this.readOnlyAfter(e);
-    }
-  }
-
-  /**
    * The paper-check report folder `name` under <dataDir>/exports, for the
    * browser's .zip download; null for any other name (the route cannot be
    * pointed at another path).
@@ -156,26 +155,23 @@ export class LabService {
     if (this.training.has(runId)) throw new Error(`run ${runId} is already training`);
     // Taken before the worker starts, so a second app instance (or a CLI resume) is refused now, in the reply.
     this.opts.history.claimRun(runId, process.pid);
-    const handle = startTraining(
+    const started = startTraining(
       { runId, dataDir: this.opts.dataDir, resume },
       (e) => {
         this.relay(e);
+        this.opts.onTrainingEvent?.(e);
         onEvent?.(e);
       },
       this.opts.launchTrainer,
     );
+    // A worker that died, or could not write its final status (a full disk), left the run 'running' here: its end is recorded.
+    const handle = withRecordedEnd(this.opts.history, started, (e) => this.readOnlyAfter(e));
     this.training.set(runId, handle);
     // The final status is announced only once the worker has exited, so a
     // client that reacts to it (e.g. Resume after Stop) finds the run free.
     void handle.done.then((done) => {
       this.training.delete(runId);
-      const run = this.opts.history.getRun(runId);
-      // A worker that died, or could not write its final status (a full disk), left the run 'running' here: record its end.
-      if (run?.status === 'running' && run.pid === process.pid)
-        this.recordEnd(runId, done.status, done.error ?? (done.status === 'crashed' ? 'training worker ended unexpectedly' : undefined));
-      // A worker that died may have stored a step it never announced: the history is where the run stands.
-      const step = done.status === 'crashed' ? Math.max(done.step, run?.step ?? 0) : done.step;
-      this.emit({ type: 'run.status', runId, status: done.status, step, validLoss: done.validLoss, error: done.error });
+      this.emit({ type: 'run.status', runId, status: done.status, step: done.step, validLoss: done.validLoss, error: done.error });
     });
     return handle;
   }

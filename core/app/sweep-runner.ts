@@ -10,6 +10,7 @@ import type { History, RunRecord } from '../storage/history.ts';
 import type { SweepRecord, SweepTrialRecord } from '../storage/history-sweeps.ts';
 import { startTraining, type TrainingHandle } from '../worker/training-host.ts';
 import type { TrainingEvent } from '../worker/training-protocol.ts';
+import { withRecordedEnd } from './run-end.ts';
 import { planConcurrency, thisMachine, type MachineShape, type SweepConcurrency } from '../services/sweeps/sweep-concurrency.ts';
 import { ensureTrialRun, loadSweep, markTrial, runMetric, setSweepExecution, setSweepState } from '../services/sweeps/sweep-store.ts';
 
@@ -101,23 +102,23 @@ export function runSweepLocally(history: History, dataDir: string, sweepId: numb
     history.claimRun(run.id, process.pid);
     markTrial(history, sweepId, index, { state: 'running', error: null });
     let rungStopSent = false;
-    const handle = withThreads(threads, () =>
-      train({ runId: run.id, dataDir, resume: run.status !== 'queued' }, (event) => {
-        if (event.type === 'progress' && untilStep < spec.steps && event.metrics.step >= untilStep && !rungStopSent) {
-          rungStopSent = true;
-          handle.stop();
-        }
-        emit({ type: 'trial', sweepId, index, runId: run.id, event });
-      }),
+    // The run's end is recorded once its worker is gone, whatever started it (run-end.ts).
+    const handle = withRecordedEnd(
+      history,
+      withThreads(threads, () =>
+        train({ runId: run.id, dataDir, resume: run.status !== 'queued' }, (event) => {
+          if (event.type === 'progress' && untilStep < spec.steps && event.metrics.step >= untilStep && !rungStopSent) {
+            rungStopSent = true;
+            handle.stop();
+          }
+          emit({ type: 'trial', sweepId, index, runId: run.id, event });
+        }),
+      ),
     );
     live.add(handle);
     const done = await handle.done;
     live.delete(handle);
-    const after = history.getRun(run.id)!;
     if (done.status === 'crashed') {
-      // A worker that died before recording its end leaves the run 'running' in this process; record it.
-      if (after.status === 'running' && after.pid === process.pid)
-        history.setStatus(run.id, 'crashed', done.error ?? 'training worker ended unexpectedly', process.pid);
       if (stopRequested) return void markTrial(history, sweepId, index, { state: 'pending' });
       const trial = markTrial(history, sweepId, index, {
         state: 'failed',

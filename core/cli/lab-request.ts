@@ -1,17 +1,42 @@
 // One request from a CLI command through the application layer (LabService),
 // the same handlers the app and browser mode use, so a rule of a run's,
 // experiment's or sweep's life exists once (issue 15).
-import { LabService } from '../app/lab-service.ts';
-import type { LabRequestName, LabResult } from '../contract/lab-contract.ts';
+import { LabService, type LabServiceOptions } from '../app/lab-service.ts';
+import type { LabReply, LabRequestName, LabResult } from '../contract/lab-contract.ts';
+import { FieldError } from '../contract/structured-error.ts';
 import type { CliContext } from './context.ts';
 
-/** One request through LabService; an error reply becomes a thrown Error with its message. */
-export async function labRequest<N extends LabRequestName>(c: CliContext, name: N, args: unknown): Promise<LabResult<N>> {
-  const service = new LabService({ dataDir: c.dataDir, history: c.history, mode: 'browser' });
+/** A LabService over the command's history, for a command that sends several requests or follows events. */
+export function cliLabService(
+  c: CliContext,
+  extra: Pick<LabServiceOptions, 'onTrainingEvent' | 'runWords' | 'keepBackend'> = {},
+): LabService {
+  return new LabService({ dataDir: c.dataDir, history: c.history, mode: 'browser', ...extra });
+}
+
+/**
+ * The result of a reply, or its refusal thrown: a refused input as the
+ * FieldError it was (so main() words it as the flag the user typed), any
+ * other failure as an Error with its message.
+ */
+export function resultOf<N extends LabRequestName>(reply: LabReply<unknown>): LabResult<N> {
+  if (reply.ok) return reply.result as LabResult<N>;
+  const p = reply.problem;
+  if (p)
+    throw new FieldError(p.field, p.reason, { ...(p.hint ? { hint: p.hint } : {}), ...(p.suggestion ? { suggestion: p.suggestion } : {}) });
+  throw new Error(reply.error);
+}
+
+/** One request through LabService; an error reply is thrown (see resultOf). */
+export async function labRequest<N extends LabRequestName>(
+  c: CliContext,
+  name: N,
+  args: unknown,
+  extra: Pick<LabServiceOptions, 'keepBackend'> = {},
+): Promise<LabResult<N>> {
+  const service = cliLabService(c, extra);
   try {
-    const reply = await service.handle(name, args);
-    if (!reply.ok) throw new Error(reply.error);
-    return reply.result as LabResult<N>;
+    return resultOf<N>(await service.handle(name, args));
   } finally {
     await service.close();
   }

@@ -1,10 +1,12 @@
-// `seqlab sample <run>` and `seqlab export <run>`.
+// `seqlab sample <run>` (in this process, through the sampling service the
+// app's task worker runs too) and `seqlab export <run>` (through LabService).
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { activateBackend, activateLocalBackend } from '../../engine/backends.ts';
-import { EXPORT_FORMATS, exportRun } from '../../services/exports.ts';
+import { activateLocalBackend } from '../../engine/backends.ts';
+import { EXPORT_FORMATS } from '../../services/exports.ts';
 import { sampleRun } from '../../services/sampling.ts';
 import type { CliContext } from '../context.ts';
+import { labRequest } from '../lab-request.ts';
 import { choiceOption, intOption, numberOption } from '../options.ts';
 
 export function registerSampleExport(program: Command, ctx: () => CliContext): void {
@@ -37,8 +39,13 @@ export function registerSampleExport(program: Command, ctx: () => CliContext): v
     .requiredOption('--out <dir>', 'output folder (must not exist, or be empty)')
     .action(async (ref: string, f: { format: string; out: string }) => {
       const c = ctx();
-      await activateBackend('cpu');
-      const r = await exportRun(c.history, ref, f.format, f.out);
+      // Through LabService, as the app exports: in a task worker, recorded with the run.
+      const r = await labRequest(
+        c,
+        'exportRun',
+        { id: c.history.resolveRun(ref).id, format: f.format, outDir: f.out },
+        { keepBackend: true },
+      );
       if (c.json) return c.emit(r);
       c.say(`exported to ${r.outDir}: ${r.files.join(', ')} (sha256 ${r.sha256.slice(0, 16)})`);
     });

@@ -1,18 +1,21 @@
-// `seqlab train` and `seqlab resume`: create or pick a run and train it in a
-// worker thread. Ctrl-C asks the worker to checkpoint and stop; a second
-// Ctrl-C quits at once (the run then shows as crashed and can be resumed).
+// `seqlab train` and `seqlab resume`: turn flags into a startRun or resumeRun
+// request to LabService (the application layer every front shares, which
+// checks, creates, claims and trains the run in a child process and records
+// its end) and show the run's events. Ctrl-C asks the worker to checkpoint and
+// stop; a second Ctrl-C quits at once (the run then shows as crashed and can be resumed).
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { MODEL_KINDS, modelConfigSchema } from '../../ml/models/model-config.ts';
 import { BACKEND_NAMES, trainConfigSchema } from '../../ml/train/train-config.ts';
+import type { LabService } from '../../app/lab-service.ts';
+import type { LabEvent, LabReply, LabResult } from '../../contract/lab-contract.ts';
 import { resolveDataset } from '../../services/datasets.ts';
-import { checkFitsDataset, createRun, parseRunConfig, receptiveFieldOf } from '../../services/runs.ts';
-import { probeBackend } from '../../engine/backends.ts';
-import { checkRunMemory, CLI_BUDGET_LABELS, DEFAULT_MEMORY_SHARE } from '../../services/memory-budget.ts';
+import { DEFAULT_MEMORY_SHARE } from '../../services/memory-budget.ts';
 import { describeDatasetTask } from '../../datasets/registry.ts';
-import { DISK_FULL_NOTE, isDiskFull } from '../../storage/open-read-only.ts';
-import { startTraining } from '../../worker/training-host.ts';
+import { DISK_FULL_NOTE } from '../../storage/open-read-only.ts';
 import type { CliContext } from '../context.ts';
+import { CLI_RUN_WORDS } from '../flag-words.ts';
+import { cliLabService, resultOf } from '../lab-request.ts';
 import { choiceOption, intOption, numberOption, withFlags } from '../options.ts';
 import { trainingReporter } from '../training-progress.ts';
 
@@ -97,48 +100,50 @@ function defined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
-/** Trains run `runId` in a child process (see core/worker/training-host.ts) and resolves with the exit code. */
 /**
- * Records the crash of a run whose worker died before recording it. On a full
- * disk that write fails too: the run stays 'running' under this process, and
- * the first open after this process ended (and space was freed) marks it crashed.
+ * Trains a run through LabService (the same application layer as the app):
+ * `request` starts or resumes it, and this resolves with the exit code once
+ * the run's end is recorded. The worker's events are shown as they come.
+ * Ctrl-C asks the worker to checkpoint and stop; a second one quits at once.
  */
-function recordCrash(ctx: CliContext, runId: number, error: string): void {
-  try {
-    ctx.history.setStatus(runId, 'crashed', error, process.pid);
-  } catch (e) {
-    if (!isDiskFull(e)) throw e;
-    ctx.history.becomeReadOnly(e);
-    ctx.note(
-      `run ${runId}: could not record its end (${(e as Error).message}): ${DISK_FULL_NOTE}; the next seqlab command after space is freed marks it crashed`,
-    );
-  }
-}
-
-async function trainInWorker(ctx: CliContext, runId: number, resume: boolean): Promise<number> {
-  const handle = startTraining({ runId, dataDir: ctx.dataDir, resume }, trainingReporter(ctx));
+async function trainThroughLab(
+  c: CliContext,
+  request: (service: LabService) => Promise<LabReply<unknown>>,
+  onStarted: (run: LabResult<'startRun'>) => void = () => {},
+): Promise<number> {
+  const service = cliLabService(c, { onTrainingEvent: trainingReporter(c), runWords: CLI_RUN_WORDS, keepBackend: true });
+  let runId: number | null = null;
+  let ended: (e: Extract<LabEvent, { type: 'run.status' }>) => void = () => {};
+  const end = new Promise<Extract<LabEvent, { type: 'run.status' }>>((resolve) => (ended = resolve));
+  const unsubscribe = service.subscribe((e) => {
+    if (e.type === 'run.status' && e.runId === runId) ended(e);
+    else if (e.type === 'history.readOnly')
+      // The run's end could not be written: it stays 'running' under this process until the next open marks it crashed.
+      c.note(
+        `run ${runId}: could not record its end (${e.reason}): ${DISK_FULL_NOTE}; the next seqlab command after space is freed marks it crashed`,
+      );
+  });
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
-      ctx.note('stopping after this step (Ctrl-C again to quit now)...');
-      handle.stop();
+      c.note('stopping after this step (Ctrl-C again to quit now)...');
+      if (runId !== null) void service.handle('stopRun', { id: runId });
     } else process.exit(130);
   };
-  process.on('SIGINT', onSigint);
-  const done = await handle.done;
-  process.off('SIGINT', onSigint);
-  let step = done.step;
-  if (done.status === 'crashed') {
-    // A worker that died before recording its end leaves the run 'running' in this process; record it here.
-    const run = ctx.history.getRun(runId);
-    if (run && run.status === 'running' && run.pid === process.pid)
-      recordCrash(ctx, runId, done.error ?? 'training worker ended unexpectedly');
-    // It may have stored a step it never announced: the history is where the run stands.
-    step = Math.max(step, run?.step ?? 0);
+  try {
+    const run = resultOf<'startRun'>(await request(service));
+    runId = run.id;
+    onStarted(run);
+    process.on('SIGINT', onSigint);
+    const done = await end;
+    if (c.json) c.emit({ id: done.runId, status: done.status, step: done.step, validLoss: done.validLoss, error: done.error });
+    return done.status === 'completed' || done.status === 'stopped' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    unsubscribe();
+    await service.close();
   }
-  if (ctx.json) ctx.emit({ id: runId, status: done.status, step, validLoss: done.validLoss, error: done.error });
-  return done.status === 'completed' || done.status === 'stopped' ? 0 : 1;
 }
 
 export function registerTrain(program: Command, ctx: () => CliContext): void {
@@ -176,61 +181,51 @@ export function registerTrain(program: Command, ctx: () => CliContext): void {
     .action(async (f: TrainFlags) => {
       const c = ctx();
       const dataset = await resolveDataset(c.history, c.dataDir, f.dataset);
-      let config;
-      try {
-        const fields = modelFields(f.model);
-        const only = (field: string, v: unknown) => (fields.has(field) ? v : undefined);
-        const extra = splitSettings(f.model, f.set);
-        config = parseRunConfig(
-          {
-            model: defined({
-              kind: f.model,
-              hiddenSize: only('hiddenSize', f.hidden),
-              embedSize: only('embedSize', f.embed),
-              layers: only('layers', f.layers),
-              levels: only('levels', f.levels),
-              kernelSize: only('kernelSize', f.kernel),
-              dropout: only('dropout', f.dropout),
-              ...extra.model,
-            }),
-            train: defined({
-              steps: f.steps,
-              batchSize: f.batch,
-              seqLen: f.seqLen,
-              lr: f.lr,
-              optimizer: f.optimizer,
-              schedule: f.schedule,
-              warmupSteps: f.warmup,
-              clip: f.clip,
-              seed: f.seed,
-              checkpointEvery: f.checkpointEvery,
-              validEvery: f.validEvery,
-              validTokens: f.validTokens,
-              backend: f.backend,
-              ...extra.train,
-            }),
-          },
-          dataset,
+      const fields = modelFields(f.model);
+      const only = (field: string, v: unknown) => (fields.has(field) ? v : undefined);
+      const extra = splitSettings(f.model, f.set);
+      const args = {
+        datasetId: dataset.id,
+        ...(f.name !== undefined ? { name: f.name } : {}),
+        model: defined({
+          kind: f.model,
+          hiddenSize: only('hiddenSize', f.hidden),
+          embedSize: only('embedSize', f.embed),
+          layers: only('layers', f.layers),
+          levels: only('levels', f.levels),
+          kernelSize: only('kernelSize', f.kernel),
+          dropout: only('dropout', f.dropout),
+          ...extra.model,
+        }),
+        train: defined({
+          steps: f.steps,
+          batchSize: f.batch,
+          seqLen: f.seqLen,
+          lr: f.lr,
+          optimizer: f.optimizer,
+          schedule: f.schedule,
+          warmupSteps: f.warmup,
+          clip: f.clip,
+          seed: f.seed,
+          checkpointEvery: f.checkpointEvery,
+          validEvery: f.validEvery,
+          validTokens: f.validTokens,
+          backend: f.backend,
+          ...extra.train,
+        }),
+        ...(f.memoryLimit !== undefined ? { memoryLimitGiB: f.memoryLimit } : {}),
+      };
+      // The config's own checks name the config field; the terminal names the flag too ("--hidden (hiddenSize): ...").
+      const start = async (service: LabService) => {
+        const reply = await service.handle('startRun', args);
+        return reply.ok || reply.problem ? reply : { ...reply, error: withFlags(reply.error) };
+      };
+      process.exitCode = await trainThroughLab(c, start, (run) => {
+        const rf = run.receptiveField;
+        c.note(
+          `run ${run.id}: ${run.kind} on "${dataset.name}" (${describeDatasetTask(dataset)}), ${run.paramCount.toLocaleString('en')} parameters${rf !== null ? `, receptive field ${rf} steps` : ''}`,
         );
-      } catch (e) {
-        throw new Error(withFlags((e as Error).message), { cause: e });
-      }
-      checkFitsDataset(config, dataset, { field: '--batch/--seq-len', formula: 'batch × (seq-len + 1)' });
-      // Before anything is written or allocated: a config that cannot fit is refused with what to lower.
-      const budget = checkRunMemory(config, dataset, CLI_BUDGET_LABELS, f.memoryLimit);
-      if (budget.refusal) throw new Error(budget.refusal);
-      if (config.train.backend !== 'auto') {
-        // Refuse before anything is written: a run that cannot start should not appear in the history.
-        const probe = await probeBackend(config.train.backend);
-        if (!probe.available) throw new Error(`--backend: ${config.train.backend} is not available: ${probe.reason}`);
-      }
-      const run = createRun(c.history, dataset, config, f.name);
-      c.history.claimRun(run.id, process.pid);
-      const rf = receptiveFieldOf(config.model);
-      c.note(
-        `run ${run.id}: ${config.model.kind} on "${dataset.name}" (${describeDatasetTask(dataset)}), ${run.paramCount.toLocaleString('en')} parameters${Number.isFinite(rf) ? `, receptive field ${rf} steps` : ''}`,
-      );
-      process.exitCode = await trainInWorker(c, run.id, false);
+      });
     });
 
   program
@@ -239,8 +234,7 @@ export function registerTrain(program: Command, ctx: () => CliContext): void {
     .action(async (ref: string) => {
       const c = ctx();
       const run = c.history.resolveRun(ref);
-      // Taken atomically before the worker starts: of two resumes, the loser stops here having changed nothing.
-      c.history.claimRun(run.id, process.pid);
-      process.exitCode = await trainInWorker(c, run.id, true);
+      // Refused (completed, or trained by another live process) before anything changes: see LabService's resumeRun.
+      process.exitCode = await trainThroughLab(c, (service) => service.handle('resumeRun', { id: run.id }));
     });
 }
