@@ -4,7 +4,7 @@
 // History's tags, notes, grouping and ids never reused, text samples and
 // file refusals before upload, type-specific import options, shortcuts, and
 // screenshots of every screen (light and dark, 1280 and 1000 px) into
-// test-results/screens/.
+// test-results/screens/ (or SEQLAB_SCREENS_DIR).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -14,7 +14,8 @@ import { buildRenderer, ROOT, startLabServer, type LabServer } from './helpers/l
 import { tinyChorales } from '../helpers/music-run.ts';
 
 const until = <T>(fn: () => T | Promise<T>, timeout = 30_000) => expect.poll(fn, { timeout, interval: 100 });
-const SCREENS = path.join(ROOT, 'test-results', 'screens');
+/** Where the screenshots go: SEQLAB_SCREENS_DIR (relative to the repository) when set, e.g. a dated folder to look at. */
+const SCREENS = path.resolve(ROOT, process.env['SEQLAB_SCREENS_DIR'] ?? path.join('test-results', 'screens'));
 
 /** A contract request from inside the page (the session cookie authenticates it). */
 function request<T>(page: Page, name: string, args: unknown): Promise<T> {

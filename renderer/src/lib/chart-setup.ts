@@ -58,6 +58,11 @@ export interface ChartSeries {
   behind?: boolean;
   /** Values of this series that cannot be drawn (Infinity, NaN): the chart lists them under the plot. */
   nonFinite?: NonFinite[];
+  /**
+   * A run with no values of the plotted quantity (its label says why): no line,
+   * but a legend entry, so a run that recorded nothing is named, not silently absent.
+   */
+  missing?: boolean;
 }
 
 /** A value that is not a finite number, at its x. */

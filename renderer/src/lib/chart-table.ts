@@ -1,6 +1,6 @@
 // A chart's data as a table, for screen readers and copying: one row per x,
 // one column per plotted series (not the faint raw lines behind a smoothed
-// one, nor reference lines), values that are not finite written as ∞ / NaN.
+// one, reference lines or runs with nothing to draw), values that are not finite written as ∞ / NaN.
 // Long series are thinned to at most `maxRows` rows, evenly over x, and the
 // table says so.
 import type { ChartSeries } from './chart-setup.ts';
@@ -17,7 +17,7 @@ const cell = (v: number) => (Number.isNaN(v) ? 'NaN' : v === Infinity ? '∞' : 
 
 /** The table of `series` within the x range `zoom` (all of it when null). */
 export function chartTable(series: readonly ChartSeries[], zoom: [number, number] | null, maxRows = 500): ChartTable {
-  const shown = series.filter((s) => !s.behind && !s.reference);
+  const shown = series.filter((s) => !s.behind && !s.reference && !s.missing);
   const byX = new Map<number, string[]>();
   const inRange = (x: number) => !zoom || (x >= zoom[0] && x <= zoom[1]);
   shown.forEach((s, col) => {

@@ -1,6 +1,7 @@
-// Whether a run's loss went the wrong way: a figure for the header to warn
-// with, so a run that climbed from 3.9 to 85 nats does not end looking like
-// any other "completed" one. Pure: rows in, verdict out.
+// Whether a run's loss went the wrong way: a figure for the header and for
+// History to warn with, so a run that climbed from 3.9 to 85 nats does not
+// end looking like any other "completed" one, and the settings that likely
+// did it. Pure: rows or a summary in, verdict out.
 import type { MetricRow } from './types.ts';
 
 /** The median of `xs` (NaN when empty). */
@@ -45,11 +46,36 @@ export function lossHealth(rows: MetricRow[], train: { lr: number; clip: number 
   );
   const rising = finite.length >= ENDS && end > start * RISE;
   const state = nonFinite ? 'non-finite' : rising ? 'diverging' : 'ok';
+  return { state, start, end, causes: state !== 'ok' && train ? likelyCauses(train) : [] };
+}
+
+/** The settings of a run that went the wrong way that likely made it ("learning rate 10 is high", "no gradient clipping"). */
+export function likelyCauses(train: { lr: number; clip: number }): string[] {
   const causes: string[] = [];
-  if (state !== 'ok' && train) {
-    // Adam's usual rates are 1e-4 to 1e-2; SGD's go higher, but 0.1 and up is where runs blow up.
-    if (train.lr >= 0.05) causes.push(`learning rate ${train.lr} is high`);
-    if (train.clip === 0) causes.push('no gradient clipping');
-  }
-  return { state, start, end, causes };
+  // Adam's usual rates are 1e-4 to 1e-2; SGD's go higher, but 0.1 and up is where runs blow up.
+  if (train.lr >= 0.05) causes.push(`learning rate ${train.lr} is high`);
+  if (train.clip === 0) causes.push('no gradient clipping');
+  return causes;
+}
+
+/**
+ * History's verdict on a finished run from its summary alone: its final loss
+ * ended well above where an untrained model starts (a uniform guess: ln V
+ * nats for V classes, ln 2 per pitch for music) or above its dataset's
+ * trivial baseline, whichever is higher; or it is not finite. Null when the
+ * run looks fine or cannot be judged (running, an MSE task, unknown dataset).
+ */
+export function finalLossVerdict(
+  run: { status: string; validLoss: number | null; trainLoss: number | null },
+  d: { kind: string; vocabSize: number; baseline: { loss: number } | null } | undefined,
+): string | null {
+  if (run.status === 'running' || run.status === 'queued' || run.status === 'diverged') return null;
+  const loss = run.validLoss ?? run.trainLoss;
+  if (!d || loss === null || (d.kind !== 'text' && d.kind !== 'audio' && d.kind !== 'music')) return null;
+  if (!Number.isFinite(loss)) return 'its loss became non-finite';
+  const untrained = d.kind === 'music' ? d.vocabSize * Math.LN2 : Math.log(d.vocabSize);
+  const start = Math.max(untrained, d.baseline?.loss ?? 0);
+  return loss > RISE * start
+    ? `its loss ended at ${Number(loss.toPrecision(3))}, far above the ${Number(start.toPrecision(3))} an untrained model starts near`
+    : null;
 }

@@ -21,8 +21,9 @@ export function buildRenderer(): void {
   if (r.status !== 0) throw new Error(`renderer build failed:\n${r.stdout}\n${r.stderr}`);
 }
 
-export async function startLabServer(): Promise<LabServer> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-e2e-'));
+/** `options.home`: a data folder prepared beforehand (a fixture history); removed on stop like a fresh one. */
+export async function startLabServer(options: { home?: string } = {}): Promise<LabServer> {
+  const home = options.home ?? fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-e2e-'));
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin/seqlab.mjs'), 'serve', '--port', '0', '--json'], {
     cwd: ROOT,
     env: { ...process.env, SEQLAB_HOME: home, NO_COLOR: '1' },
