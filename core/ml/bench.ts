@@ -36,13 +36,15 @@ export interface BenchResult {
   msPerStep: number;
   tokensPerSec: number;
   params: number;
+  /** Which training step ran: 'tfjs' (autograd over per-op kernels) or a backend's whole step ('native-recurrent'). */
+  trainStep: string;
   /** Compute dispatches per timed step (only with gpuWork). */
   dispatchesPerStep?: number;
   /** Queue submits per timed step (only with gpuWork). */
   submitsPerStep?: number;
 }
 
-export function benchModelConfig(o: BenchOptions): ModelConfig {
+function benchModelConfig(o: BenchOptions): ModelConfig {
   // One recurrent layer as torch.nn.RNN/GRU/LSTM(32, hidden) in torch_ref.py (torch.nn.RNN has a second
   // bias vector of `hidden` values that ours folds into one; the compute per step is the same).
   if (o.model !== 'tcn')
@@ -98,6 +100,7 @@ export async function runBenchmark(o: BenchOptions): Promise<BenchResult> {
       msPerStep: +(sec * 1000).toFixed(3),
       tokensPerSec: +((o.batch * o.seqLen) / sec).toFixed(1),
       params: model.parameterCount(),
+      trainStep: trainer.stepPath,
       ...perStep,
     };
   } finally {

@@ -106,12 +106,14 @@ const KERNELS = [
   'gruSequence',
   'rnnSequence',
   'causalConv1d',
+  'causalConvUnit',
   'timeDistributedDense',
   'embedTokens',
   'meanCrossEntropy',
   'adamUpdate',
   'sgdUpdate',
   'globalNorm',
+  'trainStep',
 ];
 
 describe.skipIf(!native).each(Object.entries(SUITES))('fused kernels on %s', (backend, suite) => {

@@ -1,5 +1,5 @@
-// Guards end-to-end use of the native fused kernels: training an LSTM, a GRU
-// and a TCN for 30 steps on real text (character-level Penn Treebank from
+// Guards end-to-end use of the native fused kernels: training an LSTM, a GRU,
+// a TCN, a GCNN and a WaveNet for 30 steps on real text (character-level Penn Treebank from
 // ../shared/data; where that folder is absent, as in CI's clone, the built-in
 // `agreement` corpus the app ships) gives the same per-step losses with the
 // fused kernels as with the stock-op references (fused kernels unregistered),
@@ -10,11 +10,12 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../core/engine/backends.ts';
-import { fusedCausalConv1d } from '../../core/engine/fused/fused-conv.ts';
+import { fusedCausalConv1d, fusedCausalConvUnit } from '../../core/engine/fused/fused-conv.ts';
 import { fusedEmbedTokens, fusedTimeDistributedDense } from '../../core/engine/fused/fused-dense.ts';
 import { fusedAdamUpdate, fusedGlobalNorm, fusedSgdUpdate } from '../../core/engine/fused/fused-optimizer.ts';
 import { fusedGruSequence, fusedLstmSequence, fusedRnnSequence } from '../../core/engine/fused/fused-recurrent.ts';
 import { loadNativeKernels, type NativeKernels } from '../../core/engine/fused/native-binding.ts';
+import { fusedTrainStep } from '../../core/engine/fused/native-train-step.ts';
 import { memoryTokenSource } from '../../core/ml/data/memory-source.ts';
 import { fusedKernelsFor, registerFusedKernel, unregisterFusedKernel } from '../../core/ml/engine/kernel-registry.ts';
 import { BUILTIN_CORPORA } from '../../core/ml/text/builtin-corpora.ts';
@@ -41,6 +42,7 @@ function fusedFactories(k: NativeKernels): Record<string, (...a: never[]) => unk
     gruSequence: fusedGruSequence(k),
     rnnSequence: fusedRnnSequence(k),
     causalConv1d: fusedCausalConv1d(k),
+    causalConvUnit: fusedCausalConvUnit(k),
     timeDistributedDense: fusedTimeDistributedDense(k),
     embedTokens: fusedEmbedTokens(),
     adamUpdate: fusedAdamUpdate(k),
@@ -73,6 +75,32 @@ const models = (V: number): Record<string, ModelConfig> => ({
     convsPerBlock: 2,
     weightNorm: true,
     residual: true,
+  },
+  gcnn: {
+    kind: 'gcnn',
+    vocabSize: V,
+    inputFeatures: 0,
+    embedSize: 16,
+    hiddenSize: 32,
+    levels: 2,
+    convsPerBlock: 1,
+    kernelSize: 3,
+    dilated: true,
+    dropout: 0,
+    weightNorm: true,
+  },
+  wavenet: {
+    kind: 'wavenet',
+    vocabSize: V,
+    inputFeatures: 0,
+    embedSize: 16,
+    residualChannels: 16,
+    dilationChannels: 16,
+    skipChannels: 32,
+    stacks: 1,
+    layersPerStack: 3,
+    kernelSize: 2,
+    dropout: 0,
   },
 });
 
@@ -117,11 +145,14 @@ describe.skipIf(!native)(
     beforeAll(async () => {
       tf.env().set('PROD', true);
       await activateBackend(BACKEND);
+      // This file guards the per-op kernels under TF.js autograd; the whole native step has its own test (native-train-step.test.ts).
+      unregisterFusedKernel('trainStep', BACKEND);
     });
 
     afterAll(() => {
       // Leave the registry as installFusedKernels left it.
       for (const [name, impl] of Object.entries(fusedFactories(k))) registerFusedKernel(name, BACKEND, impl);
+      registerFusedKernel('trainStep', BACKEND, fusedTrainStep(k));
     });
 
     it.each(Object.entries(models(data.vocab)))('%s', async (_name, model) => {
@@ -137,7 +168,8 @@ describe.skipIf(!native)(
       expect(calls['embedTokens'] ?? 0, 'fused embedTokens ran').toBeGreaterThan(0);
       expect(calls['adamUpdate'] ?? 0, 'native adamUpdate ran').toBe(STEPS);
       expect(calls['globalNorm'] ?? 0, 'native globalNorm ran').toBeGreaterThan(0);
-      if (model.kind === 'tcn') expect(calls['causalConv1d'] ?? 0, 'fused causalConv1d ran').toBeGreaterThan(0);
+      if (['tcn', 'gcnn', 'wavenet'].includes(model.kind))
+        expect(calls['causalConvUnit'] ?? 0, 'fused causalConvUnit ran').toBeGreaterThan(0);
       else expect(calls[`${model.kind}Sequence`] ?? 0, `fused ${model.kind}Sequence ran`).toBeGreaterThan(0);
 
       // Reference run: every fused kernel unregistered for the backend.

@@ -6,6 +6,7 @@ import { registerFusedKernel } from '../../ml/engine/kernel-registry.ts';
 // The ops define their references at module load; registering a fused
 // replacement needs them defined first.
 import '../../ml/ops/causal-conv.ts';
+import '../../ml/ops/causal-conv-unit.ts';
 import '../../ml/ops/embed-tokens.ts';
 import '../../ml/ops/gru-sequence.ts';
 import '../../ml/ops/lstm-sequence.ts';
@@ -13,12 +14,14 @@ import '../../ml/ops/rnn-sequence.ts';
 import '../../ml/train/clip.ts';
 import '../../ml/train/loss.ts';
 import '../../ml/train/optimizer.ts';
-import { fusedCausalConv1d } from './fused-conv.ts';
+import '../../ml/train/train-step.ts';
+import { fusedCausalConv1d, fusedCausalConvUnit } from './fused-conv.ts';
 import { fusedEmbedTokens, fusedTimeDistributedDense } from './fused-dense.ts';
 import { fusedMeanCrossEntropy } from './fused-loss.ts';
 import { fusedAdamUpdate, fusedGlobalNorm, fusedSgdUpdate } from './fused-optimizer.ts';
 import { fusedGruSequence, fusedLstmSequence, fusedRnnSequence } from './fused-recurrent.ts';
 import { loadNativeKernels } from './native-binding.ts';
+import { fusedTrainStep } from './native-train-step.ts';
 
 export const FUSED_BACKENDS = ['wasm', 'cpu'] as const;
 
@@ -46,12 +49,14 @@ export function installFusedKernels(): FusedStatus {
     registerFusedKernel('gruSequence', backend, fusedGruSequence(native));
     registerFusedKernel('rnnSequence', backend, fusedRnnSequence(native));
     registerFusedKernel('causalConv1d', backend, fusedCausalConv1d(native));
+    registerFusedKernel('causalConvUnit', backend, fusedCausalConvUnit(native));
     registerFusedKernel('timeDistributedDense', backend, fusedTimeDistributedDense(native));
     registerFusedKernel('embedTokens', backend, fusedEmbedTokens());
     registerFusedKernel('meanCrossEntropy', backend, fusedMeanCrossEntropy(native));
     registerFusedKernel('adamUpdate', backend, fusedAdamUpdate(native));
     registerFusedKernel('sgdUpdate', backend, fusedSgdUpdate(native));
     registerFusedKernel('globalNorm', backend, fusedGlobalNorm(native));
+    registerFusedKernel('trainStep', backend, fusedTrainStep(native));
   }
   return (status = { active: true, threads: native.threads(), simd: native.simd() });
 }

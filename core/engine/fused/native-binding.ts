@@ -88,6 +88,44 @@ export interface NativeKernels {
     w: F32,
     dy: F32,
   ): [dx: F32, dw: F32, dbias: F32];
+  /**
+   * A causal convolution with its unit's activation fused in (native/src/conv_unit.cc):
+   * activation 0 relu (with skip: relu(relu(z) + skip)), 1 GLU, 2 tanh·σ gate; the
+   * gated ones output Cout/2 columns. g (weight norm, w then holds v), skip and z
+   * are empty Float32Arrays when absent; z (the pre-activation) is kept only where
+   * the backward pass needs it.
+   */
+  convUnitForward(
+    B: number,
+    T: number,
+    Cin: number,
+    Cout: number,
+    K: number,
+    D: number,
+    activation: number,
+    x: F32,
+    w: F32,
+    g: F32,
+    bias: F32,
+    skip: F32,
+  ): [out: F32, z: F32];
+  /** Its backward pass; dw is ∂/∂v under weight norm; dg and dskip are empty when g or the skip was absent. */
+  convUnitBackward(
+    B: number,
+    T: number,
+    Cin: number,
+    Cout: number,
+    K: number,
+    D: number,
+    activation: number,
+    x: F32,
+    w: F32,
+    g: F32,
+    hasSkip: boolean,
+    z: F32,
+    out: F32,
+    dout: F32,
+  ): [dx: F32, dw: F32, dg: F32, dbias: F32, dskip: F32];
   /** Mean softmax cross-entropy of rows × V logits against Int32 targets in [0, V), and its gradient [rows, V]. */
   softmaxCrossEntropy(rows: number, V: number, logits: F32, targets: Int32Array): [loss: F32, grad: F32];
   /** Adam in place: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w ← w − stepSize·m/(√v + ε). All four the same length, disjoint. */
@@ -96,6 +134,33 @@ export interface NativeKernels {
   sgdUpdate(w: F32, g: F32, lr: number): void;
   /** Σ x², accumulated in double. */
   sumOfSquares(x: F32): number;
+  /**
+   * A workspace for whole training steps of a token-level recurrent language
+   * model (cell 0 rnn, 1 lstm, 2 gru; vocabulary, embedding, hidden width,
+   * layers), and P, the floats of one part of its arena (native/src/train-step.h).
+   */
+  trainStepSession(cell: number, V: number, E: number, H: number, L: number): [session: unknown, P: number];
+  /**
+   * One whole step: forward, loss, backward, global-norm clipping (clip ≤ 0: none), then Adam (optimizer 0,
+   * with stepSize) or SGD (1, with lr) or nothing (2) over arena [params | grads | m | v] in place. `state`
+   * [layers·states, B, H] is read and overwritten with the state after the window.
+   */
+  trainStep(
+    session: unknown,
+    B: number,
+    T: number,
+    ids: Int32Array,
+    targets: Int32Array,
+    state: F32,
+    arena: F32,
+    optimizer: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    stepSize: number,
+    clip: number,
+  ): [loss: number, norm: number, applied: boolean];
 }
 
 /**

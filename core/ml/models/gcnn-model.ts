@@ -5,7 +5,8 @@
 // paper uses dilation 1, `dilated` switches to 2^l in block l.
 import * as tf from '@tensorflow/tfjs';
 import { tidy } from '../engine/tidy.ts';
-import { causalConv1d, stackedReceptiveField } from '../ops/causal-conv.ts';
+import { stackedReceptiveField } from '../ops/causal-conv.ts';
+import { causalConvUnit } from '../ops/causal-conv-unit.ts';
 import { seededDropout } from '../ops/dropout.ts';
 import { timeDistributedDense } from '../ops/embed-tokens.ts';
 import { projectInput, type SequenceInput } from '../ops/project-input.ts';
@@ -13,7 +14,7 @@ import type { Rng } from '../rng.ts';
 import type { GcnnConfig } from './model-config.ts';
 import { addInputProjection, addReadout, ParamStore, uniform } from './params.ts';
 import type { ForwardOptions, ForwardResult, SequenceModel } from './sequence-model.ts';
-import { addConvKernel, convKernelOf } from './weight-norm.ts';
+import { addConvKernel, concatConvWeights, convWeightsOf } from './weight-norm.ts';
 
 /** The two halves of a GLU convolution: the linear path W and the gate V. */
 const HALVES = ['linear', 'gate'] as const;
@@ -66,26 +67,16 @@ export class GcnnModel implements SequenceModel {
     return null;
   }
 
-  /** Effective kernel [k·Cin, hidden] of one half, with weight norm folded in. */
-  convKernel(name: string): tf.Tensor2D {
-    return convKernelOf(this.params, name, this.config.weightNorm);
-  }
-
   /**
-   * One causal GLU convolution: W and V run as a single im2col matMul of width
-   * 2·hidden, then split.
+   * One causal GLU convolution: W and V run as a single convolution of width
+   * 2·hidden, the gate in its epilogue where the kernels are fused.
    * @param x [batch, time, Cin] @returns [batch, time, hidden]
    */
   private glu(name: string, x: tf.Tensor3D, dilation: number): tf.Tensor3D {
     const p = this.params;
-    const w = tf.concat(
-      HALVES.map((half) => this.convKernel(`${name}/${half}`)),
-      1,
-    );
+    const weights = concatConvWeights(HALVES.map((half) => convWeightsOf(p, `${name}/${half}`, this.config.weightNorm)));
     const b = tf.concat(HALVES.map((half) => p.get(`${name}/${half}/bias`) as tf.Tensor1D));
-    const y = causalConv1d(x, w, b, this.config.kernelSize, dilation);
-    const [a, gate] = tf.split(y, 2, 2) as [tf.Tensor3D, tf.Tensor3D];
-    return tf.mul(a, tf.sigmoid(gate));
+    return causalConvUnit(x, weights, b, null, { kernelSize: this.config.kernelSize, dilation, activation: 'glu' });
   }
 
   forward(input: SequenceInput, _state: null, options: ForwardOptions): ForwardResult {

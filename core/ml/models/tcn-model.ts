@@ -5,15 +5,16 @@
 // stack of shared/bench/torch_ref.py.
 import * as tf from '@tensorflow/tfjs';
 import { tidy } from '../engine/tidy.ts';
-import { causalConv1d, stackedReceptiveField } from '../ops/causal-conv.ts';
-import { seededDropout } from '../ops/dropout.ts';
+import { stackedReceptiveField } from '../ops/causal-conv.ts';
+import { causalConvUnit } from '../ops/causal-conv-unit.ts';
+import { dropoutActive, seededDropout } from '../ops/dropout.ts';
 import { timeDistributedDense } from '../ops/embed-tokens.ts';
 import { projectInput, type SequenceInput } from '../ops/project-input.ts';
 import type { Rng } from '../rng.ts';
 import type { TcnConfig } from './model-config.ts';
 import { addInputProjection, addReadout, normal, ParamStore, uniform } from './params.ts';
 import type { ForwardOptions, ForwardResult, SequenceModel } from './sequence-model.ts';
-import { addConvKernel, convKernelOf } from './weight-norm.ts';
+import { addConvKernel, convWeightsOf } from './weight-norm.ts';
 
 export class TcnModel implements SequenceModel {
   readonly recurrent = false;
@@ -56,38 +57,40 @@ export class TcnModel implements SequenceModel {
     return null;
   }
 
-  /** Effective convolution kernel [k·Cin, Cout], with weight norm folded in. */
-  convKernel(name: string): tf.Tensor2D {
-    return convKernelOf(this.params, name, this.config.weightNorm);
-  }
-
   forward(input: SequenceInput, _state: null, options: ForwardOptions): ForwardResult {
     return tidy(() => {
       const p = this.params;
       const { levels, kernelSize, convsPerBlock, residual } = this.config;
       let x = projectInput(input, p.get('input/kernel') as tf.Tensor2D, p.get('input/bias') as tf.Tensor1D);
+      // Without dropout between them, the block's residual add and ReLU join its last convolution's unit.
+      const fuseResidual = residual && !dropoutActive(this.config.dropout, options);
       for (let l = 0; l < levels; l++) {
+        const skip = residual ? this.skipPath(l, x) : null;
         let h = x;
         for (let c = 0; c < convsPerBlock; c++) {
           const name = `block${l}/conv${c}`;
-          h = tf.relu(causalConv1d(h, this.convKernel(name), p.get(`${name}/bias`) as tf.Tensor1D, kernelSize, this.dilation(l)));
-          h = seededDropout(h, this.config.dropout, options);
+          const tail = fuseResidual && c === convsPerBlock - 1 ? skip : null;
+          const weights = convWeightsOf(p, name, this.config.weightNorm);
+          const unit = { kernelSize, dilation: this.dilation(l), activation: 'relu' as const };
+          h = seededDropout(causalConvUnit(h, weights, p.get(`${name}/bias`) as tf.Tensor1D, tail, unit), this.config.dropout, options);
         }
-        if (residual) {
-          const skip = this.hasDownsample(l)
-            ? timeDistributedDense(
-                x,
-                p.get(`block${l}/downsample/kernel`) as tf.Tensor2D,
-                p.get(`block${l}/downsample/bias`) as tf.Tensor1D,
-              )
-            : x;
-          h = tf.relu(tf.add(h, skip)) as tf.Tensor3D;
-        }
+        if (skip && !fuseResidual) h = tf.relu(tf.add(h, skip)) as tf.Tensor3D;
         x = h;
       }
       const logits = timeDistributedDense(x, p.get('output/kernel') as tf.Tensor2D, p.get('output/bias') as tf.Tensor1D);
       return { logits, state: null };
     });
+  }
+
+  /** Block l's residual path: its input, through a 1×1 downsample where the widths differ. */
+  private skipPath(level: number, x: tf.Tensor3D): tf.Tensor3D {
+    const p = this.params;
+    if (!this.hasDownsample(level)) return x;
+    return timeDistributedDense(
+      x,
+      p.get(`block${level}/downsample/kernel`) as tf.Tensor2D,
+      p.get(`block${level}/downsample/bias`) as tf.Tensor1D,
+    );
   }
 
   hasDownsample(level: number): boolean {

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { tidy } from '../engine/tidy.ts';
 import { causalConv1d, stackedReceptiveField } from '../ops/causal-conv.ts';
+import { causalConvUnit } from '../ops/causal-conv-unit.ts';
 import { seededDropout } from '../ops/dropout.ts';
 import { timeDistributedDense } from '../ops/embed-tokens.ts';
 import { projectInput, type SequenceInput } from '../ops/project-input.ts';
@@ -114,8 +115,9 @@ export class WavenetModel implements SequenceModel {
   }
 
   /**
-   * Gated residual layer i over a window: z = tanh(W_f*x) ⊙ σ(W_g*x) with one
-   * im2col matMul for both, then skip = z·W_s and next = x + z·W_r.
+   * Gated residual layer i over a window: z = tanh(W_f*x) ⊙ σ(W_g*x) as one
+   * convolution of both kernels with the gate in its epilogue (where the kernels
+   * are fused), then skip = z·W_s and next = x + z·W_r.
    * A queue-based generator passes the k taps x_{t−(k−1)d}, …, x_t as a
    * [batch, k, R] window with `dilation` 1 and keeps the last step.
    * @param x [batch, time, residualChannels]
@@ -131,8 +133,8 @@ export class WavenetModel implements SequenceModel {
       const name = `layer${i}`;
       const w = tf.concat([this.w(`${name}/filter`), this.w(`${name}/gate`)], 1);
       const b = tf.concat([this.b(`${name}/filter`), this.b(`${name}/gate`)]);
-      const [f, g] = tf.split(causalConv1d(x, w, b, this.config.kernelSize, dilation), 2, 2) as [tf.Tensor3D, tf.Tensor3D];
-      const z = seededDropout(tf.mul(tf.tanh(f), tf.sigmoid(g)) as tf.Tensor3D, this.config.dropout, options);
+      const gated = causalConvUnit(x, { kernel: w }, b, null, { kernelSize: this.config.kernelSize, dilation, activation: 'gatedTanh' });
+      const z = seededDropout(gated, this.config.dropout, options);
       const skip = timeDistributedDense(z, this.w(`${name}/skip`), this.b(`${name}/skip`));
       const next = this.layers[i]!.hasResidual
         ? (tf.add(x, timeDistributedDense(z, this.w(`${name}/residual`), this.b(`${name}/residual`))) as tf.Tensor3D)

@@ -1,9 +1,11 @@
 // Convolution kernels with optional weight normalisation w = g·v/‖v‖ per
 // output column (Salimans & Kingma 2016), as locuslab/TCN and the gated
 // convolutional LM use them. Shared by every convolutional model so the
-// parameter names (`<name>/v`, `<name>/g` or `<name>/kernel`) and the folding
-// are the same everywhere (exports and checkpoints read them by name).
+// parameter names (`<name>/v`, `<name>/g` or `<name>/kernel`) are the same
+// everywhere (exports and checkpoints read them by name). The folding itself
+// is the convolution unit's (core/ml/ops/causal-conv-unit.ts).
 import * as tf from '@tensorflow/tfjs';
+import type { ConvWeights } from '../ops/causal-conv-unit.ts';
 import type { Rng } from '../rng.ts';
 import type { ParamStore } from './params.ts';
 
@@ -48,11 +50,32 @@ export function columnNorms(values: Float32Array, rows: number, cols: number): F
   return out;
 }
 
-/** The effective kernel [rows, cols] with weight norm folded in. */
-export function convKernelOf(p: ParamStore, name: string, weightNorm: boolean): tf.Tensor2D {
-  if (!weightNorm) return p.get(`${name}/kernel`) as tf.Tensor2D;
-  return tf.tidy(() => {
-    const v = p.get(`${name}/v`);
-    return tf.mul(v, tf.div(p.get(`${name}/g`), tf.norm(v, 'euclidean', 0))) as tf.Tensor2D;
-  });
+/** The kernel's parameters as a convolution unit takes them (v and g unfolded: a fused unit folds them itself). */
+export function convWeightsOf(p: ParamStore, name: string, weightNorm: boolean): ConvWeights {
+  if (!weightNorm) return { kernel: p.get(`${name}/kernel`) as tf.Tensor2D };
+  return { v: p.get(`${name}/v`) as tf.Tensor2D, g: p.get(`${name}/g`) as tf.Tensor1D };
+}
+
+/**
+ * Kernels side by side, as one of their summed output widths (a gated unit's
+ * two halves). Weight norm is per output column, so concatenating v and g
+ * normalises each half as its own kernel would.
+ */
+export function concatConvWeights(parts: ConvWeights[]): ConvWeights {
+  const normed = parts.filter((w): w is { v: tf.Tensor2D; g: tf.Tensor1D } => 'v' in w);
+  if (normed.length === parts.length)
+    return {
+      v: tf.concat(
+        normed.map((w) => w.v),
+        1,
+      ),
+      g: tf.concat(normed.map((w) => w.g)),
+    };
+  if (normed.length > 0) throw new Error('concatConvWeights: every part weight-normalised or none');
+  return {
+    kernel: tf.concat(
+      parts.map((w) => (w as { kernel: tf.Tensor2D }).kernel),
+      1,
+    ),
+  };
 }

@@ -8,14 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelState, SequenceModel } from '../models/sequence-model.ts';
 import { Rng } from '../rng.ts';
 import type { CheckpointSnapshot, PlateauState } from './checkpoint.ts';
-import { clipByGlobalNorm, globalNorm } from './clip.ts';
 import type { Batch, BatchStream, TaskData } from '../tasks/task-types.ts';
 import { evaluateTask, type EvaluateResult } from './evaluate.ts';
-import { createOptimizer, type Optimizer } from './optimizer.ts';
 import { learningRateAt } from './schedule.ts';
 import type { TrainConfig } from './train-config.ts';
-import { batchTensors } from '../tasks/batch-arrays.ts';
-import { taskLoss } from './task-loss.ts';
+import { createTrainStep, type TrainStepRunner } from './train-step.ts';
 
 export interface StepMetrics {
   step: number;
@@ -65,7 +62,8 @@ export class Trainer {
   step = 0;
   elapsedMs = 0;
   private readonly rng: Rng;
-  private readonly optimizer: Optimizer;
+  /** Forward, backward, clipping and the update: TF.js, or a backend's whole step (train-step.ts). */
+  private readonly stepper: TrainStepRunner;
   private readonly batches: BatchStream;
   private state: ModelState = null;
   /** Early stopping: best valid loss and validations since it (carried in checkpoints). */
@@ -83,8 +81,13 @@ export class Trainer {
     if (model.config.inputFeatures !== data.inputFeatures)
       throw new Error(`model: inputFeatures ${model.config.inputFeatures} does not match the task's ${data.inputFeatures}`);
     this.rng = new Rng(config.seed ^ 0x5eed);
-    this.optimizer = createOptimizer(config.optimizer);
+    this.stepper = createTrainStep({ model, data, optimizer: config.optimizer, clip: config.clip, rng: this.rng });
     this.batches = data.trainStream(config.batchSize, config.seqLen, config.seed);
+  }
+
+  /** Which training step runs: 'tfjs', or a backend's whole step (e.g. 'native-recurrent'); models never know. */
+  get stepPath(): string {
+    return this.stepper.path;
   }
 
   /** One optimiser step. Returns null (and applies nothing) when the loss is not finite. */
@@ -95,28 +98,10 @@ export class Trainer {
     if (this.model.recurrent && (batch.reset || !this.data.stateful || !this.state || this.state[0]!.shape[0] !== rows))
       this.resetState(rows);
     const lr = learningRateAt(this.step, this.config);
-    const t = batchTensors(batch);
-    let nextState: ModelState = null;
-    const varList = this.model.variables.map((v) => v.variable);
-    const { value, grads } = tf.variableGrads(() => {
-      const out = this.model.forward(t.inputs, this.state, { training: true, rng: this.rng });
-      nextState = out.state ? out.state.map((s) => tf.keep(s)) : null;
-      return taskLoss(this.data.output, out.logits, t.targets, t.mask);
-    }, varList);
-    tf.dispose([t.inputs, t.targets, ...(t.mask ? [t.mask] : [])]);
-    const normT = globalNorm(grads);
-    const both = tf.stack([value, normT]);
-    const [loss, norm] = (await both.data()) as Float32Array;
-    tf.dispose([both, value, normT]);
+    const { loss, norm, applied, state } = await this.stepper.run(batch, this.state, lr);
     this.disposeState();
-    this.state = nextState;
-    if (!Number.isFinite(loss!) || !Number.isFinite(norm!)) {
-      tf.dispose(Object.values(grads));
-      return null;
-    }
-    const clipped = clipByGlobalNorm(grads, norm!, this.config.clip);
-    this.optimizer.apply(this.model.variables, clipped, lr);
-    tf.dispose(Object.values(clipped));
+    this.state = state;
+    if (!applied) return null;
     await this.model.constrain?.();
     this.step++;
     const ms = performance.now() - started;
@@ -124,14 +109,14 @@ export class Trainer {
     return {
       step: this.step,
       wallMs: this.elapsedMs,
-      trainLoss: loss!,
+      trainLoss: loss,
       validLoss: null,
-      bitsPerSymbol: this.data.output === 'categorical' ? loss! / Math.LN2 : null,
+      bitsPerSymbol: this.data.output === 'categorical' ? loss / Math.LN2 : null,
       validAccuracy: null,
       stabilityBound: null,
       contraction: null,
       tokensPerSec: (rows * time) / (ms / 1000),
-      gradNorm: norm!,
+      gradNorm: norm,
       lr,
     };
   }
@@ -233,7 +218,7 @@ export class Trainer {
       epoch: this.batches.epoch,
       rng: this.rng.getState(),
       params,
-      optimizer: await this.optimizer.snapshot(this.model.variables),
+      optimizer: await this.stepper.snapshotOptimizer(),
       state,
       ...(Number.isFinite(this.plateau.best) ? { plateau: { ...this.plateau } } : {}),
     };
@@ -246,7 +231,7 @@ export class Trainer {
       if (!p || p.values.length !== variable.size) throw new Error(`checkpoint: parameter "${name}" is missing or has the wrong size`);
       tf.tidy(() => variable.assign(tf.tensor(p.values, variable.shape)));
     }
-    this.optimizer.restore(this.model.variables, snap.optimizer);
+    this.stepper.restore(snap.optimizer);
     this.step = snap.step;
     this.elapsedMs = snap.elapsedMs;
     this.batches.cursor = snap.cursor;
@@ -259,6 +244,6 @@ export class Trainer {
 
   dispose(): void {
     this.disposeState();
-    this.optimizer.dispose();
+    this.stepper.dispose();
   }
 }

@@ -18,6 +18,7 @@
 
 #include "gemm.h"
 #include "kernels.h"
+#include "train-step.h"
 
 #ifdef _WIN32
 #include <io.h>
@@ -405,6 +406,72 @@ napi_value SumOfSquares(napi_env env, napi_callback_info info) {
   });
 }
 
+// --- convolution units (conv_unit.cc) ----------------------------------------
+// An empty Float32Array stands for an absent optional input or output.
+
+sk::ConvActivation conv_activation(Args& a, std::size_t i) {
+  const int act = a.integer(i, "activation");
+  if (act > sk::kConvGatedTanh) throw ArgError("activation must be 0 (relu), 1 (glu) or 2 (gated tanh)");
+  return static_cast<sk::ConvActivation>(act);
+}
+
+/** The unit's shape checks: a gated unit's Cout is its two halves; a skip only with relu. */
+void check_conv_unit(const sk::ConvDims& d, sk::ConvActivation act, bool skip, const char* fn) {
+  if (act != sk::kConvRelu && d.Cout % 2 != 0) throw ArgError(std::string(fn) + ": a gated unit needs an even outChannels (two halves)");
+  if (skip && act != sk::kConvRelu) throw ArgError(std::string(fn) + ": a skip input is fused with relu only");
+}
+
+/** Argument i: a Float32Array of `length`, or an empty one (null). */
+const float* optional_floats(Args& a, std::size_t i, const char* name, std::size_t length) {
+  return a.float_count(i, name) == 0 ? nullptr : a.floats(i, name, length);
+}
+
+// convUnitForward(B, T, Cin, Cout, K, D, activation, x, w, g, bias, skip) -> [out, z]
+// g: empty unless weight-normalised (w is then v); skip: empty or [B·T·Cout]; z: empty when not needed backwards.
+napi_value ConvUnitForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 12, "convUnitForward");
+    const sk::ConvDims d = conv_dims(a);
+    const sz BT = sz(d.B) * d.T;
+    const sk::ConvActivation act = conv_activation(a, 6);
+    const float* x = a.floats(7, "x", BT * d.Cin);
+    const float* w = a.floats(8, "w", sz(d.K) * d.Cin * d.Cout);
+    const float* g = optional_floats(a, 9, "g", d.Cout);
+    const float* bias = a.floats(10, "bias", d.Cout);
+    const float* skip = optional_floats(a, 11, "skip", BT * d.Cout);
+    check_conv_unit(d, act, skip != nullptr, "convUnitForward");
+    const sk::ConvUnit u{act, g, skip};
+    Outputs out(env, {BT * sk::conv_unit_width(act, d.Cout), sk::conv_unit_keeps_z(u) ? BT * d.Cout : 0});
+    sk::conv_unit_forward(d, u, x, w, bias, sk::conv_unit_keeps_z(u) ? out[1] : nullptr, out[0]);
+    return out.value();
+  });
+}
+
+// convUnitBackward(B, T, Cin, Cout, K, D, activation, x, w, g, hasSkip, z, out, dout) -> [dx, dw, dg, dbias, dskip]
+// dw is ∂/∂v when weight-normalised; dg and dskip are empty when g or the skip was absent.
+napi_value ConvUnitBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 14, "convUnitBackward");
+    const sk::ConvDims d = conv_dims(a);
+    const sz BT = sz(d.B) * d.T;
+    const sk::ConvActivation act = conv_activation(a, 6);
+    const float* x = a.floats(7, "x", BT * d.Cin);
+    const float* w = a.floats(8, "w", sz(d.K) * d.Cin * d.Cout);
+    const float* g = optional_floats(a, 9, "g", d.Cout);
+    const bool hasSkip = a.flag(10, "hasSkip");
+    check_conv_unit(d, act, hasSkip, "convUnitBackward");
+    // A non-null stand-in for the skip: the backward pass reads only whether there was one.
+    const sk::ConvUnit u{act, g, hasSkip ? x : nullptr};
+    const sz width = sz(sk::conv_unit_width(act, d.Cout));
+    const float* z = sk::conv_unit_keeps_z(u) ? a.floats(11, "z", BT * d.Cout) : nullptr;
+    const float* outv = a.floats(12, "out", BT * width);
+    const float* dout = a.floats(13, "dout", BT * width);
+    Outputs out(env, {BT * d.Cin, sz(d.K) * d.Cin * d.Cout, g ? sz(d.Cout) : 0, sz(d.Cout), hasSkip ? BT * d.Cout : 0});
+    sk::conv_unit_backward(d, u, x, w, z, outv, dout, out[0], out[1], out[2], out[3], out[4]);
+    return out.value();
+  });
+}
+
 // --- stderr capture --------------------------------------------------------
 // Not a kernel: Dawn (WebGPU) and the GPU drivers under it print start-up
 // messages straight to file descriptor 2 from C++, where no JS stream can
@@ -499,7 +566,10 @@ NAPI_MODULE_INIT() {
       {"sumOfSquares", nullptr, SumOfSquares, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"captureStderrStart", nullptr, CaptureStderrStart, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"captureStderrStop", nullptr, CaptureStderrStop, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"convUnitForward", nullptr, ConvUnitForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"convUnitBackward", nullptr, ConvUnitBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  sk::register_train_step(env, exports);  // the whole recurrent training step (train-step.cc)
   return exports;
 }

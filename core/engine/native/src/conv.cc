@@ -11,8 +11,7 @@
 #include <cstring>
 #include <vector>
 
-#include "gemm.h"
-#include "kernels.h"
+#include "conv.h"
 
 namespace sk {
 namespace {
@@ -95,11 +94,15 @@ float* im2col_scratch(const ConvDims& d, const float* x) {
 
 }  // namespace
 
-void conv_forward(const ConvDims& d, const float* x, const float* w, const float* bias, float* y) {
+void conv_forward_rows(const ConvDims& d, const float* x, const float* w, const float* bias, float* y, const RowEpilogue* epilogue) {
   const ShiftedRows rows{x, d.T, d.Cin, &d, -1};
   const PackA pack = [&rows](int i0, int mc, int p0, int kc, float* out) { rows.pack(i0, mc, p0, kc, out); };
   // y[BT, Cout] = im2col(x)[BT, K·Cin] · w[K·Cin, Cout] + bias
-  gemm_with_packer(d.B * d.T, d.Cout, d.K * d.Cin, pack, w, d.Cout, false, y, d.Cout, false, bias);
+  gemm_with_packer(d.B * d.T, d.Cout, d.K * d.Cin, pack, w, d.Cout, false, y, d.Cout, false, bias, epilogue);
+}
+
+void conv_forward(const ConvDims& d, const float* x, const float* w, const float* bias, float* y) {
+  conv_forward_rows(d, x, w, bias, y, nullptr);
 }
 
 void conv_backward(const ConvDims& d, const float* x, const float* w, const float* dy, float* dx, float* dw, float* dbias) {

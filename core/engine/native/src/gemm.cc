@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -137,16 +138,21 @@ inline void add_bias_tile(float* C, int ldc, int m, int n, const float* bias) {
 /**
  * The blocked product with A supplied by a packer (an explicit matrix, or an
  * implicit one such as a convolution's shifted rows); `bias` (N values, or
- * null) is added to each C tile after its last depth block.
+ * null) is added to each C tile after its last depth block. `epilogue` (or
+ * null) gets every block of MC rows as soon as it is final, numbered from
+ * `row0` (this call's first row in the caller's whole C).
  */
 void gemm_single(int M, int N, int K, const PackA& packA, const float* B, int ldb, bool transB, float* C, int ldc, bool accumulate,
-                 const float* bias) {
+                 const float* bias, const RowEpilogue* epilogue = nullptr, int row0 = 0) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (!accumulate) zero_c(M, N, C, ldc);
     if (bias) add_bias_tile(C, ldc, M, N, bias);
+    if (epilogue) (*epilogue)(row0, M);
     return;
   }
+  // A row block is final inside the last depth block only when one column block spans all of N.
+  const bool rowsFinalInLoop = epilogue && N <= NC;
   tl_packA.resize(static_cast<std::size_t>(MC + MR) * KC);
   tl_packB.resize(static_cast<std::size_t>(KC) * (NC + NR));
   for (int jc = 0; jc < N; jc += NC) {
@@ -168,69 +174,119 @@ void gemm_single(int M, int N, int K, const PackA& packA, const float* B, int ld
             if (last && bias) add_bias_tile(Ct, ldc, m, n, bias + jc + jr);
           }
         }
+        if (last && rowsFinalInLoop) (*epilogue)(row0 + ic, mc);
       }
     }
   }
+  if (epilogue && !rowsFinalInLoop) (*epilogue)(row0, M);
 }
 
 // ---- thread pool -------------------------------------------------------
-// Workers spin briefly on a generation counter (a fused recurrence hands out
-// work every few microseconds), then sleep on a condition variable. The pool
-// is created once and never destroyed: joining at process exit would race
-// with Node tearing down worker threads.
+// A job is cut into parts that every participant, the calling thread
+// included, claims one at a time from a shared ticket; the caller then waits
+// only for parts a worker has claimed and is running. Why: with a fixed part
+// per thread the caller finished its half and then waited for a worker that
+// was still being woken, or had been descheduled by another process (2 cores,
+// loaded), so 2 threads could be slower than 1. Now a late worker finds its
+// parts done by the caller and the job costs what one thread would. The
+// ticket packs generation, part count and next part in one atomic word: a
+// worker waking after its job ended cannot claim a part of the next one.
+// Workers spin briefly on the ticket (a fused recurrence hands out work every
+// few microseconds), then sleep on a condition variable. The pool is created
+// once and never destroyed: joining at process exit would race with Node
+// tearing down worker threads.
 class Pool {
  public:
   explicit Pool(int threads) : threads_(threads) {
-    for (int i = 1; i < threads_; ++i) std::thread([this, i] { worker(i); }).detach();
+    for (int i = 1; i < threads_; ++i) std::thread([this] { worker(); }).detach();
   }
   int threads() const { return threads_; }
 
-  void run(const std::function<void(int, int)>& fn) {
+  void run(int parts, const std::function<void(int, int)>& fn) {
+    if (parts <= 0) return;
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
-    if (!busy.owns_lock() || threads_ == 1) {
-      for (int p = 0; p < threads_; ++p) fn(p, threads_);
+    if (!busy.owns_lock() || threads_ == 1 || parts == 1 || parts > kMaxParts) {
+      for (int p = 0; p < parts; ++p) fn(p, parts);
       return;
     }
-    job_ = &fn;
-    remaining_.store(threads_ - 1, std::memory_order_relaxed);
-    {
+    job_.store(&fn, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    const uint32_t gen = ++generation_;
+    ticket_.store(pack(gen, parts, 0), std::memory_order_seq_cst);
+    // Paired with the sleeper count a worker raises before its last look at the ticket: no lost wake-up.
+    if (sleepers_.load(std::memory_order_seq_cst) > 0) {
       std::lock_guard<std::mutex> g(m_);
-      generation_.fetch_add(1, std::memory_order_release);
+      cv_.notify_all();
     }
-    cv_.notify_all();
-    fn(0, threads_);
-    while (remaining_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
-    job_ = nullptr;
+    int part, ran = 0;
+    while (claim(gen, part)) {
+      fn(part, parts);
+      ++ran;
+    }
+    for (int spin = 0; done_.load(std::memory_order_acquire) != parts - ran; ++spin) {
+      if (spin < SK_SPIN) pause();
+      else std::this_thread::yield();
+    }
+    job_.store(nullptr, std::memory_order_relaxed);
   }
 
  private:
-  void worker(int index) {
-    unsigned seen = 0;
-    for (;;) {
-      unsigned g = generation_.load(std::memory_order_acquire);
-      for (int spin = 0; g == seen && spin < SK_SPIN; ++spin) {
+  static constexpr int kMaxParts = 0xFFFF;
+  static uint64_t pack(uint32_t gen, int parts, int next) {
+    return (static_cast<uint64_t>(gen) << 32) | (static_cast<uint64_t>(parts) << 16) | static_cast<uint64_t>(next);
+  }
+  static uint32_t gen_of(uint64_t t) { return static_cast<uint32_t>(t >> 32); }
+  static int parts_of(uint64_t t) { return static_cast<int>((t >> 16) & 0xFFFF); }
+  static int next_of(uint64_t t) { return static_cast<int>(t & 0xFFFF); }
+  static void pause() {
 #if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
+    __builtin_ia32_pause();
 #endif
-        g = generation_.load(std::memory_order_acquire);
+  }
+
+  /** Takes the next unclaimed part of job `gen`; false when none is left (or that job is over). */
+  bool claim(uint32_t gen, int& part) {
+    uint64_t t = ticket_.load(std::memory_order_acquire);
+    for (;;) {
+      if (gen_of(t) != gen || next_of(t) >= parts_of(t)) return false;
+      if (ticket_.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        part = next_of(t);
+        return true;
       }
-      if (g == seen) {
+    }
+  }
+
+  void worker() {
+    uint32_t seen = 0;
+    for (;;) {
+      uint64_t t = ticket_.load(std::memory_order_acquire);
+      for (int spin = 0; gen_of(t) == seen && spin < SK_SPIN; ++spin) {
+        pause();
+        t = ticket_.load(std::memory_order_acquire);
+      }
+      if (gen_of(t) == seen) {
         std::unique_lock<std::mutex> l(m_);
-        cv_.wait(l, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-        g = generation_.load(std::memory_order_acquire);
+        sleepers_.fetch_add(1, std::memory_order_seq_cst);
+        cv_.wait(l, [&] { return gen_of(t = ticket_.load(std::memory_order_seq_cst)) != seen; });
+        sleepers_.fetch_sub(1, std::memory_order_relaxed);
       }
-      seen = g;
-      (*job_)(index, threads_);
-      remaining_.fetch_sub(1, std::memory_order_acq_rel);
+      seen = gen_of(t);
+      int part;
+      while (claim(seen, part)) {
+        // A claimed part pins its job: the caller cannot return before it is done.
+        (*job_.load(std::memory_order_relaxed))(part, parts_of(t));
+        done_.fetch_add(1, std::memory_order_acq_rel);
+      }
     }
   }
 
   const int threads_;
   std::mutex busy_, m_;
   std::condition_variable cv_;
-  std::atomic<unsigned> generation_{0};
-  std::atomic<int> remaining_{0};
-  const std::function<void(int, int)>* job_ = nullptr;
+  uint32_t generation_ = 0;  // written by the busy_ holder only
+  std::atomic<uint64_t> ticket_{0};
+  std::atomic<int> done_{0}, sleepers_{0};
+  std::atomic<const std::function<void(int, int)>*> job_{nullptr};
 };
 
 int configured_threads() {
@@ -268,19 +324,31 @@ int pool_threads() { return pool().threads(); }
 
 int gemm_mr() { return MR; }
 
-void parallel_parts(const std::function<void(int, int)>& fn) { pool().run(fn); }
+void parallel_parts(const std::function<void(int, int)>& fn) { pool().run(pool().threads(), fn); }
+
+void parallel_for(int parts, const std::function<void(int, int)>& fn) { pool().run(parts, fn); }
 
 void gemm_with_packer(int M, int N, int K, const PackA& packA, const float* B, int ldb, bool transB, float* C, int ldc, bool accumulate,
-                      const float* bias) {
+                      const float* bias, const RowEpilogue* epilogue) {
+  // Cut the larger output dimension so each part packs only its share of it.
+  // The other operand is packed again by every part, which costs about 16/m
+  // of a part m rows (or columns) wide: so one part per thread, and up to four
+  // per thread (a thread that starts late or is descheduled then leaves its
+  // parts to the others) only while parts stay kPartSpan wide. No part below
+  // kPartFlops: handing it over would cost more than it saves.
+  constexpr double kPartFlops = 2e6;
+  constexpr int kPartSpan = 256, kMaxPartsPerThread = 4;
   const double flops = 2.0 * M * N * K;
-  const int parts = pool_threads();
-  if (parts == 1 || flops < 4e6) {
-    gemm_single(M, N, K, packA, B, ldb, transB, C, ldc, accumulate, bias);
+  const bool byColumns = N >= M;
+  const int span = byColumns ? N : M, threads = pool_threads();
+  const int panels = byColumns ? (N + NR - 1) / NR : (M + MR - 1) / MR;
+  const int perThread = std::max(1, std::min(kMaxPartsPerThread, span / (threads * kPartSpan)));
+  const int parts = static_cast<int>(std::min<double>({flops / kPartFlops, double(threads * perThread), double(panels)}));
+  if (threads == 1 || parts < 2) {
+    gemm_single(M, N, K, packA, B, ldb, transB, C, ldc, accumulate, bias, epilogue);
     return;
   }
-  // Cut the larger output dimension so each thread packs only its share.
-  const bool byColumns = N >= M;
-  parallel_parts([&](int part, int count) {
+  parallel_for(parts, [&](int part, int count) {
     int b, e;
     if (byColumns) {
       split_range(N, part, count, NR, b, e);
@@ -292,10 +360,18 @@ void gemm_with_packer(int M, int N, int K, const PackA& packA, const float* B, i
       split_range(M, part, count, MR, b, e);
       if (e > b) {
         const PackA rows = [&](int i0, int mc, int p0, int kc, float* out) { packA(b + i0, mc, p0, kc, out); };
-        gemm_single(e - b, N, K, rows, B, ldb, transB, C + static_cast<std::ptrdiff_t>(b) * ldc, ldc, accumulate, bias);
+        gemm_single(e - b, N, K, rows, B, ldb, transB, C + static_cast<std::ptrdiff_t>(b) * ldc, ldc, accumulate, bias, epilogue, b);
       }
     }
   });
+  // Split by columns, no thread holds a whole row: the epilogue runs after, split by rows.
+  if (byColumns && epilogue) {
+    parallel_parts([&](int part, int count) {
+      int b, e;
+      split_range(M, part, count, MR, b, e);
+      if (e > b) (*epilogue)(b, e - b);
+    });
+  }
 }
 
 void gemm(int M, int N, int K, const float* A, int lda, bool transA, const float* B, int ldb, bool transB, float* C, int ldc,

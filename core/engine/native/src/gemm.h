@@ -30,11 +30,20 @@ using PackA = std::function<void(int i0, int mc, int p0, int kc, float* out)>;
 int gemm_mr();
 
 /**
+ * Called with rows [i0, i0 + m) of C once they are final (every depth block
+ * and column done, bias added): where a product hands its rows to an
+ * elementwise epilogue (a convolution's activation) while they are still in
+ * cache. Runs on the pool's threads, each on rows it alone owns.
+ */
+using RowEpilogue = std::function<void(int i0, int m)>;
+
+/**
  * C[M,N] = (accumulate ? C : 0) + A[M,K] · op(B)[K,N] (+ bias[N] on every row,
- * when given), with A supplied by `packA`. Threaded as gemm().
+ * when given), with A supplied by `packA`, then `epilogue` (when given) over
+ * every row block. Threaded as gemm().
  */
 void gemm_with_packer(int M, int N, int K, const PackA& packA, const float* B, int ldb, bool transB, float* C, int ldc, bool accumulate,
-                      const float* bias);
+                      const float* bias, const RowEpilogue* epilogue = nullptr);
 
 /** A right-hand operand packed once into column panels, for many products with the same matrix (recurrent weights). */
 struct PackedB {
@@ -53,11 +62,16 @@ const char* simd_width();
 int pool_threads();
 
 /**
- * Runs fn(part, parts) for part in [0, parts) with parts = pool_threads(), one
- * part per thread, and returns when all are done. When the pool is busy (two
- * JS threads calling at once) the caller runs every part itself.
+ * Runs fn(part, parts) for part in [0, parts) with parts = pool_threads(), and
+ * returns when all are done. Any thread may run any part (the caller takes
+ * the parts a worker has not started), so a part must not assume which thread
+ * it is on. When the pool is busy (two JS threads calling at once) the caller
+ * runs every part itself.
  */
 void parallel_parts(const std::function<void(int, int)>& fn);
+
+/** The same over `parts` parts (more than the threads: a thread that is late or slow leaves its share to the others). */
+void parallel_for(int parts, const std::function<void(int, int)>& fn);
 
 /** [begin, end) of part `part` of `parts` over n items, cut at multiples of `align`. */
 inline void split_range(int n, int part, int parts, int align, int& begin, int& end) {

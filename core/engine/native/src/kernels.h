@@ -43,6 +43,30 @@ struct ConvDims {
 void conv_forward(const ConvDims& d, const float* x, const float* w, const float* bias, float* y);
 void conv_backward(const ConvDims& d, const float* x, const float* w, const float* dy, float* dx, float* dw, float* dbias);
 
+// A convolution with the rest of its unit fused in (core/ml/ops/causal-conv-unit.ts):
+// z = conv(x, w) + bias over Cout columns, then out = act(z):
+//   relu        out = max(z, 0)                         [BT, Cout]
+//               or, with skip, max(max(z, 0) + skip, 0)  (a TCN block's tail)
+//   glu         out = z[:, :H] ⊙ σ(z[:, H:])             [BT, H = Cout/2] (GCNN)
+//   gated tanh  out = tanh(z[:, :H]) ⊙ σ(z[:, H:])       [BT, H] (WaveNet)
+// With g (weight norm) the kernel is w = v·g/‖v‖ per output column and `w` holds v.
+enum ConvActivation { kConvRelu = 0, kConvGlu = 1, kConvGatedTanh = 2 };
+struct ConvUnit {
+  ConvActivation act;
+  const float* g;     // [Cout], or null: `w` is the kernel itself
+  const float* skip;  // [BT, Cout], relu only, or null
+};
+/** Columns of `out`: Cout for relu, Cout/2 for the gated units. */
+inline int conv_unit_width(ConvActivation act, int Cout) { return act == kConvRelu ? Cout : Cout / 2; }
+/** True when the backward pass needs z (all but relu without skip, whose mask is out > 0). */
+inline bool conv_unit_keeps_z(const ConvUnit& u) { return u.act != kConvRelu || u.skip != nullptr; }
+// z [BT, Cout] is written when conv_unit_keeps_z (else pass null); out [BT, width].
+void conv_unit_forward(const ConvDims& d, const ConvUnit& u, const float* x, const float* w, const float* bias, float* z, float* out);
+// From dout [BT, width]: dx, dw (of v when weight-normalised), dg [Cout] (weight norm only), dbias,
+// dskip [BT, Cout] (with skip only).
+void conv_unit_backward(const ConvDims& d, const ConvUnit& u, const float* x, const float* w, const float* z, const float* out,
+                        const float* dout, float* dx, float* dw, float* dg, float* dbias, float* dskip);
+
 // Mean over rows of −log softmax(logits[r])[targets[r]]; writes its gradient
 // with respect to the logits, (softmax − one-hot) / rows, into grad [rows, V].
 float softmax_cross_entropy(int rows, int V, const float* logits, const int32_t* targets, float* grad);

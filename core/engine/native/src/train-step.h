@@ -1,0 +1,67 @@
+// The whole training step of a token-level recurrent language model in one
+// native call: embedding → 1..L recurrent layers (RNN, LSTM or GRU) → dense
+// read-out → mean softmax cross-entropy → backward → global-norm clipping →
+// Adam or SGD over every parameter. Parameters, gradients and the optimiser's
+// moments live in one float arena the caller allocates once:
+// [ parameters P | gradients P | Adam m P | Adam v P ], each part holding the
+// model's tensors in its checkpoint order (core/ml/models/stacked-recurrent.ts):
+// input/kernel [V,E], input/bias [E], per layer kernel [in,G],
+// recurrent_kernel [H,G], bias (LSTM [4H], GRU [2,3H], RNN [H]),
+// output/kernel [H,V], output/bias [V]. Activations live in a workspace kept
+// between steps, so a step allocates nothing the JS side must collect.
+#pragma once
+#include <node_api.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace sk {
+
+enum class Cell : int { Rnn = 0, Lstm = 1, Gru = 2 };
+
+struct LmDims {
+  Cell cell;
+  int V, E, H, L;  // vocabulary (input alphabet and classes), embedding, hidden width, layers
+};
+
+/** Offsets of every tensor inside one P-sized part of the arena. */
+struct LmLayout {
+  std::size_t inW, inB, outW, outB, P;
+  std::vector<std::size_t> W, U, b;  // per layer
+};
+LmLayout lm_layout(const LmDims& d);
+
+/** State tensors per layer: [h, c] for the LSTM, [h] otherwise. */
+inline int states_per_layer(Cell c) { return c == Cell::Lstm ? 2 : 1; }
+
+/** Activations and gradient scratch of one step, grown on demand and reused. */
+struct LmWorkspace {
+  std::vector<float> x0, logits, dlogits, bufA, bufB, stateIn, dh0, dc0, dcT;
+  std::vector<std::vector<float>> hs, aux, cs, cT;  // per layer; aux = LSTM gates or GRU cache
+};
+
+struct StepOptions {
+  int optimizer;  // 0 Adam, 1 SGD, 2 none (gradients only)
+  float lr;       // SGD
+  float beta1, beta2, oneMinusBeta1, oneMinusBeta2, epsilon, stepSize;  // Adam, rounded to float32 as TF.js uploads scalars
+  double clip;    // global-norm bound, ≤ 0: no clipping
+};
+
+struct StepResult {
+  float loss, norm;
+  bool applied;  // false when the loss or the norm is not finite: parameters and moments untouched
+};
+
+/**
+ * One step on B rows of T tokens. `state` [L·S, B, H] (S = states_per_layer)
+ * is read as the initial state and overwritten with the state after the
+ * window, whether or not the update was applied (as the TF.js trainer does).
+ */
+StepResult lm_train_step(const LmDims& d, LmWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets, float* state,
+                         float* arena, const StepOptions& o);
+
+/** Adds trainStepSession and trainStep to the addon's exports. */
+void register_train_step(napi_env env, napi_value exports);
+
+}  // namespace sk
