@@ -240,6 +240,37 @@ describe('Miller & Hardt', () => {
     expect(check('stability-costs-little', evidence([stab(2.6)])).kind).toBe('does-not-hold');
   });
 
+  it('stability: the reason gives each model its own verdict, and says whether the deciding member stopped on a plateau or at its cap', () => {
+    const sweepTable = (lstmEnded: string): ResultTable => ({
+      name: 'lambda-sweep',
+      title: 'What stability cost',
+      columns: ['role', 'model', 'ended by'],
+      rows: [
+        ['rnn-unconstrained', 'rnn', 'plateau'],
+        ['rnn-lambda-0.99', 'rnn', 'steps'],
+        ['lstm-unconstrained', 'lstm', 'plateau'],
+        ['lstm-stable', 'lstm', lstmEnded],
+      ],
+    });
+    const members: [string, string, number][] = [
+      ['rnn-unconstrained', 'rnn', 1.366],
+      ['rnn-lambda-0.99', 'rnn', 1.412],
+      ['lstm-unconstrained', 'lstm', 1.334],
+      ['lstm-stable', 'lstm', 2.207],
+    ];
+    const at = (ended: string) =>
+      check(
+        'stability-costs-little',
+        evidence([experiment('stability', ptb, result([runs('nats', members), sweepTable(ended)]), { lambdas: [0.99] })]),
+      );
+    const plateau = at('plateau');
+    expect(plateau.kind).toBe('does-not-hold');
+    expect(plateau.reason).toMatch(/^the best stable lstm \(lstm-stable\) is 65 % worse/);
+    expect(plateau.reason).toContain('stopped on a validation plateau');
+    expect(plateau.reason).toContain('the best stable rnn (rnn-lambda-0.99) is 3.4 % worse than its unconstrained one: holds within 3.4 %');
+    expect(at('steps').reason).toContain('still improving when its step or time cap ended it');
+  });
+
   it('read the λ sweep of a stability experiment: its stable members decide both claims', () => {
     const roles: [string, string, number][] = [
       ['rnn-unconstrained', 'rnn', 2.0],

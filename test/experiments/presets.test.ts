@@ -76,7 +76,7 @@ describe('presets', () => {
     ]);
     expect(m['rnn-lambda-0.95']!.model).toMatchObject({ kind: 'rnn', spectralBound: 0.95, hiddenSize: 128 });
     expect(m['lstm-stable']!.model).toMatchObject({ kind: 'lstm', stabilize: true, hiddenSize: 128 });
-    expect(m['rnn-unconstrained']!.train).toMatchObject({ patience: 4, steps: 2000 });
+    expect(m['rnn-unconstrained']!.train).toMatchObject({ patience: 4, steps: 8000 });
     // A config stored before issue 18 (no lambdas, kinds, truncation fields) parses with the same pair.
     const old = { datasetId: text.id, model: { kind: 'rnn', hiddenSize: 8 }, lambda: 0.8, train: { steps: 5 } };
     expect(parseExperimentConfig('stability', old)).toMatchObject({ lambda: 0.8, truncationKs: [1, 2, 4, 8, 16, 32, 64] });

@@ -124,7 +124,7 @@ export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
     kind: 'stability',
     title: 'Stability costs little (Miller & Hardt): RNN over λ and LSTM stable vs free, on character PTB, to a plateau',
     dataset: null,
-    datasetHint: 'a character-level Penn Treebank dataset: seqlab datasets import ../shared/data/ptb.valid.txt --name ptb-char',
+    datasetHint: 'a character-level Penn Treebank text dataset (import the text file ptb.valid.txt, e.g. from ../shared/data/)',
     config: {
       kinds: ['rnn', 'lstm'],
       lambdas: [0.8, 0.9, 0.95, 0.99],
@@ -132,7 +132,7 @@ export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
       truncationKs: [1, 2, 4, 8, 16, 32, 64],
       truncationTokens: 2048,
       train: {
-        steps: 2000,
+        steps: 8000,
         patience: 4,
         validEvery: 100,
         checkpointEvery: 100,
@@ -156,8 +156,8 @@ export const EXPERIMENT_PRESETS: readonly ExperimentPreset[] = [
       },
     ],
     departures: [
-      'the PTB validation text (about 74k characters) stands in for the full training split; hidden 128, one layer',
-      'trained to a plateau (early stopping after 4 validations of 100 steps without a new best) with a 2,000-step cap, not to convergence on the full set',
+      'the PTB validation text (about 400k characters, 70k words) stands in for the full training split; hidden 128, one layer',
+      'trained to a plateau (early stopping after 4 validations of 100 steps without a new best) with an 8,000-step cap (about 45 passes over the text), not to convergence on the full set',
       "the LSTM is not swept over λ: the authors' LSTM constraint has fixed norms, no λ",
     ],
   },

@@ -93,9 +93,12 @@ export function ensureTrialRun(history: History, sweepId: number, index: number)
   const { trial, dataset, config } = trialRunConfig(history, sweepId, index);
   const linked = trial.runId === null ? undefined : history.getRun(trial.runId);
   if (linked) return linked;
-  const run = createRun(history, dataset, config, `sweep ${sweepId} trial ${index}`);
-  markTrial(history, sweepId, index, { runId: run.id });
-  return run;
+  // One transaction: a kill between the two writes would leave a run no trial links to (an orphan in the history).
+  return history.transaction(() => {
+    const run = createRun(history, dataset, config, `sweep ${sweepId} trial ${index}`);
+    markTrial(history, sweepId, index, { runId: run.id });
+    return run;
+  });
 }
 
 /** Stores how the sweep executes (local, or a Slurm job and its shared folder). */

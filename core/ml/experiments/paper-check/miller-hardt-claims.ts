@@ -4,7 +4,7 @@
 import type { ClaimExperiment } from './claim-types.ts';
 import { newestCompleted, notRunYet, settingsOf, startOf, type ClaimDefinition, type EvidenceMatch } from './claim-support.ts';
 import { FREE, SOURCE, stabilityStart, textDataset } from './miller-hardt-support.ts';
-import { formatFigure, measure, memberFigures, pickPlot, type MemberFigure } from './result-reading.ts';
+import { findTable, formatFigure, measure, memberFigures, pickPlot, type MemberFigure } from './result-reading.ts';
 import { DOES_NOT_HOLD, EQUAL_WITHIN, percent, relativeGap, verdictForGap } from './verdict.ts';
 
 const STABILITY: EvidenceMatch = { kinds: ['stability'], accepts: () => true };
@@ -68,16 +68,43 @@ export const stabilityCostsLittle: ClaimDefinition = {
           `${r.model}: unconstrained ${formatFigure(r.free.loss!)}, ${r.stable.map(({ m, gap }) => `${m.role} ${formatFigure(m.loss!)} (${signed(gap)})`).join(', ')} ${unit}`,
       )
       .join('; ');
-    const gapWords = worst.gap <= 0 ? 'no worse than' : `${percent(worst.gap)} worse than`;
+    const gapWords = (gap: number) => (gap <= 0 ? 'no worse than' : `${percent(gap)} worse than`);
+    const endedBy = endedByRole(e);
+    // Each model's own verdict too: one kind can hold while the other does not (the worse one decides).
+    const others = rows
+      .filter((r) => r !== worst)
+      .map(
+        (r) =>
+          `; the best stable ${r.model} (${r.best.role}) is ${gapWords(r.gap)} its unconstrained one: ${verdictForGap(r.gap, EQUAL_WITHIN).text}`,
+      )
+      .join('');
     return {
       ...base,
       lab: `${lab}; ${rows[0]!.free.lossKind} loss`,
       verdict: v.text,
       kind: v.kind,
-      reason: `the best stable ${worst.model} (${worst.best.role}) is ${gapWords} the unconstrained one${v.kind === 'holds' ? '' : ` (about as good means within ${percent(EQUAL_WITHIN)})`}${v.kind === 'does-not-hold' ? '; the paper trains to convergence, longer training may close the gap' : ''}`,
+      reason: `the best stable ${worst.model} (${worst.best.role}) is ${gapWords(worst.gap)} the unconstrained one${v.kind === 'holds' ? '' : ` (about as good means within ${percent(EQUAL_WITHIN)})`}${v.kind === 'does-not-hold' ? trainingWords(endedBy.get(worst.best.role)) : ''}${others}`,
     };
   },
 };
+
+/** Why each member's training ended ("plateau", "steps", "time"), by role, from the λ-sweep table where the experiment has one. */
+function endedByRole(e: ClaimExperiment): Map<string, string> {
+  const table = e.result ? findTable(e.result, 'lambda-sweep') : undefined;
+  const roleAt = table?.columns.indexOf('role') ?? -1;
+  const endedAt = table?.columns.indexOf('ended by') ?? -1;
+  if (!table || roleAt < 0 || endedAt < 0) return new Map();
+  return new Map(table.rows.map((r) => [String(r[roleAt]), String(r[endedAt])]));
+}
+
+/** What more training could change, from how the deciding stable member stopped. */
+function trainingWords(endedBy: string | undefined): string {
+  if (endedBy === 'plateau')
+    return '; it stopped on a validation plateau (early stopping), so more steps at these settings would not close the gap';
+  if (endedBy === 'steps' || endedBy === 'time')
+    return '; it was still improving when its step or time cap ended it: longer training may close the gap';
+  return '; the paper trains to convergence, longer training may close the gap';
+}
 
 /** More than one λ: loss against λ is a curve worth drawing (with one λ it is a single point per series). */
 function sweptLambdas(e: ClaimExperiment): boolean {
