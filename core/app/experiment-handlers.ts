@@ -125,7 +125,6 @@ export const experimentHandlers: Handlers = {
   resumeExperiment(ctx, { id }) {
     const e = requireExperiment(ctx.history, id);
     if (ctx.isExperimentRunning(id) || e.status === 'running') throw new Error(`id: experiment ${id} is already running`);
-    if (e.status === 'completed') throw new Error(`id: experiment ${id} already completed`);
     ctx.driveExperiment(id);
     return experimentSummary(ctx.history, ctx.history.getExperiment(id)!);
   },

@@ -11,6 +11,7 @@ import type { TrainingEvent } from '../worker/training-protocol.ts';
 import { ExperimentEta } from '../services/experiments/eta.ts';
 import { runConfigOf } from '../storage/history.ts';
 import { withRecordedEnd } from './run-end.ts';
+import { FieldError } from '../contract/structured-error.ts';
 
 export type ExperimentPhase = 'training' | 'analyzing';
 
@@ -59,7 +60,8 @@ export interface ExperimentHandle {
 export function driveExperiment(history: History, dataDir: string, id: number, hooks: ExperimentHooks = {}): ExperimentHandle {
   const found = history.getExperiment(id);
   if (!found) throw new Error(`no experiment with id ${id}`);
-  if (found.status === 'completed') throw new Error(`experiment ${id} already completed`);
+  // The one refusal of a finished experiment, for every front (the app names the field, the CLI the positional id).
+  if (found.status === 'completed') throw new FieldError('id', `experiment ${id} already completed`);
   history.markExperimentRunning(id, process.pid);
   const emit = (e: ExperimentEvent) => {
     try {

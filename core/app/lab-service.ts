@@ -151,12 +151,12 @@ export class LabService {
    * Starts a training worker (a child process) for the run; events are re-published in the contract's shape
    * (and passed to `onEvent`: an experiment follows its member this way).
    */
-  private train(runId: number, resume: boolean, onEvent?: (e: TrainingEvent) => void): TrainingHandle {
+  private train(runId: number, resume: boolean, onEvent?: (e: TrainingEvent) => void, stopAtStep?: number): TrainingHandle {
     if (this.training.has(runId)) throw new Error(`run ${runId} is already training`);
     // Taken before the worker starts, so a second app instance (or a CLI resume) is refused now, in the reply.
     this.opts.history.claimRun(runId, process.pid);
     const started = startTraining(
-      { runId, dataDir: this.opts.dataDir, resume },
+      { runId, dataDir: this.opts.dataDir, resume, ...(stopAtStep !== undefined ? { stopAtStep } : {}) },
       (e) => {
         this.relay(e);
         this.opts.onTrainingEvent?.(e);
@@ -181,7 +181,7 @@ export class LabService {
   private driveSweep(id: number, maxParallel?: number): void {
     if (this.sweeps.has(id)) throw new Error(`sweep ${id} is already running`);
     const handle = runSweepLocally(this.opts.history, this.opts.dataDir, id, {
-      startTraining: (o, onEvent) => this.train(o.runId, o.resume, onEvent),
+      startTraining: (o, onEvent) => this.train(o.runId, o.resume, onEvent, o.stopAtStep),
       onEvent: (e) => this.relaySweep(e),
       ...(maxParallel !== undefined ? { maxParallel } : {}),
     });

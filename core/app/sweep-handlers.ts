@@ -78,9 +78,8 @@ export const sweepHandlers: Handlers = {
   getSweep: (ctx, { id }) => sweepDetail(ctx.history, requireSweep(ctx.history, id)),
 
   startSweep(ctx, { id, maxParallel }) {
-    const s = requireSweep(ctx.history, id);
+    requireSweep(ctx.history, id);
     if (ctx.isSweepRunning(id)) throw new Error(`id: sweep ${id} is already running`);
-    if (s.state === 'completed') throw new Error(`id: sweep ${id} already completed`);
     ctx.driveSweep(id, maxParallel);
     return sweepSummary(ctx.history, loadSweep(ctx.history, id));
   },

@@ -13,6 +13,7 @@ import type { TrainingEvent } from '../worker/training-protocol.ts';
 import { withRecordedEnd } from './run-end.ts';
 import { planConcurrency, thisMachine, type MachineShape, type SweepConcurrency } from '../services/sweeps/sweep-concurrency.ts';
 import { ensureTrialRun, loadSweep, markTrial, runMetric, setSweepExecution, setSweepState } from '../services/sweeps/sweep-store.ts';
+import { FieldError } from '../contract/structured-error.ts';
 
 export type SweepRunEvent =
   | { type: 'plan'; sweepId: number; concurrency: SweepConcurrency; rung: number | null; rungSteps: number; trials: number[] }
@@ -24,7 +25,10 @@ export type SweepRunEvent =
 export interface SweepRunHooks {
   onEvent?(e: SweepRunEvent): void;
   /** Starts one trial's training; the app passes its own to track the run. Default: startTraining. */
-  startTraining?(opts: { runId: number; dataDir: string; resume: boolean }, onEvent: (e: TrainingEvent) => void): TrainingHandle;
+  startTraining?(
+    opts: { runId: number; dataDir: string; resume: boolean; stopAtStep?: number },
+    onEvent: (e: TrainingEvent) => void,
+  ): TrainingHandle;
   /** Caps the trials training at once. */
   maxParallel?: number;
   /** The machine to plan for (tests); default this one. */
@@ -71,7 +75,8 @@ function withThreads<T>(threads: number, start: () => T): T {
  */
 export function runSweepLocally(history: History, dataDir: string, sweepId: number, hooks: SweepRunHooks = {}): SweepRunHandle {
   const found = loadSweep(history, sweepId);
-  if (found.state === 'completed') throw new Error(`sweep ${sweepId} already completed`);
+  // The one refusal of a finished sweep, for every front.
+  if (found.state === 'completed') throw new FieldError('id', `sweep ${sweepId} already completed`);
   if (found.execution?.kind === 'slurm')
     throw new Error(
       `sweep ${sweepId} was submitted to Slurm (job ${String(found.execution.jobId)}); follow it with: seqlab sweep status ${sweepId}`,
@@ -92,8 +97,8 @@ export function runSweepLocally(history: History, dataDir: string, sweepId: numb
   const live = new Set<TrainingHandle>();
 
   /**
-   * Trains trial `index` until `untilStep` (halving rung; its run is asked to
-   * stop there) or its end. Settles the trial unless it only reached a rung.
+   * Trains trial `index` until `untilStep` (halving rung; its worker stops
+   * there) or its end. Settles the trial unless it only reached a rung.
    */
   const trainTrial = async (index: number, threads: number, untilStep: number): Promise<void> => {
     if (stopRequested) return;
@@ -101,18 +106,15 @@ export function runSweepLocally(history: History, dataDir: string, sweepId: numb
     if (run.status === 'completed' || run.status === 'diverged' || run.step >= untilStep) return settleFromRun(index, run, untilStep);
     history.claimRun(run.id, process.pid);
     markTrial(history, sweepId, index, { state: 'running', error: null });
-    let rungStopSent = false;
+    // A rung's end is a step the worker stops at itself, exactly: a stop sent on its progress event would land steps late.
+    const rungEnd = untilStep < spec.steps ? { stopAtStep: untilStep } : {};
     // The run's end is recorded once its worker is gone, whatever started it (run-end.ts).
     const handle = withRecordedEnd(
       history,
       withThreads(threads, () =>
-        train({ runId: run.id, dataDir, resume: run.status !== 'queued' }, (event) => {
-          if (event.type === 'progress' && untilStep < spec.steps && event.metrics.step >= untilStep && !rungStopSent) {
-            rungStopSent = true;
-            handle.stop();
-          }
-          emit({ type: 'trial', sweepId, index, runId: run.id, event });
-        }),
+        train({ runId: run.id, dataDir, resume: run.status !== 'queued', ...rungEnd }, (event) =>
+          emit({ type: 'trial', sweepId, index, runId: run.id, event }),
+        ),
       ),
     );
     live.add(handle);
@@ -127,7 +129,8 @@ export function runSweepLocally(history: History, dataDir: string, sweepId: numb
       });
       return emit({ type: 'trialEnd', sweepId, index, runId: run.id, trial });
     }
-    if (done.status === 'stopped' && !rungStopSent) return void markTrial(history, sweepId, index, { state: 'pending' });
+    // Stopped short of its rung's end: a user's stop, so the trial waits to be resumed.
+    if (done.status === 'stopped' && done.step < untilStep) return void markTrial(history, sweepId, index, { state: 'pending' });
     settleFromRun(index, history.getRun(run.id)!, untilStep);
   };
 

@@ -136,7 +136,8 @@ async function train(msg: StartTraining): Promise<void> {
         history.saveCheckpoint(runId, snap.step, bytes);
         post({ type: 'checkpoint', runId, step: snap.step });
       },
-      shouldStop: () => stopRequested,
+      // A rung's end (stopAtStep) stops the run exactly there; a host's stop message may land a few steps later.
+      shouldStop: () => stopRequested || (msg.stopAtStep !== undefined && trainer!.step >= msg.stopAtStep),
     });
     status = outcome.status;
     if (outcome.status === 'diverged') error = outcome.error;

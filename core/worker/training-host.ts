@@ -24,7 +24,7 @@ export function defaultTrainerLauncher(): TrainerLauncher {
 }
 
 export function startTraining(
-  opts: { runId: number; dataDir: string; resume: boolean; bundleDir?: string },
+  opts: { runId: number; dataDir: string; resume: boolean; bundleDir?: string; stopAtStep?: number },
   onEvent: (e: TrainingEvent) => void,
   launch: TrainerLauncher = defaultTrainerLauncher(),
 ): TrainingHandle {

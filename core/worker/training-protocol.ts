@@ -24,6 +24,12 @@ export interface StartTraining {
    * other run.
    */
   bundleDir?: string;
+  /**
+   * Stop (with a checkpoint, status 'stopped') once the run reaches this step:
+   * a halving rung's end. Checked by the worker before each step, so the run
+   * ends exactly there; a stop message from the host arrives some steps late.
+   */
+  stopAtStep?: number;
 }
 
 export interface StopTraining {

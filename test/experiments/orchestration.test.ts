@@ -3,6 +3,7 @@
 // and resuming skips the members that completed (and continues the
 // interrupted one from its checkpoint). Plus the contract's experiment
 // requests through LabService: kinds with defaults, errors naming the field.
+import { fieldProblemOf } from '../../core/contract/structured-error.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabService } from '../../core/app/lab-service.ts';
 import type { ExperimentResult } from '../../core/ml/experiments/result-types.ts';
@@ -111,6 +112,14 @@ describe('driving an experiment', () => {
       ['stable', 1, 2],
     ]);
     expect(() => driveExperiment(history, dir, e.id, hooks)).toThrow(/already completed/);
+    // One refusal for every front: a structured error on the id, which the app words as a field and the CLI as its positional argument.
+    let refusal: unknown;
+    try {
+      driveExperiment(history, dir, e.id, hooks);
+    } catch (err) {
+      refusal = err;
+    }
+    expect(fieldProblemOf(refusal)).toEqual({ field: 'id', reason: `experiment ${e.id} already completed` });
   });
 
   it('a crashed member fails the experiment; resuming keeps the completed member and continues the crashed one', async () => {

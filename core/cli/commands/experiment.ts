@@ -229,7 +229,6 @@ export function registerExperiment(program: Command, ctx: () => CliContext): voi
     .action(async (ref: string) => {
       const c = ctx();
       const e = c.history.resolveExperiment(ref);
-      if (e.status === 'completed') throw new Error(`experiment ${e.id} already completed`);
       if (e.status === 'running') throw new Error(`experiment ${e.id} is running (pid ${e.pid}); stop it first`);
       process.exitCode = await drive(c, e.id);
     });
