@@ -103,7 +103,10 @@ export function runSweepLocally(history: History, dataDir: string, sweepId: numb
   const trainTrial = async (index: number, threads: number, untilStep: number): Promise<void> => {
     if (stopRequested) return;
     const run = ensureTrialRun(history, sweepId, index);
-    if (run.status === 'completed' || run.status === 'diverged' || run.step >= untilStep) return settleFromRun(index, run, untilStep);
+    // A rung already reached settles as it stands; a run that reached its last step without recording its end (killed
+    // right there) is resumed instead, so its worker records it completed: settling it would leave the trial pending.
+    const reachedRung = untilStep < spec.steps && run.step >= untilStep;
+    if (run.status === 'completed' || run.status === 'diverged' || reachedRung) return settleFromRun(index, run, untilStep);
     history.claimRun(run.id, process.pid);
     markTrial(history, sweepId, index, { state: 'running', error: null });
     // A rung's end is a step the worker stops at itself, exactly: a stop sent on its progress event would land steps late.
