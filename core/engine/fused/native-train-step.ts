@@ -92,6 +92,8 @@ export class NativeRecurrentStep implements TrainStepRunner {
     this.loadParameters();
   }
 
+  // Synchronous reads are safe here: install-fused.ts registers this step only for the wasm and cpu backends
+  // (on webgpu in Node dataSync would crash, and that backend keeps the TF.js reference step).
   private loadParameters(): void {
     this.setup.model.variables.forEach(({ variable }, i) => this.arena.set(variable.dataSync() as Float32Array, this.offsets[i]));
   }
