@@ -57,7 +57,7 @@ function runUntil(
         }
       }
     });
-    child.on('exit', () =>
+    child.on('close', () =>
       sent ? resolve(lines) : reject(new Error(`seqlab ended before the ${signal} point:\n${JSON.stringify(lines.slice(-5))}`)),
     );
   });

@@ -54,6 +54,6 @@ export function spawnAndKill(home: string, args: string[], until: (line: string)
         }
       }
     });
-    child.on('exit', () => (killed ? resolve(lines) : reject(new Error(`process ended before the kill point:\n${lines.join('\n')}`))));
+    child.on('close', () => (killed ? resolve(lines) : reject(new Error(`process ended before the kill point:\n${lines.join('\n')}`))));
   });
 }

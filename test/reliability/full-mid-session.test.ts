@@ -153,7 +153,8 @@ describe('seqlab train whose disk fills', () => {
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // 'close', not 'exit': the reason is written to stderr last and may still be in the pipe when the process has exited.
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     // Until it has trained a few steps.
     while (!/"step":3\b/.test(stdout) && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
     fillUp(mount);

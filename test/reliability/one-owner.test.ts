@@ -25,7 +25,7 @@ function resume(home: string, runId: number): Promise<Exit> {
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code: code ?? -1, stderr }));
+    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
   });
 }
 
