@@ -51,3 +51,36 @@ it('a weight-normalised TCN starts with g = ‖v‖, so its effective kernel is 
   }
   model.dispose();
 });
+
+it("a weight-normalised TCN's v is PyTorch's default conv init, uniform ±1/√(k·cin): what locuslab/TCN trains from", async () => {
+  // locuslab/TCN writes normal_(0, 0.01) into its weight-normed convs, but weight_norm's hook overwrites it (its issue #1).
+  const k = 3;
+  const model = buildModel(
+    {
+      kind: 'tcn',
+      vocabSize: 5,
+      inputFeatures: 0,
+      embedSize: 8,
+      hiddenSize: 8,
+      levels: 2,
+      kernelSize: k,
+      dropout: 0,
+      convsPerBlock: 2,
+      weightNorm: true,
+      residual: true,
+    },
+    4,
+  );
+  const vs = model.variables.filter((v) => v.name.endsWith('/v'));
+  expect(vs.length).toBe(4);
+  for (const { name, variable } of vs) {
+    const values = Array.from(await variable.data());
+    const bound = 1 / Math.sqrt(k * 8);
+    expect(Math.max(...values.map(Math.abs)), name).toBeLessThanOrEqual(bound);
+    const std = Math.sqrt(values.reduce((s, x) => s + x * x, 0) / values.length);
+    // Uniform ±b has standard deviation b/√3 ≈ 0.58 b (192 draws per kernel here); N(0, 0.01) would be 0.05 b.
+    expect(std / bound, name).toBeGreaterThan(0.45);
+    expect(std / bound, name).toBeLessThan(0.7);
+  }
+  model.dispose();
+});

@@ -32,11 +32,16 @@ export class TcnModel implements SequenceModel {
       for (let c = 0; c < convsPerBlock; c++) {
         const cin = l === 0 && c === 0 ? e : h;
         const name = `block${l}/conv${c}`;
-        // v ~ N(0, 0.01) as locuslab/TCN with weight norm; PyTorch's default uniform without.
-        addConvKernel(p, name, [k * cin, h], config.weightNorm ? normal(0.01) : uniform(1 / Math.sqrt(k * cin)), config.weightNorm);
+        // PyTorch's default Conv1d init, uniform ±1/√(k·cin), with or without weight norm (g = ‖v‖, so w = v
+        // at step 0). That is what locuslab/TCN really trains from: its init_weights' normal_(0, 0.01) on a
+        // weight-normed conv is overwritten by weight_norm's pre-forward hook (locuslab/TCN issue #1, confirmed by
+        // the authors). An N(0, 0.01) start is ~4× smaller per layer here, and a PyTorch replica of the
+        // adding-200 preset stayed at the baseline for 3,000 steps with it, where this init solved it (docs/benchmarks.md).
+        addConvKernel(p, name, [k * cin, h], uniform(1 / Math.sqrt(k * cin)), config.weightNorm);
         p.add(`${name}/bias`, [h], uniform(1 / Math.sqrt(k * cin)));
       }
       if (config.residual && l === 0 && e !== h) {
+        // The 1×1 downsample has no weight norm, so locuslab/TCN's N(0, 0.01) does take effect on it.
         p.add(`block${l}/downsample/kernel`, [e, h], normal(0.01));
         p.add(`block${l}/downsample/bias`, [h], uniform(1 / Math.sqrt(e)));
       }
