@@ -1,7 +1,10 @@
 """locuslab/TCN TemporalBlock, shared by the PyTorch twins (torch_quality.py,
 torch_music.py): [causal dilated conv -> ReLU -> dropout] x 2 with weight
 norm, residual (1x1 projection when widths differ). Initialised as
-core/ml/models/tcn-model.ts: v ~ N(0, 0.01), g = |v|."""
+core/ml/models/tcn-model.ts and as locuslab/TCN really runs: PyTorch's default
+conv init with g = |v| (locuslab's normal_(0, 0.01) on a weight-normed conv is
+overwritten by weight_norm's hook, locuslab/TCN issue #1); the 1x1 downsample,
+which has no weight norm, N(0, 0.01)."""
 import torch
 import torch.nn.functional as F
 
@@ -12,9 +15,6 @@ class TcnBlock(torch.nn.Module):
         wn = torch.nn.utils.weight_norm
         s.c1 = wn(torch.nn.Conv1d(cin, hidden, kernel, dilation=dilation))
         s.c2 = wn(torch.nn.Conv1d(hidden, hidden, kernel, dilation=dilation))
-        for c in (s.c1, s.c2):
-            c.weight_v.data.normal_(0, 0.01)
-            c.weight_g.data = c.weight_v.data.norm(dim=(1, 2), keepdim=True)
         s.down = torch.nn.Conv1d(cin, hidden, 1) if cin != hidden else None
         if s.down is not None:
             s.down.weight.data.normal_(0, 0.01)

@@ -1,10 +1,13 @@
 // Guards the native causal dilated convolution (core/engine/native/src/conv.cc)
 // where the fused-kernel tests' small shapes do not reach: the forward pass
 // and the input gradient are one product each whose left operand is packed
-// from shifted rows, so shapes here straddle the GEMM's blocking (depth
-// kernel·Cin past KC = 256, rows past MC = 144, panels of MR = 6 rows that
-// cross from one sequence into the next), the threaded row and column splits,
-// and a dilation longer than the sequence. Compared with float64 JavaScript.
+// from shifted rows, and the weight gradient one product over every time step
+// whose left operand is packed from the transposed shifted rows, so shapes here
+// straddle the GEMM's blocking (depth kernel·Cin past KC = 256, rows past
+// MC = 144, panels of MR = 6 rows that cross from one sequence into the next,
+// or from one tap into the next; the weight gradient's depth B·T past KC),
+// the threaded row and column splits, and a dilation longer than the
+// sequence. Compared with float64 JavaScript.
 // Skipped, with the reason, where the addon is not built.
 import { describe, expect, it } from 'vitest';
 import { loadNativeKernels } from '../../core/engine/fused/native-binding.ts';
@@ -77,6 +80,11 @@ const SHAPES: [number, number, number, number, number, number][] = [
   [1, 40, 100, 300, 2, 1], // more columns than rows: columns split across the pool
   [7, 5, 3, 4, 3, 4], // shifts of 4 and 8 over 5 steps: whole taps read only padding
   [5, 7, 1, 1, 2, 1], // one channel in and out
+  // The weight gradient's depth B·T = 280 crosses KC = 256 in the middle of a sequence, tap 0's shift of 8
+  // is past T = 7 (its rows read only padding), 100 channels put a panel across each tap boundary, and
+  // its K·Cin = 300 rows are split across the pool.
+  [40, 7, 100, 40, 3, 4],
+  [40, 7, 13, 6, 3, 4], // the same depth, 13 channels: most panels cross a tap boundary; a short last panel
 ];
 
 describe.skipIf(!native)('native causal convolution as one product', () => {

@@ -5,8 +5,9 @@
 // reads every row of it straight from the sequence, at the tap's shift
 // (a column matrix would be 50 MB per call at width 512, batch 64, length
 // 128; one product per tap re-reads the output K times). The bias is added
-// in the product's epilogue. The weight gradient, one deep product over the
-// time steps, packs a materialised im2col matrix.
+// in the product's epilogue. The weight gradient is one deep product over the
+// time steps whose left operand, the transpose of the same implicit matrix,
+// is packed from the sequence the same way.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -65,32 +66,57 @@ struct ShiftedRows {
 };
 
 /**
- * Column buffer for the weight gradient, kept per thread and reused: a fresh
- * allocation of this size costs page faults on every call (50 MB at width 512,
- * batch 64, length 128).
+ * The transpose of the forward pass's implicit im2col matrix, [K·Cin, B·T]:
+ * row j·Cin + c, column (b, t) is x[b, t − shift_j, c], or 0 where t < shift_j.
+ * The weight gradient's left operand, packed straight from x like ShiftedRows
+ * (a materialised one was B·T·K·Cin floats written and read back, 50 MB at
+ * width 512, batch 64, length 128). A panel's MR rows are MR neighbouring
+ * channels, so each depth step of a panel within one tap is MR contiguous
+ * floats of one source row.
  */
-float* im2col_scratch(const ConvDims& d, const float* x) {
-  thread_local std::vector<float> scratch;
-  const int KC = d.K * d.Cin;
-  const std::size_t need = static_cast<std::size_t>(d.B) * d.T * KC;
-  if (scratch.size() < need) scratch.resize(need);
-  float* col = scratch.data();
-  parallel_parts([&](int part, int parts) {
-    int b0, b1;
-    split_range(d.B, part, parts, 1, b0, b1);
-    for (int b = b0; b < b1; ++b) {
-      for (int t = 0; t < d.T; ++t) {
-        float* row = col + (static_cast<idx>(b) * d.T + t) * KC;
-        for (int j = 0; j < d.K; ++j) {
-          const int s = t - tap_shift(d, j);
-          if (s >= 0) std::memcpy(row + j * d.Cin, x + (static_cast<idx>(b) * d.T + s) * d.Cin, d.Cin * sizeof(float));
-          else std::memset(row + j * d.Cin, 0, d.Cin * sizeof(float));
+struct ShiftedColumns {
+  const float* x;
+  const ConvDims* d;
+
+  /** A PackA: rows [i0, i0+mc) × columns [p0, p0+kc) into MR-row panels [kc][MR], zero-padded. */
+  void pack(int i0, int mc, int p0, int kc, float* out) const {
+    const int MR = gemm_mr(), C = d->Cin, T = d->T;
+    std::vector<int> shift(MR), channel(MR);
+    for (int ir = 0; ir < mc; ir += MR, out += static_cast<idx>(kc) * MR) {
+      const int m = std::min(MR, mc - ir), first = i0 + ir;
+      const int j0 = first / C, c0 = first % C;
+      int b = p0 / T, t = p0 % T;
+      if (m == MR && c0 + MR <= C) {
+        // One tap: every depth step copies MR floats of source row (b, t − shift), or zeros in the padding.
+        const int s0 = tap_shift(*d, j0);
+        for (int k = 0; k < kc; ++k) {
+          float* dst = out + static_cast<idx>(k) * MR;
+          if (t >= s0) std::memcpy(dst, x + (static_cast<idx>(b) * T + t - s0) * C + c0, MR * sizeof(float));
+          else std::memset(dst, 0, MR * sizeof(float));
+          if (++t == T) {
+            t = 0;
+            ++b;
+          }
+        }
+        continue;
+      }
+      // A panel that crosses into the next tap, or the last, short one: row by row.
+      for (int r = 0; r < MR; ++r) {
+        shift[r] = r < m ? tap_shift(*d, (first + r) / C) : -1;
+        channel[r] = (first + r) % C;
+      }
+      for (int k = 0; k < kc; ++k) {
+        float* dst = out + static_cast<idx>(k) * MR;
+        const float* row = x + (static_cast<idx>(b) * T + t) * C;
+        for (int r = 0; r < MR; ++r) dst[r] = shift[r] >= 0 && t >= shift[r] ? row[channel[r] - static_cast<idx>(shift[r]) * C] : 0.f;
+        if (++t == T) {
+          t = 0;
+          ++b;
         }
       }
     }
-  });
-  return col;
-}
+  }
+};
 
 }  // namespace
 
@@ -108,7 +134,10 @@ void conv_forward(const ConvDims& d, const float* x, const float* w, const float
 void conv_backward(const ConvDims& d, const float* x, const float* w, const float* dy, float* dx, float* dw, float* dbias) {
   const idx rows = static_cast<idx>(d.B) * d.T;
   const int KC = d.K * d.Cin;
-  gemm(KC, d.Cout, static_cast<int>(rows), im2col_scratch(d, x), KC, true, dy, d.Cout, false, dw, d.Cout, false);
+  // dw[K·Cin, Cout] = im2col(x)ᵀ[K·Cin, B·T] · dy[B·T, Cout]: one product over every time step, its left operand packed from x.
+  const ShiftedColumns xCols{x, &d};
+  const PackA packX = [&xCols](int i0, int mc, int p0, int kc, float* out) { xCols.pack(i0, mc, p0, kc, out); };
+  gemm_with_packer(KC, d.Cout, static_cast<int>(rows), packX, dy, d.Cout, false, dw, d.Cout, false, nullptr);
   // dx[b, t] = Σ_j dy[b, t + shift_j] · W_jᵀ: one product of the forward-shifted
   // rows of dy with the taps' transposes stacked, wt[j·Cout + o, c] = w[j·Cin + c, o].
   thread_local std::vector<float> wt;
