@@ -49,6 +49,49 @@ function noteCount(steps: number[][]): number {
   return n;
 }
 
+/**
+ * The visual nits the 2026-12-03 screenshots showed, checked on each screen: the header's
+ * backend line says something at 1000 px, a run's page highlights History (the list that
+ * holds a run trained by hand), its charts' x axes start at the first step, a disabled
+ * Resume is drawn neutral, the run picker's lines do not wrap, and no empty list points
+ * "on the left" at a form that may be below it.
+ */
+async function checkLook(page: Page, name: string, width: number): Promise<void> {
+  const line = page.getByTestId('backend-line');
+  const [long, short] = [line.locator('.long'), line.locator('.short')];
+  expect(await (width < 1200 ? short : long).isVisible(), `${name} ${width}: backend line`).toBe(true);
+  expect(await (width < 1200 ? long : short).isVisible()).toBe(false);
+  if (width < 1200) {
+    expect(await short.textContent()).toMatch(/^auto: \w+/);
+    // Whole, not cut to "auto: w…".
+    expect(await line.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+  }
+  expect(await page.locator('body').textContent()).not.toMatch(/on the left/);
+  if (name === 'run-text') {
+    expect(await page.locator('nav[aria-label="Main"] a[aria-current="page"]').textContent()).toBe('History');
+    await until(() => page.locator('[data-chart="Loss"] [data-points]').first().getAttribute('data-x-min')).toBe('1');
+    const resume = page.getByRole('button', { name: 'Resume' });
+    expect(await resume.isDisabled()).toBe(true);
+    // The disabled Resume's fill is the neutral --surface-sunken, resolved by a probe element (no accent at half opacity).
+    const [drawn, neutral] = (await page.evaluate(`(() => {
+      const probe = document.createElement('div');
+      probe.style.background = 'var(--surface-sunken)';
+      document.body.append(probe);
+      const want = getComputedStyle(probe).backgroundColor;
+      probe.remove();
+      const resume = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Resume');
+      return [getComputedStyle(resume).backgroundColor, want];
+    })()`)) as [string, string];
+    expect(drawn).toBe(neutral);
+  }
+  if (name === 'compare') {
+    // One line each, however narrow the picker: the name, then the model and dataset.
+    const heights = await page.locator('.picker .line').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+    expect(heights.length).toBeGreaterThan(0);
+    for (const h of heights) expect(h).toBeLessThan(24);
+  }
+}
+
 const TINY_TRAIN = { steps: 30, batchSize: 2, seqLen: 8, validEvery: 3, validTokens: 64, checkpointEvery: 30, backend: 'cpu' };
 const done = (s: string) => s !== 'queued' && s !== 'running';
 
@@ -349,6 +392,7 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('issue 16 screens in Chrom
           }
           if (name === 'history') await fresh.page.locator('#history-group').selectOption('dataset');
           await fresh.page.waitForTimeout(400);
+          await checkLook(fresh.page, name, width);
           expect(await fresh.page.evaluate('document.documentElement.dataset.theme'), `${name} ${scheme}`).toBe(scheme);
           expect(await fresh.page.evaluate('document.documentElement.scrollWidth'), `${name} ${width}`).toBeLessThanOrEqual(width);
           await fresh.page.evaluate('window.scrollTo(0, 0)');

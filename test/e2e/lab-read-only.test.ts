@@ -1,0 +1,96 @@
+// The read-only banner end to end: `seqlab serve` over a history whose disk is
+// full (a real 2 MiB tmpfs, filled to the last block) opens it read-only, and
+// the page says so on every screen, with the core's reason word for word;
+// what still works (listing) works. Needs root on Linux to mount the tmpfs
+// (CI runs as root); skipped elsewhere.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { History } from '../../core/storage/history.ts';
+import { hasChromium, launch, openPage, screenshot, type WatchedPage } from './helpers/browser.ts';
+import { buildRenderer, startLabServer, type LabServer } from './helpers/lab-server.ts';
+
+const until = <T>(fn: () => T | Promise<T>, timeout = 30_000) => expect.poll(fn, { timeout, interval: 100 });
+
+function mountTmpfs(): string | null {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return null;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-e2e-full-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { stdio: 'ignore' });
+    return dir;
+  } catch {
+    fs.rmdirSync(dir);
+    return null;
+  }
+}
+
+/** Fills the file system holding `dir` to the last block. */
+function fillUp(dir: string): void {
+  const fd = fs.openSync(path.join(dir, 'filler'), 'w');
+  try {
+    for (let chunk = 65536; chunk >= 512;) {
+      try {
+        fs.writeSync(fd, new Uint8Array(chunk));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+        chunk /= 2;
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const mount = hasChromium() ? mountTmpfs() : null;
+
+describe.skipIf(!mount)('a history on a full disk, in Chromium', () => {
+  let server: LabServer;
+  let browser: Browser;
+  let w: WatchedPage;
+  let page: Page;
+
+  beforeAll(async () => {
+    buildRenderer();
+    const home = path.join(mount!, 'home');
+    // A history, then its disk filled to the last block: the server opens it read-only.
+    const setup = History.open(home);
+    setup.close();
+    fillUp(mount!);
+    [server, browser] = await Promise.all([startLabServer({ home }), launch()]);
+    w = await openPage(browser);
+    page = w.page;
+    await page.goto(server.openUrl);
+  });
+
+  afterAll(async () => {
+    await page?.context().close();
+    await browser?.close();
+    await server?.stop();
+    execFileSync('umount', ['-l', mount!]);
+    fs.rmdirSync(mount!);
+  });
+
+  it('shows the reason in a banner on every screen, the core’s words exactly', async () => {
+    const info = (await page.evaluate(async () => {
+      const res = await fetch('api/request/systemInfo', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      return ((await res.json()) as { result: { readOnlyReason: string | null } }).result;
+    })) as { readOnlyReason: string | null };
+    expect(info.readOnlyReason).toMatch(/full .*opened read-only: listing, showing, sampling and exporting to another disk work/);
+
+    for (const hash of ['#/datasets', '#/history', '#/new', '#/experiments']) {
+      await page.goto(`${server.url}/${hash}`);
+      const banner = page.getByTestId('read-only-banner');
+      await until(() => banner.isVisible()).toBe(true);
+      expect(await banner.textContent()).toBe(`Read-only: ${info.readOnlyReason}`);
+      expect(await banner.getAttribute('role')).toBe('alert');
+    }
+    // Reading still works: History lists (nothing), with no error of its own.
+    await page.goto(`${server.url}/#/history`);
+    await until(() => page.locator('h1').textContent()).toBe('History');
+    await screenshot(page, 'read-only-banner');
+    expect(w.problems).toEqual([]);
+  });
+});
