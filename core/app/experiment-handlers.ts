@@ -12,6 +12,7 @@ import type { ExportResult } from '../export/tfjs-export.ts';
 import type { ExperimentRecord, History } from '../storage/history.ts';
 import { runTask } from '../worker/task-host.ts';
 import type { HandlerContext } from './handler-context.ts';
+import { FieldError } from '../contract/structured-error.ts';
 
 type ExperimentRequest =
   | 'listExperimentKinds'
@@ -124,7 +125,9 @@ export const experimentHandlers: Handlers = {
 
   resumeExperiment(ctx, { id }) {
     const e = requireExperiment(ctx.history, id);
-    if (ctx.isExperimentRunning(id) || e.status === 'running') throw new Error(`id: experiment ${id} is already running`);
+    // The supervisor refuses a completed one (experiment-supervisor.ts); a running one is refused here, for every front.
+    if (ctx.isExperimentRunning(id) || e.status === 'running')
+      throw new FieldError('id', `experiment ${id} is running${e.pid !== null ? ` (pid ${e.pid})` : ''}`, { hint: 'stop it first' });
     ctx.driveExperiment(id);
     return experimentSummary(ctx.history, ctx.history.getExperiment(id)!);
   },

@@ -6,7 +6,7 @@
 import type { ExperimentResult } from '../ml/experiments/result-types.ts';
 import type { ExperimentRecord, ExperimentStatus, History } from '../storage/history.ts';
 import { runTask } from '../worker/task-host.ts';
-import { startTraining, type TrainingHandle } from '../worker/training-host.ts';
+import type { TrainingHandle } from '../worker/training-host.ts';
 import type { TrainingEvent } from '../worker/training-protocol.ts';
 import { ExperimentEta } from '../services/experiments/eta.ts';
 import { runConfigOf } from '../storage/history.ts';
@@ -36,8 +36,12 @@ export type ExperimentEvent =
 
 export interface ExperimentHooks {
   onEvent?(e: ExperimentEvent): void;
-  /** Starts training a member run in a child process; the app passes its own to track the run. Default: startTraining. */
-  startTraining?(opts: { runId: number; dataDir: string; resume: boolean }, onEvent: (e: TrainingEvent) => void): TrainingHandle;
+  /**
+   * Starts training a member run in a child process: LabService's own (every
+   * front, the CLI included, drives experiments through LabService), which
+   * claims the run and tracks it as a run of the app.
+   */
+  startTraining(opts: { runId: number; dataDir: string; resume: boolean }, onEvent: (e: TrainingEvent) => void): TrainingHandle;
   /** Runs the analysis in a worker thread. Default: runTask kind 'analyze'. */
   analyze?(experimentId: number, signal: AbortSignal): Promise<ExperimentResult>;
 }
@@ -57,7 +61,7 @@ export interface ExperimentHandle {
  * process first, and throws (synchronously) when it cannot: unknown,
  * completed, or driven by another live process.
  */
-export function driveExperiment(history: History, dataDir: string, id: number, hooks: ExperimentHooks = {}): ExperimentHandle {
+export function driveExperiment(history: History, dataDir: string, id: number, hooks: ExperimentHooks): ExperimentHandle {
   const found = history.getExperiment(id);
   if (!found) throw new Error(`no experiment with id ${id}`);
   // The one refusal of a finished experiment, for every front (the app names the field, the CLI the positional id).
@@ -70,7 +74,6 @@ export function driveExperiment(history: History, dataDir: string, id: number, h
       // a broken listener must not stop the experiment
     }
   };
-  const train = hooks.startTraining ?? startTraining;
   const analyze =
     hooks.analyze ?? ((experimentId, signal) => runTask<ExperimentResult>({ kind: 'analyze', dataDir, experimentId }, signal));
   let stopRequested = false;
@@ -109,7 +112,7 @@ export function driveExperiment(history: History, dataDir: string, id: number, h
       // The member's end is recorded once its worker is gone, whatever started it (run-end.ts).
       current = withRecordedEnd(
         history,
-        train({ runId: run.id, dataDir, resume: run.status !== 'queued' }, onMember(run, member.role, index)),
+        hooks.startTraining({ runId: run.id, dataDir, resume: run.status !== 'queued' }, onMember(run, member.role, index)),
       );
       const done = await current.done;
       current = null;

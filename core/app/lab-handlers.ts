@@ -14,6 +14,7 @@ import { runExportFormats } from '../services/exports.ts';
 import { createSyntheticDataset } from '../services/task-datasets.ts';
 import { audioClipWav } from '../services/audio-datasets.ts';
 import { checkRunMemory } from '../services/memory-budget.ts';
+import { checkSampleRequest } from '../services/sampling.ts';
 import { checkFitsDataset, createRun, parseRunConfig, receptiveFieldOf } from '../services/runs.ts';
 import type { ExportResult } from '../export/tfjs-export.ts';
 import { runTask } from '../worker/task-host.ts';
@@ -188,9 +189,9 @@ export const handlers: Handlers = {
       ...runSummary(ctx.history, run),
       config: runConfigOf(run),
       datasetFingerprint: run.datasetFingerprint,
-      checkpoints: ctx.history.listCheckpoints(id).map((c) => ({ step: c.step, size: c.size, createdAt: c.createdAt })),
+      checkpoints: ctx.history.listCheckpoints(id),
       samples: ctx.history.listSamples(id),
-      exports: ctx.history.listExports(id).map((e) => ({ format: e.format, path: e.path, sha256: e.sha256, createdAt: e.createdAt })),
+      exports: ctx.history.listExports(id),
     };
   },
 
@@ -200,13 +201,16 @@ export const handlers: Handlers = {
   },
 
   // Sampling and export build the model: they run in a child process (a thread in Electron), off the app's main thread.
-  sample: (ctx, { id, length, temperature, topK, prime, seed }) =>
-    runTask({
+  sample(ctx, { id, length, temperature, topK, prime, seed }) {
+    // Here, not only in the worker: a refusal that crossed the task boundary would arrive as text, without its field.
+    checkSampleRequest({ length, temperature, topK });
+    return runTask({
       kind: 'sample',
       dataDir: ctx.dataDir,
       runRef: String(id),
       args: { length, temperature, topK, seed, ...(prime !== undefined ? { prime } : {}) },
-    }),
+    });
+  },
 
   exportFormats(ctx, { id }) {
     return runExportFormats(ctx.history, String(id));

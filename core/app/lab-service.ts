@@ -1,7 +1,7 @@
 // The core side of the contract: validates each request, runs it against the
 // history and services, and publishes run events. Both bridges (Electron's
 // IPC in electron/, the HTTP server in core/server) wrap one LabService, and
-// the CLI's train, resume and export go through one too (core/cli/lab-request.ts).
+// the CLI's commands go through one too (core/cli/lab-request.ts).
 // Training runs in child processes (utility processes inside Electron, see
 // core/worker/training-host.ts and electron/utility-trainer.ts); this object
 // only starts and stops them, so a trainer that dies is recorded 'crashed'
@@ -29,6 +29,7 @@ import type { TrainingEvent } from '../worker/training-protocol.ts';
 import { CONTRACT_RUN_WORDS, type HandlerContext, type RunRefusalWords } from './handler-context.ts';
 import { handlers } from './lab-handlers.ts';
 import { toContractRow } from './metric-rows.ts';
+import { ProgressThrottle } from './progress-throttle.ts';
 
 /** What a client is told when a write fails for lack of space. */
 export { DISK_FULL_NOTE };
@@ -44,8 +45,15 @@ export interface LabServiceOptions {
   /** Every training worker's own events, for a front in this process that shows them as they come (the CLI's progress lines). */
   onTrainingEvent?: (e: TrainingEvent) => void;
   /**
-   * Leave TF.js on the backend this process chose (the CLI's train, resume and
-   * export build no model in this thread) instead of activating the local one:
+   * Every experiment's own events (status, and each member's training events
+   * with its role, index and ETA), for a front in this process that shows them
+   * as they come (the CLI's member and progress lines).
+   */
+  onExperimentEvent?: (e: ExperimentEvent) => void;
+  /**
+   * Leave TF.js on the backend this process chose (the CLI's commands build no
+   * model in this thread: sampling, export and audio run in task workers)
+   * instead of activating the local one:
    * a command then starts without loading the wasm backend.
    */
   keepBackend?: boolean;
@@ -55,6 +63,8 @@ export interface LabServiceOptions {
 
 export class LabService {
   private readonly listeners = new Set<(e: LabEvent) => void>();
+  /** Paces run and experiment progress to clients (every step still arrives, a few at a time); other events pass at once. */
+  private readonly throttle = new ProgressThrottle((e) => this.deliver(e));
   private readonly training = new Map<number, TrainingHandle>();
   private readonly experiments = new Map<number, ExperimentHandle>();
   private readonly sweeps = new Map<number, SweepRunHandle>();
@@ -138,6 +148,10 @@ export class LabService {
   }
 
   private emit(e: LabEvent): void {
+    this.throttle.push(e);
+  }
+
+  private deliver(e: LabEvent): void {
     for (const l of this.listeners) {
       try {
         l(e);
@@ -176,7 +190,6 @@ export class LabService {
     return handle;
   }
 
-  /** Drives an experiment in the background: its members train through train(), so they show as runs too. */
   /** Runs a sweep's trials in the background, several at once; each trains through train(), so it shows as a run too. */
   private driveSweep(id: number, maxParallel?: number): void {
     if (this.sweeps.has(id)) throw new Error(`sweep ${id} is already running`);
@@ -204,6 +217,7 @@ export class LabService {
       this.emit({ type: 'sweep.trial', sweepId: e.sweepId, index: e.index, state: 'running', runId: e.runId, metric: null });
   }
 
+  /** Drives an experiment in the background: its members train through train(), so they show as runs too. */
   private driveExperiment(id: number): void {
     if (this.experiments.has(id)) throw new Error(`experiment ${id} is already running`);
     const handle = driveExperiment(this.opts.history, this.opts.dataDir, id, {
@@ -214,7 +228,21 @@ export class LabService {
     void handle.done.then(() => this.experiments.delete(id));
   }
 
+  /**
+   * Resolves when experiment `id`, driven by this service, has ended and its
+   * final status is recorded (at once when it is not driven here): the CLI
+   * waits on it after startExperiment or resumeExperiment.
+   */
+  async experimentEnd(id: number): Promise<void> {
+    await this.experiments.get(id)?.done;
+  }
+
   private relayExperiment(e: ExperimentEvent): void {
+    try {
+      this.opts.onExperimentEvent?.(e);
+    } catch {
+      // a broken front's listener must not stop the experiment or the other clients
+    }
     if (e.type === 'status')
       return this.emit({ type: 'experiment.status', experimentId: e.experimentId, status: e.status, phase: e.phase, error: e.error });
     if (e.event.type !== 'progress') return;
@@ -271,6 +299,7 @@ export class LabService {
     const pending = [...this.training.values()];
     for (const h of pending) h.stop();
     await Promise.all(pending.map((h) => h.done));
+    this.throttle.close();
     this.listeners.clear();
   }
 }

@@ -35,3 +35,11 @@ export function toContractRow(row: MetricRow): ContractMetricRow {
   }
   return out ?? row;
 }
+
+/** The row as it was stored: each value `nonFinite` names restored (a front that prints numbers, e.g. `seqlab show`, shows NaN as such). */
+export function fromContractRow(row: ContractMetricRow): MetricRow {
+  const { nonFinite, ...values } = row;
+  const restored = { ...values } as Record<string, number | null>;
+  for (const [key, text] of Object.entries(nonFinite ?? {})) restored[key] = Number(text);
+  return restored as unknown as MetricRow;
+}

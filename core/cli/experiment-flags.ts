@@ -157,7 +157,12 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   node[parts.at(-1)!] = value;
 }
 
-/** Rewrites "train.steps: must be ..." as "--steps (train.steps): must be ..." where a flag sets that field for `kind`. */
+/**
+ * Rewrites "train.steps: must be ..." as "--steps (train.steps): must be ..."
+ * where a flag sets that field for `kind`. startExperiment files every part
+ * under the request's `config` argument ("config.train.steps: ..."); the
+ * terminal names the config field itself.
+ */
 export function withExperimentFlags(kind: ExperimentKind, message: string): string {
   const flagOf = new Map<string, string>();
   for (const spec of Object.values(FLAG_TARGETS)) {
@@ -165,7 +170,7 @@ export function withExperimentFlags(kind: ExperimentKind, message: string): stri
     if (path) flagOf.set(path, spec!.flag);
   }
   flagOf.set('datasetId', '--dataset');
-  return message.replace(/(^|; )([\w.]+?)(\.\d+)?:/g, (m, sep: string, field: string, index: string | undefined) =>
-    flagOf.has(field) ? `${sep}${flagOf.get(field)} (${field}${index ?? ''}):` : m,
+  return message.replace(/(^|; )(?:config\.)?([\w.]+?)(\.\d+)?:/g, (_m, sep: string, field: string, index: string | undefined) =>
+    flagOf.has(field) ? `${sep}${flagOf.get(field)} (${field}${index ?? ''}):` : `${sep}${field}${index ?? ''}:`,
   );
 }

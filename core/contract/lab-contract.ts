@@ -185,9 +185,28 @@ export const runConfigInputSchema = z.object({
 export const runDetailSchema = runSummarySchema.extend({
   config: runConfigInputSchema,
   datasetFingerprint: z.string(),
-  checkpoints: z.array(z.object({ step: z.number().int(), size: z.number().int(), createdAt: z.string() })),
+  /** The kept checkpoints, oldest first (their records without the bytes; `seqlab show --json` prints them as they are). */
+  checkpoints: z.array(
+    z.object({
+      id: z.number().int(),
+      runId: z.number().int(),
+      step: z.number().int(),
+      size: z.number().int(),
+      sha256: z.string(),
+      createdAt: z.string(),
+    }),
+  ),
   samples: z.array(sampleSchema),
-  exports: z.array(z.object({ format: z.string(), path: z.string(), sha256: z.string(), createdAt: z.string() })),
+  exports: z.array(
+    z.object({
+      id: z.number().int(),
+      runId: z.number().int(),
+      format: z.string(),
+      path: z.string(),
+      sha256: z.string(),
+      createdAt: z.string(),
+    }),
+  ),
 });
 
 export const exportResultSchema = z.object({ outDir: z.string(), files: z.array(z.string()), sha256: z.string() });
@@ -284,10 +303,19 @@ export const labRequests = {
         uploads: z.array(z.string().regex(/^[a-f0-9]{16,64}$/, { error: 'uploads: not an upload id' })).optional(),
         name: z.string().min(1).max(64).optional(),
         level: z.enum(['char', 'word']).default('char'),
-        maxVocab: z.number().int().min(2).max(65535).optional(),
+        maxVocab: z
+          .number({ error: 'maxVocab: must be a whole number from 2 to 65535' })
+          .int({ error: 'maxVocab: must be a whole number from 2 to 65535' })
+          .min(2, { error: 'maxVocab: must be a whole number from 2 to 65535' })
+          .max(65535, { error: 'maxVocab: must be a whole number from 2 to 65535' })
+          .optional(),
         encoding: z.string().min(1).max(40).optional(),
-        /** Audio files: the dataset's sample rate (default 16000). */
-        rate: z.union([z.literal(8000), z.literal(16000), z.literal(22050)], { error: 'rate: must be 8000, 16000 or 22050' }).optional(),
+        /**
+         * Audio files: the dataset's sample rate (default 16000). Which rates are
+         * offered is the import's one rule (checkAudioRate in core/datasets/audio.ts),
+         * refused there as a FieldError that every front words.
+         */
+        rate: z.number({ error: 'rate: must be a number of hertz' }).int({ error: 'rate: must be a whole number of hertz' }).optional(),
         /** Audio files: trim leading/trailing audio quieter than this level in dBFS (e.g. -40). */
         trimSilenceDb: z
           .number()
@@ -345,13 +373,19 @@ export const labRequests = {
   listRuns: req(z.object({ status: runStatusSchema.optional() }).strict(), z.array(runSummarySchema)),
   getRun: req(byId, runDetailSchema),
   getMetrics: req(z.object({ id, sinceStep: z.number().int().min(-1).default(-1) }).strict(), z.array(metricRowSchema)),
+  /**
+   * Text from a run's latest checkpoint (in a task worker), kept with the run.
+   * The ranges of length, temperature and topK are the sampling service's
+   * (SAMPLE_LIMITS in request-limits.ts): it refuses them as a FieldError, so
+   * each front names the field in its own words.
+   */
   sample: req(
     z
       .object({
         id,
-        length: z.number().int().min(1).max(20_000).default(300),
-        temperature: z.number().min(0).max(10).default(0.8),
-        topK: z.number().int().min(0).default(0),
+        length: z.number().int().default(300),
+        temperature: z.number().default(0.8),
+        topK: z.number().int().default(0),
         prime: z.string().max(10_000).optional(),
         seed: z
           .number()
@@ -540,7 +574,17 @@ export const labEventSchema = z.discriminatedUnion('type', [
     totalSteps: z.number().int(),
     resumedFrom: nullableNumber,
   }),
-  z.object({ type: z.literal('run.progress'), runId: z.number().int(), totalSteps: z.number().int(), metrics: metricRowSchema }),
+  /**
+   * A run's newest step in `metrics`; the steps since its previous run.progress in `earlier`, oldest first. Progress is paced
+   * (core/app/progress-throttle.ts: at most 10 a second per run), so a fast run's steps arrive a few at a time, each once.
+   */
+  z.object({
+    type: z.literal('run.progress'),
+    runId: z.number().int(),
+    totalSteps: z.number().int(),
+    metrics: metricRowSchema,
+    earlier: z.array(metricRowSchema).optional(),
+  }),
   z.object({
     type: z.literal('run.status'),
     runId: z.number().int(),
@@ -563,7 +607,7 @@ export const labEventSchema = z.discriminatedUnion('type', [
     phase: z.enum(['training', 'analyzing']).nullable(),
     error: z.string().nullable(),
   }),
-  /** A step of the member training now: member `member` (0-based) of `members` trained ones. The run's own run.* events flow too. */
+  /** A step of the member training now: member `member` (0-based) of `members` trained ones (the newest, at most 10 a second). The run's own run.* events flow too. */
   z.object({
     type: z.literal('experiment.progress'),
     experimentId: z.number().int(),

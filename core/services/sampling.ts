@@ -5,6 +5,7 @@ import { Tokenizer } from '../ml/text/vocab.ts';
 import type { History, SampleRecord } from '../storage/history.ts';
 import { loadRunModel } from './runs.ts';
 import { FieldError } from '../contract/structured-error.ts';
+import { SAMPLE_LIMITS } from '../contract/request-limits.ts';
 
 export interface SampleRequest {
   length: number;
@@ -15,11 +16,23 @@ export interface SampleRequest {
   seed: number;
 }
 
-export async function sampleRun(history: History, ref: string, req: SampleRequest): Promise<SampleRecord> {
-  if (!Number.isInteger(req.length) || req.length < 1 || req.length > 100_000)
-    throw new FieldError('length', 'must be a whole number from 1 to 100000');
-  if (!(req.temperature >= 0 && req.temperature <= 10)) throw new FieldError('temperature', 'must be a number from 0 to 10');
+/**
+ * Refuses a request outside the sampling limits (core/contract/request-limits.ts),
+ * naming the field. LabService's handler calls it before it starts a task
+ * worker, so the refusal reaches a front as a FieldError (the CLI says
+ * `--length`, the app "Length"); sampleRun calls it too, for any other caller.
+ */
+export function checkSampleRequest(req: Pick<SampleRequest, 'length' | 'temperature' | 'topK'>): void {
+  const { length, temperature } = SAMPLE_LIMITS;
+  if (!Number.isInteger(req.length) || req.length < length.min || req.length > length.max)
+    throw new FieldError('length', `must be a whole number from ${length.min} to ${length.max}`);
+  if (!(req.temperature >= temperature.min && req.temperature <= temperature.max))
+    throw new FieldError('temperature', `must be a number from ${temperature.min} to ${temperature.max}`);
   if (!Number.isInteger(req.topK) || req.topK < 0) throw new FieldError('topK', 'must be a whole number ≥ 0 (0 = off)');
+}
+
+export async function sampleRun(history: History, ref: string, req: SampleRequest): Promise<SampleRecord> {
+  checkSampleRequest(req);
   const loaded = loadRunModel(history, ref);
   try {
     const text = await generateText(loaded.model, new Tokenizer(loaded.dataset.vocab), req);

@@ -3,7 +3,7 @@
 // `nonFinite` note, and the renderer restores them. Before, one infinite
 // stability bound made getMetrics fail for the whole run.
 import { describe, expect, it } from 'vitest';
-import { toContractRow } from '../../core/app/metric-rows.ts';
+import { fromContractRow, toContractRow } from '../../core/app/metric-rows.ts';
 import { metricRowSchema } from '../../core/contract/lab-contract.ts';
 import type { MetricRow } from '../../core/storage/history.ts';
 import { restoreNonFinite } from '../../renderer/src/lib/metric-row.ts';
@@ -44,5 +44,14 @@ describe('non-finite metric values over the contract', () => {
     expect(restored.stabilityBound).toBe(Infinity);
     expect(restored.gradNorm).toBe(-Infinity);
     expect(restored.validLoss).toBe(4.1);
+  });
+
+  it('come back as the stored row for a front that prints numbers (seqlab show)', () => {
+    const diverged: MetricRow = { ...finite, validLoss: NaN, stabilityBound: Infinity };
+    const received = metricRowSchema.parse(JSON.parse(JSON.stringify(toContractRow(diverged))));
+    const stored = fromContractRow(received);
+    expect(stored).toEqual(diverged);
+    expect(stored).not.toHaveProperty('nonFinite');
+    expect(fromContractRow(metricRowSchema.parse(finite))).toEqual(finite);
   });
 });

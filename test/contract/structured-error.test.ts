@@ -7,7 +7,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabService } from '../../core/app/lab-service.ts';
 import { errorForCli, problemForCli } from '../../core/cli/flag-words.ts';
+import { SAMPLE_LIMITS } from '../../core/contract/request-limits.ts';
+import { parseLabRequest } from '../../core/contract/lab-contract.ts';
 import { FieldError, fieldProblemOf } from '../../core/contract/structured-error.ts';
+import { createRun, parseRunConfig } from '../../core/services/runs.ts';
+import { createSyntheticDataset } from '../../core/services/task-datasets.ts';
 import { importDataset } from '../../core/services/datasets.ts';
 import { History } from '../../core/storage/history.ts';
 import { unwrapReply } from '../../electron/lab-bridge.ts';
@@ -95,6 +99,41 @@ describe('structured errors', () => {
     const reply = await service.handle('importDataset', { paths: [legacy], level: 'char' });
     expect(reply).toMatchObject({ ok: false, problem: { field: 'encoding', suggestion: problem.suggestion } });
     expect(history.listDatasets().map((d) => d.name)).not.toContain('legacy');
+  });
+
+  describe('a sample longer than the one limit (SAMPLE_LIMITS, owned by the sampling service)', () => {
+    const tooLong = SAMPLE_LIMITS.length.max + 1;
+    const reason = `must be a whole number from 1 to ${SAMPLE_LIMITS.length.max}`;
+    let runId: number;
+    beforeAll(() => {
+      // A run record is enough: the length is refused before any model is loaded or task started.
+      const dataset = createSyntheticDataset(history, {
+        task: 'adding',
+        length: 4,
+        trainSize: 4,
+        validSize: 2,
+        testSize: 2,
+        name: 'adding',
+      });
+      const config = parseRunConfig({ model: { kind: 'gru', hiddenSize: 4, layers: 1 }, train: { steps: 1, batchSize: 2 } }, dataset);
+      runId = createRun(history, dataset, config).id;
+    });
+
+    it('the contract itself sets no other cap (it once said 20,000 while the service allowed 100,000)', () => {
+      expect(parseLabRequest('sample', { id: runId, length: SAMPLE_LIMITS.length.max }).args).toMatchObject({ length: 100_000 });
+    });
+
+    it('the app gets the problem and names the field’s label', async () => {
+      const reply = await service.handle('sample', { id: runId, length: tooLong });
+      expect(reply).toMatchObject({ ok: false, problem: { field: 'length', reason } });
+      expect(refusalError(reply as { error: string; problem?: unknown }).message).toBe(`Length: ${reason}`);
+    });
+
+    it('the real CLI names --length', () => {
+      const r = seqlab(home, ['sample', String(runId), '--length', String(tooLong)]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(`--length: ${reason}`);
+    });
   });
 
   it('labels: request inputs and config keys', () => {

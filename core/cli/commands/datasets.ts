@@ -1,20 +1,75 @@
-// `seqlab datasets import|list`.
+// `seqlab datasets import|list|synth`, through LabService (the application
+// layer the app and browser mode use), so a dataset is imported, generated and
+// listed by the same handlers on every front (issue 15).
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { ZodError } from 'zod';
-import { describeIssues } from '../../ml/zod-issues.ts';
 import { datasetSummaryLine, refusedFiles } from '../../datasets/registry.ts';
-import type { DatasetRecord } from '../../storage/history.ts';
-import { datasetSummary } from '../../app/record-summaries.ts';
-import { BUILTIN_NAMES, importDataset } from '../../services/datasets.ts';
-import { createSyntheticDataset } from '../../services/task-datasets.ts';
-import { table, type CliContext } from '../context.ts';
-import { choiceOption, intOption } from '../options.ts';
+import type { LabResult } from '../../contract/lab-contract.ts';
 import { fieldProblemOf } from '../../contract/structured-error.ts';
+import { BUILTIN_NAMES } from '../../services/datasets.ts';
+import { table, type CliContext } from '../context.ts';
+import { cliLabService, resultOf } from '../lab-request.ts';
+import { choiceOption, intOption } from '../options.ts';
 
-/** The app's dataset summary plus what scripts need to read the tokens themselves. */
-function summary(d: DatasetRecord) {
-  return { ...datasetSummary(d), fingerprint: d.fingerprint, tokenFile: d.tokenFile, splits: d.splits };
+type DatasetSummary = LabResult<'listDatasets'>[number];
+
+/**
+ * The contract's dataset summary plus what scripts need to read the tokens
+ * themselves. The contract leaves out the token file's path and the splits on
+ * purpose (the renderer never reads dataset files), so the CLI, which runs
+ * beside the history, reads them from the stored record.
+ */
+function withFiles(c: CliContext, s: DatasetSummary) {
+  const d = c.history.getDataset(s.id)!;
+  return { ...s, fingerprint: d.fingerprint, tokenFile: d.tokenFile, splits: d.splits };
+}
+
+/** The flag of each request argument the dataset commands set, for refusals that arrive as "field: reason" text. */
+const ARGUMENT_FLAGS: Readonly<Record<string, string>> = {
+  name: '--name',
+  level: '--level',
+  maxVocab: '--max-vocab',
+  encoding: '--encoding',
+  rate: '--rate',
+  trimSilenceDb: '--trim-silence',
+  task: '--task',
+  length: '--length',
+  trainSize: '--train-size',
+  validSize: '--valid-size',
+  testSize: '--test-size',
+  seed: '--seed',
+};
+
+/**
+ * One dataset request through LabService. A FieldError is thrown as it is
+ * (main words it as its flag); a "field: reason; field: reason" refusal (the
+ * contract's argument check, a task's parameters) gets each field's flag.
+ */
+async function datasetRequest<N extends 'importDataset' | 'createSyntheticDataset' | 'listDatasets'>(
+  c: CliContext,
+  name: N,
+  args: unknown,
+  onProgress?: (p: { phase: string; bytesDone: number; bytesTotal: number }) => void,
+): Promise<LabResult<N>> {
+  // No model is built in this thread: TF.js stays on the backend the CLI chose.
+  const service = cliLabService(c, { keepBackend: true });
+  const unsubscribe = service.subscribe((e) => {
+    if (e.type === 'dataset.importProgress') onProgress?.(e);
+  });
+  try {
+    return resultOf<N>(await service.handle(name, args));
+  } catch (e) {
+    if (fieldProblemOf(e)) throw e;
+    throw new Error(
+      (e as Error).message.replace(/(^|; )(\w+):/g, (m, sep: string, field: string) =>
+        ARGUMENT_FLAGS[field] ? `${sep}${ARGUMENT_FLAGS[field]}:` : m,
+      ),
+      { cause: e },
+    );
+  } finally {
+    unsubscribe();
+    await service.close();
+  }
 }
 
 const DEFAULT_TRIM_DB = -40;
@@ -55,15 +110,19 @@ export function registerDatasets(program: Command, ctx: () => CliContext): void 
               )
             : undefined;
         let phase = '';
-        const d = await importDataset(c.history, c.dataDir, {
-          paths,
-          level: f.level,
-          ...(f.name ? { name: f.name } : {}),
-          ...(f.maxVocab ? { maxVocab: f.maxVocab } : {}),
-          ...(f.encoding ? { encoding: f.encoding } : {}),
-          ...(f.rate !== undefined ? { rate: f.rate } : {}),
-          ...(f.trimSilence !== undefined ? { trimSilenceDb: f.trimSilence === true ? DEFAULT_TRIM_DB : f.trimSilence } : {}),
-          onProgress: (p) => {
+        const s = await datasetRequest(
+          c,
+          'importDataset',
+          {
+            paths,
+            level: f.level,
+            ...(f.name ? { name: f.name } : {}),
+            ...(f.maxVocab ? { maxVocab: f.maxVocab } : {}),
+            ...(f.encoding ? { encoding: f.encoding } : {}),
+            ...(f.rate !== undefined ? { rate: f.rate } : {}),
+            ...(f.trimSilence !== undefined ? { trimSilenceDb: f.trimSilence === true ? DEFAULT_TRIM_DB : f.trimSilence } : {}),
+          },
+          (p) => {
             if (!bar) return;
             if (p.phase !== phase) {
               if (phase) bar.stop();
@@ -72,10 +131,10 @@ export function registerDatasets(program: Command, ctx: () => CliContext): void 
             }
             bar.update(p.bytesDone, { phase });
           },
-        });
-        bar?.stop();
+        ).finally(() => bar?.stop());
+        const d = c.history.getDataset(s.id)!;
         const refused = refusedFiles(d);
-        if (c.json) return c.emit({ ...summary(d), refused }); // the files a folder import left out, with why
+        if (c.json) return c.emit({ ...withFiles(c, s), refused }); // the files a folder import left out, with why
         c.say(`imported dataset ${d.id} "${d.name}": ${datasetSummaryLine(d)}`);
         for (const r of refused) c.note(`refused ${r.file}: ${r.reason}`);
       },
@@ -84,10 +143,10 @@ export function registerDatasets(program: Command, ctx: () => CliContext): void 
   datasets
     .command('list')
     .description('list imported datasets and the built-in corpora')
-    .action(() => {
+    .action(async () => {
       const c = ctx();
-      const list = c.history.listDatasets();
-      if (c.json) return c.emit(list.map(summary));
+      const list = await datasetRequest(c, 'listDatasets', {});
+      if (c.json) return c.emit(list.map((s) => withFiles(c, s)));
       c.say(
         table(
           ['id', 'name', 'kind', 'tokens/steps', 'vocab', 'entropy bits', 'source'],
@@ -95,9 +154,9 @@ export function registerDatasets(program: Command, ctx: () => CliContext): void 
             d.id,
             d.name,
             d.level ? `${d.kind} (${d.level})` : d.kind,
-            d.stats.tokens,
-            d.stats.vocabSize,
-            d.stats.unigramEntropyBits.toFixed(3),
+            d.tokens,
+            d.vocabSize,
+            d.unigramEntropyBits.toFixed(3),
             d.source.slice(0, 60),
           ]),
         ),
@@ -117,7 +176,7 @@ export function registerDatasets(program: Command, ctx: () => CliContext): void 
     .option('--seed <n>', 'data seed [0]', intOption('--seed'))
     .option('--name <name>', 'dataset name [<task>-T<length>]')
     .action(
-      (f: {
+      async (f: {
         task: 'adding' | 'copy';
         length?: number;
         trainSize?: number;
@@ -127,24 +186,10 @@ export function registerDatasets(program: Command, ctx: () => CliContext): void 
         name?: string;
       }) => {
         const c = ctx();
-        const defined = Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as typeof f;
-        let d: DatasetRecord;
-        try {
-          d = createSyntheticDataset(c.history, defined);
-        } catch (e) {
-          if (fieldProblemOf(e)) throw e; // a refused input: main words it as its flag
-          // zod names the field; say it as the flag the user typed
-          const message = e instanceof ZodError ? describeIssues(e) : (e as Error).message;
-          throw new Error(
-            message.replace(
-              /\b(length|trainSize|validSize|testSize|seed)\b/g,
-              (m) => `--${m.replace(/[A-Z]/g, (x) => `-${x.toLowerCase()}`)}`,
-            ),
-            { cause: e },
-          );
-        }
-        if (c.json) return c.emit(summary(d));
-        c.say(`created dataset ${d.id} "${d.name}": ${datasetSummaryLine(d)}`);
+        const defined = Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined));
+        const s = await datasetRequest(c, 'createSyntheticDataset', defined);
+        if (c.json) return c.emit(withFiles(c, s));
+        c.say(`created dataset ${s.id} "${s.name}": ${datasetSummaryLine(c.history.getDataset(s.id)!)}`);
       },
     );
 }

@@ -1,22 +1,23 @@
 // `seqlab experiment ...`: run one of the five experiments (its member runs
-// train one after another in worker threads, then the analysis runs in a
-// worker thread), list them, show their result tables, export CSV + PNG, and
-// resume one that failed or was stopped. Ctrl-C stops the member training now
-// (it checkpoints); a second Ctrl-C quits at once (the experiment then shows
-// as failed on the next start and can be resumed).
+// train one after another in training processes, then the analysis runs in a
+// task worker), list them, show their result tables, export CSV + PNG, and
+// resume one that failed or was stopped. Every command is a LabService
+// request, so the experiment is created, supervised (core/app/
+// experiment-supervisor.ts), refused and recorded exactly as in the app.
+// Ctrl-C stops the member training now (it checkpoints); a second Ctrl-C quits
+// at once (the experiment then shows as failed on the next start and can be resumed).
 import path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { experimentSummary } from '../../app/experiment-handlers.ts';
+import type { LabService } from '../../app/lab-service.ts';
+import type { ExperimentEvent } from '../../app/experiment-supervisor.ts';
+import type { LabResult } from '../../contract/lab-contract.ts';
 import { EXPERIMENT_INFO, EXPERIMENT_KINDS, type ExperimentKind } from '../../ml/experiments/experiment-config.ts';
 import type { ExperimentResult, ResultCell } from '../../ml/experiments/result-types.ts';
 import { resolveDataset } from '../../services/datasets.ts';
-import { exportExperiment } from '../../services/experiment-export.ts';
-import { driveExperiment, type ExperimentEvent } from '../../app/experiment-supervisor.ts';
-import { createExperiment } from '../../services/experiments.ts';
-import type { ExperimentRecord } from '../../storage/history.ts';
 import type { CliContext } from '../context.ts';
 import { table } from '../context.ts';
+import { cliLabService, labRequest, resultOf } from '../lab-request.ts';
 import { configFromFlags, lambdaList, needsDataset, withExperimentFlags, type ExperimentFlags } from '../experiment-flags.ts';
 import { EXPERIMENT_PRESETS, findPreset } from '../../ml/experiments/presets.ts';
 import { formatEta } from '../../services/experiments/eta.ts';
@@ -54,19 +55,36 @@ function printResult(c: CliContext, result: ExperimentResult): void {
   if (result.plots.length) c.say(`\n${pc.dim(`plots (seqlab experiment export): ${result.plots.map((p) => `${p.name}.png`).join(', ')}`)}`);
 }
 
-function header(c: CliContext, e: ExperimentRecord): void {
+type ExperimentSummary = LabResult<'getExperiment'> extends infer D ? Omit<D, 'config' | 'result'> : never;
+
+function header(c: CliContext, e: ExperimentSummary): void {
   c.say(
-    `${pc.bold(`experiment ${e.id}`)}${e.name ? ` "${e.name}"` : ''}: ${EXPERIMENT_INFO[e.kind as ExperimentKind]?.title ?? e.kind}, ${colourStatus(e.status)}${e.error ? ` (${e.error})` : ''}`,
+    `${pc.bold(`experiment ${e.id}`)}${e.name ? ` "${e.name}"` : ''}: ${e.title}, ${colourStatus(e.status)}${e.error ? ` (${e.error})` : ''}`,
   );
 }
 
-/** Drives experiment `id` with progress on stderr (or JSON lines) and resolves with the exit code. */
-async function drive(c: CliContext, id: number): Promise<number> {
+/** Sends the commands' experiment requests that need no events; TF.js stays on the CLI's backend (nothing is built in this thread). */
+const request = <N extends 'listExperiments' | 'getExperiment' | 'exportExperiment' | 'deleteExperiment'>(
+  c: CliContext,
+  name: N,
+  args: unknown,
+) => labRequest(c, name, args, { keepBackend: true });
+
+/**
+ * Starts or resumes an experiment through LabService (`begin` sends the
+ * request), shows its progress on stderr (or JSON lines) as the supervisor
+ * reports it, and resolves with the exit code once its end is recorded.
+ */
+async function drive(
+  c: CliContext,
+  begin: (service: LabService) => Promise<ExperimentSummary>,
+  onStarted: (e: ExperimentSummary) => void = () => {},
+): Promise<number> {
   const runReporter = trainingReporter(c);
   const onEvent = (e: ExperimentEvent) => {
     if (e.type === 'status') {
       if (c.json) c.emit({ type: 'experiment', id: e.experimentId, status: e.status, phase: e.phase, error: e.error });
-      else if (e.phase === 'analyzing') c.note(`experiment ${e.experimentId}: analysing (in a worker thread)...`);
+      else if (e.phase === 'analyzing') c.note(`experiment ${e.experimentId}: analysing (in a task worker)...`);
       return;
     }
     if (e.event.type === 'started') {
@@ -93,25 +111,34 @@ async function drive(c: CliContext, id: number): Promise<number> {
         );
     }
   };
-  const handle = driveExperiment(c.history, c.dataDir, id, { onEvent });
+  const service = cliLabService(c, { keepBackend: true, onExperimentEvent: onEvent });
+  let id: number | null = null;
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
       c.note('stopping the experiment after this step (Ctrl-C again to quit now)...');
-      handle.stop();
+      if (id !== null) void service.handle('stopExperiment', { id });
     } else process.exit(130);
   };
-  process.on('SIGINT', onSigint);
-  const final = await handle.done;
-  process.off('SIGINT', onSigint);
-  if (c.json) c.emit({ ...experimentSummary(c.history, final), result: final.result });
-  else {
-    header(c, final);
-    if (final.result) printResult(c, final.result);
-    if (final.status === 'failed' || final.status === 'stopped') c.say(`resume with: seqlab experiment resume ${final.id}`);
+  try {
+    const started = await begin(service);
+    id = started.id;
+    onStarted(started);
+    process.on('SIGINT', onSigint);
+    await service.experimentEnd(id);
+    const { config: _config, ...final } = resultOf<'getExperiment'>(await service.handle('getExperiment', { id }));
+    if (c.json) c.emit(final);
+    else {
+      header(c, final);
+      if (final.result) printResult(c, final.result);
+      if (final.status === 'failed' || final.status === 'stopped') c.say(`resume with: seqlab experiment resume ${final.id}`);
+    }
+    return final.status === 'completed' || final.status === 'stopped' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await service.close();
   }
-  return final.status === 'completed' || final.status === 'stopped' ? 0 : 1;
 }
 
 export function registerExperiment(program: Command, ctx: () => CliContext): void {
@@ -208,19 +235,22 @@ export function registerExperiment(program: Command, ctx: () => CliContext): voi
       if (preset && preset.dataset === null && f.dataset === undefined && config['datasetId'] === undefined)
         throw new Error(`--dataset: the ${preset.name} preset needs ${preset.datasetHint}`);
       if (needsDataset(kind)) {
-        if (f.dataset !== undefined || config['datasetId'] === undefined)
-          config['datasetId'] = (await resolveDataset(c.history, c.dataDir, f.dataset ?? preset?.dataset ?? 'brackets')).id;
+        // --dataset, or the CLI's default corpus; a preset's own built-in dataset is generated by startExperiment, as in the app.
+        if (f.dataset !== undefined || (config['datasetId'] === undefined && !preset?.dataset))
+          config['datasetId'] = (await resolveDataset(c.history, c.dataDir, f.dataset ?? 'brackets')).id;
       } else if (f.dataset !== undefined) throw new Error(`--dataset: does not apply to a ${kind} experiment (it reads the run's dataset)`);
-      let e: ExperimentRecord;
-      try {
-        e = createExperiment(c.history, kind, config, f.name);
-      } catch (err) {
-        throw new Error(withExperimentFlags(kind, (err as Error).message), { cause: err });
-      }
-      c.note(
-        `experiment ${e.id}: ${EXPERIMENT_INFO[kind].title}, members ${e.members.map((m) => `${m.role} (run ${m.runId})`).join(', ')}`,
+      const start = async (service: LabService) => {
+        try {
+          return resultOf<'startExperiment'>(
+            await service.handle('startExperiment', { kind, config, ...(f.name ? { name: f.name } : {}) }),
+          );
+        } catch (err) {
+          throw new Error(withExperimentFlags(kind, (err as Error).message), { cause: err });
+        }
+      };
+      process.exitCode = await drive(c, start, (e) =>
+        c.note(`experiment ${e.id}: ${e.title}, members ${e.members.map((m) => `${m.role} (run ${m.runId})`).join(', ')}`),
       );
-      process.exitCode = await drive(c, e.id);
     });
 
   group
@@ -228,33 +258,30 @@ export function registerExperiment(program: Command, ctx: () => CliContext): voi
     .description('continue a failed or stopped experiment: completed members are kept, interrupted ones continue from their checkpoint')
     .action(async (ref: string) => {
       const c = ctx();
-      const e = c.history.resolveExperiment(ref);
-      if (e.status === 'running') throw new Error(`experiment ${e.id} is running (pid ${e.pid}); stop it first`);
-      process.exitCode = await drive(c, e.id);
+      const { id } = c.history.resolveExperiment(ref);
+      // Refused there when it is running or already completed.
+      process.exitCode = await drive(c, async (service) => resultOf<'resumeExperiment'>(await service.handle('resumeExperiment', { id })));
     });
 
   group
     .command('list')
     .description('experiments, newest first')
-    .action(() => {
+    .action(async () => {
       const c = ctx();
-      const list = c.history.listExperiments();
-      if (c.json) return c.emit(list.map((e) => experimentSummary(c.history, e)));
+      const list = await request(c, 'listExperiments', {});
+      if (c.json) return c.emit(list);
       if (list.length === 0) return c.say('no experiments yet: try  seqlab experiment run stability --steps 200');
       c.say(
         table(
           ['id', 'kind', 'name', 'status', 'members done', 'created'],
-          list.map((e) => {
-            const s = experimentSummary(c.history, e);
-            return [
-              e.id,
-              e.kind,
-              e.name ?? '-',
-              colourStatus(e.status),
-              `${s.members.filter((m) => !m.owned || m.status === 'completed' || m.status === 'diverged').length}/${s.members.length}`,
-              e.createdAt.slice(0, 19),
-            ];
-          }),
+          list.map((e) => [
+            e.id,
+            e.kind,
+            e.name ?? '-',
+            colourStatus(e.status),
+            `${e.members.filter((m) => !m.owned || m.status === 'completed' || m.status === 'diverged').length}/${e.members.length}`,
+            e.createdAt.slice(0, 19),
+          ]),
         ),
       );
     });
@@ -262,17 +289,16 @@ export function registerExperiment(program: Command, ctx: () => CliContext): voi
   group
     .command('show <id>')
     .description('an experiment in full: config, members and result tables')
-    .action((ref: string) => {
+    .action(async (ref: string) => {
       const c = ctx();
-      const e = c.history.resolveExperiment(ref);
-      const s = experimentSummary(c.history, e);
-      if (c.json) return c.emit({ ...s, config: e.config, result: e.result });
+      const e = await request(c, 'getExperiment', { id: c.history.resolveExperiment(ref).id });
+      if (c.json) return c.emit(e);
       header(c, e);
       c.say(`config ${JSON.stringify(e.config)}`);
       c.say(
         table(
           ['role', 'run', 'status', 'step', 'valid loss'],
-          s.members.map((m) => [
+          e.members.map((m) => [
             m.role + (m.owned ? '' : ' (read)'),
             m.runId,
             colourStatus(m.status),
@@ -296,22 +322,22 @@ export function registerExperiment(program: Command, ctx: () => CliContext): voi
     .option('--out <dir>', 'target folder (must not exist or be empty) [<data-dir>/exports/experiment-<id>-<time>]')
     .action(async (ref: string, f: { out?: string }) => {
       const c = ctx();
-      const e = c.history.resolveExperiment(ref);
-      const out = f.out ?? path.join(c.dataDir, 'exports', `experiment-${e.id}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-      const r = await exportExperiment(c.history, e.id, out);
+      const { id } = c.history.resolveExperiment(ref);
+      // Without --out the handler picks <data-dir>/exports/experiment-<id>-<time>, as for the app.
+      const r = await request(c, 'exportExperiment', { id, ...(f.out !== undefined ? { outDir: path.resolve(f.out) } : {}) });
       if (c.json) return c.emit(r);
-      c.say(`experiment ${e.id} exported to ${r.outDir}`);
+      c.say(`experiment ${id} exported to ${r.outDir}`);
       for (const file of r.files) c.say(`  ${file}`);
     });
 
   group
     .command('delete <id>')
     .description('delete an experiment record (its runs stay)')
-    .action((ref: string) => {
+    .action(async (ref: string) => {
       const c = ctx();
-      const e = c.history.resolveExperiment(ref);
-      const deleted = c.history.deleteExperiment(e.id);
-      if (c.json) return c.emit({ id: e.id, deleted });
-      c.say(`experiment ${e.id} deleted; its runs stay (seqlab runs)`);
+      const { id } = c.history.resolveExperiment(ref);
+      const { deleted } = await request(c, 'deleteExperiment', { id });
+      if (c.json) return c.emit({ id, deleted });
+      c.say(`experiment ${id} deleted; its runs stay (seqlab runs)`);
     });
 }

@@ -1,15 +1,15 @@
-// `seqlab generate <run>`: audio from an audio run's latest checkpoint, made in
-// a task worker (like the app's generateAudio) with a progress bar, written to
-// a WAV file and stored with the run. Prints the real-time factor.
+// `seqlab generate <run>`: audio from an audio run's latest checkpoint, through
+// LabService's generateAudio (the app's request: made in a task worker, stored
+// with the run), with a progress bar from its events, written to a WAV file.
+// Prints the real-time factor.
 import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { GENERATION_METHODS, type GenerationMethod } from '../../ml/generate/generate-codes.ts';
-import type { AudioGenerationSummary } from '../../services/audio-generation.ts';
-import { runTask } from '../../worker/task-host.ts';
 import type { CliContext } from '../context.ts';
+import { withLabService } from '../lab-request.ts';
 import { choiceOption, intOption, numberOption } from '../options.ts';
 
 interface GenerateFlags {
@@ -51,37 +51,32 @@ export function registerGenerate(program: Command, ctx: () => CliContext): void 
             cliProgress.Presets.shades_classic,
           )
         : undefined;
-      let started = false;
-      let r: AudioGenerationSummary;
-      try {
-        r = await runTask<AudioGenerationSummary>(
-          {
-            kind: 'generateAudio',
-            dataDir: c.dataDir,
-            runRef: String(run.id),
-            args: {
-              seconds: f.seconds,
-              temperature: f.temperature,
-              seed: f.seed,
-              ...(f.prime !== undefined ? { primeClip: f.prime } : {}),
-              ...(f.method ? { method: f.method } : {}),
-            },
-          },
-          undefined,
-          ({ done, total }) => {
-            if (!bar) return;
-            if (!started) bar.start(total, 0);
-            started = true;
-            bar.update(done);
-          },
-        );
-      } finally {
-        bar?.stop();
-      }
-      const stored = c.history.getAudioSample(r.id);
-      if (!stored) throw new Error(`audio sample ${r.id} was not stored`);
+      const { r, wav } = await withLabService(c, async (ask, service) => {
+        let started = false;
+        // The service reports the task worker's progress as `audio.progress` events, as it does to the app.
+        const unsubscribe = service.subscribe((e) => {
+          if (!bar || e.type !== 'audio.progress' || e.runId !== run.id) return;
+          if (!started) bar.start(e.total, 0);
+          started = true;
+          bar.update(e.done);
+        });
+        try {
+          const r = await ask('generateAudio', {
+            id: run.id,
+            seconds: f.seconds,
+            temperature: f.temperature,
+            seed: f.seed,
+            ...(f.prime !== undefined ? { primeClip: f.prime } : {}),
+            ...(f.method ? { method: f.method } : {}),
+          });
+          return { r, wav: Buffer.from((await ask('getAudioSample', { id: r.id })).wavBase64, 'base64') };
+        } finally {
+          unsubscribe();
+          bar?.stop();
+        }
+      });
       const out = f.out ? path.resolve(f.out) : defaultOut(run.name, run.id, r.id);
-      fs.writeFileSync(out, stored.wav);
+      fs.writeFileSync(out, wav);
       if (c.json) return c.emit({ ...r, out });
       c.say(
         `${r.seconds.toFixed(2)} s at ${r.sampleRate} Hz (${r.method}${r.primeClip ? `, primed with ${r.primeClip}` : ''}) in ${r.elapsedSeconds.toFixed(2)} s: ${Math.round(r.samplesPerSec).toLocaleString('en')} samples/s, real-time factor ${r.realTimeFactor.toFixed(2)}`,

@@ -1,7 +1,8 @@
 // Metric curves per run, cached while the app is open: loaded once with
-// getMetrics, then extended from run.progress events. The arrays are plain
-// (not $state): 100,000 rows must not become proxies. `version` bumps at most
-// once per animation frame, which is what charts and readouts react to.
+// getMetrics, then extended from run.progress events (each carries the steps
+// since the previous one). The arrays are plain (not $state): 100,000 rows
+// must not become proxies. `version` bumps at most once per animation frame,
+// which is what charts and readouts react to.
 import type { LabEvent } from '../../../../core/contract/lab-contract.ts';
 import type { Point } from '../chart-setup.ts';
 import { perFrame } from '../frame.ts';
@@ -186,8 +187,12 @@ class MetricsCache {
   }
 
   apply(e: LabEvent): void {
-    if (e.type === 'run.progress') this.runs.get(e.runId)?.append(e.metrics);
-    else if (e.type === 'run.started' && e.resumedFrom !== null) this.runs.get(e.runId)?.truncateAfter(e.resumedFrom);
+    if (e.type === 'run.progress') {
+      // Progress is paced (at most 10 events a second per run): the steps since the last event come first, in `earlier`.
+      const m = this.runs.get(e.runId);
+      for (const row of e.earlier ?? []) m?.append(row);
+      m?.append(e.metrics);
+    } else if (e.type === 'run.started' && e.resumedFrom !== null) this.runs.get(e.runId)?.truncateAfter(e.resumedFrom);
   }
 
   /**

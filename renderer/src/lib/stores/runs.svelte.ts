@@ -1,5 +1,5 @@
 // The run list, kept current from events: run.started / run.status change a
-// run at once; run.progress (many per second) is merged per animation frame.
+// run at once; run.progress (up to 10 a second per run) is merged per animation frame.
 import type { LabArgs, LabEvent } from '../../../../core/contract/lab-contract.ts';
 import { perFrame } from '../frame.ts';
 import { lab } from '../lab-client.ts';
