@@ -6,15 +6,16 @@
 //
 // The last hidden state is a slice of hs, so its gradient reaches the op
 // through hs. tf.customGrad ops have exactly one output tensor, so the LSTM
-// returns its states and its last cell state packed as [batch, time + 1,
-// hidden] and the wrapper slices them apart.
+// returns its states and its last cell state packed end to end in one flat
+// tensor [batch·time·hidden + batch·hidden], and the wrapper cuts the two
+// contiguous parts out with flatPart (not tf.slice: see flatPart, issue 13).
 import * as tf from '@tensorflow/tfjs';
 import { referenceKernel } from '../../ml/engine/kernel-registry.ts';
 import type { GruSequenceResult } from '../../ml/ops/gru-sequence.ts';
 import type { LstmSequenceResult } from '../../ml/ops/lstm-sequence.ts';
 import type { RnnSequenceResult } from '../../ml/ops/rnn-sequence.ts';
 import type { NativeKernels } from './native-binding.ts';
-import { customOp, floats, sliceRows } from './tensor-data.ts';
+import { customOp, flatPart, floats } from './tensor-data.ts';
 
 type Dims = [batch: number, time: number, input: number, hidden: number];
 
@@ -60,6 +61,7 @@ export function fusedLstmSequence(native: NativeKernels) {
   ): LstmSequenceResult {
     const [B, T, I, H] = dimsOf(x, recurrentKernel);
     if (T === 0) return (referenceKernel('lstmSequence') as typeof fused)(x, kernel, recurrentKernel, bias, h0, c0);
+    const hsSize = B * T * H;
     const op = customOp((args) => {
       const [xd, Wd, Ud, bd, h0d, c0d] = args.map(floats) as [
         Float32Array,
@@ -70,37 +72,20 @@ export function fusedLstmSequence(native: NativeKernels) {
         Float32Array,
       ];
       const [hs, cT, gates, cs] = native.lstmForward(B, T, I, H, xd, Wd, Ud, bd, h0d, c0d);
-      // Pack [hs | cT] per batch item: [B, T + 1, H].
-      const packed = new Float32Array(B * (T + 1) * H);
-      for (let b = 0; b < B; b++) {
-        packed.set(hs.subarray(b * T * H, (b + 1) * T * H), b * (T + 1) * H);
-        packed.set(cT.subarray(b * H, (b + 1) * H), (b * (T + 1) + T) * H);
-      }
+      // Packed [hs (B·T·H) | cT (B·H)], flat.
+      const packed = new Float32Array(hsSize + B * H);
+      packed.set(hs);
+      packed.set(cT, hsSize);
       const gradFunc = (dy: tf.Tensor) => {
         const dyd = floats(dy);
-        return native.lstmBackward(
-          B,
-          T,
-          I,
-          H,
-          xd,
-          Wd,
-          Ud,
-          h0d,
-          c0d,
-          gates,
-          cs,
-          hs,
-          sliceRows(dyd, B, T + 1, H, 0, T),
-          sliceRows(dyd, B, T + 1, H, T, 1),
-        );
+        return native.lstmBackward(B, T, I, H, xd, Wd, Ud, h0d, c0d, gates, cs, hs, dyd.subarray(0, hsSize), dyd.subarray(hsSize));
       };
-      return { value: tf.tensor3d(packed, [B, T + 1, H]), gradFunc };
+      return { value: tf.tensor1d(packed), gradFunc };
     });
     return tf.tidy(() => {
-      const packed = op(x, kernel, recurrentKernel, bias, h0, c0) as tf.Tensor3D;
-      const hs = tf.slice(packed, [0, 0, 0], [B, T, H]);
-      const c = tf.reshape(tf.slice(packed, [0, T, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
+      const packed = op(x, kernel, recurrentKernel, bias, h0, c0) as tf.Tensor1D;
+      const hs = flatPart(packed, 0, [B, T, H]) as tf.Tensor3D;
+      const c = flatPart(packed, hsSize, [B, H]) as tf.Tensor2D;
       return { hs, h: lastStep(hs), c };
     });
   }

@@ -7,13 +7,6 @@ export function floats(t: tf.Tensor): Float32Array {
   return t.dataSync() as Float32Array;
 }
 
-/** Rows [from, from + count) of every batch item of a [batch, rows, width] buffer, as a new [batch, count, width] buffer. */
-export function sliceRows(data: Float32Array, batch: number, rows: number, width: number, from: number, count: number): Float32Array {
-  const out = new Float32Array(batch * count * width);
-  for (let b = 0; b < batch; b++) out.set(data.subarray((b * rows + from) * width, (b * rows + from + count) * width), b * count * width);
-  return out;
-}
-
 /** What a fused op's forward pass returns: its one output, and the gradient of every input as plain arrays. */
 export interface FusedPass {
   value: tf.Tensor;
@@ -34,4 +27,28 @@ export function customOp(forward: (inputs: tf.Tensor[]) => FusedPass): (...input
     return { value: pass.value, gradFunc: (dy: tf.Tensor) => pass.gradFunc(dy).map((g, i) => tf.tensor(g, inputs[i]!.shape, 'float32')) };
   };
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (...inputs: tf.Tensor[]) => tf.Tensor;
+}
+
+/**
+ * Elements [offset, offset + size of `shape`) of a flat tensor, as `shape`.
+ * Unlike tf.slice of a strided region, nothing runs element by element: the
+ * cpu backend slices a strided region, and pads the gradient of any slice
+ * (tf.pad), through per-element index arithmetic, which cost an LSTM window of
+ * [32, 200, 96] seconds per step (docs/benchmarks.md, issue 13). Here the part
+ * is one contiguous copy and its gradient one zero-filled array with dy set in.
+ * @param flat [n] @param shape of the part; its size + offset ≤ n
+ */
+export function flatPart(flat: tf.Tensor1D, offset: number, shape: number[]): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const n = flat.shape[0];
+  if (offset < 0 || offset + size > n) throw new Error(`flatPart: [${offset}, ${offset + size}) is outside a tensor of ${n} elements`);
+  const op = customOp(([t]) => ({
+    value: tf.tensor(floats(t!).slice(offset, offset + size), shape, 'float32'),
+    gradFunc: (dy) => {
+      const grad = new Float32Array(n);
+      grad.set(floats(dy), offset);
+      return [grad];
+    },
+  }));
+  return op(flat);
 }
