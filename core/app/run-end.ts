@@ -15,7 +15,8 @@ const NO_CAUSE = 'training worker ended unexpectedly';
 /**
  * Records the end of run `done.runId` when its worker could not: only a run
  * still 'running' under this process (never another's, so a loser of a claim
- * writes nothing). On a full disk that write fails too: `onDiskFull` turns the
+ * writes nothing). A worker that died of a full disk gets no write at all, and
+ * on a full disk any write fails too: either way `onDiskFull` turns the
  * history read-only and the run stays 'running' under this process, so the
  * first open after this process ended (with room to write) marks it crashed.
  * Returns the end as the history has it: a worker that died may have stored a
@@ -24,6 +25,14 @@ const NO_CAUSE = 'training worker ended unexpectedly';
 export function recordRunEnd(history: History, done: DoneEvent, onDiskFull: (e: unknown) => void): DoneEvent {
   const run = history.getRun(done.runId);
   if (run?.status === 'running' && run.pid === process.pid) {
+    // A worker killed by a full disk: no write is tried. It might even pass, reusing room already in the
+    // write-ahead log, and leave a history whose next write fails at some random later point; the history
+    // turns read-only with that cause now, and the run is reconciled on the first open with room (as when
+    // the write fails).
+    if (done.status === 'crashed' && done.error && isDiskFull(done.error)) {
+      onDiskFull(done.error);
+      return { ...done, step: Math.max(done.step, run.step) };
+    }
     try {
       history.setStatus(done.runId, done.status, done.error ?? (done.status === 'crashed' ? NO_CAUSE : undefined), process.pid);
     } catch (e) {

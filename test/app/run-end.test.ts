@@ -69,6 +69,20 @@ describe('recordRunEnd', () => {
     h.close();
   });
 
+  it('a worker killed by a full disk gets no write: the history turns read-only with that cause, the run stays running here', () => {
+    const h = History.open(tempDir());
+    const id = seedRun(h);
+    h.claimRun(id, process.pid);
+    h.appendMetrics(id, [metric(1), metric(2)]);
+    const causes: unknown[] = [];
+    // The write would succeed here (the disk is not full): what is checked is that none is tried.
+    const end = recordRunEnd(h, crashed(id, 'SqliteError: database or disk is full', 1), (e) => causes.push(e));
+    expect(causes).toEqual(['SqliteError: database or disk is full']);
+    expect(end).toMatchObject({ status: 'crashed', step: 2 });
+    expect(h.getRun(id)).toMatchObject({ status: 'running', pid: process.pid, error: null });
+    h.close();
+  });
+
   it('withRecordedEnd resolves only once the end is recorded, and records once when wrapped twice', async () => {
     const h = History.open(tempDir());
     const id = seedRun(h);
