@@ -1,13 +1,14 @@
 // The read-only banner end to end: `seqlab serve` over a history whose disk is
 // full (a real 2 MiB tmpfs, filled to the last block) opens it read-only, and
 // the page says so on every screen, with the core's reason word for word;
-// what still works (listing) works. Needs root on Linux to mount the tmpfs
+// what still works (listing) works, and every action that would write is
+// disabled with that reason as its title. Needs root on Linux to mount the tmpfs
 // (CI runs as root); skipped elsewhere.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { History } from '../../core/storage/history.ts';
 import { hasChromium, launch, openPage, screenshot, type WatchedPage } from './helpers/browser.ts';
@@ -91,6 +92,49 @@ describe.skipIf(!mount)('a history on a full disk, in Chromium', () => {
     await page.goto(`${server.url}/#/history`);
     await until(() => page.locator('h1').textContent()).toBe('History');
     await screenshot(page, 'read-only-banner');
+    expect(w.problems).toEqual([]);
+  });
+
+  it('disables every write action with the reason as its title, links included', async () => {
+    const info = (await page.evaluate(async () => {
+      const res = await fetch('api/request/systemInfo', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      return ((await res.json()) as { result: { readOnlyReason: string } }).result;
+    })) as { readOnlyReason: string };
+    const why = `The history is read-only: ${info.readOnlyReason}`;
+
+    /** A button that cannot be pressed and says why on hover. */
+    async function refused(hash: string, buttons: Locator[]) {
+      await page.goto(`${server.url}/${hash}`);
+      await until(() => page.getByTestId('read-only-banner').isVisible()).toBe(true);
+      for (const b of buttons) {
+        await until(() => b.isDisabled()).toBe(true);
+        expect(await b.getAttribute('title')).toBe(why);
+      }
+    }
+    /** A link to a write screen: marked disabled, leading nowhere, saying why. */
+    async function deadLink(name: string) {
+      // In the screen, not the navigation's own "New run" (navigating is not a write).
+      const link = page.locator('main').getByRole('link', { name, exact: true });
+      await until(() => link.getAttribute('aria-disabled')).toBe('true');
+      expect(await link.getAttribute('href')).toBeNull();
+      expect(await link.getAttribute('title')).toBe(why);
+    }
+
+    await refused('#/history', []);
+    await until(() => page.getByText('No runs yet.').isVisible()).toBe(true);
+    await deadLink('New run');
+    await deadLink('Start one');
+    const corpora = page.getByRole('button', { name: /^Use built-in corpus / });
+    await refused('#/datasets', [page.getByRole('button', { name: 'Import path' })]);
+    await until(() => corpora.count()).toBeGreaterThan(0);
+    for (const b of await corpora.all()) {
+      expect(await b.isDisabled()).toBe(true);
+      expect(await b.getAttribute('title')).toBe(why);
+    }
+    await refused('#/new', [page.getByRole('button', { name: 'Start training' })]);
+    await refused('#/experiments', [page.getByRole('button', { name: 'Start experiment' })]);
+    await refused('#/sweeps', [page.getByTestId('create-sweep')]);
+    await screenshot(page, 'read-only-sweeps');
     expect(w.problems).toEqual([]);
   });
 });

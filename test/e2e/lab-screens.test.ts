@@ -84,6 +84,20 @@ async function checkLook(page: Page, name: string, width: number): Promise<void>
     })()`)) as [string, string];
     expect(drawn).toBe(neutral);
   }
+  if (name === 'history') {
+    await page.locator('[data-testid="runs-table"] tbody tr[data-run]').first().waitFor();
+    // Each row's actions (Open, Export, Delete) on one line: their boxes share one top (at 1000 px "Delete" used to wrap below).
+    const tops: number[][] = [];
+    for (const row of await page.locator('[data-testid="runs-table"] tbody tr[data-run]').all()) {
+      const boxes = await Promise.all((await row.locator('td.actions > *').all()).map((b) => b.boundingBox()));
+      tops.push(boxes.map((box) => Math.round(box!.y)));
+    }
+    expect(tops.length, `${name} ${width}: rows`).toBeGreaterThan(0);
+    for (const row of tops) {
+      expect(row.length).toBe(3);
+      expect(new Set(row).size, `${name} ${width}: one line of actions, tops ${row.join(', ')}`).toBe(1);
+    }
+  }
   if (name === 'compare') {
     // One line each, however narrow the picker: the name, then the model and dataset.
     const heights = await page.locator('.picker .line').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
