@@ -4,48 +4,17 @@
 // what still works (listing) works, and every action that would write is
 // disabled with that reason as its title. Needs root on Linux to mount the tmpfs
 // (CI runs as root); skipped elsewhere.
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { History } from '../../core/storage/history.ts';
+import { fillUp, mountTmpfs, unmountTmpfs } from '../helpers/full-disk.ts';
 import { hasChromium, launch, openPage, screenshot, type WatchedPage } from './helpers/browser.ts';
 import { buildRenderer, startLabServer, type LabServer } from './helpers/lab-server.ts';
 
 const until = <T>(fn: () => T | Promise<T>, timeout = 30_000) => expect.poll(fn, { timeout, interval: 100 });
 
-function mountTmpfs(): string | null {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return null;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-e2e-full-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { stdio: 'ignore' });
-    return dir;
-  } catch {
-    fs.rmdirSync(dir);
-    return null;
-  }
-}
-
-/** Fills the file system holding `dir` to the last block. */
-function fillUp(dir: string): void {
-  const fd = fs.openSync(path.join(dir, 'filler'), 'w');
-  try {
-    for (let chunk = 65536; chunk >= 512;) {
-      try {
-        fs.writeSync(fd, new Uint8Array(chunk));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-        chunk /= 2;
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-const mount = hasChromium() ? mountTmpfs() : null;
+const mount = hasChromium() ? mountTmpfs('2m', 'seqlab-e2e-full-') : null;
 
 describe.skipIf(!mount)('a history on a full disk, in Chromium', () => {
   let server: LabServer;
@@ -70,8 +39,7 @@ describe.skipIf(!mount)('a history on a full disk, in Chromium', () => {
     await page?.context().close();
     await browser?.close();
     await server?.stop();
-    execFileSync('umount', ['-l', mount!]);
-    fs.rmdirSync(mount!);
+    unmountTmpfs(mount!);
   });
 
   it('shows the reason in a banner on every screen, the core’s words exactly', async () => {

@@ -6,7 +6,7 @@
 // the run whose final status could not be written is reconciled ('crashed')
 // on the first open after its process ended and space was freed.
 // Runs on a real tmpfs where the tests may mount one (root on Linux).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,43 +15,12 @@ import { LabService } from '../../core/app/lab-service.ts';
 import type { LabEvent } from '../../core/contract/lab-contract.ts';
 import { History } from '../../core/storage/history.ts';
 import { BIN, jsonLines, seqlab } from '../helpers/cli.ts';
-
-function mountTmpfs(size: string): string | null {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return null;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-fills-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
-    return dir;
-  } catch {
-    fs.rmdirSync(dir);
-    return null;
-  }
-}
-
-/** Fills the file system holding `dir` to the last block. */
-function fillUp(dir: string): void {
-  const fd = fs.openSync(path.join(dir, 'filler'), 'w');
-  try {
-    for (let chunk = 65536; chunk >= 512;) {
-      try {
-        fs.writeSync(fd, new Uint8Array(chunk));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-        chunk /= 2;
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
+import { fillUp, mountTmpfs, unmountTmpfs } from '../helpers/full-disk.ts';
 
 const mounts: string[] = [];
 const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-otherdisk-'));
 afterAll(() => {
-  for (const m of mounts) {
-    execFileSync('umount', ['-l', m]);
-    fs.rmdirSync(m);
-  }
+  for (const m of mounts) unmountTmpfs(m);
   fs.rmSync(elsewhere, { recursive: true, force: true });
 });
 
@@ -66,7 +35,7 @@ const TINY_RUN = {
 
 describe('a server whose disk fills while a run trains', () => {
   it('turns read-only, says why, keeps reading, sampling and exporting elsewhere', { timeout: 400_000 }, async (t) => {
-    const mount = mountTmpfs('3m');
+    const mount = mountTmpfs('3m', 'seqlab-fills-');
     if (!mount) return t.skip();
     mounts.push(mount);
     const home = path.join(mount, 'home');
@@ -118,7 +87,7 @@ describe('a server whose disk fills while a run trains', () => {
 
 describe('seqlab train whose disk fills', () => {
   it('says why it stopped, and the run is reconciled once space is freed', { timeout: 400_000 }, async (t) => {
-    const mount = mountTmpfs('3m');
+    const mount = mountTmpfs('3m', 'seqlab-fills-');
     if (!mount) return t.skip();
     mounts.push(mount);
     const home = path.join(mount, 'home');

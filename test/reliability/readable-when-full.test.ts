@@ -2,7 +2,6 @@
 // history opens read-only and says why; listing, showing, sampling and
 // exporting to another disk keep working, and nothing is written or recorded.
 // Runs on a real 2 MiB tmpfs where the tests may mount one (root on Linux).
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,39 +9,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LabService } from '../../core/app/lab-service.ts';
 import { exportRun } from '../../core/services/exports.ts';
 import { History } from '../../core/storage/history.ts';
+import { fillUp, mountTmpfs, unmountTmpfs } from '../helpers/full-disk.ts';
 import { storedAddingRun } from '../helpers/stored-run.ts';
 import { useCpuBackend } from '../helpers/tf-cpu.ts';
 
-function mountTmpfs(): string | null {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return null;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-fullhome-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { stdio: 'ignore' });
-    return dir;
-  } catch {
-    fs.rmdirSync(dir);
-    return null;
-  }
-}
-
-function fillUp(dir: string): void {
-  const fd = fs.openSync(path.join(dir, 'filler'), 'w');
-  try {
-    for (;;) fs.writeSync(fd, new Uint8Array(65536));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-const mount = mountTmpfs();
+const mount = mountTmpfs('2m', 'seqlab-fullhome-');
 const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-otherdisk-'));
 afterAll(() => {
-  if (mount) {
-    execFileSync('umount', [mount]);
-    fs.rmdirSync(mount);
-  }
+  if (mount) unmountTmpfs(mount);
   fs.rmSync(elsewhere, { recursive: true, force: true });
 });
 
