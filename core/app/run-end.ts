@@ -24,15 +24,15 @@ const NO_CAUSE = 'training worker ended unexpectedly';
  */
 export function recordRunEnd(history: History, done: DoneEvent, onDiskFull: (e: unknown) => void): DoneEvent {
   const run = history.getRun(done.runId);
+  // A worker killed by a full disk: the history turns read-only with that cause now, whether or not the worker's
+  // own last write fitted (it can, reusing room already in the write-ahead log), and no end write is tried here:
+  // it too might pass, leaving a history whose next write fails at some random later point. A run still
+  // 'running' is reconciled on the first open with room.
+  if (done.status === 'crashed' && done.error && isDiskFull(done.error)) {
+    onDiskFull(done.error);
+    return { ...done, step: Math.max(done.step, run?.step ?? 0) };
+  }
   if (run?.status === 'running' && run.pid === process.pid) {
-    // A worker killed by a full disk: no write is tried. It might even pass, reusing room already in the
-    // write-ahead log, and leave a history whose next write fails at some random later point; the history
-    // turns read-only with that cause now, and the run is reconciled on the first open with room (as when
-    // the write fails).
-    if (done.status === 'crashed' && done.error && isDiskFull(done.error)) {
-      onDiskFull(done.error);
-      return { ...done, step: Math.max(done.step, run.step) };
-    }
     try {
       history.setStatus(done.runId, done.status, done.error ?? (done.status === 'crashed' ? NO_CAUSE : undefined), process.pid);
     } catch (e) {

@@ -80,6 +80,12 @@ describe('recordRunEnd', () => {
     expect(causes).toEqual(['SqliteError: database or disk is full']);
     expect(end).toMatchObject({ status: 'crashed', step: 2 });
     expect(h.getRun(id)).toMatchObject({ status: 'running', pid: process.pid, error: null });
+    // The worker's own last write fitted (it recorded the crash itself): the disk is still full, so read-only all the same.
+    const recorded = seedRun(h);
+    h.claimRun(recorded, process.pid);
+    h.setStatus(recorded, 'crashed', 'ENOSPC: no space left on device, write', process.pid);
+    recordRunEnd(h, crashed(recorded, 'ENOSPC: no space left on device, write'), (e) => causes.push(e));
+    expect(causes.at(-1)).toBe('ENOSPC: no space left on device, write');
     h.close();
   });
 

@@ -118,9 +118,9 @@ async function trainThroughLab(
   const unsubscribe = service.subscribe((e) => {
     if (e.type === 'run.status' && e.runId === runId) ended(e);
     else if (e.type === 'history.readOnly')
-      // The run's end could not be written: it stays 'running' under this process until the next open marks it crashed.
+      // The disk filled: the worker's last write may or may not have fitted; a run left 'running' is marked crashed by the next open.
       c.note(
-        `run ${runId}: could not record its end (${e.reason}): ${DISK_FULL_NOTE}; the next seqlab command after space is freed marks it crashed`,
+        `run ${runId}: the disk filled (${e.reason}): ${DISK_FULL_NOTE}; if its end could not be recorded, the next seqlab command after space is freed marks it crashed`,
       );
   });
   let interrupts = 0;
