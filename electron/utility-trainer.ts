@@ -8,6 +8,7 @@
 // in core/worker/parent-link.ts. Same messages as the child process.
 import { fileURLToPath } from 'node:url';
 import type { ForkOptions } from 'electron';
+import { SCREEN_TRAINER_NICE, TRAINER_NICE_ENV } from '../core/worker/background-priority.ts';
 import { describeTrainerExit } from '../core/worker/crash-cause.ts';
 import { TRAIN_WORKER_BOOT, type TrainerLauncher } from '../core/worker/trainer-link.ts';
 import type { TrainingEvent } from '../core/worker/training-protocol.ts';
@@ -38,6 +39,8 @@ export function utilityTrainerLauncher(utilityProcess: UtilityProcessApi): Train
       // stderr is read for a crash's cause (and still shown); the user's terminal stays the app's.
       stdio: ['ignore', 'inherit', 'pipe'],
       serviceName: 'Sequence Lab training',
+      // The app's own windows share these cores: training yields to them (background-priority.ts).
+      env: { ...process.env, [TRAINER_NICE_ENV]: String(SCREEN_TRAINER_NICE) },
     });
     let stderr = '';
     let fatal: string | null = null;

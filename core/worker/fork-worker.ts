@@ -21,6 +21,8 @@ export interface ForkOptions {
   what: string;
   /** Its own process group, away from a terminal's Ctrl-C (the host asks it to stop instead). */
   detached?: boolean;
+  /** Variables added to the host's environment for this process only. */
+  env?: Record<string, string>;
 }
 
 /** The host's V8 flags (heap size, ...) without debugger ones, whose port a second process cannot take. */
@@ -47,7 +49,7 @@ export function forkWorker(
     detached: (opts.detached ?? false) && process.platform !== 'win32',
     serialization: 'advanced',
     execArgv: inheritedFlags(),
-    env: process.env,
+    env: opts.env ? { ...process.env, ...opts.env } : process.env,
   });
   let ended = false;
   const end = (cause: string | null) => {

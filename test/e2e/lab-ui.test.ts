@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SCREEN_TRAINER_NICE } from '../../core/worker/background-priority.ts';
+import { findProcesses, threadNiceValues } from '../helpers/process-priority.ts';
 import { hasChromium, launch, openPage, screenshot, type WatchedPage } from './helpers/browser.ts';
 import { buildRenderer, corpusText, startLabServer, type LabServer } from './helpers/lab-server.ts';
 
@@ -191,6 +193,12 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('renderer in Chromium agai
       maxMs: +Math.max(...gaps).toFixed(2),
     };
     expect(percentile(gaps, 99)).toBeLessThan(250);
+    // The server's trainer yields the cores to this page (background-priority.ts).
+    if (process.platform === 'linux') {
+      const trainers = findProcesses('train-worker-boot.mjs', `SEQLAB_HOME=${server.home}`);
+      expect(trainers).toHaveLength(1);
+      expect(new Set(threadNiceValues(trainers[0]!))).toEqual(new Set([Math.max(SCREEN_TRAINER_NICE, os.getPriority())]));
+    }
 
     await until(() => points(page, '[data-chart="Loss"]')).toBeGreaterThan(early);
     expect(await statusOf(page)).toBe('running');

@@ -15,24 +15,27 @@ import type { ForkOptions } from 'electron';
 import { createRun, parseRunConfig } from '../../core/services/runs.ts';
 import { resolveDataset } from '../../core/services/datasets.ts';
 import { History } from '../../core/storage/history.ts';
+import { SCREEN_TRAINER_NICE } from '../../core/worker/background-priority.ts';
 import { startTraining } from '../../core/worker/training-host.ts';
 import type { TrainingEvent } from '../../core/worker/training-protocol.ts';
+import { threadNiceValues } from '../helpers/process-priority.ts';
 import { utilityTrainerLauncher, type UtilityChild, type UtilityProcessApi } from '../../electron/utility-trainer.ts';
 
 const SHIM = path.join(import.meta.dirname, 'fixtures', 'utility-process-shim.mjs');
 
 /** utilityProcess.fork over a real child process; records what it was asked. */
-function standIn(): UtilityProcessApi & { forks: { modulePath: string; options: ForkOptions | undefined }[] } {
-  const forks: { modulePath: string; options: ForkOptions | undefined }[] = [];
+function standIn(): UtilityProcessApi & { forks: { modulePath: string; options: ForkOptions | undefined; pid: number }[] } {
+  const forks: { modulePath: string; options: ForkOptions | undefined; pid: number }[] = [];
   return {
     forks,
     fork(modulePath, _args, options) {
-      forks.push({ modulePath, options });
       const stdio = options?.stdio as string[];
       const child = fork(SHIM, [modulePath], {
         stdio: [stdio[0], stdio[1], stdio[2], 'ipc'] as ('ignore' | 'inherit' | 'pipe' | 'ipc')[],
         serialization: 'advanced',
+        ...(options?.env ? { env: options.env as NodeJS.ProcessEnv } : {}),
       });
+      forks.push({ modulePath, options, pid: child.pid! });
       const proc = new EventEmitter() as EventEmitter & UtilityChild;
       Object.assign(proc, { stderr: child.stderr, postMessage: (m: unknown) => child.send(m as object) });
       child.on('message', (m) => proc.emit('message', m));
@@ -86,18 +89,24 @@ describe('training in an Electron utility process', () => {
     expect(history.getRun(runId)).toMatchObject({ status: 'completed', step: 12 });
   });
 
-  it('stops on request with a checkpoint at the step it reached', async () => {
+  it('stops on request with a checkpoint at the step it reached, having trained below the windows', async () => {
     const runId = await newRun(1_000_000);
+    const api = standIn();
+    let nice: number[] = [];
     const handle: ReturnType<typeof startTraining> = startTraining(
       { runId, dataDir: dir, resume: false },
       (e) => {
-        if (e.type === 'progress' && e.metrics.step === 3) handle.stop();
+        if (e.type !== 'progress' || e.metrics.step !== 3) return;
+        if (process.platform === 'linux') nice = threadNiceValues(api.forks[0]!.pid);
+        handle.stop();
       },
-      utilityTrainerLauncher(standIn()),
+      utilityTrainerLauncher(api),
     );
     const done = await handle.done;
     expect(done.status).toBe('stopped');
     expect(history.loadLatestCheckpoint(runId)?.step).toBe(done.step);
+    // Every thread yields to the app's windows (background-priority.ts); the session's autogroup is the app's, left alone.
+    if (process.platform === 'linux') expect(new Set(nice)).toEqual(new Set([Math.max(SCREEN_TRAINER_NICE, os.getPriority())]));
   });
 
   it('records a fatal abort as crashed with the cause, and the host goes on', async () => {

@@ -8,6 +8,8 @@ import type { Command } from 'commander';
 import { LabService } from '../../app/lab-service.ts';
 import { isLoopback } from '../../server/http-security.ts';
 import { startLabServer } from '../../server/lab-server.ts';
+import { SCREEN_TRAINER_NICE } from '../../worker/background-priority.ts';
+import { trainerProcessLauncher } from '../../worker/train-process.ts';
 import type { CliContext } from '../context.ts';
 import { intOption } from '../options.ts';
 
@@ -39,6 +41,8 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
         history: c.history,
         mode: 'browser',
         uploadsDir: path.join(c.dataDir, 'uploads'),
+        // The page is often on these same cores: training yields to it (background-priority.ts).
+        launchTrainer: trainerProcessLauncher({ nice: SCREEN_TRAINER_NICE }),
       });
       const server = await startLabServer({
         service,
