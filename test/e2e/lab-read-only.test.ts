@@ -2,7 +2,9 @@
 // full (a real 2 MiB tmpfs, filled to the last block) opens it read-only, and
 // the page says so on every screen, with the core's reason word for word;
 // what still works (listing) works, and every action that would write is
-// disabled with that reason as its title. Needs root on Linux to mount the tmpfs
+// disabled with that reason as its title: on the empty screens' forms and on
+// the rows of a history that holds runs (the fixture history, one run stopped
+// so it could be resumed). Needs root on Linux to mount the tmpfs
 // (CI runs as root); skipped elsewhere.
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -10,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { History } from '../../core/storage/history.ts';
 import { fillUp, mountTmpfs, unmountTmpfs } from '../helpers/full-disk.ts';
 import { hasChromium, launch, openPage, screenshot, type WatchedPage } from './helpers/browser.ts';
+import { writeFixtureHistory, type FixtureRuns } from './helpers/fixture-history.ts';
 import { buildRenderer, startLabServer, type LabServer } from './helpers/lab-server.ts';
 
 const until = <T>(fn: () => T | Promise<T>, timeout = 30_000) => expect.poll(fn, { timeout, interval: 100 });
@@ -21,12 +24,16 @@ describe.skipIf(!mount)('a history on a full disk, in Chromium', () => {
   let browser: Browser;
   let w: WatchedPage;
   let page: Page;
+  let runs: FixtureRuns;
 
   beforeAll(async () => {
     buildRenderer();
     const home = path.join(mount!, 'home');
-    // A history, then its disk filled to the last block: the server opens it read-only.
+    // A history with runs (one stopped, so Resume would apply), then its disk filled to the last block:
+    // the server opens it read-only.
+    runs = await writeFixtureHistory(home);
     const setup = History.open(home);
+    setup.setStatus(runs.tcn, 'stopped');
     setup.close();
     fillUp(mount!);
     [server, browser] = await Promise.all([startLabServer({ home }), launch()]);
@@ -56,9 +63,10 @@ describe.skipIf(!mount)('a history on a full disk, in Chromium', () => {
       expect(await banner.textContent()).toBe(`Read-only: ${info.readOnlyReason}`);
       expect(await banner.getAttribute('role')).toBe('alert');
     }
-    // Reading still works: History lists (nothing), with no error of its own.
+    // Reading still works: History lists the runs, with no error of its own.
     await page.goto(`${server.url}/#/history`);
     await until(() => page.locator('h1').textContent()).toBe('History');
+    await until(() => page.getByRole('button', { name: `Delete run #${runs.lstm}` }).count()).toBe(1);
     await screenshot(page, 'read-only-banner');
     expect(w.problems).toEqual([]);
   });
@@ -88,10 +96,19 @@ describe.skipIf(!mount)('a history on a full disk, in Chromium', () => {
       expect(await link.getAttribute('title')).toBe(why);
     }
 
-    await refused('#/history', []);
-    await until(() => page.getByText('No runs yet.').isVisible()).toBe(true);
+    // Every run's row: Delete and the tags/note editor.
+    const ids = [runs.lstm, runs.tcn, runs.copy, runs.adding, runs.hot];
+    await refused(
+      '#/history',
+      ids.flatMap((id) => [
+        page.getByRole('button', { name: `Delete run #${id}` }),
+        page.getByRole('button', { name: `Tags and note of run #${id}` }),
+      ]),
+    );
     await deadLink('New run');
-    await deadLink('Start one');
+    // A stopped run's page: Resume is what would write; Compare, a read, stays a link.
+    await refused(`#/run/${runs.tcn}`, [page.getByRole('button', { name: 'Resume' })]);
+    expect(await page.getByRole('link', { name: 'Compare…' }).getAttribute('href')).toBe(`#/compare?ids=${runs.tcn}`);
     const corpora = page.getByRole('button', { name: /^Use built-in corpus / });
     await refused('#/datasets', [page.getByRole('button', { name: 'Import path' })]);
     await until(() => corpora.count()).toBeGreaterThan(0);
