@@ -64,7 +64,8 @@ describe.skipIf(!hasChromium() && !process.env['CI'])('renderer in Chromium agai
     fs.writeFileSync(corpusPath, corpusText(40_000, 1));
     fs.writeFileSync(pickedPath, corpusText(12_000, 2));
     fs.writeFileSync(badPath, Buffer.concat([Buffer.from('good text then '), Buffer.from([0xff, 0xfe, 0x41])]));
-    [server, browser] = await Promise.all([startLabServer(), launch()]);
+    // --expose-gc: the chart bench collects its own data's garbage before timing the first render.
+    [server, browser] = await Promise.all([startLabServer(), launch(['--js-flags=--expose-gc'])]);
     w = await openPage(browser);
     page = w.page;
     // The token URL sets the session cookie, so any step may run on its own (vitest -t).
