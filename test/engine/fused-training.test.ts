@@ -5,8 +5,6 @@
 // fused kernels as with the stock-op references (fused kernels unregistered),
 // same seed, cpu backend — and the fused kernels really ran. Skipped, with the
 // reason, where the addon is not built.
-import fs from 'node:fs';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../core/engine/backends.ts';
@@ -18,19 +16,18 @@ import { loadNativeKernels, type NativeKernels } from '../../core/engine/fused/n
 import { fusedTrainStep } from '../../core/engine/fused/native-train-step.ts';
 import { memoryTokenSource } from '../../core/ml/data/memory-source.ts';
 import { fusedKernelsFor, registerFusedKernel, unregisterFusedKernel } from '../../core/ml/engine/kernel-registry.ts';
-import { BUILTIN_CORPORA } from '../../core/ml/text/builtin-corpora.ts';
 import { buildModel } from '../../core/ml/models/build-model.ts';
 import type { ModelConfig } from '../../core/ml/models/model-config.ts';
 import { createTextTask } from '../../core/ml/tasks/text-task.ts';
 import { trainConfigSchema } from '../../core/ml/train/train-config.ts';
 import { Trainer, type StepMetrics } from '../../core/ml/train/trainer.ts';
+import { corpusChars, hasPtb } from '../helpers/train-step-cases.ts';
 
-const PTB = path.resolve(import.meta.dirname, '../../../shared/data/ptb.valid.txt');
 const load = loadNativeKernels();
 const native = load.kernels;
-const hasData = fs.existsSync(PTB);
+const hasData = hasPtb;
 if (!native) console.warn(`fused-training tests skipped: native kernels unavailable (${'reason' in load ? load.reason : ''})`);
-if (!hasData) console.warn(`fused-training: ${PTB} is absent; training on the built-in agreement corpus instead`);
+if (!hasData) console.warn('fused-training: ../shared/data/ptb.valid.txt is absent; training on the built-in agreement corpus instead');
 
 const BACKEND = 'cpu';
 const STEPS = 30;
@@ -49,15 +46,6 @@ function fusedFactories(k: NativeKernels): Record<string, (...a: never[]) => unk
     sgdUpdate: fusedSgdUpdate(k),
     globalNorm: fusedGlobalNorm(k),
   };
-}
-
-/** Character-level tokens of the first 40k characters of PTB (or of the built-in agreement corpus). */
-function corpusChars(): { tokens: Int32Array; vocab: number } {
-  const source = hasData ? fs.readFileSync(PTB, 'utf8') : BUILTIN_CORPORA.find((c) => c.name === 'agreement')!.generate();
-  const text = source.slice(0, 40_000);
-  const chars = [...new Set(text)].sort();
-  const index = new Map(chars.map((c, i) => [c, i]));
-  return { tokens: Int32Array.from(text, (c) => index.get(c)!), vocab: chars.length };
 }
 
 const models = (V: number): Record<string, ModelConfig> => ({

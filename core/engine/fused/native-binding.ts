@@ -11,6 +11,23 @@ import { fileURLToPath } from 'node:url';
 type F32 = Float32Array;
 
 /**
+ * What every whole native step takes after its arena: optimizer 0 Adam (with beta1, beta2, epsilon and
+ * stepSize), 1 SGD (with lr) or 2 none (gradients only), and the global-norm bound clip (≤ 0: none).
+ */
+export type StepOptimizerArgs = [
+  optimizer: number,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  epsilon: number,
+  stepSize: number,
+  clip: number,
+];
+
+/** A whole native step's outcome: the loss, the gradient norm before clipping, and whether the update was applied (both finite). */
+export type WholeStepResult = [loss: number, norm: number, applied: boolean];
+
+/**
  * The addon's functions (core/engine/native/src/addon.cc). Shapes are
  * row-major; every array is checked against them natively. The last hidden
  * state is hs[:, T−1]: no pass takes or returns it separately.
@@ -141,9 +158,9 @@ export interface NativeKernels {
    */
   trainStepSession(cell: number, V: number, E: number, H: number, L: number): [session: unknown, P: number];
   /**
-   * One whole step: forward, loss, backward, global-norm clipping (clip ≤ 0: none), then Adam (optimizer 0,
-   * with stepSize) or SGD (1, with lr) or nothing (2) over arena [params | grads | m | v] in place. `state`
-   * [layers·states, B, H] is read and overwritten with the state after the window.
+   * One whole step: forward, loss, backward, global-norm clipping and the update over arena
+   * [params | grads | m | v] in place. `state` [layers·states, B, H] is read and overwritten with the
+   * state after the window.
    */
   trainStep(
     session: unknown,
@@ -153,14 +170,32 @@ export interface NativeKernels {
     targets: Int32Array,
     state: F32,
     arena: F32,
-    optimizer: number,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    epsilon: number,
-    stepSize: number,
-    clip: number,
-  ): [loss: number, norm: number, applied: boolean];
+    ...optimizer: StepOptimizerArgs
+  ): WholeStepResult;
+  /**
+   * A workspace for whole training steps of a token-level TCN language model
+   * (native/src/tcn-step.h), and P, the floats of one part of its arena.
+   */
+  tcnStepSession(
+    V: number,
+    E: number,
+    H: number,
+    levels: number,
+    K: number,
+    convsPerBlock: number,
+    weightNorm: boolean,
+    residual: boolean,
+  ): [session: unknown, P: number];
+  /** One whole TCN step, as trainStep without a state (a TCN carries none between windows). */
+  tcnStep(
+    session: unknown,
+    B: number,
+    T: number,
+    ids: Int32Array,
+    targets: Int32Array,
+    arena: F32,
+    ...optimizer: StepOptimizerArgs
+  ): WholeStepResult;
 }
 
 /**

@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "step-common.h"
+
 namespace sk {
 
 enum class Cell : int { Rnn = 0, Lstm = 1, Gru = 2 };
@@ -41,18 +43,6 @@ struct LmWorkspace {
   std::vector<std::vector<float>> hs, aux, cs, cT;  // per layer; aux = LSTM gates or GRU cache
 };
 
-struct StepOptions {
-  int optimizer;  // 0 Adam, 1 SGD, 2 none (gradients only)
-  float lr;       // SGD
-  float beta1, beta2, oneMinusBeta1, oneMinusBeta2, epsilon, stepSize;  // Adam, rounded to float32 as TF.js uploads scalars
-  double clip;    // global-norm bound, ≤ 0: no clipping
-};
-
-struct StepResult {
-  float loss, norm;
-  bool applied;  // false when the loss or the norm is not finite: parameters and moments untouched
-};
-
 /**
  * One step on B rows of T tokens. `state` [L·S, B, H] (S = states_per_layer)
  * is read as the initial state and overwritten with the state after the
@@ -61,7 +51,7 @@ struct StepResult {
 StepResult lm_train_step(const LmDims& d, LmWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets, float* state,
                          float* arena, const StepOptions& o);
 
-/** Adds trainStepSession and trainStep to the addon's exports. */
+/** Adds trainStepSession, trainStep, tcnStepSession and tcnStep to the addon's exports (train-step-napi.cc). */
 void register_train_step(napi_env env, napi_value exports);
 
 }  // namespace sk

@@ -1,0 +1,82 @@
+// The whole training step in one native call for the token-level recurrent
+// language models (rnn, lstm, gru) on the CPU backends: embedding, layers,
+// read-out, softmax cross-entropy, backward, global-norm clipping and Adam or
+// SGD over every parameter (native/src/train-step.cc), over the arena of
+// native-whole-step.ts. The state crosses in and out at every window.
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from '../../ml/models/model-config.ts';
+import type { ModelState } from '../../ml/models/sequence-model.ts';
+import type { Batch } from '../../ml/tasks/task-types.ts';
+import type { TrainStepSetup } from '../../ml/train/train-step.ts';
+import type { NativeKernels, StepOptimizerArgs, WholeStepResult } from './native-binding.ts';
+import { type ArenaEntry, NativeWholeStep, wholeStepRefusal } from './native-whole-step.ts';
+
+/** The addon's cell codes (train-step.h). */
+const CELLS: Record<string, number> = { rnn: 0, lstm: 1, gru: 2 };
+
+type Recurrent = Extract<ModelConfig, { kind: 'rnn' | 'lstm' | 'gru' }>;
+
+/** True for the kinds this step covers. */
+export const isRecurrentKind = (kind: string): boolean => kind in CELLS;
+
+/** Names and sizes of the parameters in the arena's order (train-step.h), which is the model's checkpoint order. */
+export function recurrentArenaLayout(c: Recurrent): ArenaEntry[] {
+  const G = c.kind === 'lstm' ? 4 * c.hiddenSize : c.kind === 'gru' ? 3 * c.hiddenSize : c.hiddenSize;
+  const bias = c.kind === 'gru' ? 2 * G : G;
+  const list = [
+    { name: 'input/kernel', size: c.vocabSize * c.embedSize },
+    { name: 'input/bias', size: c.embedSize },
+  ];
+  for (let l = 0; l < c.layers; l++) {
+    list.push(
+      { name: `${c.kind}${l}/kernel`, size: (l === 0 ? c.embedSize : c.hiddenSize) * G },
+      { name: `${c.kind}${l}/recurrent_kernel`, size: c.hiddenSize * G },
+      { name: `${c.kind}${l}/bias`, size: bias },
+    );
+  }
+  list.push({ name: 'output/kernel', size: c.hiddenSize * c.vocabSize }, { name: 'output/bias', size: c.vocabSize });
+  return list;
+}
+
+/** Why the recurrent step cannot run `setup` (a recurrent kind), or null when it can. */
+export function recurrentStepRefusal(setup: TrainStepSetup): string | null {
+  const c = setup.model.config as Recurrent;
+  return wholeStepRefusal(setup, c.dropout, c.inputFeatures, recurrentArenaLayout(c));
+}
+
+export class NativeRecurrentStep extends NativeWholeStep {
+  readonly path = 'native-recurrent';
+  private readonly session: unknown;
+
+  constructor(
+    private readonly native: NativeKernels,
+    setup: TrainStepSetup,
+  ) {
+    const c = setup.model.config as Recurrent;
+    const [session, P] = native.trainStepSession(CELLS[c.kind]!, c.vocabSize, c.embedSize, c.hiddenSize, c.layers);
+    super(setup, P);
+    this.session = session;
+  }
+
+  protected runNative(batch: Batch, state: ModelState, optimizer: StepOptimizerArgs): { result: WholeStepResult; state: ModelState } {
+    const c = this.setup.model.config as Recurrent;
+    const [B, T] = batch.inputShape as [number, number];
+    const H = c.hiddenSize;
+    const perLayer = c.kind === 'lstm' ? 2 : 1;
+    const stateIn = new Float32Array(c.layers * perLayer * B * H);
+    state?.forEach((s, i) => stateIn.set(s.dataSync() as Float32Array, i * B * H));
+    const result = this.native.trainStep(
+      this.session,
+      B,
+      T,
+      batch.inputs as Int32Array,
+      batch.targets as Int32Array,
+      stateIn,
+      this.arena,
+      ...optimizer,
+    );
+    const next: tf.Tensor2D[] = [];
+    for (let i = 0; i < c.layers * perLayer; i++) next.push(tf.tensor2d(stateIn.slice(i * B * H, (i + 1) * B * H), [B, H]));
+    return { result, state: next };
+  }
+}

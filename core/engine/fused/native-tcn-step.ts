@@ -1,0 +1,79 @@
+// The whole training step in one native call for the token-level TCN language
+// model on the CPU backends (native/src/tcn-step.cc): embedding, every block's
+// fused convolution units (ReLU, weight norm, the residual add, level 0's 1×1
+// downsample), read-out, softmax cross-entropy, backward, global-norm clipping
+// and Adam or SGD, over the arena of native-whole-step.ts. Covers what
+// core/ml/models/tcn-model.ts builds without dropout (the TF.js step keeps
+// dropout: its seeded masks are TF.js's).
+import type { TcnConfig } from '../../ml/models/model-config.ts';
+import type { ModelState } from '../../ml/models/sequence-model.ts';
+import type { Batch } from '../../ml/tasks/task-types.ts';
+import type { TrainStepSetup } from '../../ml/train/train-step.ts';
+import type { NativeKernels, StepOptimizerArgs, WholeStepResult } from './native-binding.ts';
+import { type ArenaEntry, NativeWholeStep, wholeStepRefusal } from './native-whole-step.ts';
+
+/** Names and sizes of the TCN's parameters in the arena's order (tcn-step.h), which is the model's checkpoint order. */
+export function tcnArenaLayout(c: TcnConfig): ArenaEntry[] {
+  const { vocabSize: V, embedSize: E, hiddenSize: H, kernelSize: K } = c;
+  const list: ArenaEntry[] = [
+    { name: 'input/kernel', size: V * E },
+    { name: 'input/bias', size: E },
+  ];
+  for (let l = 0; l < c.levels; l++) {
+    for (let i = 0; i < c.convsPerBlock; i++) {
+      const name = `block${l}/conv${i}`;
+      const size = K * (l === 0 && i === 0 ? E : H) * H;
+      if (c.weightNorm) list.push({ name: `${name}/v`, size }, { name: `${name}/g`, size: H });
+      else list.push({ name: `${name}/kernel`, size });
+      list.push({ name: `${name}/bias`, size: H });
+    }
+    if (c.residual && l === 0 && E !== H)
+      list.push({ name: 'block0/downsample/kernel', size: E * H }, { name: 'block0/downsample/bias', size: H });
+  }
+  list.push({ name: 'output/kernel', size: H * V }, { name: 'output/bias', size: V });
+  return list;
+}
+
+/** Why the TCN step cannot run `setup` (a TCN), or null when it can. */
+export function tcnStepRefusal(setup: TrainStepSetup): string | null {
+  const c = setup.model.config as TcnConfig;
+  return wholeStepRefusal(setup, c.dropout, c.inputFeatures, tcnArenaLayout(c));
+}
+
+export class NativeTcnStep extends NativeWholeStep {
+  readonly path = 'native-tcn';
+  private readonly session: unknown;
+
+  constructor(
+    private readonly native: NativeKernels,
+    setup: TrainStepSetup,
+  ) {
+    const c = setup.model.config as TcnConfig;
+    const [session, P] = native.tcnStepSession(
+      c.vocabSize,
+      c.embedSize,
+      c.hiddenSize,
+      c.levels,
+      c.kernelSize,
+      c.convsPerBlock,
+      c.weightNorm,
+      c.residual,
+    );
+    super(setup, P);
+    this.session = session;
+  }
+
+  protected runNative(batch: Batch, _state: ModelState, optimizer: StepOptimizerArgs): { result: WholeStepResult; state: ModelState } {
+    const [B, T] = batch.inputShape as [number, number];
+    const result = this.native.tcnStep(
+      this.session,
+      B,
+      T,
+      batch.inputs as Int32Array,
+      batch.targets as Int32Array,
+      this.arena,
+      ...optimizer,
+    );
+    return { result, state: null };
+  }
+}

@@ -1,0 +1,156 @@
+// What the whole native training steps share (native-recurrent-step.ts,
+// native-tcn-step.ts): the checks every one of them makes before it takes a
+// run, and the arena. Parameters, gradients and both Adam moments live in one
+// Float32Array [ parameters P | gradients P | m P | v P ] handed to the addon
+// at every step and never reallocated, each part in the model's checkpoint
+// order. TF.js sees the parameters through the model's variables, which are
+// assigned the arena's parameter part after every applied step (one copy of P
+// floats), so evaluation, sampling, checkpoints and export read current values
+// without knowing which step ran; checkpoints read the moments here.
+import * as tf from '@tensorflow/tfjs';
+import type { ModelState } from '../../ml/models/sequence-model.ts';
+import type { Batch } from '../../ml/tasks/task-types.ts';
+import type { OptimizerSnapshot } from '../../ml/train/optimizer.ts';
+import type { StepOutcome, TrainStepRunner, TrainStepSetup } from '../../ml/train/train-step.ts';
+import type { StepOptimizerArgs, WholeStepResult } from './native-binding.ts';
+
+/** A parameter's name and element count, in the arena's order. */
+export interface ArenaEntry {
+  name: string;
+  size: number;
+}
+
+/** Why a whole native step cannot take `setup` whatever the model (env switch, dropout, constraint, task, layout), or null. */
+export function wholeStepRefusal(setup: TrainStepSetup, dropout: number, inputFeatures: number, layout: ArenaEntry[]): string | null {
+  if (process.env['SEQLAB_NATIVE_STEP'] === '0') return 'disabled by SEQLAB_NATIVE_STEP=0';
+  if (dropout > 0) return 'dropout';
+  if (setup.model.constrain) return 'a constrained model (projected after every step)';
+  if (inputFeatures !== 0 || setup.data.output !== 'categorical' || !setup.data.stateful) return 'not a token-level language-model task';
+  const vars = setup.model.variables;
+  if (vars.length !== layout.length || vars.some((v, i) => v.name !== layout[i]!.name || v.variable.size !== layout[i]!.size))
+    return 'parameters not in the layout of the native step';
+  return null;
+}
+
+/** The addon's optimiser codes. */
+const OPTIMIZERS = { adam: 0, sgd: 1 } as const;
+// Adam's constants, as core/ml/train/optimizer.ts (PyTorch's defaults).
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPSILON = 1e-8;
+
+export abstract class NativeWholeStep implements TrainStepRunner {
+  abstract readonly path: string;
+  /** [parameters P | gradients P | Adam m P | Adam v P]. */
+  protected readonly arena: Float32Array;
+  private readonly offsets: number[] = [];
+  /** Completed updates (Adam's t). */
+  private step = 0;
+
+  /** @param P floats of one arena part, as the addon's session counts them */
+  protected constructor(
+    protected readonly setup: TrainStepSetup,
+    private readonly P: number,
+  ) {
+    this.arena = new Float32Array(4 * P);
+    let at = 0;
+    for (const { variable } of setup.model.variables) {
+      this.offsets.push(at);
+      at += variable.size;
+    }
+    if (at !== P) throw new Error(`native train step: the model has ${at} parameters, the native layout ${P}`);
+    this.loadParameters();
+  }
+
+  /** One native call on `batch` with the optimiser's arguments; may return the state after the window. */
+  protected abstract runNative(
+    batch: Batch,
+    state: ModelState,
+    optimizer: StepOptimizerArgs,
+  ): { result: WholeStepResult; state: ModelState };
+
+  async run(batch: Batch, state: ModelState, lr: number): Promise<StepOutcome> {
+    if (!(batch.inputs instanceof Int32Array) || !(batch.targets instanceof Int32Array) || batch.mask)
+      throw new Error('native train step: expected token ids and class targets without a mask');
+    const t = this.step + 1;
+    const stepSize = (lr * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
+    const args: StepOptimizerArgs = [OPTIMIZERS[this.setup.optimizer], lr, BETA1, BETA2, EPSILON, stepSize, this.setup.clip];
+    const { result, state: next } = this.runNative(batch, state, args);
+    const [loss, norm, applied] = result;
+    if (applied) {
+      this.step++;
+      this.syncVariables();
+    }
+    return { loss, norm, applied, state: next };
+  }
+
+  // Synchronous reads are safe here: install-fused.ts registers the native steps only for the wasm and cpu backends
+  // (on webgpu in Node dataSync would crash, and that backend keeps the TF.js reference step).
+  private loadParameters(): void {
+    this.setup.model.variables.forEach(({ variable }, i) => this.arena.set(variable.dataSync() as Float32Array, this.offsets[i]));
+  }
+
+  /**
+   * Assigns the arena's parameters to the model's variables. The wasm backend
+   * copies a new tensor's values into its heap at once, so a view of the arena
+   * suffices there; the cpu backend keeps the array it is given, which would
+   * then change under a checkpoint with the next step, so it gets a copy.
+   */
+  private syncVariables(): void {
+    const view = tf.getBackend() === 'wasm';
+    tf.tidy(() =>
+      this.setup.model.variables.forEach(({ variable }, i) => {
+        const at = this.offsets[i]!;
+        const values = view ? this.arena.subarray(at, at + variable.size) : this.arena.slice(at, at + variable.size);
+        variable.assign(tf.tensor(values, variable.shape, 'float32'));
+      }),
+    );
+  }
+
+  /** The gradients of the last step (after clipping), per parameter name: for tests. */
+  gradients(): Record<string, Float32Array> {
+    const out: Record<string, Float32Array> = {};
+    this.setup.model.variables.forEach(({ name, variable }, i) => {
+      const at = this.P + this.offsets[i]!;
+      out[name] = this.arena.slice(at, at + variable.size);
+    });
+    return out;
+  }
+
+  async snapshotOptimizer(): Promise<OptimizerSnapshot> {
+    const kind = this.setup.optimizer;
+    const slots: Record<string, Float32Array> = {};
+    // Adam's reference creates its moments at the first update: none before it.
+    if (kind === 'adam' && this.step > 0) {
+      this.setup.model.variables.forEach(({ name, variable }, i) => {
+        const at = this.offsets[i]!;
+        slots[`m/${name}`] = this.arena.slice(2 * this.P + at, 2 * this.P + at + variable.size);
+        slots[`v/${name}`] = this.arena.slice(3 * this.P + at, 3 * this.P + at + variable.size);
+      });
+    }
+    return { kind, step: this.step, slots };
+  }
+
+  restore(snap: OptimizerSnapshot): void {
+    if (this.setup.optimizer === 'adam' && snap.kind !== 'adam') throw new Error(`checkpoint optimizer is ${snap.kind}, run uses adam`);
+    this.loadParameters();
+    this.arena.fill(0, 2 * this.P);
+    this.setup.model.variables.forEach(({ name, variable }, i) => {
+      for (const [prefix, part] of [
+        ['m', 2],
+        ['v', 3],
+      ] as const) {
+        const values = snap.slots[`${prefix}/${name}`];
+        if (!values) continue;
+        if (values.length !== variable.size)
+          throw new Error(`optimizer slot ${prefix}/${name}: ${values.length} values, expected ${variable.size}`);
+        this.arena.set(values, part * this.P + this.offsets[i]!);
+      }
+    });
+    this.step = snap.step;
+  }
+
+  dispose(): void {
+    // The session's workspace is freed with its handle (a Node-API external); the arena with this object.
+  }
+}

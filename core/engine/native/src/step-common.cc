@@ -1,0 +1,76 @@
+// The parts every whole native training step shares (step-common.h).
+#include "step-common.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "gemm.h"
+#include "kernels.h"
+
+namespace sk {
+
+typedef std::ptrdiff_t idx;
+
+void column_sums(const float* m, idx rows, int cols, float* out) {
+  std::memset(out, 0, cols * sizeof(float));
+  for (idx r = 0; r < rows; ++r) {
+    const float* row = m + r * cols;
+    for (int j = 0; j < cols; ++j) out[j] += row[j];
+  }
+}
+
+void embed_forward(idx rows, int E, const int32_t* ids, const float* inW, const float* inB, float* x) {
+  for (idx r = 0; r < rows; ++r) {
+    const float* row = inW + idx(ids[r]) * E;
+    float* xr = x + r * E;
+    for (int j = 0; j < E; ++j) xr[j] = row[j] + inB[j];
+  }
+}
+
+void embed_backward(idx rows, int V, int E, const int32_t* ids, const float* dx, float* dInW, float* dInB) {
+  std::memset(dInW, 0, std::size_t(V) * E * sizeof(float));
+  for (idx r = 0; r < rows; ++r) {
+    float* row = dInW + idx(ids[r]) * E;
+    const float* src = dx + r * E;
+    for (int j = 0; j < E; ++j) row[j] += src[j];
+  }
+  column_sums(dx, rows, E, dInB);
+}
+
+float readout_loss(int rows, int H, int V, const float* top, const float* outW, const float* outB, const int32_t* targets, float* logits,
+                   float* dlogits, float* dOutW, float* dOutB, float* dtop) {
+  gemm(rows, V, H, top, H, false, outW, V, false, logits, V, false);
+  for (idx r = 0; r < rows; ++r) {
+    float* row = logits + r * V;
+    for (int j = 0; j < V; ++j) row[j] += outB[j];
+  }
+  const float loss = softmax_cross_entropy(rows, V, logits, targets, dlogits);
+  gemm(H, V, rows, top, H, true, dlogits, V, false, dOutW, V, false);
+  column_sums(dlogits, rows, V, dOutB);
+  gemm(rows, H, V, dlogits, V, false, outW, V, true, dtop, H, false);
+  return loss;
+}
+
+StepResult finish_step(std::size_t P, float* arena, float loss, const StepOptions& o) {
+  float* w = arena;
+  float* g = arena + P;
+  float* m = arena + 2 * P;
+  float* v = arena + 3 * P;
+  const float norm = static_cast<float>(std::sqrt(sum_of_squares(P, g)));
+  StepResult result{loss, norm, std::isfinite(loss) && std::isfinite(norm)};
+  if (!result.applied || o.optimizer == 2) return result;
+  if (o.clip > 0 && norm > o.clip) {
+    // The reference scales by maxNorm/norm taken in double and uploaded as a float32 scalar.
+    const float scale = static_cast<float>(o.clip / static_cast<double>(norm));
+    for (std::size_t i = 0; i < P; ++i) g[i] = g[i] * scale;
+  }
+  if (o.optimizer == 0) {
+    const AdamConstants c{o.beta1, o.beta2, o.oneMinusBeta1, o.oneMinusBeta2, o.epsilon, o.stepSize};
+    adam_update(P, w, m, v, g, c);
+  } else {
+    sgd_update(P, w, g, o.lr);
+  }
+  return result;
+}
+
+}  // namespace sk

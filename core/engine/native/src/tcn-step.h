@@ -1,0 +1,48 @@
+// The whole training step of a token-level TCN language model in one native
+// call (core/ml/models/tcn-model.ts): embedding → levels × convsPerBlock
+// causal dilated convolutions (dilation 2^level, ReLU, optional weight norm,
+// the block's residual add fused into its last unit, a 1×1 downsample on
+// level 0's skip when embed ≠ hidden) → dense read-out → mean softmax
+// cross-entropy → backward → global-norm clipping → Adam or SGD. The arena is
+// the recurrent step's ([ parameters P | gradients P | m P | v P ], train-step.h),
+// each part in the model's checkpoint order: input/kernel [V,E], input/bias [E];
+// per level l and convolution c: v [K·cin, H] and g [H] (weight norm) or
+// kernel [K·cin, H], then bias [H]; after level 0's convolutions
+// downsample/kernel [E,H] and downsample/bias [H] when it exists;
+// output/kernel [H,V], output/bias [V]. No dropout: the caller refuses it.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "step-common.h"
+
+namespace sk {
+
+struct TcnDims {
+  int V, E, H;          // vocabulary, embedding, channels of every block
+  int levels, K, convs;  // blocks (dilation 2^level), kernel size, convolutions per block
+  bool weightNorm, residual;
+};
+
+/** True when level 0's residual path goes through a 1×1 convolution (the widths differ). */
+inline bool tcn_has_downsample(const TcnDims& d) { return d.residual && d.E != d.H; }
+
+/** Offsets of every tensor inside one P-sized part of the arena; g is unused without weight norm. */
+struct TcnLayout {
+  std::size_t inW, inB, dsW, dsB, outW, outB, P;
+  std::vector<std::size_t> w, g, bias;  // per convolution, level-major
+};
+TcnLayout tcn_layout(const TcnDims& d);
+
+/** Activations and gradient scratch of one step, grown on demand and reused. */
+struct TcnWorkspace {
+  std::vector<float> x0, skip, dskip, logits, dlogits, bufA, bufB;
+  std::vector<std::vector<float>> outs, zs;  // per convolution: its unit's output, and z where the backward needs it
+};
+
+/** One step on B rows of T tokens (a TCN has no state between windows). */
+StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets, float* arena,
+                          const StepOptions& o);
+
+}  // namespace sk

@@ -1,0 +1,166 @@
+// Node-API bindings of the whole native training steps: the recurrent language
+// models' (train-step.cc) and the TCN's (tcn-step.cc). A session is a
+// workspace kept between steps behind a JS external, tagged with its model
+// family so a step never runs on the other family's workspace. Every array's
+// length and every token is checked against the session's shapes before the
+// step runs; errors name the argument.
+#include <node_api.h>
+
+#include <string>
+
+#include "napi-args.h"
+#include "tcn-step.h"
+#include "train-step.h"
+
+namespace sk {
+namespace {
+
+enum class Family : int { Recurrent = 0x5e9ab001, Tcn = 0x5e9ab002 };
+
+struct RecurrentSession {
+  Family family = Family::Recurrent;
+  LmDims dims;
+  LmWorkspace ws;
+};
+
+struct TcnSession {
+  Family family = Family::Tcn;
+  TcnDims dims;
+  TcnWorkspace ws;
+};
+
+/** [session, P]: the workspace behind an external (freed with it) and the floats of one arena part. */
+template <typename Session>
+napi_value session_pair(napi_env env, Session* s, std::size_t P) {
+  napi_value external, out, count;
+  const napi_status st = napi_create_external(
+      env, s, [](napi_env, void* data, void*) { delete static_cast<Session*>(data); }, nullptr, &external);
+  if (st != napi_ok) {
+    delete s;
+    check(st, "create_external");
+  }
+  check(napi_create_array_with_length(env, 2, &out), "create_array");
+  check(napi_set_element(env, out, 0, external), "set_element");
+  check(napi_create_double(env, static_cast<double>(P), &count), "create_double");
+  check(napi_set_element(env, out, 1, count), "set_element");
+  return out;
+}
+
+/** The session behind argument 0, refused unless it was made by `maker` for this family. */
+template <typename Session>
+Session& session_of(napi_env env, Args& a, Family family, const char* maker) {
+  void* raw = nullptr;
+  napi_valuetype kind;
+  check(napi_typeof(env, a.value(0), &kind), "typeof");
+  if (kind == napi_external) check(napi_get_value_external(env, a.value(0), &raw), "get_value_external");
+  // Both session types start with their family tag, so reading it is defined whichever one this is.
+  if (!raw || *static_cast<const Family*>(raw) != family) throw ArgError(std::string(a.fn()) + ": session must come from " + maker);
+  return *static_cast<Session*>(raw);
+}
+
+/** The optimiser's arguments at..at+6: optimizer, lr, beta1, beta2, epsilon, stepSize, clip. */
+StepOptions step_options(Args& a, std::size_t at) {
+  const int optimizer = a.integer(at, "optimizer");
+  if (optimizer > 2) throw ArgError(std::string(a.fn()) + ": optimizer must be 0 (adam), 1 (sgd) or 2 (none)");
+  const double beta1 = a.number(at + 2, "beta1"), beta2 = a.number(at + 3, "beta2");
+  // 1 − β is taken in double and then rounded, as the reference's tf.mul(g, 1 − beta1) does.
+  return StepOptions{optimizer,
+                     static_cast<float>(a.number(at + 1, "lr")),
+                     static_cast<float>(beta1),
+                     static_cast<float>(beta2),
+                     static_cast<float>(1 - beta1),
+                     static_cast<float>(1 - beta2),
+                     static_cast<float>(a.number(at + 4, "epsilon")),
+                     static_cast<float>(a.number(at + 5, "stepSize")),
+                     a.number(at + 6, "clip")};
+}
+
+/** [loss, norm, applied] */
+napi_value step_result(napi_env env, const StepResult& r) {
+  napi_value out, value;
+  check(napi_create_array_with_length(env, 3, &out), "create_array");
+  check(napi_create_double(env, r.loss, &value), "create_double");
+  check(napi_set_element(env, out, 0, value), "set_element");
+  check(napi_create_double(env, r.norm, &value), "create_double");
+  check(napi_set_element(env, out, 1, value), "set_element");
+  check(napi_get_boolean(env, r.applied, &value), "get_boolean");
+  check(napi_set_element(env, out, 2, value), "set_element");
+  return out;
+}
+
+// trainStepSession(cell, V, E, H, L) -> [session, P]: cell 0 RNN, 1 LSTM, 2 GRU; P floats per arena part.
+napi_value TrainStepSession(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 5, "trainStepSession");
+    const int cell = a.integer(0, "cell");
+    if (cell > 2) throw ArgError("trainStepSession: cell must be 0 (rnn), 1 (lstm) or 2 (gru)");
+    auto* s = new RecurrentSession;
+    s->dims = {static_cast<Cell>(cell), a.integer(1, "vocab", 1), a.integer(2, "embed", 1), a.integer(3, "hidden", 1),
+               a.integer(4, "layers", 1)};
+    return session_pair(env, s, lm_layout(s->dims).P);
+  });
+}
+
+// trainStep(session, B, T, ids, targets, state, arena, optimizer, lr, beta1, beta2, epsilon, stepSize, clip) -> [loss, norm, applied]
+napi_value TrainStep(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 14, "trainStep");
+    auto& s = session_of<RecurrentSession>(env, a, Family::Recurrent, "trainStepSession");
+    const LmDims& d = s.dims;
+    const int B = a.integer(1, "batch", 1), T = a.integer(2, "time", 1);
+    const std::size_t rows = std::size_t(B) * T;
+    const int32_t* ids = a.indices(3, "ids", rows, d.V);
+    const int32_t* targets = a.indices(4, "targets", rows, d.V);
+    float* state = a.writable_floats(5, "state", std::size_t(d.L) * states_per_layer(d.cell) * B * d.H);
+    float* arena = a.writable_floats(6, "arena", 4 * lm_layout(d).P);
+    return step_result(env, lm_train_step(d, s.ws, B, T, ids, targets, state, arena, step_options(a, 7)));
+  });
+}
+
+// tcnStepSession(V, E, H, levels, K, convsPerBlock, weightNorm, residual) -> [session, P]
+napi_value TcnStepSession(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 8, "tcnStepSession");
+    const TcnDims d{a.integer(0, "vocab", 1),
+                    a.integer(1, "embed", 1),
+                    a.integer(2, "hidden", 1),
+                    a.integer(3, "levels", 1),
+                    a.integer(4, "kernel", 1),
+                    a.integer(5, "convsPerBlock", 1),
+                    a.flag(6, "weightNorm"),
+                    a.flag(7, "residual")};
+    // The dilation 2^level, and the shift (K−1)·2^level with it, must stay an int.
+    if (d.levels > 24) throw ArgError("tcnStepSession: levels must be at most 24");
+    auto* s = new TcnSession;
+    s->dims = d;
+    return session_pair(env, s, tcn_layout(d).P);
+  });
+}
+
+// tcnStep(session, B, T, ids, targets, arena, optimizer, lr, beta1, beta2, epsilon, stepSize, clip) -> [loss, norm, applied]
+napi_value TcnStep(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 13, "tcnStep");
+    auto& s = session_of<TcnSession>(env, a, Family::Tcn, "tcnStepSession");
+    const int B = a.integer(1, "batch", 1), T = a.integer(2, "time", 1);
+    const std::size_t rows = std::size_t(B) * T;
+    const int32_t* ids = a.indices(3, "ids", rows, s.dims.V);
+    const int32_t* targets = a.indices(4, "targets", rows, s.dims.V);
+    float* arena = a.writable_floats(5, "arena", 4 * tcn_layout(s.dims).P);
+    return step_result(env, tcn_train_step(s.dims, s.ws, B, T, ids, targets, arena, step_options(a, 6)));
+  });
+}
+
+}  // namespace
+
+void register_train_step(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"trainStepSession", nullptr, TrainStepSession, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"trainStep", nullptr, TrainStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"tcnStepSession", nullptr, TcnStepSession, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"tcnStep", nullptr, TcnStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}
+
+}  // namespace sk
