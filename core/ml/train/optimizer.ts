@@ -96,7 +96,12 @@ export class Sgd implements Optimizer {
   dispose(): void {}
 }
 
-/** Adam (Kingma & Ba 2015) with bias correction, β1 0.9, β2 0.999, ε 1e-8 (PyTorch's defaults). */
+/**
+ * Adam (Kingma & Ba 2015) with bias correction, β1 0.9, β2 0.999, ε 1e-8 (PyTorch's defaults). ε is added to √v
+ * before the bias correction (the paper's ε̂, as TF and Keras do): that is PyTorch's update with ε/√(1−β2ᵗ), 3.2e-7
+ * at step 1 and 1.3e-8 by step 1,000. It damps the first updates of near-zero gradients; on the adding problem the
+ * TCN's outcome did not hinge on it (docs/benchmarks.md, "Memory tasks and stability").
+ */
 export class Adam implements Optimizer {
   readonly kind = 'adam';
   private step = 0;
