@@ -382,11 +382,17 @@ void gemm(int M, int N, int K, const float* A, int lda, bool transA, const float
 
 PackedB pack_b(int K, int N, const float* B, int ldb, bool transB) {
   PackedB p;
+  pack_b_into(p, K, N, B, ldb, transB);
+  return p;
+}
+
+void pack_b_into(PackedB& p, int K, int N, const float* B, int ldb, bool transB) {
   p.K = K;
   p.N = N;
-  p.data.resize(static_cast<std::size_t>((N + NR - 1) / NR) * NR * std::max(K, 1));
+  // Every panel element is written below (padding columns as zeros), so a reused buffer needs no clearing.
+  const std::size_t n = static_cast<std::size_t>((N + NR - 1) / NR) * NR * std::max(K, 1);
+  if (p.data.size() < n) p.data.resize(n);
   if (K > 0) pack_b_block(B, ldb, transB, 0, K, 0, N, p.data.data());
-  return p;
 }
 
 void gemm_packed(int M, const float* A, int lda, const PackedB& B, float* C, int ldc, bool accumulate) {

@@ -51,6 +51,8 @@ struct PackedB {
   std::vector<float> data;  // panels of NR columns, each [K][NR], zero-padded
 };
 PackedB pack_b(int K, int N, const float* B, int ldb, bool transB);
+/** pack_b into `p`, reusing its buffer (grown, never shrunk): for callers that pack a matrix of the same shape every step. */
+void pack_b_into(PackedB& p, int K, int N, const float* B, int ldb, bool transB);
 
 /** C[M,N] = (accumulate ? C : 0) + A[M,K] · B, single-threaded (callers split rows themselves). */
 void gemm_packed(int M, const float* A, int lda, const PackedB& B, float* C, int ldc, bool accumulate);

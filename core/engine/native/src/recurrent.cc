@@ -2,7 +2,11 @@
 // the input term of every step at once, a recurrence that walks time with a
 // pre-packed recurrent matrix (batch rows split across threads: rows never
 // interact, so the threads need no synchronisation per step), then large
-// products for the weight gradients over all steps at once.
+// products for the weight gradients over all steps at once. Their large
+// intermediates (the input terms, the pre-activation gradients, the previous
+// states) live in per-thread scratch that outlives a call: allocating them
+// per pass cost a zero fill and fresh pages every step, single-threaded
+// (docs/benchmarks.md, "Scratch that outlives a step").
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -15,6 +19,30 @@ namespace sk {
 namespace {
 
 typedef std::ptrdiff_t idx;
+
+/** The intermediates a pass keeps in scratch, one buffer each (forward and backward of one cell may be live together). */
+enum Scratch { kInputTerms, kGradInput, kGradRecurrent, kPrevStates, kRecurrentTerms, kScratchCount };
+
+/**
+ * At least n floats of this thread's buffer `which`, contents undefined: every
+ * user writes each element before reading it. Grown on demand, never shrunk,
+ * so a training loop's passes reuse warm pages instead of zero-filling fresh
+ * ones. Per thread, because the pool's workers and the callers of separate
+ * sessions (worker threads) may run passes at the same time.
+ */
+float* scratch(Scratch which, std::size_t n) {
+  thread_local std::vector<float> buffers[kScratchCount];
+  std::vector<float>& v = buffers[which];
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+/** The recurrent matrix packed for gemm_packed into this thread's reused panel buffer (pack_b, without a fresh allocation per pass). */
+const PackedB& packed_recurrent(int K, int N, const float* B, int ldb, bool transB) {
+  thread_local PackedB p;
+  pack_b_into(p, K, N, B, ldb, transB);
+  return p;
+}
 
 
 /** out[j] = Σ_rows m[row, j] for a [rows, cols] matrix, columns split across threads. */
@@ -31,11 +59,11 @@ void column_sums(const float* m, idx rows, int cols, float* out) {
   });
 }
 
-/** [B·T, H] matrix whose row (b, t) is the state before step t: h0[b] at t = 0, else hs[b, t−1]. */
-std::vector<float> previous_states(const SeqDims& d, const float* h0, const float* hs) {
-  std::vector<float> prev(static_cast<std::size_t>(d.B) * d.T * d.H);
+/** [B·T, H] matrix (in scratch) whose row (b, t) is the state before step t: h0[b] at t = 0, else hs[b, t−1]. */
+const float* previous_states(const SeqDims& d, const float* h0, const float* hs) {
+  float* prev = scratch(kPrevStates, static_cast<std::size_t>(d.B) * d.T * d.H);
   for (int b = 0; b < d.B; ++b) {
-    float* dst = prev.data() + static_cast<idx>(b) * d.T * d.H;
+    float* dst = prev + static_cast<idx>(b) * d.T * d.H;
     if (d.T == 0) continue;
     std::memcpy(dst, h0 + static_cast<idx>(b) * d.H, d.H * sizeof(float));
     std::memcpy(dst + d.H, hs + static_cast<idx>(b) * d.T * d.H, static_cast<idx>(d.T - 1) * d.H * sizeof(float));
@@ -87,7 +115,7 @@ void lstm_forward(const SeqDims& d, const float* x, const float* W, const float*
   const idx rows = static_cast<idx>(d.B) * T;
   gemm(rows, G, d.I, x, d.I, false, W, G, false, gates, G, false);
   add_bias(gates, rows, G, b);
-  const PackedB Up = pack_b(H, G, U, G, false);
+  const PackedB& Up = packed_recurrent(H, G, U, G, false);
   parallel_parts([&](int part, int parts) {
     int b0, b1;
     split_range(d.B, part, parts, 1, b0, b1);
@@ -118,8 +146,8 @@ void lstm_backward(const SeqDims& d, const float* x, const float* W, const float
                    float* db, float* dh0, float* dc0) {
   const int H = d.H, G = 4 * H, T = d.T;
   const idx rows = static_cast<idx>(d.B) * T;
-  std::vector<float> dZ(static_cast<std::size_t>(rows) * G);
-  const PackedB UT = pack_b(G, H, U, G, true);
+  float* dZ = scratch(kGradInput, static_cast<std::size_t>(rows) * G);
+  const PackedB& UT = packed_recurrent(G, H, U, G, true);
   std::memset(dh0, 0, static_cast<idx>(d.B) * H * sizeof(float));  // running dL/dh_t from later steps, ends as dL/dh0
   std::memcpy(dc0, dcT, static_cast<idx>(d.B) * H * sizeof(float));
   parallel_parts([&](int part, int parts) {
@@ -135,7 +163,7 @@ void lstm_backward(const SeqDims& d, const float* x, const float* W, const float
         const float* dho = dhs + r * H;
         float* dh = dh0 + static_cast<idx>(bb) * H;
         float* dc = dc0 + static_cast<idx>(bb) * H;
-        float* dz = dZ.data() + r * G;
+        float* dz = dZ + r * G;
         tanh_row(c, tcRow.data(), H);
         for (int j = 0; j < H; ++j) {
           const float i = z[j], f = z[H + j], g = z[2 * H + j], o = z[3 * H + j];
@@ -149,12 +177,12 @@ void lstm_backward(const SeqDims& d, const float* x, const float* W, const float
           dc[j] = dct * f;
         }
       }
-      gemm_packed(b1 - b0, dZ.data() + (static_cast<idx>(b0) * T + t) * G, T * G, UT, dh0 + static_cast<idx>(b0) * H, H, false);
+      gemm_packed(b1 - b0, dZ + (static_cast<idx>(b0) * T + t) * G, T * G, UT, dh0 + static_cast<idx>(b0) * H, H, false);
     }
   });
-  const std::vector<float> prev = previous_states(d, h0, hs);
-  weight_gradients(d, G, x, W, prev.data(), dZ.data(), dZ.data(), dx, dW, dU);
-  column_sums(dZ.data(), rows, G, db);
+  const float* prev = previous_states(d, h0, hs);
+  weight_gradients(d, G, x, W, prev, dZ, dZ, dx, dW, dU);
+  column_sums(dZ, rows, G, db);
 }
 
 // ---- GRU -----------------------------------------------------------------
@@ -163,23 +191,23 @@ void gru_forward(const SeqDims& d, const float* x, const float* W, const float* 
   const int H = d.H, G = 3 * H, T = d.T;
   const idx rows = static_cast<idx>(d.B) * T;
   const float* brec = bias + G;
-  std::vector<float> a(static_cast<std::size_t>(rows) * G);
-  gemm(rows, G, d.I, x, d.I, false, W, G, false, a.data(), G, false);
-  add_bias(a.data(), rows, G, bias);
-  const PackedB Up = pack_b(H, G, U, G, false);
+  float* a = scratch(kInputTerms, static_cast<std::size_t>(rows) * G);
+  gemm(rows, G, d.I, x, d.I, false, W, G, false, a, G, false);
+  add_bias(a, rows, G, bias);
+  const PackedB& Up = packed_recurrent(H, G, U, G, false);
   parallel_parts([&](int part, int parts) {
     int b0, b1;
     split_range(d.B, part, parts, 1, b0, b1);
     if (b1 <= b0) return;
-    std::vector<float> rec(static_cast<std::size_t>(b1 - b0) * G);
+    float* rec = scratch(kRecurrentTerms, static_cast<std::size_t>(b1 - b0) * G);
     for (int t = 0; t < T; ++t) {
       int ld;
       const float* hp = prev_rows(d, h0, hs, b0, t, ld);
-      gemm_packed(b1 - b0, hp, ld, Up, rec.data(), G, false);
+      gemm_packed(b1 - b0, hp, ld, Up, rec, G, false);
       for (int bb = b0; bb < b1; ++bb) {
         const idx r = static_cast<idx>(bb) * T + t;
-        const float* ar = a.data() + r * G;
-        const float* rr = rec.data() + static_cast<idx>(bb - b0) * G;
+        const float* ar = a + r * G;
+        const float* rr = rec + static_cast<idx>(bb - b0) * G;
         const float* hprev = hp + static_cast<idx>(bb - b0) * ld;
         float* h = hs + r * H;
         float* cz = cache + r * 4 * H;
@@ -202,8 +230,9 @@ void gru_backward(const SeqDims& d, const float* x, const float* W, const float*
                   const float* dhs, float* dx, float* dW, float* dU, float* dbias, float* dh0) {
   const int H = d.H, G = 3 * H, T = d.T;
   const idx rows = static_cast<idx>(d.B) * T;
-  std::vector<float> dA(static_cast<std::size_t>(rows) * G), dR(static_cast<std::size_t>(rows) * G);
-  const PackedB UT = pack_b(G, H, U, G, true);
+  float* dA = scratch(kGradInput, static_cast<std::size_t>(rows) * G);
+  float* dR = scratch(kGradRecurrent, static_cast<std::size_t>(rows) * G);
+  const PackedB& UT = packed_recurrent(G, H, U, G, true);
   std::memset(dh0, 0, static_cast<idx>(d.B) * H * sizeof(float));
   parallel_parts([&](int part, int parts) {
     int b0, b1;
@@ -217,8 +246,8 @@ void gru_backward(const SeqDims& d, const float* x, const float* W, const float*
         const float* hprev = hp + static_cast<idx>(bb - b0) * ld;
         const float* dho = dhs + r * H;
         float* dh = dh0 + static_cast<idx>(bb) * H;
-        float* da = dA.data() + r * G;
-        float* dr = dR.data() + r * G;
+        float* da = dA + r * G;
+        float* dr = dR + r * G;
         for (int j = 0; j < H; ++j) {
           const float z = cz[j], rg = cz[H + j], n = cz[2 * H + j], rn = cz[3 * H + j];
           const float dht = dho[j] + dh[j];
@@ -234,13 +263,13 @@ void gru_backward(const SeqDims& d, const float* x, const float* W, const float*
           dh[j] = dht * z;
         }
       }
-      gemm_packed(b1 - b0, dR.data() + (static_cast<idx>(b0) * T + t) * G, T * G, UT, dh0 + static_cast<idx>(b0) * H, H, true);
+      gemm_packed(b1 - b0, dR + (static_cast<idx>(b0) * T + t) * G, T * G, UT, dh0 + static_cast<idx>(b0) * H, H, true);
     }
   });
-  const std::vector<float> prev = previous_states(d, h0, hs);
-  weight_gradients(d, G, x, W, prev.data(), dA.data(), dR.data(), dx, dW, dU);
-  column_sums(dA.data(), rows, G, dbias);
-  column_sums(dR.data(), rows, G, dbias + G);
+  const float* prev = previous_states(d, h0, hs);
+  weight_gradients(d, G, x, W, prev, dA, dR, dx, dW, dU);
+  column_sums(dA, rows, G, dbias);
+  column_sums(dR, rows, G, dbias + G);
 }
 
 // ---- RNN -----------------------------------------------------------------
@@ -250,7 +279,7 @@ void rnn_forward(const SeqDims& d, const float* x, const float* W, const float* 
   const idx rows = static_cast<idx>(d.B) * T;
   gemm(rows, H, d.I, x, d.I, false, W, H, false, hs, H, false);
   add_bias(hs, rows, H, b);
-  const PackedB Up = pack_b(H, H, U, H, false);
+  const PackedB& Up = packed_recurrent(H, H, U, H, false);
   parallel_parts([&](int part, int parts) {
     int b0, b1;
     split_range(d.B, part, parts, 1, b0, b1);
@@ -271,8 +300,8 @@ void rnn_backward(const SeqDims& d, const float* x, const float* W, const float*
                   float* dx, float* dW, float* dU, float* db, float* dh0) {
   const int H = d.H, T = d.T;
   const idx rows = static_cast<idx>(d.B) * T;
-  std::vector<float> dZ(static_cast<std::size_t>(rows) * H);
-  const PackedB UT = pack_b(H, H, U, H, true);
+  float* dZ = scratch(kGradInput, static_cast<std::size_t>(rows) * H);
+  const PackedB& UT = packed_recurrent(H, H, U, H, true);
   std::memset(dh0, 0, static_cast<idx>(d.B) * H * sizeof(float));
   parallel_parts([&](int part, int parts) {
     int b0, b1;
@@ -283,15 +312,15 @@ void rnn_backward(const SeqDims& d, const float* x, const float* W, const float*
         const float* h = hs + r * H;
         const float* dho = dhs + r * H;
         const float* dh = dh0 + static_cast<idx>(bb) * H;
-        float* dz = dZ.data() + r * H;
+        float* dz = dZ + r * H;
         for (int j = 0; j < H; ++j) dz[j] = (dho[j] + dh[j]) * (1.f - h[j] * h[j]);
       }
-      gemm_packed(b1 - b0, dZ.data() + (static_cast<idx>(b0) * T + t) * H, T * H, UT, dh0 + static_cast<idx>(b0) * H, H, false);
+      gemm_packed(b1 - b0, dZ + (static_cast<idx>(b0) * T + t) * H, T * H, UT, dh0 + static_cast<idx>(b0) * H, H, false);
     }
   });
-  const std::vector<float> prev = previous_states(d, h0, hs);
-  weight_gradients(d, H, x, W, prev.data(), dZ.data(), dZ.data(), dx, dW, dU);
-  column_sums(dZ.data(), rows, H, db);
+  const float* prev = previous_states(d, h0, hs);
+  weight_gradients(d, H, x, W, prev, dZ, dZ, dx, dW, dU);
+  column_sums(dZ, rows, H, db);
 }
 
 }  // namespace sk
