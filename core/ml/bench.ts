@@ -20,6 +20,8 @@ export interface BenchOptions {
   kernel: number;
   /** Timed steps, after 3 warm-up steps. */
   steps: number;
+  /** The model's dropout while training (0 when absent, as torch_ref.py). */
+  dropout?: number;
   /**
    * Running totals of GPU work (e.g. WebGPU dispatches and submits), read
    * before and after the timed steps; given, the result has them per step.
@@ -36,6 +38,8 @@ export interface BenchResult {
   msPerStep: number;
   tokensPerSec: number;
   params: number;
+  /** The dropout trained with, when not 0. */
+  dropout?: number;
   /** Which training step ran: 'tfjs' (autograd over per-op kernels) or a backend's whole step ('native-recurrent'). */
   trainStep: string;
   /** Compute dispatches per timed step (only with gpuWork). */
@@ -48,7 +52,15 @@ function benchModelConfig(o: BenchOptions): ModelConfig {
   // One recurrent layer as torch.nn.RNN/GRU/LSTM(32, hidden) in torch_ref.py (torch.nn.RNN has a second
   // bias vector of `hidden` values that ours folds into one; the compute per step is the same).
   if (o.model !== 'tcn')
-    return { kind: o.model, vocabSize: o.vocab, inputFeatures: 0, embedSize: 32, hiddenSize: o.hidden, layers: 1, dropout: 0 };
+    return {
+      kind: o.model,
+      vocabSize: o.vocab,
+      inputFeatures: 0,
+      embedSize: 32,
+      hiddenSize: o.hidden,
+      layers: 1,
+      dropout: o.dropout ?? 0,
+    };
   return {
     kind: 'tcn',
     vocabSize: o.vocab,
@@ -57,7 +69,7 @@ function benchModelConfig(o: BenchOptions): ModelConfig {
     hiddenSize: o.hidden,
     levels: o.levels,
     kernelSize: o.kernel,
-    dropout: 0,
+    dropout: o.dropout ?? 0,
     convsPerBlock: 1,
     weightNorm: false,
     residual: false,
@@ -100,6 +112,7 @@ export async function runBenchmark(o: BenchOptions): Promise<BenchResult> {
       msPerStep: +(sec * 1000).toFixed(3),
       tokensPerSec: +((o.batch * o.seqLen) / sec).toFixed(1),
       params: model.parameterCount(),
+      ...(o.dropout ? { dropout: o.dropout } : {}),
       trainStep: trainer.stepPath,
       ...perStep,
     };

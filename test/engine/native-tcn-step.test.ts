@@ -9,9 +9,14 @@
 // losses and parameters after 12 steps of Adam and of SGD with clipping
 // within 1e-4, Adam inside the step against the stock Adam within 1e-6 after
 // 50 steps, a bit-for-bit resume, no leaked tensors, and 30 steps on real
-// text with the same curve as the stock step. Skipped where the addon is not built.
+// text with the same curve as the stock step. With dropout (its masks are the
+// addon's, not TF.js's): the loss and gradients of a step and the losses and
+// parameters after 6 steps against the stock step replaying the same masks
+// (the model's own seededDropout swapped for the addon's masks), the masks
+// themselves (rate, scale, seeds), one draw of the run's generator per step,
+// repeatable runs and a bit-for-bit resume. Skipped where the addon is not built.
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { activateBackend } from '../../core/engine/backends.ts';
 import { NativeTcnStep, tcnArenaLayout } from '../../core/engine/fused/native-tcn-step.ts';
 import { nativeStepRefusal } from '../../core/engine/fused/native-train-step.ts';
@@ -30,11 +35,26 @@ import {
   expectStepPaths,
   expectTrainingMatchesStock,
   nativeWithStep,
+  paramsOf,
   randomTextTask,
   stockStepOn,
   trainFor,
   withStockKernels,
 } from '../helpers/train-step-cases.ts';
+
+/** Masks for the stock step to replay, one per convolution unit in the forward's order; null: the model's own dropout. */
+const replay = vi.hoisted(() => ({ masks: null as Float32Array[] | null }));
+vi.mock('../../core/ml/ops/dropout.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../core/ml/ops/dropout.ts')>();
+  const tfjs = await import('@tensorflow/tfjs');
+  const seededDropout: typeof real.seededDropout = (x, rate, options) => {
+    if (!replay.masks || !real.dropoutActive(rate, options)) return real.seededDropout(x, rate, options);
+    const mask = replay.masks.shift();
+    if (!mask) throw new Error('replayed dropout: more units than masks');
+    return tfjs.mul(x, tfjs.tensor(mask, x.shape, 'float32')) as typeof x;
+  };
+  return { ...real, seededDropout };
+});
 
 const native = nativeWithStep('tcnStep', 'native TCN step tests');
 
@@ -73,14 +93,19 @@ describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native TCN training st
 
   it('runs for the TCN language model and falls back to TF.js where it does not cover', () => {
     const data = task();
+    const lstm = { kind: 'lstm', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 5, layers: 1, dropout: 0.05 } as ModelConfig;
     const cases: [ModelConfig, string][] = [
       ...Object.values(VARIANTS).map((c): [ModelConfig, string] => [c, 'native-tcn']),
-      [tcn({ dropout: 0.05 }), 'tfjs'],
+      [tcn({ dropout: 0.05 }), 'native-tcn'],
+      [lstm, 'tfjs'],
     ];
     expectStepPaths(cases, data);
     const dropped = buildModel(tcn({ dropout: 0.05 }), 3);
-    expect(nativeStepRefusal({ model: dropped, data, optimizer: 'adam', clip: 0, rng: new Rng(1) })).toBe('dropout');
+    expect(nativeStepRefusal({ model: dropped, data, optimizer: 'adam', clip: 0, rng: new Rng(1) })).toBeNull();
     dropped.dispose();
+    const recurrent = buildModel(lstm, 3);
+    expect(nativeStepRefusal({ model: recurrent, data, optimizer: 'adam', clip: 0, rng: new Rng(1) })).toBe('dropout');
+    recurrent.dispose();
   });
 
   it.each(NAMES)('%s: the loss and every gradient of a step match the stock step within 1e-4 relative', async (name) => {
@@ -138,16 +163,169 @@ describe.skipIf(!native)('the native TCN step’s arguments', () => {
     const [recurrent] = k.trainStepSession(1, V, 4, 5, 1);
     const ids = new Int32Array(6).fill(1);
     const adam = [0, 0.01, 0.9, 0.999, 1e-8, 0.01, 0] as const;
-    expect(() => k.tcnStep(recurrent, 2, 3, ids, ids, new Float32Array(4 * P), ...adam)).toThrow(
+    expect(() => k.tcnStep(recurrent, 2, 3, ids, ids, new Float32Array(4 * P), 0, 0, ...adam)).toThrow(
       'tcnStep: session must come from tcnStepSession',
     );
-    expect(() => k.tcnStep(session, 2, 3, ids, ids, new Float32Array(4 * P - 1), ...adam)).toThrow(
+    expect(() => k.tcnStep(session, 2, 3, ids, ids, new Float32Array(4 * P - 1), 0, 0, ...adam)).toThrow(
       `tcnStep: arena has ${4 * P - 1} elements, expected ${4 * P}`,
     );
-    expect(() => k.tcnStep(session, 2, 3, ids, Int32Array.from([0, 1, 2, 3, 4, V]), new Float32Array(4 * P), ...adam)).toThrow(
+    expect(() => k.tcnStep(session, 2, 3, ids, Int32Array.from([0, 1, 2, 3, 4, V]), new Float32Array(4 * P), 0, 0, ...adam)).toThrow(
       `tcnStep: targets[5] = ${V} is outside 0..${V - 1}`,
     );
+    expect(() => k.tcnStep(session, 2, 3, ids, ids, new Float32Array(4 * P), 1, 0, ...adam)).toThrow('tcnStep: dropout must be in [0, 1)');
+    expect(() => k.tcnStep(session, 2, 3, ids, ids, new Float32Array(4 * P), 0.1, 0.5, ...adam)).toThrow(
+      'tcnStep: seed must be a whole number in [0, 2^53)',
+    );
+    expect(() => k.tcnDropoutMask(-1, 0, 4, 0.1)).toThrow('tcnDropoutMask: seed must be a whole number in [0, 2^53)');
+    expect(() => k.tcnDropoutMask(1, -1, 4, 0.1)).toThrow('tcnDropoutMask: unit must be a whole number >= 0');
+    expect(() => k.tcnDropoutMask(1, 0, 4, -0.1)).toThrow('tcnDropoutMask: rate must be in [0, 1)');
+    expect(() => (k.tcnDropoutMask as (...a: number[]) => Float32Array)(1, 0, 4)).toThrow('tcnDropoutMask: expected 4 arguments, got 3');
     expect(P).toBe(tcnArenaLayout(tcn({ levels: 2 })).reduce((n, e) => n + e.size, 0));
+  });
+});
+
+describe.skipIf(!native)('the native TCN step’s dropout masks', () => {
+  const n = 100_000;
+  const rate = 0.3;
+  const scale = Math.fround(1 / Math.fround(1 - rate));
+
+  it('drop a fraction rate (within 1% over 100k elements) and scale the rest by 1/(1 − rate)', () => {
+    const mask = native!.tcnDropoutMask(12345, 2, n, rate);
+    expect(mask).toHaveLength(n);
+    const zeros = mask.filter((m) => m === 0).length;
+    expect(Math.abs(zeros / n - rate)).toBeLessThan(0.01);
+    expect(mask.every((m) => m === 0 || m === scale)).toBe(true);
+    // Neighbours are independent: runs of drops are as long as chance makes them.
+    let pairs = 0;
+    for (let k = 1; k < n; k++) if (mask[k] === 0 && mask[k - 1] === 0) pairs++;
+    expect(Math.abs(pairs / (n - 1) - rate * rate)).toBeLessThan(0.01);
+    const none = native!.tcnDropoutMask(12345, 2, 1000, 0);
+    expect(none.every((m) => m === 1)).toBe(true);
+  });
+
+  it('the same seed and unit give the same mask; another seed or unit another', () => {
+    const k = native!;
+    const a = k.tcnDropoutMask(7, 0, n, rate);
+    expect(k.tcnDropoutMask(7, 0, n, rate)).toEqual(a);
+    // A shorter mask is the longer one's start (element k depends on k alone, not on the length or the threads).
+    expect(k.tcnDropoutMask(7, 0, 1000, rate)).toEqual(a.subarray(0, 1000));
+    const agree = (b: Float32Array) => b.reduce((s, m, i) => s + (m === a[i] ? 1 : 0), 0) / n;
+    // Independent masks agree on 0.3² + 0.7² = 58% of the elements.
+    for (const other of [k.tcnDropoutMask(8, 0, n, rate), k.tcnDropoutMask(7, 1, n, rate), k.tcnDropoutMask(2 ** 40 + 7, 0, n, rate)])
+      expect(Math.abs(agree(other) - 0.58)).toBeLessThan(0.01);
+  });
+});
+
+/** The dropout variants: odd shapes, weight norm on and off, embed ≠ hidden (downsample) and not, no residual. */
+const DROPOUT_VARIANTS: Record<string, TcnConfig> = {
+  'weight norm, embed ≠ hidden, 3 levels': tcn({ dropout: 0.3 }),
+  'no weight norm, embed ≠ hidden, 2 levels': tcn({ dropout: 0.3, weightNorm: false, levels: 2 }),
+  'weight norm, embed = hidden, 2 levels': tcn({ dropout: 0.3, embedSize: 5, levels: 2 }),
+  'no residual, one conv per block': tcn({ dropout: 0.3, residual: false, convsPerBlock: 1, weightNorm: false }),
+};
+const DROPOUT_NAMES = Object.keys(DROPOUT_VARIANTS);
+
+/** The masks the native step draws from `seed` for a [B·T, H] step of `c`, one per unit in the forward's order. */
+const masksFor = (c: TcnConfig, seed: number, rows: number) =>
+  Array.from({ length: c.levels * c.convsPerBlock }, (_, i) => native!.tcnDropoutMask(seed, i, rows * c.hiddenSize, c.dropout));
+
+/** Runs `fn` with the stock step replaying `masks`; every mask must be used. */
+async function replaying<T>(masks: Float32Array[], fn: () => Promise<T>): Promise<T> {
+  replay.masks = [...masks];
+  try {
+    const out = await fn();
+    expect(replay.masks, 'every unit took its mask').toHaveLength(0);
+    return out;
+  } finally {
+    replay.masks = null;
+  }
+}
+
+describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native TCN training step with dropout on %s', (backend) => {
+  beforeAll(async () => {
+    tf.env().set('PROD', true);
+    await activateBackend(backend as 'cpu' | 'wasm');
+    expect(tf.getBackend()).toBe(backend);
+  });
+
+  it.each(DROPOUT_NAMES)('%s: the loss and every gradient of a step match the stock step on the same masks within 1e-4', async (name) => {
+    const config = DROPOUT_VARIANTS[name]!;
+    const data = task();
+    const batch = data.trainStream(3, 7, 9).next();
+    const nativeModel = buildModel(config, 4);
+    const stockModel = buildModel(config, 4);
+    try {
+      const rng = new Rng(1);
+      const runner = createTrainStep({ model: nativeModel, data, optimizer: 'sgd', clip: 0, rng });
+      expect(runner).toBeInstanceOf(NativeTcnStep);
+      const out = await runner.run(batch, null, 0);
+      const grads = (runner as NativeTcnStep).gradients();
+      const mirror = new Rng(1);
+      const masks = masksFor(config, mirror.seed(), 21);
+      expect(rng.getState(), 'one seed drawn for the step').toEqual(mirror.getState());
+      const stock = await replaying(masks, () => stockStepOn(stockModel, batch, null));
+      expect(Math.abs(out.loss - stock.loss) / stock.loss, `loss ${out.loss} vs ${stock.loss}`).toBeLessThanOrEqual(1e-4);
+      for (const [param, g] of Object.entries(stock.grads))
+        expect(relDiffStrict(grads[param]!, g), `gradient of ${param}`).toBeLessThanOrEqual(1e-4);
+      // The masks matter: without them the stock step's gradients are others.
+      const plainModel = buildModel({ ...config, dropout: 0 }, 4);
+      const plain = await stockStepOn(plainModel, batch, null);
+      plainModel.dispose();
+      const apart = Math.max(...Object.entries(stock.grads).map(([param, g]) => relDiffStrict(plain.grads[param]!, g)));
+      expect(apart).toBeGreaterThan(0.05);
+      runner.dispose();
+    } finally {
+      nativeModel.dispose();
+      stockModel.dispose();
+    }
+  });
+
+  it.each(DROPOUT_NAMES)(
+    '%s: losses and parameters after 6 steps of Adam match the stock step on the same masks within 1e-4',
+    async (name) => {
+      const config = DROPOUT_VARIANTS[name]!;
+      const data = task();
+      const stream = data.trainStream(3, 7, 5);
+      const batches = Array.from({ length: 6 }, () => stream.next());
+      const lr = 0.01;
+      const nativeModel = buildModel(config, 4);
+      const stockModel = buildModel(config, 4);
+      try {
+        const runner = createTrainStep({ model: nativeModel, data, optimizer: 'adam', clip: 0.5, rng: new Rng(3) });
+        expect(runner.path).toBe('native-tcn');
+        const fast: number[] = [];
+        for (const b of batches) fast.push((await runner.run(b, null, lr)).loss);
+        runner.dispose();
+        const mirror = new Rng(3);
+        const stock = await withStockKernels(async () => {
+          const ref = createTrainStep({ model: stockModel, data, optimizer: 'adam', clip: 0.5, rng: new Rng(99) });
+          expect(ref.path).toBe('tfjs');
+          const losses: number[] = [];
+          for (const b of batches) losses.push((await replaying(masksFor(config, mirror.seed(), 21), () => ref.run(b, null, lr))).loss);
+          ref.dispose();
+          return losses;
+        });
+        fast.forEach((l, i) => expect(Math.abs(l - stock[i]!) / stock[i]!, `step ${i + 1}`).toBeLessThanOrEqual(1e-4));
+        const [pa, pb] = [paramsOf(nativeModel), paramsOf(stockModel)];
+        for (const [param, p] of Object.entries(pb)) expect(relDiffStrict(pa[param]!, p), param).toBeLessThanOrEqual(1e-4);
+      } finally {
+        nativeModel.dispose();
+        stockModel.dispose();
+      }
+    },
+  );
+
+  it('two runs from the same seed give the same losses and parameters', async () => {
+    const config = tcn({ dropout: 0.3 });
+    const a = await trainFor(config, task(), {}, 6);
+    const b = await trainFor(config, task(), {}, 6);
+    expect(a.path).toBe('native-tcn');
+    expect(b.losses).toEqual(a.losses);
+    expect(b.params).toEqual(a.params);
+  });
+
+  it('a checkpoint taken after 5 steps resumes bit-for-bit with dropout', async () => {
+    await expectResumesBitForBit((seed) => buildModel(tcn({ dropout: 0.3 }), seed), task(), 'native-tcn');
   });
 });
 

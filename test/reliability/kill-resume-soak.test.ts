@@ -22,8 +22,10 @@ import { BIN, tempHome } from '../helpers/cli.ts';
 
 const KILLS_PER_RUN = 10;
 // Far more steps than any kill point (at most ~12 past the newest checkpoint, so ~130 after ten kills): a
-// poll that a loaded machine delays by seconds must still find the run mid-way, not finished.
-const STEPS = 3000;
+// poll that a loaded machine delays by seconds must still find the run mid-way, not finished. The TCN's
+// whole native step runs these 3,000 steps in ~3 s, and a poller starved that long once let it finish
+// before the kill; 15,000 take ~7 s (the last resume runs them all, ~8 s more per soak).
+const STEPS = 15000;
 const CHECKPOINT_EVERY = 6;
 /** Kill points lie up to this many steps past the checkpoint a process resumes from. */
 const MAX_STEPS_BEFORE_KILL = 2 * CHECKPOINT_EVERY;

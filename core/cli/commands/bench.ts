@@ -11,7 +11,7 @@ import { runBenchmark } from '../../ml/bench.ts';
 import { runGenerateBenchmark } from '../../ml/bench-generate.ts';
 import { BACKEND_NAMES, type BackendName } from '../../ml/train/train-config.ts';
 import type { CliContext } from '../context.ts';
-import { choiceOption, intOption } from '../options.ts';
+import { choiceOption, intOption, numberOption } from '../options.ts';
 
 const BENCH_MODELS = ['lstm', 'gru', 'rnn', 'tcn'] as const;
 
@@ -27,6 +27,7 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
     .option('--levels <n>', 'tcn: dilations 1..2^(levels-1)', intOption('--levels'), 4)
     .option('--kernel <n>', 'tcn kernel size', intOption('--kernel'), 3)
     .option('--steps <n>', 'timed steps after 3 warm-up steps', intOption('--steps'), 20)
+    .option('--dropout <rate>', 'dropout while training, in [0, 0.9]', numberOption('--dropout'), 0)
     .option('--backend <name>', BACKEND_NAMES.join(', '), choiceOption('--backend', BACKEND_NAMES), 'auto')
     .option('--generate', 'instead: WaveNet audio generation speed (2×10 layers, 32 channels, 256 classes), cached vs naive')
     .option('--samples <n>', '--generate: samples timed with the cached method', intOption('--samples'), 16000)
@@ -41,6 +42,7 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
         levels: number;
         kernel: number;
         steps: number;
+        dropout: number;
         backend: BackendName;
         generate?: boolean;
         samples: number;
@@ -59,6 +61,7 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
         }
         if (f.vocab < 2) throw new Error(`--vocab: must be at least 2 (got ${f.vocab})`);
         if (f.kernel < 2) throw new Error(`--kernel: must be at least 2 (got ${f.kernel})`);
+        if (f.dropout < 0 || f.dropout > 0.9) throw new Error(`--dropout: must be in [0, 0.9] (got ${f.dropout})`);
         const backend = await activateBackend(f.backend);
         // On webgpu the work per step is counted too: dispatches are its budget (docs/benchmarks.md).
         const gpuWork = backend.name === 'webgpu' ? installDispatchCounter() : undefined;
@@ -71,6 +74,7 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
           levels: f.levels,
           kernel: f.kernel,
           steps: f.steps,
+          dropout: f.dropout,
           gpuWork,
         });
         const line = {

@@ -186,7 +186,11 @@ export interface NativeKernels {
     weightNorm: boolean,
     residual: boolean,
   ): [session: unknown, P: number];
-  /** One whole TCN step, as trainStep without a state (a TCN carries none between windows). */
+  /**
+   * One whole TCN step, as trainStep without a state (a TCN carries none between windows). With
+   * `dropout` in (0, 1) every convolution unit's output is dropped by the masks `seed` (a whole
+   * number below 2^53) gives (tcnDropoutMask); 0 trains without dropout.
+   */
   tcnStep(
     session: unknown,
     B: number,
@@ -194,8 +198,15 @@ export interface NativeKernels {
     ids: Int32Array,
     targets: Int32Array,
     arena: F32,
+    dropout: number,
+    seed: number,
     ...optimizer: StepOptimizerArgs
   ): WholeStepResult;
+  /**
+   * The dropout multipliers (0 or 1/(1 − rate)) tcnStep with `seed` and `rate` applies to the first
+   * n outputs ([B·T, H] row-major) of convolution `unit` (level·convsPerBlock + c): for tests.
+   */
+  tcnDropoutMask(seed: number, unit: number, n: number, rate: number): Float32Array;
 }
 
 /**

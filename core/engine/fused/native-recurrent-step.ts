@@ -38,10 +38,10 @@ export function recurrentArenaLayout(c: Recurrent): ArenaEntry[] {
   return list;
 }
 
-/** Why the recurrent step cannot run `setup` (a recurrent kind), or null when it can. */
+/** Why the recurrent step cannot run `setup` (a recurrent kind), or null when it can. It has no dropout (the TF.js step keeps it). */
 export function recurrentStepRefusal(setup: TrainStepSetup): string | null {
   const c = setup.model.config as Recurrent;
-  return wholeStepRefusal(setup, c.dropout, c.inputFeatures, recurrentArenaLayout(c));
+  return wholeStepRefusal(setup, c.inputFeatures, recurrentArenaLayout(c)) ?? (c.dropout > 0 ? 'dropout' : null);
 }
 
 export class NativeRecurrentStep extends NativeWholeStep {

@@ -3,8 +3,17 @@
 // fused convolution units (ReLU, weight norm, the residual add, level 0's 1×1
 // downsample), read-out, softmax cross-entropy, backward, global-norm clipping
 // and Adam or SGD, over the arena of native-whole-step.ts. Covers what
-// core/ml/models/tcn-model.ts builds without dropout (the TF.js step keeps
-// dropout: its seeded masks are TF.js's).
+// core/ml/models/tcn-model.ts builds, dropout included: each unit's output
+// dropped, then each block's relu(h + skip) unfused, as the model does.
+// Its masks are not TF.js's: each step draws one seed from the run's
+// generator (setup.rng.seed(), once per step, before the native call, so a
+// checkpoint that restores the generator continues bit-for-bit) and the addon
+// derives every mask from it by a counter-based hash (tcnDropoutMask), where
+// the TF.js step draws one seed per unit and tf.dropout's masks. Reproducing
+// TF.js's seeded uniform generator, which runs in JS, would cost more than the
+// step itself. So a run with dropout trains the same model with other, equally
+// random masks on the native step than on the TF.js step (and another loss
+// curve); runs without dropout match it within rounding.
 import type { TcnConfig } from '../../ml/models/model-config.ts';
 import type { ModelState } from '../../ml/models/sequence-model.ts';
 import type { Batch } from '../../ml/tasks/task-types.ts';
@@ -37,7 +46,7 @@ export function tcnArenaLayout(c: TcnConfig): ArenaEntry[] {
 /** Why the TCN step cannot run `setup` (a TCN), or null when it can. */
 export function tcnStepRefusal(setup: TrainStepSetup): string | null {
   const c = setup.model.config as TcnConfig;
-  return wholeStepRefusal(setup, c.dropout, c.inputFeatures, tcnArenaLayout(c));
+  return wholeStepRefusal(setup, c.inputFeatures, tcnArenaLayout(c));
 }
 
 export class NativeTcnStep extends NativeWholeStep {
@@ -65,6 +74,9 @@ export class NativeTcnStep extends NativeWholeStep {
 
   protected runNative(batch: Batch, _state: ModelState, optimizer: StepOptimizerArgs): { result: WholeStepResult; state: ModelState } {
     const [B, T] = batch.inputShape as [number, number];
+    const dropout = (this.setup.model.config as TcnConfig).dropout;
+    // One draw per step, and only with dropout: a run without it leaves the generator as the TF.js step does.
+    const seed = dropout > 0 ? this.setup.rng.seed() : 0;
     const result = this.native.tcnStep(
       this.session,
       B,
@@ -72,6 +84,8 @@ export class NativeTcnStep extends NativeWholeStep {
       batch.inputs as Int32Array,
       batch.targets as Int32Array,
       this.arena,
+      dropout,
+      seed,
       ...optimizer,
     );
     return { result, state: null };

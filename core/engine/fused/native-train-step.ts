@@ -1,8 +1,9 @@
 // The `trainStep` kernel of the CPU backends: the whole training step in one
 // native call where a native step covers the run (the token-level rnn, lstm
 // and gru language models: native-recurrent-step.ts; the TCN:
-// native-tcn-step.ts), else the TF.js reference step (dropout, constrained
-// models, feature inputs, masked or non-categorical tasks, other kinds).
+// native-tcn-step.ts, dropout included), else the TF.js reference step (the
+// recurrent models' dropout, constrained models, feature inputs, masked or
+// non-categorical tasks, other kinds).
 // Models never know which ran; `SEQLAB_NATIVE_STEP=0` turns the native steps
 // off alone.
 import { referenceKernel } from '../../ml/engine/kernel-registry.ts';
@@ -29,7 +30,8 @@ const FAMILIES: NativeStepFamily[] = [
   },
   {
     covers: (kind) => kind === 'tcn',
-    built: (n) => typeof n.tcnStep === 'function',
+    // tcnDropoutMask came with the step's dropout arguments: an addon without it has the older tcnStep.
+    built: (n) => typeof n.tcnStep === 'function' && typeof n.tcnDropoutMask === 'function',
     refusal: tcnStepRefusal,
     create: (n, s) => new NativeTcnStep(n, s),
   },

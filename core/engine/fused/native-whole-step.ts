@@ -20,10 +20,12 @@ export interface ArenaEntry {
   size: number;
 }
 
-/** Why a whole native step cannot take `setup` whatever the model (env switch, dropout, constraint, task, layout), or null. */
-export function wholeStepRefusal(setup: TrainStepSetup, dropout: number, inputFeatures: number, layout: ArenaEntry[]): string | null {
+/**
+ * Why a whole native step cannot take `setup` whatever the model (env switch, constraint, task, layout), or
+ * null. Dropout is each step's own affair: the recurrent step refuses it, the TCN step applies it.
+ */
+export function wholeStepRefusal(setup: TrainStepSetup, inputFeatures: number, layout: ArenaEntry[]): string | null {
   if (process.env['SEQLAB_NATIVE_STEP'] === '0') return 'disabled by SEQLAB_NATIVE_STEP=0';
-  if (dropout > 0) return 'dropout';
   if (setup.model.constrain) return 'a constrained model (projected after every step)';
   if (inputFeatures !== 0 || setup.data.output !== 'categorical' || !setup.data.stateful) return 'not a token-level language-model task';
   const vars = setup.model.variables;

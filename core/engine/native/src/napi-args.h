@@ -38,6 +38,14 @@ class Args {
     return static_cast<int>(v);
   }
 
+  /** Argument i as a whole number in [0, 2^53) (a seed: every such number is exact in a double). */
+  uint64_t whole53(std::size_t i, const char* name) {
+    double v;
+    if (napi_get_value_double(env_, argv_[i], &v) != napi_ok || !(v >= 0) || v >= 9007199254740992.0 || v != std::floor(v))
+      throw ArgError(std::string(fn_) + ": " + name + " must be a whole number in [0, 2^53)");
+    return static_cast<uint64_t>(v);
+  }
+
   /** Argument i as it came (a session handle). */
   napi_value value(std::size_t i) const { return argv_[i]; }
 

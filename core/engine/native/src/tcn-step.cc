@@ -2,9 +2,13 @@
 // convolution units of conv_unit.cc (ReLU, residual add and weight norm in the
 // product's epilogue) chained over buffers that stay put between steps, with
 // the embedding, read-out, loss and update of step-common.cc, so nothing
-// crosses into JS but the loss and the norm.
+// crosses into JS but the loss and the norm. With dropout each unit's output
+// is masked in one pass after it (the unit then leaves the skip out), each
+// block's residual add and ReLU is one more pass, and the backward masks dy
+// before the unit's (whose ReLU mask, out > 0, then also holds the dropout's).
 #include "tcn-step.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "gemm.h"
@@ -24,12 +28,70 @@ const float* skip_of(const TcnDims& d, int l, const float* blockIn, const float*
   return l == 0 && tcn_has_downsample(d) ? downsampled : blockIn;
 }
 
-/** The unit of convolution c: ReLU, weight norm's g when used, and the block's skip on its last convolution. */
+/** The unit of convolution c: ReLU, weight norm's g when used, and the block's skip on its last convolution (none given with dropout). */
 ConvUnit unit_of(const TcnDims& d, const float* g, int c, const float* skip) {
   return ConvUnit{kConvRelu, d.weightNorm ? g : nullptr, c == d.convs - 1 ? skip : nullptr};
 }
 
+/** splitmix64's finaliser: a bijection of 64 bits whose every output bit depends on every input bit. */
+inline uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
+
+/** n elements over the pool's threads, in parts of whole multiples of 64. */
+template <typename F>
+void over_elements(std::size_t n, F f) {
+  if (n < 16384) {
+    f(std::size_t(0), n);
+    return;
+  }
+  parallel_parts([&](int part, int parts) {
+    const std::size_t blocks = (n + 63) / 64;
+    const std::size_t b0 = blocks * part / parts, b1 = blocks * (part + 1) / parts;
+    const std::size_t k0 = b0 * 64 < n ? b0 * 64 : n, k1 = b1 * 64 < n ? b1 * 64 : n;
+    if (k0 < k1) f(k0, k1);
+  });
+}
+
+/** Draws unit i's keeps for its n outputs and applies them: out ← out·scale where kept, else 0. */
+void dropout_forward(uint64_t seed, int unit, double rate, std::size_t n, uint8_t* keep, float* out) {
+  const float scale = tcn_dropout_scale(rate);
+  over_elements(n, [&](std::size_t k0, std::size_t k1) {
+    tcn_dropout_keeps(seed, unit, rate, k0, k1, keep);
+    for (std::size_t k = k0; k < k1; ++k) out[k] = keep[k] ? out[k] * scale : 0.f;
+  });
+}
+
+/** dy ← dy·scale where kept, else 0: the gradient of the unit's output before dropout. */
+void dropout_backward(double rate, std::size_t n, const uint8_t* keep, float* dy) {
+  const float scale = tcn_dropout_scale(rate);
+  over_elements(n, [&](std::size_t k0, std::size_t k1) {
+    for (std::size_t k = k0; k < k1; ++k) dy[k] = keep[k] ? dy[k] * scale : 0.f;
+  });
+}
+
 }  // namespace
+
+void tcn_dropout_keeps(uint64_t seed, int unit, double rate, std::size_t begin, std::size_t end, uint8_t* keep) {
+  // splitmix64 from a state of its own per (seed, unit): element k is the stream's (k+1)-th output.
+  const uint64_t base = mix64(seed ^ mix64(kGolden * (static_cast<uint64_t>(unit) + 1)));
+  for (std::size_t k = begin; k < end; ++k) {
+    const uint64_t h = mix64(base + kGolden * (static_cast<uint64_t>(k) + 1));
+    const double u = static_cast<double>(h >> 40) * (1.0 / 16777216.0);  // 24 bits: uniform in [0, 1), exact in float32
+    keep[k] = u >= rate ? 1 : 0;
+  }
+}
+
+void tcn_dropout_mask(uint64_t seed, int unit, std::size_t n, double rate, float* out) {
+  std::vector<uint8_t> keep(n);
+  tcn_dropout_keeps(seed, unit, rate, 0, n, keep.data());
+  const float scale = tcn_dropout_scale(rate);
+  for (std::size_t k = 0; k < n; ++k) out[k] = keep[k] ? scale : 0.f;
+}
 
 TcnLayout tcn_layout(const TcnDims& d) {
   TcnLayout l;
@@ -60,7 +122,7 @@ TcnLayout tcn_layout(const TcnDims& d) {
 }
 
 StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets, float* arena,
-                          const StepOptions& o) {
+                          const StepOptions& o, const TcnDropout& dropout) {
   const TcnLayout lay = tcn_layout(d);
   const std::size_t P = lay.P;
   const float* w = arena;
@@ -69,6 +131,9 @@ StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, cons
   const idx rows = idx(B) * T;
   const idx widest = E > H ? E : H;
   const bool downsample = tcn_has_downsample(d);
+  const bool drop = dropout.rate > 0;
+  const bool blockTail = drop && d.residual;  // relu(h + skip) as a pass of its own
+  const std::size_t outN = std::size_t(rows) * H;
 
   grow(ws.x0, rows * E);
   grow(ws.logits, rows * V);
@@ -79,6 +144,8 @@ StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, cons
   if (downsample) grow(ws.skip, rows * H);
   ws.outs.resize(units);
   ws.zs.resize(units);
+  if (drop) ws.keeps.resize(units);
+  if (blockTail) ws.blocks.resize(d.levels);
 
   embed_forward(rows, E, ids, w + lay.inW, w + lay.inB, ws.x0.data());
 
@@ -97,15 +164,28 @@ StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, cons
     for (int c = 0; c < d.convs; ++c) {
       const int i = l * d.convs + c;
       const ConvDims cd{B, T, conv_in(d, l, c), H, d.K, 1 << l};
-      const ConvUnit u = unit_of(d, w + lay.g[i], c, skip);
-      grow(ws.outs[i], rows * H);
+      const ConvUnit u = unit_of(d, w + lay.g[i], c, drop ? nullptr : skip);
+      grow(ws.outs[i], outN);
       float* z = nullptr;
       if (conv_unit_keeps_z(u)) {
-        grow(ws.zs[i], rows * H);
+        grow(ws.zs[i], outN);
         z = ws.zs[i].data();
       }
       conv_unit_forward(cd, u, x, w + lay.w[i], w + lay.bias[i], z, ws.outs[i].data());
+      if (drop) {
+        if (ws.keeps[i].size() < outN) ws.keeps[i].resize(outN);
+        dropout_forward(dropout.seed, i, dropout.rate, outN, ws.keeps[i].data(), ws.outs[i].data());
+      }
       x = ws.outs[i].data();
+    }
+    if (blockTail) {
+      grow(ws.blocks[l], outN);
+      float* y = ws.blocks[l].data();
+      const float* h = x;
+      over_elements(outN, [&](std::size_t k0, std::size_t k1) {
+        for (std::size_t k = k0; k < k1; ++k) y[k] = std::max(h[k] + skip[k], 0.f);
+      });
+      x = y;
     }
   }
 
@@ -118,12 +198,25 @@ StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, cons
   // Backward through the blocks from the top: each unit turns dy into its input's gradient, and a block's
   // input gradient adds its skip path's (identity, or the downsample's transpose product).
   for (int l = d.levels - 1; l >= 0; --l) {
-    const float* blockIn = l == 0 ? ws.x0.data() : ws.outs[l * d.convs - 1].data();
+    const float* blockIn = l == 0 ? ws.x0.data() : blockTail ? ws.blocks[l - 1].data() : ws.outs[l * d.convs - 1].data();
     const float* skip = skip_of(d, l, blockIn, ws.skip.data());
+    if (blockTail) {
+      // relu(h + skip): the same gradient to h and to the skip path where the sum was positive.
+      const float* y = ws.blocks[l].data();
+      float* dskip = ws.dskip.data();
+      over_elements(outN, [&](std::size_t k0, std::size_t k1) {
+        for (std::size_t k = k0; k < k1; ++k) {
+          const float gk = y[k] > 0.f ? dy[k] : 0.f;
+          dskip[k] = gk;
+          dy[k] = gk;
+        }
+      });
+    }
     for (int c = d.convs - 1; c >= 0; --c) {
       const int i = l * d.convs + c;
       const ConvDims cd{B, T, conv_in(d, l, c), H, d.K, 1 << l};
-      const ConvUnit u = unit_of(d, w + lay.g[i], c, skip);
+      const ConvUnit u = unit_of(d, w + lay.g[i], c, drop ? nullptr : skip);
+      if (drop) dropout_backward(dropout.rate, outN, ws.keeps[i].data(), dy);
       const float* in = c == 0 ? blockIn : ws.outs[i - 1].data();
       const float* z = conv_unit_keeps_z(u) ? ws.zs[i].data() : nullptr;
       conv_unit_backward(cd, u, in, w + lay.w[i], z, ws.outs[i].data(), dy, spare, g + lay.w[i], d.weightNorm ? g + lay.g[i] : nullptr,

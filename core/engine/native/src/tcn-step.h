@@ -9,7 +9,14 @@
 // per level l and convolution c: v [K·cin, H] and g [H] (weight norm) or
 // kernel [K·cin, H], then bias [H]; after level 0's convolutions
 // downsample/kernel [E,H] and downsample/bias [H] when it exists;
-// output/kernel [H,V], output/bias [V]. No dropout: the caller refuses it.
+// output/kernel [H,V], output/bias [V].
+//
+// Dropout (rate > 0), as the reference builds it in training: every unit's
+// output (after ReLU) is multiplied by 0 or 1/keep (keep = 1 − rate), and a
+// block's skip is then not fused into its last unit: the block ends with
+// relu(h + skip). The masks come from a counter-based generator of (seed,
+// unit, element) (tcn_dropout_mask), so they depend on neither the threads nor
+// the order of the work, and a seed fixes every mask of a step.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -38,11 +45,28 @@ TcnLayout tcn_layout(const TcnDims& d);
 /** Activations and gradient scratch of one step, grown on demand and reused. */
 struct TcnWorkspace {
   std::vector<float> x0, skip, dskip, logits, dlogits, bufA, bufB;
-  std::vector<std::vector<float>> outs, zs;  // per convolution: its unit's output, and z where the backward needs it
+  std::vector<std::vector<float>> outs, zs;  // per convolution: its unit's output (after dropout), and z where the backward needs it
+  std::vector<std::vector<uint8_t>> keeps;   // per convolution, with dropout: 1 where its output element is kept
+  std::vector<std::vector<float>> blocks;    // per level, with dropout and residual: relu(h + skip), the block's output
 };
+
+/** Dropout of one step: rate in [0, 1) (0: none) and the seed of its masks. */
+struct TcnDropout {
+  double rate;
+  uint64_t seed;
+};
+
+/** The multiplier of dropout: 1/keep as float32, the reference's floor(u + keep)/keep where it keeps. */
+inline float tcn_dropout_scale(double rate) { return 1.0f / static_cast<float>(1.0 - rate); }
+
+/** keep[k] = 1 where element k of unit `unit`'s output is kept under `seed` (u ≥ rate, u uniform in [0,1)), else 0, for k in [begin, end). */
+void tcn_dropout_keeps(uint64_t seed, int unit, double rate, std::size_t begin, std::size_t end, uint8_t* keep);
+
+/** The multipliers a step with this seed and rate applies to unit `unit`'s first n output elements: 0 or tcn_dropout_scale(rate). */
+void tcn_dropout_mask(uint64_t seed, int unit, std::size_t n, double rate, float* out);
 
 /** One step on B rows of T tokens (a TCN has no state between windows). */
 StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets, float* arena,
-                          const StepOptions& o);
+                          const StepOptions& o, const TcnDropout& dropout);
 
 }  // namespace sk

@@ -137,17 +137,44 @@ napi_value TcnStepSession(napi_env env, napi_callback_info info) {
   });
 }
 
-// tcnStep(session, B, T, ids, targets, arena, optimizer, lr, beta1, beta2, epsilon, stepSize, clip) -> [loss, norm, applied]
+/** Argument i as a dropout rate in [0, 1). */
+double dropout_rate(Args& a, std::size_t i, const char* name) {
+  const double rate = a.number(i, name);
+  if (rate < 0 || rate >= 1) throw ArgError(std::string(a.fn()) + ": " + name + " must be in [0, 1)");
+  return rate;
+}
+
+// tcnStep(session, B, T, ids, targets, arena, dropout, seed, optimizer, lr, beta1, beta2, epsilon, stepSize, clip)
+//   -> [loss, norm, applied]; seed (a whole number below 2^53) fixes the step's dropout masks.
 napi_value TcnStep(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a(env, info, 13, "tcnStep");
+    Args a(env, info, 15, "tcnStep");
     auto& s = session_of<TcnSession>(env, a, Family::Tcn, "tcnStepSession");
     const int B = a.integer(1, "batch", 1), T = a.integer(2, "time", 1);
     const std::size_t rows = std::size_t(B) * T;
     const int32_t* ids = a.indices(3, "ids", rows, s.dims.V);
     const int32_t* targets = a.indices(4, "targets", rows, s.dims.V);
     float* arena = a.writable_floats(5, "arena", 4 * tcn_layout(s.dims).P);
-    return step_result(env, tcn_train_step(s.dims, s.ws, B, T, ids, targets, arena, step_options(a, 6)));
+    const TcnDropout dropout{dropout_rate(a, 6, "dropout"), a.whole53(7, "seed")};
+    return step_result(env, tcn_train_step(s.dims, s.ws, B, T, ids, targets, arena, step_options(a, 8), dropout));
+  });
+}
+
+// tcnDropoutMask(seed, unit, n, rate) -> Float32Array [n]: the multipliers (0 or 1/(1 − rate)) tcnStep with this
+// seed and rate applies to the first n outputs ([B·T, H] row-major) of convolution `unit` (level·convsPerBlock + c).
+napi_value TcnDropoutMask(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 4, "tcnDropoutMask");
+    const uint64_t seed = a.whole53(0, "seed");
+    const int unit = a.integer(1, "unit");
+    const int n = a.integer(2, "n");
+    const double rate = dropout_rate(a, 3, "rate");
+    napi_value buffer, out;
+    void* data = nullptr;
+    check(napi_create_arraybuffer(env, std::size_t(n) * sizeof(float), &data, &buffer), "create_arraybuffer");
+    tcn_dropout_mask(seed, unit, std::size_t(n), rate, static_cast<float*>(data));
+    check(napi_create_typedarray(env, napi_float32_array, std::size_t(n), buffer, 0, &out), "create_typedarray");
+    return out;
   });
 }
 
@@ -159,6 +186,7 @@ void register_train_step(napi_env env, napi_value exports) {
       {"trainStep", nullptr, TrainStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"tcnStepSession", nullptr, TcnStepSession, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"tcnStep", nullptr, TcnStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"tcnDropoutMask", nullptr, TcnDropoutMask, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }
