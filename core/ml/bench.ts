@@ -2,6 +2,9 @@
 // shapes of shared/bench/torch_ref.py (one-hot input, 32-wide projection,
 // one recurrent layer or a plain stack of causal dilated convolutions, linear
 // read-out, Adam 1e-3, no clipping), through the same Trainer as real runs.
+// The GCNN has no twin there: it runs with the model's own defaults (blocks of
+// 2 weight-normalised GLU convolutions, dilation 1) on the same projection,
+// so its figures compare the lab's own steps, not the lab against PyTorch.
 import { memoryTokenSource } from './data/memory-source.ts';
 import { buildModel } from './models/build-model.ts';
 import type { ModelConfig } from './models/model-config.ts';
@@ -11,7 +14,7 @@ import { trainConfigSchema } from './train/train-config.ts';
 import { Trainer } from './train/trainer.ts';
 
 export interface BenchOptions {
-  model: 'rnn' | 'gru' | 'lstm' | 'tcn';
+  model: 'rnn' | 'gru' | 'lstm' | 'tcn' | 'gcnn';
   hidden: number;
   batch: number;
   seqLen: number;
@@ -51,6 +54,20 @@ export interface BenchResult {
 function benchModelConfig(o: BenchOptions): ModelConfig {
   // One recurrent layer as torch.nn.RNN/GRU/LSTM(32, hidden) in torch_ref.py (torch.nn.RNN has a second
   // bias vector of `hidden` values that ours folds into one; the compute per step is the same).
+  if (o.model === 'gcnn')
+    return {
+      kind: 'gcnn',
+      vocabSize: o.vocab,
+      inputFeatures: 0,
+      embedSize: 32,
+      hiddenSize: o.hidden,
+      levels: o.levels,
+      kernelSize: o.kernel,
+      convsPerBlock: 2,
+      dilated: false,
+      dropout: o.dropout ?? 0,
+      weightNorm: true,
+    };
   if (o.model !== 'tcn')
     return {
       kind: o.model,

@@ -203,8 +203,37 @@ export interface NativeKernels {
     ...optimizer: StepOptimizerArgs
   ): WholeStepResult;
   /**
-   * The dropout multipliers (0 or 1/(1 − rate)) tcnStep with `seed` and `rate` applies to the first
-   * n outputs ([B·T, H] row-major) of convolution `unit` (level·convsPerBlock + c): for tests.
+   * A workspace for whole training steps of a token-level gated convolutional language model
+   * (native/src/gcnn-step.h), and P, the floats of one part of its arena.
+   */
+  gcnnStepSession(
+    V: number,
+    E: number,
+    H: number,
+    levels: number,
+    K: number,
+    convsPerBlock: number,
+    weightNorm: boolean,
+    dilated: boolean,
+  ): [session: unknown, P: number];
+  /**
+   * One whole GCNN step, as tcnStep: with `dropout` in (0, 1) every GLU's output is dropped by the
+   * masks tcnDropoutMask gives for `seed` (unit level·convsPerBlock + c); 0 trains without dropout.
+   */
+  gcnnStep(
+    session: unknown,
+    B: number,
+    T: number,
+    ids: Int32Array,
+    targets: Int32Array,
+    arena: F32,
+    dropout: number,
+    seed: number,
+    ...optimizer: StepOptimizerArgs
+  ): WholeStepResult;
+  /**
+   * The dropout multipliers (0 or 1/(1 − rate)) tcnStep and gcnnStep with `seed` and `rate` apply to the
+   * first n outputs ([B·T, H] row-major) of convolution `unit` (level·convsPerBlock + c): for tests.
    */
   tcnDropoutMask(seed: number, unit: number, n: number, rate: number): Float32Array;
 }

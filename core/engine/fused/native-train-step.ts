@@ -1,14 +1,15 @@
 // The `trainStep` kernel of the CPU backends: the whole training step in one
 // native call where a native step covers the run (the token-level rnn, lstm
 // and gru language models: native-recurrent-step.ts; the TCN:
-// native-tcn-step.ts, dropout included), else the TF.js reference step (the
-// recurrent models' dropout, constrained models, feature inputs, masked or
-// non-categorical tasks, other kinds).
+// native-tcn-step.ts, and the GCNN: native-gcnn-step.ts, dropout included),
+// else the TF.js reference step (the recurrent models' dropout, constrained
+// models, feature inputs, masked or non-categorical tasks, other kinds).
 // Models never know which ran; `SEQLAB_NATIVE_STEP=0` turns the native steps
 // off alone.
 import { referenceKernel } from '../../ml/engine/kernel-registry.ts';
 import type { TrainStepRunner, TrainStepSetup } from '../../ml/train/train-step.ts';
 import type { NativeKernels } from './native-binding.ts';
+import { gcnnStepRefusal, NativeGcnnStep } from './native-gcnn-step.ts';
 import { isRecurrentKind, NativeRecurrentStep, recurrentStepRefusal } from './native-recurrent-step.ts';
 import { NativeTcnStep, tcnStepRefusal } from './native-tcn-step.ts';
 
@@ -35,13 +36,20 @@ const FAMILIES: NativeStepFamily[] = [
     refusal: tcnStepRefusal,
     create: (n, s) => new NativeTcnStep(n, s),
   },
+  {
+    covers: (kind) => kind === 'gcnn',
+    // Its dropout masks are tcnDropoutMask's.
+    built: (n) => typeof n.gcnnStep === 'function' && typeof n.tcnDropoutMask === 'function',
+    refusal: gcnnStepRefusal,
+    create: (n, s) => new NativeGcnnStep(n, s),
+  },
 ];
 
 /** Why the whole step cannot run natively for `setup`, or null when it can. */
 export function nativeStepRefusal(setup: TrainStepSetup): string | null {
   const kind = setup.model.config.kind;
   const family = FAMILIES.find((f) => f.covers(kind));
-  if (!family) return `model kind ${kind} (only rnn, lstm, gru and tcn)`;
+  if (!family) return `model kind ${kind} (only rnn, lstm, gru, tcn and gcnn)`;
   return family.refusal(setup);
 }
 

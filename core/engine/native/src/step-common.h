@@ -1,9 +1,10 @@
 // What every whole native training step shares (train-step.cc for the
-// recurrent language models, tcn-step.cc for the TCN): the token embedding,
-// the dense read-out with the mean softmax cross-entropy and their gradients,
-// and the tail of the step — global gradient norm, clipping and Adam or SGD
-// over the whole arena [ parameters P | gradients P | Adam m P | Adam v P ].
-// Written once here so both steps round exactly as the reference does.
+// recurrent language models, tcn-step.cc for the TCN, gcnn-step.cc for the
+// GCNN): the token embedding, the dense read-out with the mean softmax
+// cross-entropy and their gradients, and the tail of the step — global
+// gradient norm, clipping and Adam or SGD over the whole arena
+// [ parameters P | gradients P | Adam m P | Adam v P ].
+// Written once here so every step rounds exactly as the reference does.
 #pragma once
 #include <cstddef>
 #include <cstdint>

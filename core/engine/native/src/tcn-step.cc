@@ -57,8 +57,9 @@ void over_elements(std::size_t n, F f) {
   });
 }
 
-/** Draws unit i's keeps for its n outputs and applies them: out ← out·scale where kept, else 0. */
-void dropout_forward(uint64_t seed, int unit, double rate, std::size_t n, uint8_t* keep, float* out) {
+}  // namespace
+
+void tcn_dropout_forward(uint64_t seed, int unit, double rate, std::size_t n, uint8_t* keep, float* out) {
   const float scale = tcn_dropout_scale(rate);
   over_elements(n, [&](std::size_t k0, std::size_t k1) {
     tcn_dropout_keeps(seed, unit, rate, k0, k1, keep);
@@ -66,15 +67,12 @@ void dropout_forward(uint64_t seed, int unit, double rate, std::size_t n, uint8_
   });
 }
 
-/** dy ← dy·scale where kept, else 0: the gradient of the unit's output before dropout. */
-void dropout_backward(double rate, std::size_t n, const uint8_t* keep, float* dy) {
+void tcn_dropout_backward(double rate, std::size_t n, const uint8_t* keep, float* dy) {
   const float scale = tcn_dropout_scale(rate);
   over_elements(n, [&](std::size_t k0, std::size_t k1) {
     for (std::size_t k = k0; k < k1; ++k) dy[k] = keep[k] ? dy[k] * scale : 0.f;
   });
 }
-
-}  // namespace
 
 void tcn_dropout_keeps(uint64_t seed, int unit, double rate, std::size_t begin, std::size_t end, uint8_t* keep) {
   // splitmix64 from a state of its own per (seed, unit): element k is the stream's (k+1)-th output.
@@ -174,7 +172,7 @@ StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, cons
       conv_unit_forward(cd, u, x, w + lay.w[i], w + lay.bias[i], z, ws.outs[i].data());
       if (drop) {
         if (ws.keeps[i].size() < outN) ws.keeps[i].resize(outN);
-        dropout_forward(dropout.seed, i, dropout.rate, outN, ws.keeps[i].data(), ws.outs[i].data());
+        tcn_dropout_forward(dropout.seed, i, dropout.rate, outN, ws.keeps[i].data(), ws.outs[i].data());
       }
       x = ws.outs[i].data();
     }
@@ -216,7 +214,7 @@ StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, cons
       const int i = l * d.convs + c;
       const ConvDims cd{B, T, conv_in(d, l, c), H, d.K, 1 << l};
       const ConvUnit u = unit_of(d, w + lay.g[i], c, drop ? nullptr : skip);
-      if (drop) dropout_backward(dropout.rate, outN, ws.keeps[i].data(), dy);
+      if (drop) tcn_dropout_backward(dropout.rate, outN, ws.keeps[i].data(), dy);
       const float* in = c == 0 ? blockIn : ws.outs[i - 1].data();
       const float* z = conv_unit_keeps_z(u) ? ws.zs[i].data() : nullptr;
       conv_unit_backward(cd, u, in, w + lay.w[i], z, ws.outs[i].data(), dy, spare, g + lay.w[i], d.weightNorm ? g + lay.g[i] : nullptr,

@@ -65,6 +65,12 @@ void tcn_dropout_keeps(uint64_t seed, int unit, double rate, std::size_t begin, 
 /** The multipliers a step with this seed and rate applies to unit `unit`'s first n output elements: 0 or tcn_dropout_scale(rate). */
 void tcn_dropout_mask(uint64_t seed, int unit, std::size_t n, double rate, float* out);
 
+/** Draws unit `unit`'s keeps for its n outputs and applies them: out ← out·scale where kept, else 0 (keep [n] written). */
+void tcn_dropout_forward(uint64_t seed, int unit, double rate, std::size_t n, uint8_t* keep, float* out);
+
+/** dy ← dy·scale where kept, else 0: the gradient of the unit's output before dropout, from its keeps [n]. */
+void tcn_dropout_backward(double rate, std::size_t n, const uint8_t* keep, float* dy);
+
 /** One step on B rows of T tokens (a TCN has no state between windows). */
 StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets, float* arena,
                           const StepOptions& o, const TcnDropout& dropout);

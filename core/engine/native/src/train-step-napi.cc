@@ -1,5 +1,6 @@
 // Node-API bindings of the whole native training steps: the recurrent language
-// models' (train-step.cc) and the TCN's (tcn-step.cc). A session is a
+// models' (train-step.cc), the TCN's (tcn-step.cc) and the GCNN's
+// (gcnn-step.cc). A session is a
 // workspace kept between steps behind a JS external, tagged with its model
 // family so a step never runs on the other family's workspace. Every array's
 // length and every token is checked against the session's shapes before the
@@ -8,6 +9,7 @@
 
 #include <string>
 
+#include "gcnn-step.h"
 #include "napi-args.h"
 #include "tcn-step.h"
 #include "train-step.h"
@@ -15,7 +17,7 @@
 namespace sk {
 namespace {
 
-enum class Family : int { Recurrent = 0x5e9ab001, Tcn = 0x5e9ab002 };
+enum class Family : int { Recurrent = 0x5e9ab001, Tcn = 0x5e9ab002, Gcnn = 0x5e9ab003 };
 
 struct RecurrentSession {
   Family family = Family::Recurrent;
@@ -27,6 +29,12 @@ struct TcnSession {
   Family family = Family::Tcn;
   TcnDims dims;
   TcnWorkspace ws;
+};
+
+struct GcnnSession {
+  Family family = Family::Gcnn;
+  GcnnDims dims;
+  GcnnWorkspace ws;
 };
 
 /** [session, P]: the workspace behind an external (freed with it) and the floats of one arena part. */
@@ -53,7 +61,7 @@ Session& session_of(napi_env env, Args& a, Family family, const char* maker) {
   napi_valuetype kind;
   check(napi_typeof(env, a.value(0), &kind), "typeof");
   if (kind == napi_external) check(napi_get_value_external(env, a.value(0), &raw), "get_value_external");
-  // Both session types start with their family tag, so reading it is defined whichever one this is.
+  // Every session type starts with its family tag, so reading it is defined whichever one this is.
   if (!raw || *static_cast<const Family*>(raw) != family) throw ArgError(std::string(a.fn()) + ": session must come from " + maker);
   return *static_cast<Session*>(raw);
 }
@@ -160,6 +168,42 @@ napi_value TcnStep(napi_env env, napi_callback_info info) {
   });
 }
 
+// gcnnStepSession(V, E, H, levels, K, convsPerBlock, weightNorm, dilated) -> [session, P]
+napi_value GcnnStepSession(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 8, "gcnnStepSession");
+    const GcnnDims d{a.integer(0, "vocab", 1),
+                     a.integer(1, "embed", 1),
+                     a.integer(2, "hidden", 1),
+                     a.integer(3, "levels", 1),
+                     a.integer(4, "kernel", 1),
+                     a.integer(5, "convsPerBlock", 1),
+                     a.flag(6, "weightNorm"),
+                     a.flag(7, "dilated")};
+    // A dilation 2^level, and the shift (K−1)·2^level with it, must stay an int.
+    if (d.dilated && d.levels > 24) throw ArgError("gcnnStepSession: levels must be at most 24 when dilated");
+    auto* s = new GcnnSession;
+    s->dims = d;
+    return session_pair(env, s, gcnn_layout(d).P);
+  });
+}
+
+// gcnnStep(session, B, T, ids, targets, arena, dropout, seed, optimizer, lr, beta1, beta2, epsilon, stepSize, clip)
+//   -> [loss, norm, applied]; seed (a whole number below 2^53) fixes the step's dropout masks (tcnDropoutMask's).
+napi_value GcnnStep(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 15, "gcnnStep");
+    auto& s = session_of<GcnnSession>(env, a, Family::Gcnn, "gcnnStepSession");
+    const int B = a.integer(1, "batch", 1), T = a.integer(2, "time", 1);
+    const std::size_t rows = std::size_t(B) * T;
+    const int32_t* ids = a.indices(3, "ids", rows, s.dims.V);
+    const int32_t* targets = a.indices(4, "targets", rows, s.dims.V);
+    float* arena = a.writable_floats(5, "arena", 4 * gcnn_layout(s.dims).P);
+    const TcnDropout dropout{dropout_rate(a, 6, "dropout"), a.whole53(7, "seed")};
+    return step_result(env, gcnn_train_step(s.dims, s.ws, B, T, ids, targets, arena, step_options(a, 8), dropout));
+  });
+}
+
 // tcnDropoutMask(seed, unit, n, rate) -> Float32Array [n]: the multipliers (0 or 1/(1 − rate)) tcnStep with this
 // seed and rate applies to the first n outputs ([B·T, H] row-major) of convolution `unit` (level·convsPerBlock + c).
 napi_value TcnDropoutMask(napi_env env, napi_callback_info info) {
@@ -187,6 +231,8 @@ void register_train_step(napi_env env, napi_value exports) {
       {"tcnStepSession", nullptr, TcnStepSession, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"tcnStep", nullptr, TcnStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"tcnDropoutMask", nullptr, TcnDropoutMask, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gcnnStepSession", nullptr, GcnnStepSession, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"gcnnStep", nullptr, GcnnStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -1,0 +1,92 @@
+// The whole training step in one native call for the token-level gated
+// convolutional language model on the CPU backends (native/src/gcnn-step.cc):
+// embedding, every block's GLU convolution units (weight norm of each half,
+// dropout, the residual add h + skip, level 0's 1×1 projection), read-out,
+// softmax cross-entropy, backward, global-norm clipping and Adam or SGD, over
+// the arena of native-whole-step.ts. Covers what core/ml/models/gcnn-model.ts
+// builds, dropout included, with the TCN step's masks and their terms
+// (native-tcn-step.ts): one seed from the run's generator per step, only when
+// dropout > 0, so a run with dropout draws other, equally random masks than
+// the TF.js step; runs without dropout match it within rounding.
+import type { GcnnConfig } from '../../ml/models/model-config.ts';
+import type { ModelState } from '../../ml/models/sequence-model.ts';
+import type { Batch } from '../../ml/tasks/task-types.ts';
+import type { TrainStepSetup } from '../../ml/train/train-step.ts';
+import type { NativeKernels, StepOptimizerArgs, WholeStepResult } from './native-binding.ts';
+import { type ArenaEntry, NativeWholeStep, wholeStepRefusal } from './native-whole-step.ts';
+
+/** Levels beyond which a dilated GCNN's dilation 2^level no longer fits the addon's int shifts. */
+const MAX_DILATED_LEVELS = 24;
+
+/** Names and sizes of the GCNN's parameters in the arena's order (gcnn-step.h), which is the model's checkpoint order. */
+export function gcnnArenaLayout(c: GcnnConfig): ArenaEntry[] {
+  const { vocabSize: V, embedSize: E, hiddenSize: H, kernelSize: K } = c;
+  const list: ArenaEntry[] = [
+    { name: 'input/kernel', size: V * E },
+    { name: 'input/bias', size: E },
+  ];
+  for (let l = 0; l < c.levels; l++) {
+    for (let i = 0; i < c.convsPerBlock; i++) {
+      const size = K * (l === 0 && i === 0 ? E : H) * H;
+      for (const half of ['linear', 'gate']) {
+        const name = `block${l}/conv${i}/${half}`;
+        if (c.weightNorm) list.push({ name: `${name}/v`, size }, { name: `${name}/g`, size: H });
+        else list.push({ name: `${name}/kernel`, size });
+        list.push({ name: `${name}/bias`, size: H });
+      }
+    }
+    if (l === 0 && E !== H) list.push({ name: 'block0/projection/kernel', size: E * H }, { name: 'block0/projection/bias', size: H });
+  }
+  list.push({ name: 'output/kernel', size: H * V }, { name: 'output/bias', size: V });
+  return list;
+}
+
+/** Why the GCNN step cannot run `setup` (a GCNN), or null when it can. */
+export function gcnnStepRefusal(setup: TrainStepSetup): string | null {
+  const c = setup.model.config as GcnnConfig;
+  if (c.dilated && c.levels > MAX_DILATED_LEVELS) return `dilated with more than ${MAX_DILATED_LEVELS} levels`;
+  return wholeStepRefusal(setup, c.inputFeatures, gcnnArenaLayout(c));
+}
+
+export class NativeGcnnStep extends NativeWholeStep {
+  readonly path = 'native-gcnn';
+  private readonly session: unknown;
+
+  constructor(
+    private readonly native: NativeKernels,
+    setup: TrainStepSetup,
+  ) {
+    const c = setup.model.config as GcnnConfig;
+    const [session, P] = native.gcnnStepSession(
+      c.vocabSize,
+      c.embedSize,
+      c.hiddenSize,
+      c.levels,
+      c.kernelSize,
+      c.convsPerBlock,
+      c.weightNorm,
+      c.dilated,
+    );
+    super(setup, P);
+    this.session = session;
+  }
+
+  protected runNative(batch: Batch, _state: ModelState, optimizer: StepOptimizerArgs): { result: WholeStepResult; state: ModelState } {
+    const [B, T] = batch.inputShape as [number, number];
+    const dropout = (this.setup.model.config as GcnnConfig).dropout;
+    // One draw per step, and only with dropout: a run without it leaves the generator as the TF.js step does.
+    const seed = dropout > 0 ? this.setup.rng.seed() : 0;
+    const result = this.native.gcnnStep(
+      this.session,
+      B,
+      T,
+      batch.inputs as Int32Array,
+      batch.targets as Int32Array,
+      this.arena,
+      dropout,
+      seed,
+      ...optimizer,
+    );
+    return { result, state: null };
+  }
+}
