@@ -5,6 +5,9 @@
 // The GCNN has no twin there: it runs with the model's own defaults (blocks of
 // 2 weight-normalised GLU convolutions, dilation 1) on the same projection,
 // so its figures compare the lab's own steps, not the lab against PyTorch.
+// Nor has the WaveNet: the model's own proportions (2 stacks of `levels`
+// gated layers, residual and dilation channels = hidden, skip channels =
+// 2·hidden, as its defaults 32/32/64), on the same projection.
 import { memoryTokenSource } from './data/memory-source.ts';
 import { buildModel } from './models/build-model.ts';
 import type { ModelConfig } from './models/model-config.ts';
@@ -14,7 +17,7 @@ import { trainConfigSchema } from './train/train-config.ts';
 import { Trainer } from './train/trainer.ts';
 
 export interface BenchOptions {
-  model: 'rnn' | 'gru' | 'lstm' | 'tcn' | 'gcnn';
+  model: 'rnn' | 'gru' | 'lstm' | 'tcn' | 'gcnn' | 'wavenet';
   hidden: number;
   batch: number;
   seqLen: number;
@@ -54,6 +57,20 @@ export interface BenchResult {
 function benchModelConfig(o: BenchOptions): ModelConfig {
   // One recurrent layer as torch.nn.RNN/GRU/LSTM(32, hidden) in torch_ref.py (torch.nn.RNN has a second
   // bias vector of `hidden` values that ours folds into one; the compute per step is the same).
+  if (o.model === 'wavenet')
+    return {
+      kind: 'wavenet',
+      vocabSize: o.vocab,
+      inputFeatures: 0,
+      embedSize: 32,
+      residualChannels: o.hidden,
+      dilationChannels: o.hidden,
+      skipChannels: 2 * o.hidden,
+      stacks: 2,
+      layersPerStack: o.levels,
+      kernelSize: o.kernel,
+      dropout: o.dropout ?? 0,
+    };
   if (o.model === 'gcnn')
     return {
       kind: 'gcnn',

@@ -156,7 +156,7 @@ describe.sequential('seqlab CLI', () => {
         ['train', '--dataset', 'tiny', '--backend', 'tensorflow'],
         /--backend: tensorflow is not available: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed/,
       ],
-      [['bench', '--model', 'wavenet'], /--model must be one of lstm, gru, rnn, tcn/],
+      [['bench', '--model', 'transformer'], /--model must be one of lstm, gru, rnn, tcn/],
       [['show', '99'], /no run "99"/],
       [['resume', '1'], /already completed/],
       [['datasets', 'import', path.join(home, 'missing.txt')], /does not exist/],

@@ -1,4 +1,4 @@
-// Shared set-up of the whole-step equivalence tests (native recurrent, TCN and GCNN
+// Shared set-up of the whole-step equivalence tests (native recurrent, TCN, GCNN and WaveNet
 // steps against the stock TF.js step): a seeded random text task, a small
 // training config, the stock path (every fused kernel of the backend
 // unregistered for the duration of a call), the model's parameters read out,
@@ -252,7 +252,7 @@ export async function expectTrainingMatchesStock(config: ModelConfig, data: () =
 }
 
 /** The addon when it is built with the whole step `fn`, else null, with a warning that says why `what` is skipped. */
-export function nativeWithStep(fn: 'trainStep' | 'tcnStep' | 'gcnnStep', what: string): NativeKernels | null {
+export function nativeWithStep(fn: 'trainStep' | 'tcnStep' | 'gcnnStep' | 'wavenetStep', what: string): NativeKernels | null {
   const load = loadNativeKernels();
   if (load.kernels && typeof load.kernels[fn] === 'function') return load.kernels;
   console.warn(`${what} skipped: native kernels unavailable (${'reason' in load ? load.reason : `built without ${fn}`})`);

@@ -13,7 +13,7 @@ import { BACKEND_NAMES, type BackendName } from '../../ml/train/train-config.ts'
 import type { CliContext } from '../context.ts';
 import { choiceOption, intOption, numberOption } from '../options.ts';
 
-const BENCH_MODELS = ['lstm', 'gru', 'rnn', 'tcn', 'gcnn'] as const;
+const BENCH_MODELS = ['lstm', 'gru', 'rnn', 'tcn', 'gcnn', 'wavenet'] as const;
 
 export function registerBench(program: Command, ctx: () => CliContext): void {
   program
@@ -24,8 +24,13 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
     .option('--batch <n>', 'batch size', intOption('--batch'), 32)
     .option('--seq-len <n>', 'sequence length', intOption('--seq-len'), 64)
     .option('--vocab <n>', 'vocabulary size', intOption('--vocab'), 64)
-    .option('--levels <n>', 'tcn: dilations 1..2^(levels-1); gcnn: blocks (of 2 GLU convolutions, dilation 1)', intOption('--levels'), 4)
-    .option('--kernel <n>', 'tcn, gcnn kernel size', intOption('--kernel'), 3)
+    .option(
+      '--levels <n>',
+      'tcn: dilations 1..2^(levels-1); gcnn: blocks (of 2 GLU convolutions, dilation 1); wavenet: layers per stack (2 stacks)',
+      intOption('--levels'),
+      4,
+    )
+    .option('--kernel <n>', 'tcn, gcnn, wavenet kernel size', intOption('--kernel'), 3)
     .option('--steps <n>', 'timed steps after 3 warm-up steps', intOption('--steps'), 20)
     .option('--dropout <rate>', 'dropout while training, in [0, 0.9]', numberOption('--dropout'), 0)
     .option('--backend <name>', BACKEND_NAMES.join(', '), choiceOption('--backend', BACKEND_NAMES), 'auto')

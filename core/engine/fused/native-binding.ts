@@ -232,8 +232,38 @@ export interface NativeKernels {
     ...optimizer: StepOptimizerArgs
   ): WholeStepResult;
   /**
-   * The dropout multipliers (0 or 1/(1 − rate)) tcnStep and gcnnStep with `seed` and `rate` apply to the
-   * first n outputs ([B·T, H] row-major) of convolution `unit` (level·convsPerBlock + c): for tests.
+   * A workspace for whole training steps of a token-level WaveNet (native/src/wavenet-step.h), and P,
+   * the floats of one part of its arena. R, D, S: residual, dilation and skip channels.
+   */
+  wavenetStepSession(
+    V: number,
+    E: number,
+    R: number,
+    D: number,
+    S: number,
+    stacks: number,
+    layersPerStack: number,
+    K: number,
+  ): [session: unknown, P: number];
+  /**
+   * One whole WaveNet step, as tcnStep: with `dropout` in (0, 1) every gated unit's output is dropped
+   * by the masks tcnDropoutMask gives for `seed` (unit = layer index); 0 trains without dropout.
+   */
+  wavenetStep(
+    session: unknown,
+    B: number,
+    T: number,
+    ids: Int32Array,
+    targets: Int32Array,
+    arena: F32,
+    dropout: number,
+    seed: number,
+    ...optimizer: StepOptimizerArgs
+  ): WholeStepResult;
+  /**
+   * The dropout multipliers (0 or 1/(1 − rate)) tcnStep, gcnnStep and wavenetStep with `seed` and `rate`
+   * apply to the first n outputs ([B·T, H] row-major) of convolution `unit` (level·convsPerBlock + c;
+   * WaveNet: the layer's index): for tests.
    */
   tcnDropoutMask(seed: number, unit: number, n: number, rate: number): Float32Array;
 }

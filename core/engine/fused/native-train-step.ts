@@ -1,7 +1,8 @@
 // The `trainStep` kernel of the CPU backends: the whole training step in one
 // native call where a native step covers the run (the token-level rnn, lstm
 // and gru language models: native-recurrent-step.ts; the TCN:
-// native-tcn-step.ts, and the GCNN: native-gcnn-step.ts, dropout included),
+// native-tcn-step.ts, the GCNN: native-gcnn-step.ts, and the WaveNet:
+// native-wavenet-step.ts, dropout included),
 // else the TF.js reference step (the recurrent models' dropout, constrained
 // models, feature inputs, masked or non-categorical tasks, other kinds).
 // Models never know which ran; `SEQLAB_NATIVE_STEP=0` turns the native steps
@@ -12,6 +13,7 @@ import type { NativeKernels } from './native-binding.ts';
 import { gcnnStepRefusal, NativeGcnnStep } from './native-gcnn-step.ts';
 import { isRecurrentKind, NativeRecurrentStep, recurrentStepRefusal } from './native-recurrent-step.ts';
 import { NativeTcnStep, tcnStepRefusal } from './native-tcn-step.ts';
+import { NativeWavenetStep, wavenetStepRefusal } from './native-wavenet-step.ts';
 
 /** A native whole step: which kinds it takes, what it refuses, and how it is made. */
 interface NativeStepFamily {
@@ -43,13 +45,20 @@ const FAMILIES: NativeStepFamily[] = [
     refusal: gcnnStepRefusal,
     create: (n, s) => new NativeGcnnStep(n, s),
   },
+  {
+    covers: (kind) => kind === 'wavenet',
+    // Its dropout masks are tcnDropoutMask's.
+    built: (n) => typeof n.wavenetStep === 'function' && typeof n.tcnDropoutMask === 'function',
+    refusal: wavenetStepRefusal,
+    create: (n, s) => new NativeWavenetStep(n, s),
+  },
 ];
 
 /** Why the whole step cannot run natively for `setup`, or null when it can. */
 export function nativeStepRefusal(setup: TrainStepSetup): string | null {
   const kind = setup.model.config.kind;
   const family = FAMILIES.find((f) => f.covers(kind));
-  if (!family) return `model kind ${kind} (only rnn, lstm, gru, tcn and gcnn)`;
+  if (!family) return `model kind ${kind} (only rnn, lstm, gru, tcn, gcnn and wavenet)`;
   return family.refusal(setup);
 }
 

@@ -1,5 +1,5 @@
 // What the whole native training steps share (native-recurrent-step.ts,
-// native-tcn-step.ts, native-gcnn-step.ts): the checks every one of them makes before it takes a
+// native-tcn-step.ts, native-gcnn-step.ts, native-wavenet-step.ts): the checks every one of them makes before it takes a
 // run, and the arena. Parameters, gradients and both Adam moments live in one
 // Float32Array [ parameters P | gradients P | m P | v P ] handed to the addon
 // at every step and never reallocated, each part in the model's checkpoint
@@ -22,7 +22,7 @@ export interface ArenaEntry {
 
 /**
  * Why a whole native step cannot take `setup` whatever the model (env switch, constraint, task, layout), or
- * null. Dropout is each step's own affair: the recurrent step refuses it, the TCN and GCNN steps apply it.
+ * null. Dropout is each step's own affair: the recurrent step refuses it, the TCN, GCNN and WaveNet steps apply it.
  */
 export function wholeStepRefusal(setup: TrainStepSetup, inputFeatures: number, layout: ArenaEntry[]): string | null {
   if (process.env['SEQLAB_NATIVE_STEP'] === '0') return 'disabled by SEQLAB_NATIVE_STEP=0';

@@ -474,6 +474,6 @@ NAPI_MODULE_INIT() {
       {"convUnitBackward", nullptr, ConvUnitBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
-  sk::register_train_step(env, exports);  // the whole training steps: recurrent, TCN and GCNN (train-step-napi.cc)
+  sk::register_train_step(env, exports);  // the whole training steps: recurrent, TCN, GCNN and WaveNet (train-step-napi.cc)
   return exports;
 }

@@ -21,25 +21,6 @@ typedef std::ptrdiff_t idx;
 /** Input channels of convolution c of level l: the embedding feeds the very first. */
 int conv_in(const GcnnDims& d, int l, int c) { return l == 0 && c == 0 ? d.E : d.H; }
 
-/**
- * dst [rows, 2H] = [a | b] row by row, from a, b [rows, H]: the two halves of a
- * GLU convolution side by side, as one convolution of width 2H takes them.
- */
-void gather_halves(std::size_t rows, int H, const float* a, const float* b, float* dst) {
-  for (std::size_t r = 0; r < rows; ++r) {
-    std::memcpy(dst + r * 2 * H, a + r * H, H * sizeof(float));
-    std::memcpy(dst + r * 2 * H + H, b + r * H, H * sizeof(float));
-  }
-}
-
-/** The inverse of gather_halves: a, b [rows, H] from src [rows, 2H]. */
-void scatter_halves(std::size_t rows, int H, const float* src, float* a, float* b) {
-  for (std::size_t r = 0; r < rows; ++r) {
-    std::memcpy(a + r * H, src + r * 2 * H, H * sizeof(float));
-    std::memcpy(b + r * H, src + r * 2 * H + H, H * sizeof(float));
-  }
-}
-
 }  // namespace
 
 GcnnLayout gcnn_layout(const GcnnDims& d) {

@@ -37,6 +37,20 @@ void embed_backward(idx rows, int V, int E, const int32_t* ids, const float* dx,
   column_sums(dx, rows, E, dInB);
 }
 
+void gather_halves(std::size_t rows, int H, const float* a, const float* b, float* dst) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::memcpy(dst + r * 2 * H, a + r * H, H * sizeof(float));
+    std::memcpy(dst + r * 2 * H + H, b + r * H, H * sizeof(float));
+  }
+}
+
+void scatter_halves(std::size_t rows, int H, const float* src, float* a, float* b) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::memcpy(a + r * H, src + r * 2 * H, H * sizeof(float));
+    std::memcpy(b + r * H, src + r * 2 * H + H, H * sizeof(float));
+  }
+}
+
 float readout_loss(int rows, int H, int V, const float* top, const float* outW, const float* outB, const int32_t* targets, float* logits,
                    float* dlogits, float* dOutW, float* dOutB, float* dtop) {
   gemm(rows, V, H, top, H, false, outW, V, false, logits, V, false);

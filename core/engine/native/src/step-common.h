@@ -1,6 +1,7 @@
 // What every whole native training step shares (train-step.cc for the
 // recurrent language models, tcn-step.cc for the TCN, gcnn-step.cc for the
-// GCNN): the token embedding, the dense read-out with the mean softmax
+// GCNN, wavenet-step.cc for the WaveNet): the token embedding, the gathering of
+// a gated convolution's two kernels into one, the dense read-out with the mean softmax
 // cross-entropy and their gradients, and the tail of the step — global
 // gradient norm, clipping and Adam or SGD over the whole arena
 // [ parameters P | gradients P | Adam m P | Adam v P ].
@@ -45,6 +46,16 @@ void embed_backward(std::ptrdiff_t rows, int V, int E, const int32_t* ids, const
  */
 float readout_loss(int rows, int H, int V, const float* top, const float* outW, const float* outB, const int32_t* targets, float* logits,
                    float* dlogits, float* dOutW, float* dOutB, float* dtop);
+
+/**
+ * dst [rows, 2H] = [a | b] row by row, from a, b [rows, H]: the two halves of a
+ * gated convolution (GCNN's linear and gate, WaveNet's filter and gate) side by
+ * side, as one convolution of width 2H takes them.
+ */
+void gather_halves(std::size_t rows, int H, const float* a, const float* b, float* dst);
+
+/** The inverse of gather_halves: a, b [rows, H] from src [rows, 2H]. */
+void scatter_halves(std::size_t rows, int H, const float* src, float* a, float* b);
 
 /**
  * The global norm of the gradient part, then (when loss and norm are finite and

@@ -1,6 +1,6 @@
 // Node-API bindings of the whole native training steps: the recurrent language
-// models' (train-step.cc), the TCN's (tcn-step.cc) and the GCNN's
-// (gcnn-step.cc). A session is a
+// models' (train-step.cc), the TCN's (tcn-step.cc), the GCNN's
+// (gcnn-step.cc) and the WaveNet's (wavenet-step.cc). A session is a
 // workspace kept between steps behind a JS external, tagged with its model
 // family so a step never runs on the other family's workspace. Every array's
 // length and every token is checked against the session's shapes before the
@@ -13,11 +13,12 @@
 #include "napi-args.h"
 #include "tcn-step.h"
 #include "train-step.h"
+#include "wavenet-step.h"
 
 namespace sk {
 namespace {
 
-enum class Family : int { Recurrent = 0x5e9ab001, Tcn = 0x5e9ab002, Gcnn = 0x5e9ab003 };
+enum class Family : int { Recurrent = 0x5e9ab001, Tcn = 0x5e9ab002, Gcnn = 0x5e9ab003, Wavenet = 0x5e9ab004 };
 
 struct RecurrentSession {
   Family family = Family::Recurrent;
@@ -35,6 +36,12 @@ struct GcnnSession {
   Family family = Family::Gcnn;
   GcnnDims dims;
   GcnnWorkspace ws;
+};
+
+struct WavenetSession {
+  Family family = Family::Wavenet;
+  WavenetDims dims;
+  WavenetWorkspace ws;
 };
 
 /** [session, P]: the workspace behind an external (freed with it) and the floats of one arena part. */
@@ -204,6 +211,42 @@ napi_value GcnnStep(napi_env env, napi_callback_info info) {
   });
 }
 
+// wavenetStepSession(V, E, R, D, S, stacks, layersPerStack, K) -> [session, P]
+napi_value WavenetStepSession(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 8, "wavenetStepSession");
+    const WavenetDims d{a.integer(0, "vocab", 1),
+                        a.integer(1, "embed", 1),
+                        a.integer(2, "residual", 1),
+                        a.integer(3, "dilation", 1),
+                        a.integer(4, "skip", 1),
+                        a.integer(5, "stacks", 1),
+                        a.integer(6, "layersPerStack", 1),
+                        a.integer(7, "kernel", 1)};
+    // The dilation 2^(layersPerStack − 1), and the shift (K−1)·dilation with it, must stay an int.
+    if (d.layersPerStack > 24) throw ArgError("wavenetStepSession: layersPerStack must be at most 24");
+    auto* s = new WavenetSession;
+    s->dims = d;
+    return session_pair(env, s, wavenet_layout(d).P);
+  });
+}
+
+// wavenetStep(session, B, T, ids, targets, arena, dropout, seed, optimizer, lr, beta1, beta2, epsilon, stepSize, clip)
+//   -> [loss, norm, applied]; seed (a whole number below 2^53) fixes the step's dropout masks (tcnDropoutMask's, unit = layer).
+napi_value WavenetStep(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 15, "wavenetStep");
+    auto& s = session_of<WavenetSession>(env, a, Family::Wavenet, "wavenetStepSession");
+    const int B = a.integer(1, "batch", 1), T = a.integer(2, "time", 1);
+    const std::size_t rows = std::size_t(B) * T;
+    const int32_t* ids = a.indices(3, "ids", rows, s.dims.V);
+    const int32_t* targets = a.indices(4, "targets", rows, s.dims.V);
+    float* arena = a.writable_floats(5, "arena", 4 * wavenet_layout(s.dims).P);
+    const TcnDropout dropout{dropout_rate(a, 6, "dropout"), a.whole53(7, "seed")};
+    return step_result(env, wavenet_train_step(s.dims, s.ws, B, T, ids, targets, arena, step_options(a, 8), dropout));
+  });
+}
+
 // tcnDropoutMask(seed, unit, n, rate) -> Float32Array [n]: the multipliers (0 or 1/(1 − rate)) tcnStep with this
 // seed and rate applies to the first n outputs ([B·T, H] row-major) of convolution `unit` (level·convsPerBlock + c).
 napi_value TcnDropoutMask(napi_env env, napi_callback_info info) {
@@ -233,6 +276,8 @@ void register_train_step(napi_env env, napi_value exports) {
       {"tcnDropoutMask", nullptr, TcnDropoutMask, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gcnnStepSession", nullptr, GcnnStepSession, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gcnnStep", nullptr, GcnnStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"wavenetStepSession", nullptr, WavenetStepSession, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"wavenetStep", nullptr, WavenetStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

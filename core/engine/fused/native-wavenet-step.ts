@@ -1,0 +1,89 @@
+// The whole training step in one native call for the token-level WaveNet on
+// the CPU backends (native/src/wavenet-step.cc): embedding, the causal input
+// convolution, every layer's gated unit tanh·σ (dropout, the 1×1 skip and
+// residual projections), the skip sum's head ReLU → 1×1 → ReLU, read-out,
+// softmax cross-entropy, backward, global-norm clipping and Adam or SGD, over
+// the arena of native-whole-step.ts. Covers what
+// core/ml/models/wavenet-model.ts builds, dropout included, with the TCN
+// step's masks (native-tcn-step.ts): one seed from the run's generator per
+// step, only when dropout > 0, so a run with dropout draws other, equally
+// random masks than the TF.js step; runs without dropout match it within
+// rounding. Mu-law audio tasks are token-level LM tasks of 256 classes
+// (core/datasets/audio.ts), so they take this step too.
+import { WAVENET_INPUT_KERNEL, wavenetLayers } from '../../ml/models/wavenet-model.ts';
+import type { WavenetConfig } from '../../ml/models/model-config.ts';
+import type { ModelState } from '../../ml/models/sequence-model.ts';
+import type { Batch } from '../../ml/tasks/task-types.ts';
+import type { TrainStepSetup } from '../../ml/train/train-step.ts';
+import type { NativeKernels, StepOptimizerArgs, WholeStepResult } from './native-binding.ts';
+import { type ArenaEntry, NativeWholeStep, wholeStepRefusal } from './native-whole-step.ts';
+
+/** Layers per stack beyond which the dilation 2^(layersPerStack − 1) no longer fits the addon's int shifts. */
+const MAX_LAYERS_PER_STACK = 24;
+
+/** Names and sizes of the WaveNet's parameters in the arena's order (wavenet-step.h), which is the model's checkpoint order. */
+export function wavenetArenaLayout(c: WavenetConfig): ArenaEntry[] {
+  const { vocabSize: V, embedSize: E, residualChannels: R, dilationChannels: D, skipChannels: S, kernelSize: K } = c;
+  const dense = (name: string, fanIn: number, out: number): ArenaEntry[] => [
+    { name: `${name}/kernel`, size: fanIn * out },
+    { name: `${name}/bias`, size: out },
+  ];
+  const list: ArenaEntry[] = [...dense('input', V, E), ...dense('causal', WAVENET_INPUT_KERNEL * E, R)];
+  for (const layer of wavenetLayers(c)) {
+    const name = `layer${layer.index}`;
+    list.push(...dense(`${name}/filter`, K * R, D), ...dense(`${name}/gate`, K * R, D), ...dense(`${name}/skip`, D, S));
+    if (layer.hasResidual) list.push(...dense(`${name}/residual`, D, R));
+  }
+  list.push(...dense('output/hidden', S, S), ...dense('output', S, V));
+  return list;
+}
+
+/** Why the WaveNet step cannot run `setup` (a WaveNet), or null when it can. */
+export function wavenetStepRefusal(setup: TrainStepSetup): string | null {
+  const c = setup.model.config as WavenetConfig;
+  if (c.layersPerStack > MAX_LAYERS_PER_STACK) return `more than ${MAX_LAYERS_PER_STACK} layers per stack`;
+  return wholeStepRefusal(setup, c.inputFeatures, wavenetArenaLayout(c));
+}
+
+export class NativeWavenetStep extends NativeWholeStep {
+  readonly path = 'native-wavenet';
+  private readonly session: unknown;
+
+  constructor(
+    private readonly native: NativeKernels,
+    setup: TrainStepSetup,
+  ) {
+    const c = setup.model.config as WavenetConfig;
+    const [session, P] = native.wavenetStepSession(
+      c.vocabSize,
+      c.embedSize,
+      c.residualChannels,
+      c.dilationChannels,
+      c.skipChannels,
+      c.stacks,
+      c.layersPerStack,
+      c.kernelSize,
+    );
+    super(setup, P);
+    this.session = session;
+  }
+
+  protected runNative(batch: Batch, _state: ModelState, optimizer: StepOptimizerArgs): { result: WholeStepResult; state: ModelState } {
+    const [B, T] = batch.inputShape as [number, number];
+    const dropout = (this.setup.model.config as WavenetConfig).dropout;
+    // One draw per step, and only with dropout: a run without it leaves the generator as the TF.js step does.
+    const seed = dropout > 0 ? this.setup.rng.seed() : 0;
+    const result = this.native.wavenetStep(
+      this.session,
+      B,
+      T,
+      batch.inputs as Int32Array,
+      batch.targets as Int32Array,
+      this.arena,
+      dropout,
+      seed,
+      ...optimizer,
+    );
+    return { result, state: null };
+  }
+}
