@@ -160,7 +160,9 @@ export interface NativeKernels {
   /**
    * One whole step: forward, loss, backward, global-norm clipping and the update over arena
    * [params | grads | m | v] in place. `state` [layers·states, B, H] is read and overwritten with the
-   * state after the window.
+   * state after the window. With `dropout` in (0, 1) every layer's output sequence is dropped, where
+   * it feeds the layer above or the read-out, by the masks tcnDropoutMask gives for `seed` (unit =
+   * layer index); 0 trains without dropout.
    */
   trainStep(
     session: unknown,
@@ -170,6 +172,8 @@ export interface NativeKernels {
     targets: Int32Array,
     state: F32,
     arena: F32,
+    dropout: number,
+    seed: number,
     ...optimizer: StepOptimizerArgs
   ): WholeStepResult;
   /**
@@ -261,9 +265,9 @@ export interface NativeKernels {
     ...optimizer: StepOptimizerArgs
   ): WholeStepResult;
   /**
-   * The dropout multipliers (0 or 1/(1 − rate)) tcnStep, gcnnStep and wavenetStep with `seed` and `rate`
-   * apply to the first n outputs ([B·T, H] row-major) of convolution `unit` (level·convsPerBlock + c;
-   * WaveNet: the layer's index): for tests.
+   * The dropout multipliers (0 or 1/(1 − rate)) tcnStep, gcnnStep, wavenetStep and trainStep with `seed`
+   * and `rate` apply to the first n outputs ([B·T, H] row-major) of convolution `unit`
+   * (level·convsPerBlock + c; WaveNet and the recurrent models: the layer's index): for tests.
    */
   tcnDropoutMask(seed: number, unit: number, n: number, rate: number): Float32Array;
 }

@@ -3,6 +3,14 @@
 // read-out, softmax cross-entropy, backward, global-norm clipping and Adam or
 // SGD over every parameter (native/src/train-step.cc), over the arena of
 // native-whole-step.ts. The state crosses in and out at every window.
+// Dropout is where stacked-recurrent.ts puts it: on each layer's output
+// sequence, before the layer above and before the read-out (the layer's state
+// for the next window is taken before it). As in native-tcn-step.ts its masks
+// are the addon's (tcnDropoutMask, unit = layer index), not TF.js's: one seed
+// per step from the run's generator (setup.rng.seed(), before the native
+// call, so a checkpoint that restores the generator continues bit-for-bit),
+// where the TF.js step draws one seed per layer. Same model, other equally
+// random masks, so another loss curve than the TF.js step's with dropout.
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../../ml/models/model-config.ts';
 import type { ModelState } from '../../ml/models/sequence-model.ts';
@@ -38,10 +46,10 @@ export function recurrentArenaLayout(c: Recurrent): ArenaEntry[] {
   return list;
 }
 
-/** Why the recurrent step cannot run `setup` (a recurrent kind), or null when it can. It has no dropout (the TF.js step keeps it). */
+/** Why the recurrent step cannot run `setup` (a recurrent kind), or null when it can. */
 export function recurrentStepRefusal(setup: TrainStepSetup): string | null {
   const c = setup.model.config as Recurrent;
-  return wholeStepRefusal(setup, c.inputFeatures, recurrentArenaLayout(c)) ?? (c.dropout > 0 ? 'dropout' : null);
+  return wholeStepRefusal(setup, c.inputFeatures, recurrentArenaLayout(c));
 }
 
 export class NativeRecurrentStep extends NativeWholeStep {
@@ -65,6 +73,8 @@ export class NativeRecurrentStep extends NativeWholeStep {
     const perLayer = c.kind === 'lstm' ? 2 : 1;
     const stateIn = new Float32Array(c.layers * perLayer * B * H);
     state?.forEach((s, i) => stateIn.set(s.dataSync() as Float32Array, i * B * H));
+    // One draw per step, and only with dropout: a run without it leaves the generator as the TF.js step does.
+    const seed = c.dropout > 0 ? this.setup.rng.seed() : 0;
     const result = this.native.trainStep(
       this.session,
       B,
@@ -73,6 +83,8 @@ export class NativeRecurrentStep extends NativeWholeStep {
       batch.targets as Int32Array,
       stateIn,
       this.arena,
+      c.dropout,
+      seed,
       ...optimizer,
     );
     const next: tf.Tensor2D[] = [];

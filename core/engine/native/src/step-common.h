@@ -1,7 +1,7 @@
 // What every whole native training step shares (train-step.cc for the
 // recurrent language models, tcn-step.cc for the TCN, gcnn-step.cc for the
-// GCNN, wavenet-step.cc for the WaveNet): the token embedding, the gathering of
-// a gated convolution's two kernels into one, the dense read-out with the mean softmax
+// GCNN, wavenet-step.cc for the WaveNet): the token embedding, the dropout
+// masks, the gathering of a gated convolution's two kernels into one, the dense read-out with the mean softmax
 // cross-entropy and their gradients, and the tail of the step — global
 // gradient norm, clipping and Adam or SGD over the whole arena
 // [ parameters P | gradients P | Adam m P | Adam v P ].
@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "gemm.h"
 
 namespace sk {
 
@@ -56,6 +58,46 @@ void gather_halves(std::size_t rows, int H, const float* a, const float* b, floa
 
 /** The inverse of gather_halves: a, b [rows, H] from src [rows, 2H]. */
 void scatter_halves(std::size_t rows, int H, const float* src, float* a, float* b);
+
+/** n elements over the pool's threads, in parts of whole multiples of 64 (f(begin, end) per part). */
+template <typename F>
+void over_elements(std::size_t n, F f) {
+  if (n < 16384) {
+    f(std::size_t(0), n);
+    return;
+  }
+  parallel_parts([&](int part, int parts) {
+    const std::size_t blocks = (n + 63) / 64;
+    const std::size_t b0 = blocks * part / parts, b1 = blocks * (part + 1) / parts;
+    const std::size_t k0 = b0 * 64 < n ? b0 * 64 : n, k1 = b1 * 64 < n ? b1 * 64 : n;
+    if (k0 < k1) f(k0, k1);
+  });
+}
+
+/* Dropout, shared by every step that has it (tcn-step.cc, gcnn-step.cc, wavenet-step.cc, train-step.cc): its masks
+ * come from a counter-based generator of (seed, unit, element), so they depend on neither the threads nor the order
+ * of the work, and a seed fixes every mask of a step. A step numbers its dropout sites (units) itself. */
+
+/** Dropout of one step: rate in [0, 1) (0: none) and the seed of its masks. */
+struct TcnDropout {
+  double rate;
+  uint64_t seed;
+};
+
+/** The multiplier of dropout: 1/keep as float32, the reference's floor(u + keep)/keep where it keeps. */
+inline float tcn_dropout_scale(double rate) { return 1.0f / static_cast<float>(1.0 - rate); }
+
+/** keep[k] = 1 where element k of unit `unit`'s output is kept under `seed` (u ≥ rate, u uniform in [0,1)), else 0, for k in [begin, end). */
+void tcn_dropout_keeps(uint64_t seed, int unit, double rate, std::size_t begin, std::size_t end, uint8_t* keep);
+
+/** The multipliers a step with this seed and rate applies to unit `unit`'s first n output elements: 0 or tcn_dropout_scale(rate). */
+void tcn_dropout_mask(uint64_t seed, int unit, std::size_t n, double rate, float* out);
+
+/** Draws unit `unit`'s keeps for its n outputs and applies them: out ← out·scale where kept, else 0 (keep [n] written). */
+void tcn_dropout_forward(uint64_t seed, int unit, double rate, std::size_t n, uint8_t* keep, float* out);
+
+/** dy ← dy·scale where kept, else 0: the gradient of the unit's output before dropout, from its keeps [n]. */
+void tcn_dropout_backward(double rate, std::size_t n, const uint8_t* keep, float* dy);
 
 /**
  * The global norm of the gradient part, then (when loss and norm are finite and

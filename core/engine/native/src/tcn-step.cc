@@ -33,63 +33,7 @@ ConvUnit unit_of(const TcnDims& d, const float* g, int c, const float* skip) {
   return ConvUnit{kConvRelu, d.weightNorm ? g : nullptr, c == d.convs - 1 ? skip : nullptr};
 }
 
-/** splitmix64's finaliser: a bijection of 64 bits whose every output bit depends on every input bit. */
-inline uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
-
-/** n elements over the pool's threads, in parts of whole multiples of 64. */
-template <typename F>
-void over_elements(std::size_t n, F f) {
-  if (n < 16384) {
-    f(std::size_t(0), n);
-    return;
-  }
-  parallel_parts([&](int part, int parts) {
-    const std::size_t blocks = (n + 63) / 64;
-    const std::size_t b0 = blocks * part / parts, b1 = blocks * (part + 1) / parts;
-    const std::size_t k0 = b0 * 64 < n ? b0 * 64 : n, k1 = b1 * 64 < n ? b1 * 64 : n;
-    if (k0 < k1) f(k0, k1);
-  });
-}
-
 }  // namespace
-
-void tcn_dropout_forward(uint64_t seed, int unit, double rate, std::size_t n, uint8_t* keep, float* out) {
-  const float scale = tcn_dropout_scale(rate);
-  over_elements(n, [&](std::size_t k0, std::size_t k1) {
-    tcn_dropout_keeps(seed, unit, rate, k0, k1, keep);
-    for (std::size_t k = k0; k < k1; ++k) out[k] = keep[k] ? out[k] * scale : 0.f;
-  });
-}
-
-void tcn_dropout_backward(double rate, std::size_t n, const uint8_t* keep, float* dy) {
-  const float scale = tcn_dropout_scale(rate);
-  over_elements(n, [&](std::size_t k0, std::size_t k1) {
-    for (std::size_t k = k0; k < k1; ++k) dy[k] = keep[k] ? dy[k] * scale : 0.f;
-  });
-}
-
-void tcn_dropout_keeps(uint64_t seed, int unit, double rate, std::size_t begin, std::size_t end, uint8_t* keep) {
-  // splitmix64 from a state of its own per (seed, unit): element k is the stream's (k+1)-th output.
-  const uint64_t base = mix64(seed ^ mix64(kGolden * (static_cast<uint64_t>(unit) + 1)));
-  for (std::size_t k = begin; k < end; ++k) {
-    const uint64_t h = mix64(base + kGolden * (static_cast<uint64_t>(k) + 1));
-    const double u = static_cast<double>(h >> 40) * (1.0 / 16777216.0);  // 24 bits: uniform in [0, 1), exact in float32
-    keep[k] = u >= rate ? 1 : 0;
-  }
-}
-
-void tcn_dropout_mask(uint64_t seed, int unit, std::size_t n, double rate, float* out) {
-  std::vector<uint8_t> keep(n);
-  tcn_dropout_keeps(seed, unit, rate, 0, n, keep.data());
-  const float scale = tcn_dropout_scale(rate);
-  for (std::size_t k = 0; k < n; ++k) out[k] = keep[k] ? scale : 0.f;
-}
 
 TcnLayout tcn_layout(const TcnDims& d) {
   TcnLayout l;

@@ -15,8 +15,8 @@
 // output (after ReLU) is multiplied by 0 or 1/keep (keep = 1 − rate), and a
 // block's skip is then not fused into its last unit: the block ends with
 // relu(h + skip). The masks come from a counter-based generator of (seed,
-// unit, element) (tcn_dropout_mask), so they depend on neither the threads nor
-// the order of the work, and a seed fixes every mask of a step.
+// unit, element) (tcn_dropout_mask, step-common.h), so they depend on neither
+// the threads nor the order of the work, and a seed fixes every mask of a step.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -49,27 +49,6 @@ struct TcnWorkspace {
   std::vector<std::vector<uint8_t>> keeps;   // per convolution, with dropout: 1 where its output element is kept
   std::vector<std::vector<float>> blocks;    // per level, with dropout and residual: relu(h + skip), the block's output
 };
-
-/** Dropout of one step: rate in [0, 1) (0: none) and the seed of its masks. */
-struct TcnDropout {
-  double rate;
-  uint64_t seed;
-};
-
-/** The multiplier of dropout: 1/keep as float32, the reference's floor(u + keep)/keep where it keeps. */
-inline float tcn_dropout_scale(double rate) { return 1.0f / static_cast<float>(1.0 - rate); }
-
-/** keep[k] = 1 where element k of unit `unit`'s output is kept under `seed` (u ≥ rate, u uniform in [0,1)), else 0, for k in [begin, end). */
-void tcn_dropout_keeps(uint64_t seed, int unit, double rate, std::size_t begin, std::size_t end, uint8_t* keep);
-
-/** The multipliers a step with this seed and rate applies to unit `unit`'s first n output elements: 0 or tcn_dropout_scale(rate). */
-void tcn_dropout_mask(uint64_t seed, int unit, std::size_t n, double rate, float* out);
-
-/** Draws unit `unit`'s keeps for its n outputs and applies them: out ← out·scale where kept, else 0 (keep [n] written). */
-void tcn_dropout_forward(uint64_t seed, int unit, double rate, std::size_t n, uint8_t* keep, float* out);
-
-/** dy ← dy·scale where kept, else 0: the gradient of the unit's output before dropout, from its keeps [n]. */
-void tcn_dropout_backward(double rate, std::size_t n, const uint8_t* keep, float* dy);
 
 /** One step on B rows of T tokens (a TCN has no state between windows). */
 StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets, float* arena,

@@ -103,6 +103,13 @@ napi_value step_result(napi_env env, const StepResult& r) {
   return out;
 }
 
+/** Argument i as a dropout rate in [0, 1). */
+double dropout_rate(Args& a, std::size_t i, const char* name) {
+  const double rate = a.number(i, name);
+  if (rate < 0 || rate >= 1) throw ArgError(std::string(a.fn()) + ": " + name + " must be in [0, 1)");
+  return rate;
+}
+
 // trainStepSession(cell, V, E, H, L) -> [session, P]: cell 0 RNN, 1 LSTM, 2 GRU; P floats per arena part.
 napi_value TrainStepSession(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -116,10 +123,11 @@ napi_value TrainStepSession(napi_env env, napi_callback_info info) {
   });
 }
 
-// trainStep(session, B, T, ids, targets, state, arena, optimizer, lr, beta1, beta2, epsilon, stepSize, clip) -> [loss, norm, applied]
+// trainStep(session, B, T, ids, targets, state, arena, dropout, seed, optimizer, lr, beta1, beta2, epsilon, stepSize, clip)
+//   -> [loss, norm, applied]; seed (a whole number below 2^53) fixes the step's dropout masks (tcnDropoutMask's, unit = layer).
 napi_value TrainStep(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a(env, info, 14, "trainStep");
+    Args a(env, info, 16, "trainStep");
     auto& s = session_of<RecurrentSession>(env, a, Family::Recurrent, "trainStepSession");
     const LmDims& d = s.dims;
     const int B = a.integer(1, "batch", 1), T = a.integer(2, "time", 1);
@@ -128,7 +136,8 @@ napi_value TrainStep(napi_env env, napi_callback_info info) {
     const int32_t* targets = a.indices(4, "targets", rows, d.V);
     float* state = a.writable_floats(5, "state", std::size_t(d.L) * states_per_layer(d.cell) * B * d.H);
     float* arena = a.writable_floats(6, "arena", 4 * lm_layout(d).P);
-    return step_result(env, lm_train_step(d, s.ws, B, T, ids, targets, state, arena, step_options(a, 7)));
+    const TcnDropout dropout{dropout_rate(a, 7, "dropout"), a.whole53(8, "seed")};
+    return step_result(env, lm_train_step(d, s.ws, B, T, ids, targets, state, arena, step_options(a, 9), dropout));
   });
 }
 
@@ -150,13 +159,6 @@ napi_value TcnStepSession(napi_env env, napi_callback_info info) {
     s->dims = d;
     return session_pair(env, s, tcn_layout(d).P);
   });
-}
-
-/** Argument i as a dropout rate in [0, 1). */
-double dropout_rate(Args& a, std::size_t i, const char* name) {
-  const double rate = a.number(i, name);
-  if (rate < 0 || rate >= 1) throw ArgError(std::string(a.fn()) + ": " + name + " must be in [0, 1)");
-  return rate;
 }
 
 // tcnStep(session, B, T, ids, targets, arena, dropout, seed, optimizer, lr, beta1, beta2, epsilon, stepSize, clip)

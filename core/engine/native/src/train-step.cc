@@ -2,7 +2,11 @@
 // same passes the fused kernels run one by one behind TF.js (recurrent.cc,
 // loss.cc, optimizer.cc), chained here over buffers that stay put between
 // steps, so nothing crosses into JS but the loss, the norm and the new state.
-// The embedding, read-out, loss and update are step-common.cc's.
+// The embedding, read-out, loss, update and dropout masks are step-common.cc's.
+// With dropout each layer's output is copied and masked in one pass after the
+// layer (the copy, not hs, feeds the layer above or the read-out: the layer's
+// backward and the next window's state need hs itself), and the gradient
+// arriving at that copy is masked in one pass before the layer's backward.
 #include "train-step.h"
 
 #include <cstring>
@@ -47,7 +51,7 @@ LmLayout lm_layout(const LmDims& d) {
 }
 
 StepResult lm_train_step(const LmDims& d, LmWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets, float* state,
-                         float* arena, const StepOptions& o) {
+                         float* arena, const StepOptions& o, const TcnDropout& dropout) {
   const LmLayout lay = lm_layout(d);
   const std::size_t P = lay.P;
   float* w = arena;
@@ -69,15 +73,23 @@ StepResult lm_train_step(const LmDims& d, LmWorkspace& ws, int B, int T, const i
   ws.aux.resize(L);
   ws.cs.resize(L);
   ws.cT.resize(L);
+  const bool drop = dropout.rate > 0;
+  if (drop) {
+    ws.drops.resize(L);
+    ws.keeps.resize(L);
+  }
   std::memcpy(ws.stateIn.data(), state, L * S * BH * sizeof(float));
 
   // Embedding: row ids[r] of input/kernel plus input/bias (the one-hot product's exact value).
   embed_forward(rows, E, ids, w + lay.inW, w + lay.inB, ws.x0.data());
 
+  // What layer l's output feeds onwards (the layer above, or the read-out for the top one): hs, or its dropped copy.
+  const auto fed = [&](int l) -> const float* { return drop ? ws.drops[l].data() : ws.hs[l].data(); };
+
   // Forward through the layers.
   for (int l = 0; l < L; ++l) {
     const SeqDims sd{B, T, l == 0 ? E : H, H};
-    const float* x = l == 0 ? ws.x0.data() : ws.hs[l - 1].data();
+    const float* x = l == 0 ? ws.x0.data() : fed(l - 1);
     const float* h0 = ws.stateIn.data() + idx(l) * S * BH;
     grow(ws.hs[l], rows * H);
     const float *W = w + lay.W[l], *U = w + lay.U[l], *b = w + lay.b[l];
@@ -96,8 +108,15 @@ StepResult lm_train_step(const LmDims& d, LmWorkspace& ws, int B, int T, const i
         rnn_forward(sd, x, W, U, b, h0, ws.hs[l].data());
         break;
     }
+    if (drop) {
+      const std::size_t n = std::size_t(rows) * H;
+      grow(ws.drops[l], n);
+      if (ws.keeps[l].size() < n) ws.keeps[l].resize(n);
+      std::memcpy(ws.drops[l].data(), ws.hs[l].data(), n * sizeof(float));
+      tcn_dropout_forward(dropout.seed, l, dropout.rate, n, ws.keeps[l].data(), ws.drops[l].data());
+    }
   }
-  const float* top = ws.hs[L - 1].data();
+  const float* top = fed(L - 1);
 
   // Read-out and loss with their backward, then the layers from the top, then the embedding.
   float* dhs = ws.bufA.data();
@@ -106,7 +125,9 @@ StepResult lm_train_step(const LmDims& d, LmWorkspace& ws, int B, int T, const i
   float* dx = ws.bufB.data();
   for (int l = L - 1; l >= 0; --l) {
     const SeqDims sd{B, T, l == 0 ? E : H, H};
-    const float* x = l == 0 ? ws.x0.data() : ws.hs[l - 1].data();
+    const float* x = l == 0 ? ws.x0.data() : fed(l - 1);
+    // dhs holds the gradient of what this layer fed onwards; through the mask it becomes that of hs.
+    if (drop) tcn_dropout_backward(dropout.rate, std::size_t(rows) * H, ws.keeps[l].data(), dhs);
     const float* h0 = ws.stateIn.data() + idx(l) * S * BH;
     const float *W = w + lay.W[l], *U = w + lay.U[l];
     float *dW = g + lay.W[l], *dU = g + lay.U[l], *db = g + lay.b[l];

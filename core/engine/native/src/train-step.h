@@ -9,6 +9,12 @@
 // recurrent_kernel [H,G], bias (LSTM [4H], GRU [2,3H], RNN [H]),
 // output/kernel [H,V], output/bias [V]. Activations live in a workspace kept
 // between steps, so a step allocates nothing the JS side must collect.
+//
+// Dropout (rate > 0), where the reference (stacked-recurrent.ts) applies it in
+// training: on every layer's output sequence hs [B·T, H], whether it feeds the
+// next layer or the read-out; the layer's own output (so the next window's
+// state) is left undropped. Layer l's output is dropout unit l
+// (tcn_dropout_mask of step-common.h), in the reference's order of draws.
 #pragma once
 #include <node_api.h>
 
@@ -41,6 +47,8 @@ inline int states_per_layer(Cell c) { return c == Cell::Lstm ? 2 : 1; }
 struct LmWorkspace {
   std::vector<float> x0, logits, dlogits, bufA, bufB, stateIn, dh0, dc0, dcT;
   std::vector<std::vector<float>> hs, aux, cs, cT;  // per layer; aux = LSTM gates or GRU cache
+  std::vector<std::vector<float>> drops;             // per layer, with dropout: hs after its mask, what the layer above reads
+  std::vector<std::vector<uint8_t>> keeps;           // per layer, with dropout: 1 where its output element is kept
 };
 
 /**
@@ -49,7 +57,7 @@ struct LmWorkspace {
  * window, whether or not the update was applied (as the TF.js trainer does).
  */
 StepResult lm_train_step(const LmDims& d, LmWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets, float* state,
-                         float* arena, const StepOptions& o);
+                         float* arena, const StepOptions& o, const TcnDropout& dropout);
 
 /** Adds trainStepSession, trainStep, tcnStepSession and tcnStep to the addon's exports (train-step-napi.cc). */
 void register_train_step(napi_env env, napi_value exports);
