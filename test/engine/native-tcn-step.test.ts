@@ -18,29 +18,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { activateBackend } from '../../core/engine/backends.ts';
-import { NativeTcnStep, tcnArenaLayout } from '../../core/engine/fused/native-tcn-step.ts';
+import { tcnArenaLayout } from '../../core/engine/fused/native-tcn-step.ts';
 import { nativeStepRefusal } from '../../core/engine/fused/native-train-step.ts';
-import { memoryTokenSource } from '../../core/ml/data/memory-source.ts';
 import { buildModel } from '../../core/ml/models/build-model.ts';
 import type { ModelConfig, TcnConfig } from '../../core/ml/models/model-config.ts';
 import { Rng } from '../../core/ml/rng.ts';
-import { createTextTask } from '../../core/ml/tasks/text-task.ts';
-import { createTrainStep } from '../../core/ml/train/train-step.ts';
-import { relDiffStrict } from '../helpers/optimizer-cases.ts';
-import {
-  corpusChars,
-  expectAdamMatchesStock,
-  expectNoLeakedTensors,
-  expectResumesBitForBit,
-  expectStepPaths,
-  expectTrainingMatchesStock,
-  nativeWithStep,
-  paramsOf,
-  randomTextTask,
-  stockStepOn,
-  trainFor,
-  withStockKernels,
-} from '../helpers/train-step-cases.ts';
+import { type ConvStepSuite, describeDropoutCases, describeRealTextCurve, equivalenceCases } from '../helpers/native-dropout-cases.ts';
+import { expectStepPaths, nativeWithStep, randomTextTask } from '../helpers/train-step-cases.ts';
 
 /** Masks for the stock step to replay, one per convolution unit in the forward's order; null: the model's own dropout. */
 const replay = vi.hoisted(() => ({ masks: null as Float32Array[] | null }));
@@ -80,9 +64,29 @@ const VARIANTS: Record<string, TcnConfig> = {
   'one conv per block with downsample': tcn({ convsPerBlock: 1 }),
   'plain stack (no weight norm, no residual)': tcn({ convsPerBlock: 1, weightNorm: false, residual: false }),
 };
-const NAMES = Object.keys(VARIANTS);
 
 const task = () => randomTextTask(V);
+
+const suite: ConvStepSuite<TcnConfig> = {
+  label: 'TCN',
+  path: 'native-tcn',
+  built: !!native,
+  plain: VARIANTS,
+  base: tcn(),
+  /** The dropout variants: odd shapes, weight norm on and off, embed ≠ hidden (downsample) and not, no residual. */
+  variants: {
+    'weight norm, embed ≠ hidden, 3 levels': tcn({ dropout: 0.3 }),
+    'no weight norm, embed ≠ hidden, 2 levels': tcn({ dropout: 0.3, weightNorm: false, levels: 2 }),
+    'weight norm, embed = hidden, 2 levels': tcn({ dropout: 0.3, embedSize: 5, levels: 2 }),
+    'no residual, one conv per block': tcn({ dropout: 0.3, residual: false, convsPerBlock: 1, weightNorm: false }),
+  },
+  /** one per unit in the forward's order. */
+  masksFor: (c, seed, rows) =>
+    Array.from({ length: c.levels * c.convsPerBlock }, (_, i) => native!.tcnDropoutMask(seed, i, rows * c.hiddenSize, c.dropout)),
+  task,
+  replay,
+  realText: (vocab) => tcn({ vocabSize: vocab, embedSize: 16, hiddenSize: 32 }),
+};
 
 describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native TCN training step on %s', (backend) => {
   beforeAll(async () => {
@@ -120,52 +124,7 @@ describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native TCN training st
     recurrent.dispose();
   });
 
-  it.each(NAMES)('%s: the loss and every gradient of a step match the stock step within 1e-4 relative', async (name) => {
-    const data = task();
-    const batch = data.trainStream(3, 7, 9).next();
-    const nativeModel = buildModel(VARIANTS[name]!, 4);
-    const stockModel = buildModel(VARIANTS[name]!, 4);
-    try {
-      const runner = createTrainStep({ model: nativeModel, data, optimizer: 'sgd', clip: 0, rng: new Rng(1) });
-      expect(runner).toBeInstanceOf(NativeTcnStep);
-      const out = await runner.run(batch, null, 0);
-      expect(out.state).toBeNull();
-      const grads = (runner as NativeTcnStep).gradients();
-      const stock = await stockStepOn(stockModel, batch, null);
-      expect(Math.abs(out.loss - stock.loss) / stock.loss, `loss ${out.loss} vs ${stock.loss}`).toBeLessThanOrEqual(1e-4);
-      expect(Object.keys(grads)).toEqual(Object.keys(stock.grads));
-      for (const [param, g] of Object.entries(stock.grads))
-        expect(relDiffStrict(grads[param]!, g), `gradient of ${param}`).toBeLessThanOrEqual(1e-4);
-      runner.dispose();
-    } finally {
-      nativeModel.dispose();
-      stockModel.dispose();
-    }
-  });
-
-  it.each(NAMES)('%s: losses and parameters after 12 steps (Adam; SGD with clipping) match the stock step within 1e-4', async (name) => {
-    await expectTrainingMatchesStock(VARIANTS[name]!, task, 'native-tcn');
-  });
-
-  it("Adam's moments and parameters inside the step match the stock Adam on the same gradients within 1e-6 relative after 50 steps", async () => {
-    const data = task();
-    const model = buildModel(tcn(), 6);
-    const runner = createTrainStep({ model, data, optimizer: 'adam', clip: 0.5, rng: new Rng(1) }) as NativeTcnStep;
-    try {
-      await expectAdamMatchesStock(runner, model, data);
-    } finally {
-      runner.dispose();
-      model.dispose();
-    }
-  });
-
-  it('a checkpoint taken after 5 steps resumes bit-for-bit on the native step', async () => {
-    await expectResumesBitForBit((seed) => buildModel(tcn(), seed), task(), 'native-tcn');
-  });
-
-  it('leaves no tensors behind after the first step', async () => {
-    await expectNoLeakedTensors(buildModel(tcn(), 1), task());
-  });
+  equivalenceCases(suite);
 });
 
 describe.skipIf(!native)('the native TCN step’s arguments', () => {
@@ -228,140 +187,5 @@ describe.skipIf(!native)('the native TCN step’s dropout masks', () => {
   });
 });
 
-/** The dropout variants: odd shapes, weight norm on and off, embed ≠ hidden (downsample) and not, no residual. */
-const DROPOUT_VARIANTS: Record<string, TcnConfig> = {
-  'weight norm, embed ≠ hidden, 3 levels': tcn({ dropout: 0.3 }),
-  'no weight norm, embed ≠ hidden, 2 levels': tcn({ dropout: 0.3, weightNorm: false, levels: 2 }),
-  'weight norm, embed = hidden, 2 levels': tcn({ dropout: 0.3, embedSize: 5, levels: 2 }),
-  'no residual, one conv per block': tcn({ dropout: 0.3, residual: false, convsPerBlock: 1, weightNorm: false }),
-};
-const DROPOUT_NAMES = Object.keys(DROPOUT_VARIANTS);
-
-/** The masks the native step draws from `seed` for a [B·T, H] step of `c`, one per unit in the forward's order. */
-const masksFor = (c: TcnConfig, seed: number, rows: number) =>
-  Array.from({ length: c.levels * c.convsPerBlock }, (_, i) => native!.tcnDropoutMask(seed, i, rows * c.hiddenSize, c.dropout));
-
-/** Runs `fn` with the stock step replaying `masks`; every mask must be used. */
-async function replaying<T>(masks: Float32Array[], fn: () => Promise<T>): Promise<T> {
-  replay.masks = [...masks];
-  try {
-    const out = await fn();
-    expect(replay.masks, 'every unit took its mask').toHaveLength(0);
-    return out;
-  } finally {
-    replay.masks = null;
-  }
-}
-
-describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native TCN training step with dropout on %s', (backend) => {
-  beforeAll(async () => {
-    tf.env().set('PROD', true);
-    await activateBackend(backend as 'cpu' | 'wasm');
-    expect(tf.getBackend()).toBe(backend);
-  });
-
-  it.each(DROPOUT_NAMES)('%s: the loss and every gradient of a step match the stock step on the same masks within 1e-4', async (name) => {
-    const config = DROPOUT_VARIANTS[name]!;
-    const data = task();
-    const batch = data.trainStream(3, 7, 9).next();
-    const nativeModel = buildModel(config, 4);
-    const stockModel = buildModel(config, 4);
-    try {
-      const rng = new Rng(1);
-      const runner = createTrainStep({ model: nativeModel, data, optimizer: 'sgd', clip: 0, rng });
-      expect(runner).toBeInstanceOf(NativeTcnStep);
-      const out = await runner.run(batch, null, 0);
-      const grads = (runner as NativeTcnStep).gradients();
-      const mirror = new Rng(1);
-      const masks = masksFor(config, mirror.seed(), 21);
-      expect(rng.getState(), 'one seed drawn for the step').toEqual(mirror.getState());
-      const stock = await replaying(masks, () => stockStepOn(stockModel, batch, null));
-      expect(Math.abs(out.loss - stock.loss) / stock.loss, `loss ${out.loss} vs ${stock.loss}`).toBeLessThanOrEqual(1e-4);
-      for (const [param, g] of Object.entries(stock.grads))
-        expect(relDiffStrict(grads[param]!, g), `gradient of ${param}`).toBeLessThanOrEqual(1e-4);
-      // The masks matter: without them the stock step's gradients are others.
-      const plainModel = buildModel({ ...config, dropout: 0 }, 4);
-      const plain = await stockStepOn(plainModel, batch, null);
-      plainModel.dispose();
-      const apart = Math.max(...Object.entries(stock.grads).map(([param, g]) => relDiffStrict(plain.grads[param]!, g)));
-      expect(apart).toBeGreaterThan(0.05);
-      runner.dispose();
-    } finally {
-      nativeModel.dispose();
-      stockModel.dispose();
-    }
-  });
-
-  it.each(DROPOUT_NAMES)(
-    '%s: losses and parameters after 6 steps of Adam match the stock step on the same masks within 1e-4',
-    async (name) => {
-      const config = DROPOUT_VARIANTS[name]!;
-      const data = task();
-      const stream = data.trainStream(3, 7, 5);
-      const batches = Array.from({ length: 6 }, () => stream.next());
-      const lr = 0.01;
-      const nativeModel = buildModel(config, 4);
-      const stockModel = buildModel(config, 4);
-      try {
-        const runner = createTrainStep({ model: nativeModel, data, optimizer: 'adam', clip: 0.5, rng: new Rng(3) });
-        expect(runner.path).toBe('native-tcn');
-        const fast: number[] = [];
-        for (const b of batches) fast.push((await runner.run(b, null, lr)).loss);
-        runner.dispose();
-        const mirror = new Rng(3);
-        const stock = await withStockKernels(async () => {
-          const ref = createTrainStep({ model: stockModel, data, optimizer: 'adam', clip: 0.5, rng: new Rng(99) });
-          expect(ref.path).toBe('tfjs');
-          const losses: number[] = [];
-          for (const b of batches) losses.push((await replaying(masksFor(config, mirror.seed(), 21), () => ref.run(b, null, lr))).loss);
-          ref.dispose();
-          return losses;
-        });
-        fast.forEach((l, i) => expect(Math.abs(l - stock[i]!) / stock[i]!, `step ${i + 1}`).toBeLessThanOrEqual(1e-4));
-        const [pa, pb] = [paramsOf(nativeModel), paramsOf(stockModel)];
-        for (const [param, p] of Object.entries(pb)) expect(relDiffStrict(pa[param]!, p), param).toBeLessThanOrEqual(1e-4);
-      } finally {
-        nativeModel.dispose();
-        stockModel.dispose();
-      }
-    },
-  );
-
-  it('two runs from the same seed give the same losses and parameters', async () => {
-    const config = tcn({ dropout: 0.3 });
-    const a = await trainFor(config, task(), {}, 6);
-    const b = await trainFor(config, task(), {}, 6);
-    expect(a.path).toBe('native-tcn');
-    expect(b.losses).toEqual(a.losses);
-    expect(b.params).toEqual(a.params);
-  });
-
-  it('a checkpoint taken after 5 steps resumes bit-for-bit with dropout', async () => {
-    await expectResumesBitForBit((seed) => buildModel(tcn({ dropout: 0.3 }), seed), task(), 'native-tcn');
-  });
-});
-
-describe.skipIf(!native)('the native TCN step on real text (cpu)', () => {
-  beforeAll(async () => {
-    tf.env().set('PROD', true);
-    await activateBackend('cpu');
-  });
-
-  it('30 steps of Adam give the stock step’s curve (every loss within 1e-4 relative)', async () => {
-    const { tokens, vocab } = corpusChars();
-    const n = tokens.length;
-    const cut = Math.floor(n * 0.9);
-    const data = createTextTask(
-      memoryTokenSource(tokens),
-      { train: { start: 0, end: cut }, valid: { start: cut, end: n }, test: { start: n, end: n } },
-      vocab,
-    );
-    const config = tcn({ vocabSize: vocab, embedSize: 16, hiddenSize: 32 });
-    const over = { batchSize: 8, seqLen: 32, seed: 5, clip: 0.5 };
-    const fast = await trainFor(config, data, over, 30);
-    const stock = await withStockKernels(() => trainFor(config, data, over, 30));
-    expect([fast.path, stock.path]).toEqual(['native-tcn', 'tfjs']);
-    expect(fast.losses.at(-1)!, 'it learns').toBeLessThan(fast.losses[0]! - 0.5);
-    fast.losses.forEach((l, i) => expect(Math.abs(l - stock.losses[i]!) / stock.losses[i]!, `step ${i + 1}`).toBeLessThanOrEqual(1e-4));
-  });
-});
+describeDropoutCases(suite);
+describeRealTextCurve(suite);

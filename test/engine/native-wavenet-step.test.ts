@@ -20,30 +20,15 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { activateBackend } from '../../core/engine/backends.ts';
 import { nativeStepRefusal } from '../../core/engine/fused/native-train-step.ts';
-import { NativeWavenetStep, wavenetArenaLayout } from '../../core/engine/fused/native-wavenet-step.ts';
-import { memoryTokenSource } from '../../core/ml/data/memory-source.ts';
+import { wavenetArenaLayout } from '../../core/engine/fused/native-wavenet-step.ts';
 import { buildModel } from '../../core/ml/models/build-model.ts';
 import type { WavenetConfig } from '../../core/ml/models/model-config.ts';
 import type { SequenceModel } from '../../core/ml/models/sequence-model.ts';
 import { Rng } from '../../core/ml/rng.ts';
 import type { TaskData } from '../../core/ml/tasks/task-types.ts';
-import { createTextTask } from '../../core/ml/tasks/text-task.ts';
-import { createTrainStep, type TrainStepSetup } from '../../core/ml/train/train-step.ts';
-import { relDiffStrict } from '../helpers/optimizer-cases.ts';
-import {
-  corpusChars,
-  expectAdamMatchesStock,
-  expectNoLeakedTensors,
-  expectResumesBitForBit,
-  expectStepPaths,
-  expectTrainingMatchesStock,
-  nativeWithStep,
-  paramsOf,
-  randomTextTask,
-  stockStepOn,
-  trainFor,
-  withStockKernels,
-} from '../helpers/train-step-cases.ts';
+import type { TrainStepSetup } from '../../core/ml/train/train-step.ts';
+import { type ConvStepSuite, describeDropoutCases, describeRealTextCurve, equivalenceCases } from '../helpers/native-dropout-cases.ts';
+import { expectStepPaths, nativeWithStep, randomTextTask } from '../helpers/train-step-cases.ts';
 
 /** Masks for the stock step to replay, one per gated layer in the forward's order; null: the model's own dropout. */
 const replay = vi.hoisted(() => ({ masks: null as Float32Array[] | null }));
@@ -82,9 +67,36 @@ const VARIANTS: Record<string, WavenetConfig> = {
   'kernel 2, 1 stack × 3 layers (dilation 4)': wavenet({ kernelSize: 2, stacks: 1, layersPerStack: 3 }),
   'kernel 2, a single layer (no residual projection)': wavenet({ kernelSize: 2, stacks: 1, layersPerStack: 1 }),
 };
-const NAMES = Object.keys(VARIANTS);
 
 const task = () => randomTextTask(V);
+
+const suite: ConvStepSuite<WavenetConfig> = {
+  label: 'WaveNet',
+  path: 'native-wavenet',
+  built: !!native,
+  plain: VARIANTS,
+  base: wavenet(),
+  /** The dropout variants: odd shapes, kernel 3 and 2, several layers and one. */
+  variants: {
+    'kernel 3, 2 stacks × 2 layers': wavenet({ dropout: 0.3 }),
+    'kernel 2, 1 stack × 3 layers': wavenet({ dropout: 0.3, kernelSize: 2, stacks: 1, layersPerStack: 3 }),
+    'kernel 2, a single layer': wavenet({ dropout: 0.3, kernelSize: 2, stacks: 1, layersPerStack: 1 }),
+  },
+  /** one per gated layer in the forward's order. */
+  masksFor: (c, seed, rows) =>
+    Array.from({ length: c.stacks * c.layersPerStack }, (_, i) => native!.tcnDropoutMask(seed, i, rows * c.dilationChannels, c.dropout)),
+  task,
+  replay,
+  realText: (vocab) =>
+    wavenet({
+      vocabSize: vocab,
+      embedSize: 16,
+      residualChannels: 16,
+      dilationChannels: 16,
+      skipChannels: 32,
+      kernelSize: 2,
+    }),
+};
 
 describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native WaveNet training step on %s', (backend) => {
   beforeAll(async () => {
@@ -103,52 +115,7 @@ describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native WaveNet trainin
     );
   });
 
-  it.each(NAMES)('%s: the loss and every gradient of a step match the stock step within 1e-4 relative', async (name) => {
-    const data = task();
-    const batch = data.trainStream(3, 7, 9).next();
-    const nativeModel = buildModel(VARIANTS[name]!, 4);
-    const stockModel = buildModel(VARIANTS[name]!, 4);
-    try {
-      const runner = createTrainStep({ model: nativeModel, data, optimizer: 'sgd', clip: 0, rng: new Rng(1) });
-      expect(runner).toBeInstanceOf(NativeWavenetStep);
-      const out = await runner.run(batch, null, 0);
-      expect(out.state).toBeNull();
-      const grads = (runner as NativeWavenetStep).gradients();
-      const stock = await stockStepOn(stockModel, batch, null);
-      expect(Math.abs(out.loss - stock.loss) / stock.loss, `loss ${out.loss} vs ${stock.loss}`).toBeLessThanOrEqual(1e-4);
-      expect(Object.keys(grads)).toEqual(Object.keys(stock.grads));
-      for (const [param, g] of Object.entries(stock.grads))
-        expect(relDiffStrict(grads[param]!, g), `gradient of ${param}`).toBeLessThanOrEqual(1e-4);
-      runner.dispose();
-    } finally {
-      nativeModel.dispose();
-      stockModel.dispose();
-    }
-  });
-
-  it.each(NAMES)('%s: losses and parameters after 12 steps (Adam; SGD with clipping) match the stock step within 1e-4', async (name) => {
-    await expectTrainingMatchesStock(VARIANTS[name]!, task, 'native-wavenet');
-  });
-
-  it("Adam's moments and parameters inside the step match the stock Adam on the same gradients within 1e-6 relative after 50 steps", async () => {
-    const data = task();
-    const model = buildModel(wavenet(), 6);
-    const runner = createTrainStep({ model, data, optimizer: 'adam', clip: 0.5, rng: new Rng(1) }) as NativeWavenetStep;
-    try {
-      await expectAdamMatchesStock(runner, model, data);
-    } finally {
-      runner.dispose();
-      model.dispose();
-    }
-  });
-
-  it('a checkpoint taken after 5 steps resumes bit-for-bit on the native step', async () => {
-    await expectResumesBitForBit((seed) => buildModel(wavenet(), seed), task(), 'native-wavenet');
-  });
-
-  it('leaves no tensors behind after the first step', async () => {
-    await expectNoLeakedTensors(buildModel(wavenet(), 1), task());
-  });
+  equivalenceCases(suite);
 });
 
 describe.skipIf(!native)('what the native WaveNet step refuses', () => {
@@ -235,146 +202,5 @@ describe.skipIf(!native)('the native WaveNet step’s arguments', () => {
   });
 });
 
-/** The dropout variants: odd shapes, kernel 3 and 2, several layers and one. */
-const DROPOUT_VARIANTS: Record<string, WavenetConfig> = {
-  'kernel 3, 2 stacks × 2 layers': wavenet({ dropout: 0.3 }),
-  'kernel 2, 1 stack × 3 layers': wavenet({ dropout: 0.3, kernelSize: 2, stacks: 1, layersPerStack: 3 }),
-  'kernel 2, a single layer': wavenet({ dropout: 0.3, kernelSize: 2, stacks: 1, layersPerStack: 1 }),
-};
-const DROPOUT_NAMES = Object.keys(DROPOUT_VARIANTS);
-
-/** The masks the native step draws from `seed` for a [B·T, D] step of `c`, one per gated layer in the forward's order. */
-const masksFor = (c: WavenetConfig, seed: number, rows: number) =>
-  Array.from({ length: c.stacks * c.layersPerStack }, (_, i) => native!.tcnDropoutMask(seed, i, rows * c.dilationChannels, c.dropout));
-
-/** Runs `fn` with the stock step replaying `masks`; every mask must be used. */
-async function replaying<T>(masks: Float32Array[], fn: () => Promise<T>): Promise<T> {
-  replay.masks = [...masks];
-  try {
-    const out = await fn();
-    expect(replay.masks, 'every unit took its mask').toHaveLength(0);
-    return out;
-  } finally {
-    replay.masks = null;
-  }
-}
-
-describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native WaveNet training step with dropout on %s', (backend) => {
-  beforeAll(async () => {
-    tf.env().set('PROD', true);
-    await activateBackend(backend as 'cpu' | 'wasm');
-    expect(tf.getBackend()).toBe(backend);
-  });
-
-  it.each(DROPOUT_NAMES)('%s: the loss and every gradient of a step match the stock step on the same masks within 1e-4', async (name) => {
-    const config = DROPOUT_VARIANTS[name]!;
-    const data = task();
-    const batch = data.trainStream(3, 7, 9).next();
-    const nativeModel = buildModel(config, 4);
-    const stockModel = buildModel(config, 4);
-    try {
-      const rng = new Rng(1);
-      const runner = createTrainStep({ model: nativeModel, data, optimizer: 'sgd', clip: 0, rng });
-      expect(runner).toBeInstanceOf(NativeWavenetStep);
-      const out = await runner.run(batch, null, 0);
-      const grads = (runner as NativeWavenetStep).gradients();
-      const mirror = new Rng(1);
-      const masks = masksFor(config, mirror.seed(), 21);
-      expect(rng.getState(), 'one seed drawn for the step').toEqual(mirror.getState());
-      const stock = await replaying(masks, () => stockStepOn(stockModel, batch, null));
-      expect(Math.abs(out.loss - stock.loss) / stock.loss, `loss ${out.loss} vs ${stock.loss}`).toBeLessThanOrEqual(1e-4);
-      for (const [param, g] of Object.entries(stock.grads))
-        expect(relDiffStrict(grads[param]!, g), `gradient of ${param}`).toBeLessThanOrEqual(1e-4);
-      // The masks matter: without them the stock step's gradients are others.
-      const plainModel = buildModel({ ...config, dropout: 0 }, 4);
-      const plain = await stockStepOn(plainModel, batch, null);
-      plainModel.dispose();
-      const apart = Math.max(...Object.entries(stock.grads).map(([param, g]) => relDiffStrict(plain.grads[param]!, g)));
-      expect(apart).toBeGreaterThan(0.05);
-      runner.dispose();
-    } finally {
-      nativeModel.dispose();
-      stockModel.dispose();
-    }
-  });
-
-  it.each(DROPOUT_NAMES)(
-    '%s: losses and parameters after 6 steps of Adam match the stock step on the same masks within 1e-4',
-    async (name) => {
-      const config = DROPOUT_VARIANTS[name]!;
-      const data = task();
-      const stream = data.trainStream(3, 7, 5);
-      const batches = Array.from({ length: 6 }, () => stream.next());
-      const lr = 0.01;
-      const nativeModel = buildModel(config, 4);
-      const stockModel = buildModel(config, 4);
-      try {
-        const runner = createTrainStep({ model: nativeModel, data, optimizer: 'adam', clip: 0.5, rng: new Rng(3) });
-        expect(runner.path).toBe('native-wavenet');
-        const fast: number[] = [];
-        for (const b of batches) fast.push((await runner.run(b, null, lr)).loss);
-        runner.dispose();
-        const mirror = new Rng(3);
-        const stock = await withStockKernels(async () => {
-          const ref = createTrainStep({ model: stockModel, data, optimizer: 'adam', clip: 0.5, rng: new Rng(99) });
-          expect(ref.path).toBe('tfjs');
-          const losses: number[] = [];
-          for (const b of batches) losses.push((await replaying(masksFor(config, mirror.seed(), 21), () => ref.run(b, null, lr))).loss);
-          ref.dispose();
-          return losses;
-        });
-        fast.forEach((l, i) => expect(Math.abs(l - stock[i]!) / stock[i]!, `step ${i + 1}`).toBeLessThanOrEqual(1e-4));
-        const [pa, pb] = [paramsOf(nativeModel), paramsOf(stockModel)];
-        for (const [param, p] of Object.entries(pb)) expect(relDiffStrict(pa[param]!, p), param).toBeLessThanOrEqual(1e-4);
-      } finally {
-        nativeModel.dispose();
-        stockModel.dispose();
-      }
-    },
-  );
-
-  it('two runs from the same seed give the same losses and parameters', async () => {
-    const config = wavenet({ dropout: 0.3 });
-    const a = await trainFor(config, task(), {}, 6);
-    const b = await trainFor(config, task(), {}, 6);
-    expect(a.path).toBe('native-wavenet');
-    expect(b.losses).toEqual(a.losses);
-    expect(b.params).toEqual(a.params);
-  });
-
-  it('a checkpoint taken after 5 steps resumes bit-for-bit with dropout', async () => {
-    await expectResumesBitForBit((seed) => buildModel(wavenet({ dropout: 0.3 }), seed), task(), 'native-wavenet');
-  });
-});
-
-describe.skipIf(!native)('the native WaveNet step on real text (cpu)', () => {
-  beforeAll(async () => {
-    tf.env().set('PROD', true);
-    await activateBackend('cpu');
-  });
-
-  it('30 steps of Adam give the stock step’s curve (every loss within 1e-4 relative)', async () => {
-    const { tokens, vocab } = corpusChars();
-    const n = tokens.length;
-    const cut = Math.floor(n * 0.9);
-    const data = createTextTask(
-      memoryTokenSource(tokens),
-      { train: { start: 0, end: cut }, valid: { start: cut, end: n }, test: { start: n, end: n } },
-      vocab,
-    );
-    const config = wavenet({
-      vocabSize: vocab,
-      embedSize: 16,
-      residualChannels: 16,
-      dilationChannels: 16,
-      skipChannels: 32,
-      kernelSize: 2,
-    });
-    const over = { batchSize: 8, seqLen: 32, seed: 5, clip: 0.5 };
-    const fast = await trainFor(config, data, over, 30);
-    const stock = await withStockKernels(() => trainFor(config, data, over, 30));
-    expect([fast.path, stock.path]).toEqual(['native-wavenet', 'tfjs']);
-    expect(fast.losses.at(-1)!, 'it learns').toBeLessThan(fast.losses[0]! - 0.5);
-    fast.losses.forEach((l, i) => expect(Math.abs(l - stock.losses[i]!) / stock.losses[i]!, `step ${i + 1}`).toBeLessThanOrEqual(1e-4));
-  });
-});
+describeDropoutCases(suite);
+describeRealTextCurve(suite);
