@@ -11,6 +11,23 @@ import { fileURLToPath } from 'node:url';
 type F32 = Float32Array;
 
 /**
+ * One whole step of a model that carries no state between windows (the TCN, GCNN and WaveNet bindings):
+ * B rows of T token ids and targets over `arena`, dropout at `rate` with the masks of `seed` (a whole
+ * number below 2^53; tcnDropoutMask), then the optimiser's arguments.
+ */
+export type StatelessStep = (
+  session: unknown,
+  B: number,
+  T: number,
+  ids: Int32Array,
+  targets: Int32Array,
+  arena: F32,
+  dropout: number,
+  seed: number,
+  ...optimizer: StepOptimizerArgs
+) => WholeStepResult;
+
+/**
  * What every whole native step takes after its arena: optimizer 0 Adam (with beta1, beta2, epsilon and
  * stepSize), 1 SGD (with lr) or 2 none (gradients only), and the global-norm bound clip (≤ 0: none).
  */
@@ -195,17 +212,7 @@ export interface NativeKernels {
    * `dropout` in (0, 1) every convolution unit's output is dropped by the masks `seed` (a whole
    * number below 2^53) gives (tcnDropoutMask); 0 trains without dropout.
    */
-  tcnStep(
-    session: unknown,
-    B: number,
-    T: number,
-    ids: Int32Array,
-    targets: Int32Array,
-    arena: F32,
-    dropout: number,
-    seed: number,
-    ...optimizer: StepOptimizerArgs
-  ): WholeStepResult;
+  tcnStep: StatelessStep;
   /**
    * A workspace for whole training steps of a token-level gated convolutional language model
    * (native/src/gcnn-step.h), and P, the floats of one part of its arena.
@@ -224,17 +231,7 @@ export interface NativeKernels {
    * One whole GCNN step, as tcnStep: with `dropout` in (0, 1) every GLU's output is dropped by the
    * masks tcnDropoutMask gives for `seed` (unit level·convsPerBlock + c); 0 trains without dropout.
    */
-  gcnnStep(
-    session: unknown,
-    B: number,
-    T: number,
-    ids: Int32Array,
-    targets: Int32Array,
-    arena: F32,
-    dropout: number,
-    seed: number,
-    ...optimizer: StepOptimizerArgs
-  ): WholeStepResult;
+  gcnnStep: StatelessStep;
   /**
    * A workspace for whole training steps of a token-level WaveNet (native/src/wavenet-step.h), and P,
    * the floats of one part of its arena. R, D, S: residual, dilation and skip channels.
@@ -253,17 +250,7 @@ export interface NativeKernels {
    * One whole WaveNet step, as tcnStep: with `dropout` in (0, 1) every gated unit's output is dropped
    * by the masks tcnDropoutMask gives for `seed` (unit = layer index); 0 trains without dropout.
    */
-  wavenetStep(
-    session: unknown,
-    B: number,
-    T: number,
-    ids: Int32Array,
-    targets: Int32Array,
-    arena: F32,
-    dropout: number,
-    seed: number,
-    ...optimizer: StepOptimizerArgs
-  ): WholeStepResult;
+  wavenetStep: StatelessStep;
   /**
    * The dropout multipliers (0 or 1/(1 − rate)) tcnStep, gcnnStep, wavenetStep and trainStep with `seed`
    * and `rate` apply to the first n outputs ([B·T, H] row-major) of convolution `unit`

@@ -9,11 +9,9 @@
 // dropout > 0, so a run with dropout draws other, equally random masks than
 // the TF.js step; runs without dropout match it within rounding.
 import type { GcnnConfig } from '../../ml/models/model-config.ts';
-import type { ModelState } from '../../ml/models/sequence-model.ts';
-import type { Batch } from '../../ml/tasks/task-types.ts';
 import type { TrainStepSetup } from '../../ml/train/train-step.ts';
-import type { NativeKernels, StepOptimizerArgs, WholeStepResult } from './native-binding.ts';
-import { type ArenaEntry, NativeWholeStep, wholeStepRefusal } from './native-whole-step.ts';
+import type { NativeKernels } from './native-binding.ts';
+import { type ArenaEntry, NativeStatelessStep, wholeStepRefusal } from './native-whole-step.ts';
 
 /** Levels beyond which a dilated GCNN's dilation 2^level no longer fits the addon's int shifts. */
 const MAX_DILATED_LEVELS = 24;
@@ -48,45 +46,15 @@ export function gcnnStepRefusal(setup: TrainStepSetup): string | null {
   return wholeStepRefusal(setup, c.inputFeatures, gcnnArenaLayout(c));
 }
 
-export class NativeGcnnStep extends NativeWholeStep {
+export class NativeGcnnStep extends NativeStatelessStep {
   readonly path = 'native-gcnn';
-  private readonly session: unknown;
 
-  constructor(
-    private readonly native: NativeKernels,
-    setup: TrainStepSetup,
-  ) {
+  constructor(native: NativeKernels, setup: TrainStepSetup) {
     const c = setup.model.config as GcnnConfig;
-    const [session, P] = native.gcnnStepSession(
-      c.vocabSize,
-      c.embedSize,
-      c.hiddenSize,
-      c.levels,
-      c.kernelSize,
-      c.convsPerBlock,
-      c.weightNorm,
-      c.dilated,
+    super(
+      setup,
+      native.gcnnStepSession(c.vocabSize, c.embedSize, c.hiddenSize, c.levels, c.kernelSize, c.convsPerBlock, c.weightNorm, c.dilated),
+      native.gcnnStep.bind(native),
     );
-    super(setup, P);
-    this.session = session;
-  }
-
-  protected runNative(batch: Batch, _state: ModelState, optimizer: StepOptimizerArgs): { result: WholeStepResult; state: ModelState } {
-    const [B, T] = batch.inputShape as [number, number];
-    const dropout = (this.setup.model.config as GcnnConfig).dropout;
-    // One draw per step, and only with dropout: a run without it leaves the generator as the TF.js step does.
-    const seed = dropout > 0 ? this.setup.rng.seed() : 0;
-    const result = this.native.gcnnStep(
-      this.session,
-      B,
-      T,
-      batch.inputs as Int32Array,
-      batch.targets as Int32Array,
-      this.arena,
-      dropout,
-      seed,
-      ...optimizer,
-    );
-    return { result, state: null };
   }
 }

@@ -73,8 +73,7 @@ export class NativeRecurrentStep extends NativeWholeStep {
     const perLayer = c.kind === 'lstm' ? 2 : 1;
     const stateIn = new Float32Array(c.layers * perLayer * B * H);
     state?.forEach((s, i) => stateIn.set(s.dataSync() as Float32Array, i * B * H));
-    // One draw per step, and only with dropout: a run without it leaves the generator as the TF.js step does.
-    const seed = c.dropout > 0 ? this.setup.rng.seed() : 0;
+    const seed = this.dropoutSeed(c.dropout);
     const result = this.native.trainStep(
       this.session,
       B,

@@ -15,11 +15,9 @@
 // random masks on the native step than on the TF.js step (and another loss
 // curve); runs without dropout match it within rounding.
 import type { TcnConfig } from '../../ml/models/model-config.ts';
-import type { ModelState } from '../../ml/models/sequence-model.ts';
-import type { Batch } from '../../ml/tasks/task-types.ts';
 import type { TrainStepSetup } from '../../ml/train/train-step.ts';
-import type { NativeKernels, StepOptimizerArgs, WholeStepResult } from './native-binding.ts';
-import { type ArenaEntry, NativeWholeStep, wholeStepRefusal } from './native-whole-step.ts';
+import type { NativeKernels } from './native-binding.ts';
+import { type ArenaEntry, NativeStatelessStep, wholeStepRefusal } from './native-whole-step.ts';
 
 /** Names and sizes of the TCN's parameters in the arena's order (tcn-step.h), which is the model's checkpoint order. */
 export function tcnArenaLayout(c: TcnConfig): ArenaEntry[] {
@@ -49,45 +47,15 @@ export function tcnStepRefusal(setup: TrainStepSetup): string | null {
   return wholeStepRefusal(setup, c.inputFeatures, tcnArenaLayout(c));
 }
 
-export class NativeTcnStep extends NativeWholeStep {
+export class NativeTcnStep extends NativeStatelessStep {
   readonly path = 'native-tcn';
-  private readonly session: unknown;
 
-  constructor(
-    private readonly native: NativeKernels,
-    setup: TrainStepSetup,
-  ) {
+  constructor(native: NativeKernels, setup: TrainStepSetup) {
     const c = setup.model.config as TcnConfig;
-    const [session, P] = native.tcnStepSession(
-      c.vocabSize,
-      c.embedSize,
-      c.hiddenSize,
-      c.levels,
-      c.kernelSize,
-      c.convsPerBlock,
-      c.weightNorm,
-      c.residual,
+    super(
+      setup,
+      native.tcnStepSession(c.vocabSize, c.embedSize, c.hiddenSize, c.levels, c.kernelSize, c.convsPerBlock, c.weightNorm, c.residual),
+      native.tcnStep.bind(native),
     );
-    super(setup, P);
-    this.session = session;
-  }
-
-  protected runNative(batch: Batch, _state: ModelState, optimizer: StepOptimizerArgs): { result: WholeStepResult; state: ModelState } {
-    const [B, T] = batch.inputShape as [number, number];
-    const dropout = (this.setup.model.config as TcnConfig).dropout;
-    // One draw per step, and only with dropout: a run without it leaves the generator as the TF.js step does.
-    const seed = dropout > 0 ? this.setup.rng.seed() : 0;
-    const result = this.native.tcnStep(
-      this.session,
-      B,
-      T,
-      batch.inputs as Int32Array,
-      batch.targets as Int32Array,
-      this.arena,
-      dropout,
-      seed,
-      ...optimizer,
-    );
-    return { result, state: null };
   }
 }

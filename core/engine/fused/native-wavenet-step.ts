@@ -12,11 +12,9 @@
 // (core/datasets/audio.ts), so they take this step too.
 import { WAVENET_INPUT_KERNEL, wavenetLayers } from '../../ml/models/wavenet-model.ts';
 import type { WavenetConfig } from '../../ml/models/model-config.ts';
-import type { ModelState } from '../../ml/models/sequence-model.ts';
-import type { Batch } from '../../ml/tasks/task-types.ts';
 import type { TrainStepSetup } from '../../ml/train/train-step.ts';
-import type { NativeKernels, StepOptimizerArgs, WholeStepResult } from './native-binding.ts';
-import { type ArenaEntry, NativeWholeStep, wholeStepRefusal } from './native-whole-step.ts';
+import type { NativeKernels } from './native-binding.ts';
+import { type ArenaEntry, NativeStatelessStep, wholeStepRefusal } from './native-whole-step.ts';
 
 /** Layers per stack beyond which the dilation 2^(layersPerStack − 1) no longer fits the addon's int shifts. */
 const MAX_LAYERS_PER_STACK = 24;
@@ -45,45 +43,24 @@ export function wavenetStepRefusal(setup: TrainStepSetup): string | null {
   return wholeStepRefusal(setup, c.inputFeatures, wavenetArenaLayout(c));
 }
 
-export class NativeWavenetStep extends NativeWholeStep {
+export class NativeWavenetStep extends NativeStatelessStep {
   readonly path = 'native-wavenet';
-  private readonly session: unknown;
 
-  constructor(
-    private readonly native: NativeKernels,
-    setup: TrainStepSetup,
-  ) {
+  constructor(native: NativeKernels, setup: TrainStepSetup) {
     const c = setup.model.config as WavenetConfig;
-    const [session, P] = native.wavenetStepSession(
-      c.vocabSize,
-      c.embedSize,
-      c.residualChannels,
-      c.dilationChannels,
-      c.skipChannels,
-      c.stacks,
-      c.layersPerStack,
-      c.kernelSize,
+    super(
+      setup,
+      native.wavenetStepSession(
+        c.vocabSize,
+        c.embedSize,
+        c.residualChannels,
+        c.dilationChannels,
+        c.skipChannels,
+        c.stacks,
+        c.layersPerStack,
+        c.kernelSize,
+      ),
+      native.wavenetStep.bind(native),
     );
-    super(setup, P);
-    this.session = session;
-  }
-
-  protected runNative(batch: Batch, _state: ModelState, optimizer: StepOptimizerArgs): { result: WholeStepResult; state: ModelState } {
-    const [B, T] = batch.inputShape as [number, number];
-    const dropout = (this.setup.model.config as WavenetConfig).dropout;
-    // One draw per step, and only with dropout: a run without it leaves the generator as the TF.js step does.
-    const seed = dropout > 0 ? this.setup.rng.seed() : 0;
-    const result = this.native.wavenetStep(
-      this.session,
-      B,
-      T,
-      batch.inputs as Int32Array,
-      batch.targets as Int32Array,
-      this.arena,
-      dropout,
-      seed,
-      ...optimizer,
-    );
-    return { result, state: null };
   }
 }

@@ -12,7 +12,7 @@ import type { ModelState } from '../../ml/models/sequence-model.ts';
 import type { Batch } from '../../ml/tasks/task-types.ts';
 import type { OptimizerSnapshot } from '../../ml/train/optimizer.ts';
 import type { StepOutcome, TrainStepRunner, TrainStepSetup } from '../../ml/train/train-step.ts';
-import type { StepOptimizerArgs, WholeStepResult } from './native-binding.ts';
+import type { StatelessStep, StepOptimizerArgs, WholeStepResult } from './native-binding.ts';
 
 /** A parameter's name and element count, in the arena's order. */
 export interface ArenaEntry {
@@ -70,6 +70,14 @@ export abstract class NativeWholeStep implements TrainStepRunner {
     state: ModelState,
     optimizer: StepOptimizerArgs,
   ): { result: WholeStepResult; state: ModelState };
+
+  /**
+   * The seed of this step's dropout masks: one draw from the run's generator, and only with dropout, so a
+   * run without it leaves the generator as the TF.js step does and a restored generator resumes bit-for-bit.
+   */
+  protected dropoutSeed(rate: number): number {
+    return rate > 0 ? this.setup.rng.seed() : 0;
+  }
 
   async run(batch: Batch, state: ModelState, lr: number): Promise<StepOutcome> {
     if (!(batch.inputs instanceof Int32Array) || !(batch.targets instanceof Int32Array) || batch.mask)
@@ -154,5 +162,35 @@ export abstract class NativeWholeStep implements TrainStepRunner {
 
   dispose(): void {
     // The session's workspace is freed with its handle (a Node-API external); the arena with this object.
+  }
+}
+
+/**
+ * A whole step of a model with no state between windows (TCN, GCNN, WaveNet): one call of its binding per
+ * step, with the config's dropout and this step's seed.
+ */
+export abstract class NativeStatelessStep extends NativeWholeStep {
+  private readonly session: unknown;
+
+  /**
+   * @param opened the binding's session and P, from its xxxStepSession
+   * @param call the binding's step (e.g. native.tcnStep), bound to the addon
+   */
+  protected constructor(
+    setup: TrainStepSetup,
+    opened: [session: unknown, P: number],
+    private readonly call: StatelessStep,
+  ) {
+    super(setup, opened[1]);
+    this.session = opened[0];
+  }
+
+  protected runNative(batch: Batch, _state: ModelState, optimizer: StepOptimizerArgs): { result: WholeStepResult; state: ModelState } {
+    const [B, T] = batch.inputShape as [number, number];
+    const dropout = this.setup.model.config.dropout;
+    const seed = this.dropoutSeed(dropout);
+    const ids = batch.inputs as Int32Array;
+    const result = this.call(this.session, B, T, ids, batch.targets as Int32Array, this.arena, dropout, seed, ...optimizer);
+    return { result, state: null };
   }
 }
