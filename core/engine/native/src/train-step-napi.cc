@@ -141,6 +141,28 @@ napi_value TrainStep(napi_env env, napi_callback_info info) {
   });
 }
 
+/**
+ * The binding of a step with no state between windows (TCN, GCNN, WaveNet):
+ * fn(session, B, T, ids, targets, arena, dropout, seed, optimizer, lr, beta1, beta2, epsilon, stepSize, clip)
+ *   -> [loss, norm, applied]; seed (a whole number below 2^53) fixes the step's dropout masks (tcnDropoutMask's).
+ * `layout` gives the family's arena size, `train_step` runs it.
+ */
+template <typename Session, typename Layout, typename TrainStep>
+napi_value stateless_step(napi_env env, napi_callback_info info, const char* fn, Family family, const char* opener, Layout layout,
+                          TrainStep train_step) {
+  return guarded(env, [&] {
+    Args a(env, info, 15, fn);
+    auto& s = session_of<Session>(env, a, family, opener);
+    const int B = a.integer(1, "batch", 1), T = a.integer(2, "time", 1);
+    const std::size_t rows = std::size_t(B) * T;
+    const int32_t* ids = a.indices(3, "ids", rows, s.dims.V);
+    const int32_t* targets = a.indices(4, "targets", rows, s.dims.V);
+    float* arena = a.writable_floats(5, "arena", 4 * layout(s.dims).P);
+    const TcnDropout dropout{dropout_rate(a, 6, "dropout"), a.whole53(7, "seed")};
+    return step_result(env, train_step(s.dims, s.ws, B, T, ids, targets, arena, step_options(a, 8), dropout));
+  });
+}
+
 // tcnStepSession(V, E, H, levels, K, convsPerBlock, weightNorm, residual) -> [session, P]
 napi_value TcnStepSession(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -161,20 +183,9 @@ napi_value TcnStepSession(napi_env env, napi_callback_info info) {
   });
 }
 
-// tcnStep(session, B, T, ids, targets, arena, dropout, seed, optimizer, lr, beta1, beta2, epsilon, stepSize, clip)
-//   -> [loss, norm, applied]; seed (a whole number below 2^53) fixes the step's dropout masks.
+// tcnStep: stateless_step over its session, layout and step.
 napi_value TcnStep(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, 15, "tcnStep");
-    auto& s = session_of<TcnSession>(env, a, Family::Tcn, "tcnStepSession");
-    const int B = a.integer(1, "batch", 1), T = a.integer(2, "time", 1);
-    const std::size_t rows = std::size_t(B) * T;
-    const int32_t* ids = a.indices(3, "ids", rows, s.dims.V);
-    const int32_t* targets = a.indices(4, "targets", rows, s.dims.V);
-    float* arena = a.writable_floats(5, "arena", 4 * tcn_layout(s.dims).P);
-    const TcnDropout dropout{dropout_rate(a, 6, "dropout"), a.whole53(7, "seed")};
-    return step_result(env, tcn_train_step(s.dims, s.ws, B, T, ids, targets, arena, step_options(a, 8), dropout));
-  });
+  return stateless_step<TcnSession>(env, info, "tcnStep", Family::Tcn, "tcnStepSession", tcn_layout, tcn_train_step);
 }
 
 // gcnnStepSession(V, E, H, levels, K, convsPerBlock, weightNorm, dilated) -> [session, P]
@@ -197,20 +208,9 @@ napi_value GcnnStepSession(napi_env env, napi_callback_info info) {
   });
 }
 
-// gcnnStep(session, B, T, ids, targets, arena, dropout, seed, optimizer, lr, beta1, beta2, epsilon, stepSize, clip)
-//   -> [loss, norm, applied]; seed (a whole number below 2^53) fixes the step's dropout masks (tcnDropoutMask's).
+// gcnnStep: stateless_step over its session, layout and step.
 napi_value GcnnStep(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, 15, "gcnnStep");
-    auto& s = session_of<GcnnSession>(env, a, Family::Gcnn, "gcnnStepSession");
-    const int B = a.integer(1, "batch", 1), T = a.integer(2, "time", 1);
-    const std::size_t rows = std::size_t(B) * T;
-    const int32_t* ids = a.indices(3, "ids", rows, s.dims.V);
-    const int32_t* targets = a.indices(4, "targets", rows, s.dims.V);
-    float* arena = a.writable_floats(5, "arena", 4 * gcnn_layout(s.dims).P);
-    const TcnDropout dropout{dropout_rate(a, 6, "dropout"), a.whole53(7, "seed")};
-    return step_result(env, gcnn_train_step(s.dims, s.ws, B, T, ids, targets, arena, step_options(a, 8), dropout));
-  });
+  return stateless_step<GcnnSession>(env, info, "gcnnStep", Family::Gcnn, "gcnnStepSession", gcnn_layout, gcnn_train_step);
 }
 
 // wavenetStepSession(V, E, R, D, S, stacks, layersPerStack, K) -> [session, P]
@@ -233,20 +233,10 @@ napi_value WavenetStepSession(napi_env env, napi_callback_info info) {
   });
 }
 
-// wavenetStep(session, B, T, ids, targets, arena, dropout, seed, optimizer, lr, beta1, beta2, epsilon, stepSize, clip)
-//   -> [loss, norm, applied]; seed (a whole number below 2^53) fixes the step's dropout masks (tcnDropoutMask's, unit = layer).
+// wavenetStep: stateless_step over its session, layout and step.
 napi_value WavenetStep(napi_env env, napi_callback_info info) {
-  return guarded(env, [&] {
-    Args a(env, info, 15, "wavenetStep");
-    auto& s = session_of<WavenetSession>(env, a, Family::Wavenet, "wavenetStepSession");
-    const int B = a.integer(1, "batch", 1), T = a.integer(2, "time", 1);
-    const std::size_t rows = std::size_t(B) * T;
-    const int32_t* ids = a.indices(3, "ids", rows, s.dims.V);
-    const int32_t* targets = a.indices(4, "targets", rows, s.dims.V);
-    float* arena = a.writable_floats(5, "arena", 4 * wavenet_layout(s.dims).P);
-    const TcnDropout dropout{dropout_rate(a, 6, "dropout"), a.whole53(7, "seed")};
-    return step_result(env, wavenet_train_step(s.dims, s.ws, B, T, ids, targets, arena, step_options(a, 8), dropout));
-  });
+  return stateless_step<WavenetSession>(env, info, "wavenetStep", Family::Wavenet, "wavenetStepSession", wavenet_layout,
+                                        wavenet_train_step);
 }
 
 // tcnDropoutMask(seed, unit, n, rate) -> Float32Array [n]: the multipliers (0 or 1/(1 − rate)) tcnStep with this
