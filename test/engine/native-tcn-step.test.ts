@@ -28,17 +28,9 @@ import { expectStepPaths, nativeWithStep, randomTextTask } from '../helpers/trai
 
 /** Masks for the stock step to replay, one per convolution unit in the forward's order; null: the model's own dropout. */
 const replay = vi.hoisted(() => ({ masks: null as Float32Array[] | null }));
-vi.mock('../../core/ml/ops/dropout.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../core/ml/ops/dropout.ts')>();
-  const tfjs = await import('@tensorflow/tfjs');
-  const seededDropout: typeof real.seededDropout = (x, rate, options) => {
-    if (!replay.masks || !real.dropoutActive(rate, options)) return real.seededDropout(x, rate, options);
-    const mask = replay.masks.shift();
-    if (!mask) throw new Error('replayed dropout: more units than masks');
-    return tfjs.mul(x, tfjs.tensor(mask, x.shape, 'float32')) as typeof x;
-  };
-  return { ...real, seededDropout };
-});
+vi.mock('../../core/ml/ops/dropout.ts', async (importOriginal) =>
+  (await import('../helpers/dropout-replay.ts')).replayingDropout(await importOriginal(), replay),
+);
 
 const native = nativeWithStep('tcnStep', 'native TCN step tests');
 

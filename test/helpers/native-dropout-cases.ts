@@ -17,6 +17,7 @@ import { Rng } from '../../core/ml/rng.ts';
 import type { TaskData } from '../../core/ml/tasks/task-types.ts';
 import { createTextTask } from '../../core/ml/tasks/text-task.ts';
 import { createTrainStep } from '../../core/ml/train/train-step.ts';
+import type { DropoutReplay } from './dropout-replay.ts';
 import { relDiffStrict } from './optimizer-cases.ts';
 import {
   corpusChars,
@@ -29,11 +30,6 @@ import {
   trainFor,
   withStockKernels,
 } from './train-step-cases.ts';
-
-/** Where the test file's seededDropout mock takes its masks from (null: the model's own dropout). */
-export interface DropoutReplay {
-  masks: Float32Array[] | null;
-}
 
 /** What the shared cases need to know of one convolutional native step. */
 export interface ConvStepSuite<C extends ModelConfig> {
