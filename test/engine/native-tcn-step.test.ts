@@ -89,7 +89,8 @@ describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native TCN training st
 
   it('runs for the TCN language model and falls back to TF.js where it does not cover', () => {
     const data = task();
-    // A constrained recurrent model: the recurrent step (which takes dropout too) refuses it, the TF.js step runs it.
+    // A constrained recurrent model with dropout takes the recurrent step (it projects after the update); the
+    // k-truncated model has no native step yet, so the TF.js step runs it.
     const lstm = {
       kind: 'lstm',
       vocabSize: V,
@@ -100,20 +101,30 @@ describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native TCN training st
       dropout: 0.05,
       stabilize: true,
     } as ModelConfig;
+    const truncated = {
+      kind: 'truncated',
+      vocabSize: V,
+      inputFeatures: 0,
+      embedSize: 4,
+      dropout: 0,
+      k: 3,
+      base: { kind: 'gru', hiddenSize: 5, layers: 1 },
+    } as ModelConfig;
     const cases: [ModelConfig, string][] = [
       ...Object.values(VARIANTS).map((c): [ModelConfig, string] => [c, 'native-tcn']),
       [tcn({ dropout: 0.05 }), 'native-tcn'],
-      [lstm, 'tfjs'],
+      [lstm, 'native-recurrent'],
+      [truncated, 'tfjs'],
     ];
     expectStepPaths(cases, data);
     const dropped = buildModel(tcn({ dropout: 0.05 }), 3);
     expect(nativeStepRefusal({ model: dropped, data, optimizer: 'adam', clip: 0, rng: new Rng(1) })).toBeNull();
     dropped.dispose();
-    const recurrent = buildModel(lstm, 3);
-    expect(nativeStepRefusal({ model: recurrent, data, optimizer: 'adam', clip: 0, rng: new Rng(1) })).toBe(
-      'a constrained model (projected after every step)',
+    const truncatedModel = buildModel(truncated, 3);
+    expect(nativeStepRefusal({ model: truncatedModel, data, optimizer: 'adam', clip: 0, rng: new Rng(1) })).toBe(
+      'model kind truncated (only rnn, lstm, gru, tcn, gcnn and wavenet)',
     );
-    recurrent.dispose();
+    truncatedModel.dispose();
   });
 
   equivalenceCases(suite);

@@ -50,12 +50,13 @@ describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native training step o
       [config('lstm'), 'native-recurrent'],
       [config('gru'), 'native-recurrent'],
       [config('rnn'), 'native-recurrent'],
-      // Dropout runs natively (native-recurrent-dropout.test.ts); constrained models stay on TF.js, with or without it.
+      // Dropout runs natively (native-recurrent-dropout.test.ts); so do constrained models, projected after each
+      // native update (native-step-tasks.test.ts).
       [config('lstm', { dropout: 0.1 }), 'native-recurrent'],
       [config('gru', { dropout: 0.1 }), 'native-recurrent'],
-      [config('lstm', { dropout: 0.1, stabilize: true } as Partial<ModelConfig>), 'tfjs'],
-      [config('lstm', { stabilize: true } as Partial<ModelConfig>), 'tfjs'],
-      [config('rnn', { spectralBound: 0.9 } as Partial<ModelConfig>), 'tfjs'],
+      [config('lstm', { dropout: 0.1, stabilize: true } as Partial<ModelConfig>), 'native-recurrent'],
+      [config('lstm', { stabilize: true } as Partial<ModelConfig>), 'native-recurrent'],
+      [config('rnn', { spectralBound: 0.9 } as Partial<ModelConfig>), 'native-recurrent'],
       // The TCN's own step takes its dropout (native-tcn-step.test.ts).
       [
         { kind: 'tcn', vocabSize: V, inputFeatures: 0, embedSize: 4, hiddenSize: 5, levels: 2, kernelSize: 2, dropout: 0.1 } as ModelConfig,

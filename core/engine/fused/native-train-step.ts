@@ -3,8 +3,9 @@
 // and gru language models: native-recurrent-step.ts; the TCN:
 // native-tcn-step.ts, the GCNN: native-gcnn-step.ts, and the WaveNet:
 // native-wavenet-step.ts, dropout included),
-// else the TF.js reference step (the recurrent models' dropout, constrained
-// models, feature inputs, masked or non-categorical tasks, other kinds).
+// constrained models projected after the native update, episodic token tasks
+// such as copy memory included), else the TF.js reference step (feature
+// inputs, masked or non-categorical tasks, other kinds).
 // Models never know which ran; `SEQLAB_NATIVE_STEP=0` turns the native steps
 // off alone.
 import { referenceKernel } from '../../ml/engine/kernel-registry.ts';

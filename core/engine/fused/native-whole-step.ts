@@ -21,13 +21,14 @@ export interface ArenaEntry {
 }
 
 /**
- * Why a whole native step cannot take `setup` whatever the model (env switch, constraint, task, layout), or
- * null. Dropout is each step's own affair: the recurrent step refuses it, the TCN, GCNN and WaveNet steps apply it.
+ * Why a whole native step cannot take `setup` whatever the model (env switch, task, layout), or null. A
+ * constrained model qualifies: run() projects it after the native update and reads the projection back.
+ * Dropout is each step's own affair (every one applies it, with the addon's masks).
  */
 export function wholeStepRefusal(setup: TrainStepSetup, inputFeatures: number, layout: ArenaEntry[]): string | null {
   if (process.env['SEQLAB_NATIVE_STEP'] === '0') return 'disabled by SEQLAB_NATIVE_STEP=0';
-  if (setup.model.constrain) return 'a constrained model (projected after every step)';
-  if (inputFeatures !== 0 || setup.data.output !== 'categorical' || !setup.data.stateful) return 'not a token-level language-model task';
+  // Episodic token tasks (copy memory) qualify: the trainer hands a recurrent step a zero state for every batch.
+  if (inputFeatures !== 0 || setup.data.output !== 'categorical') return 'not a token-level language-model task';
   const vars = setup.model.variables;
   if (vars.length !== layout.length || vars.some((v, i) => v.name !== layout[i]!.name || v.variable.size !== layout[i]!.size))
     return 'parameters not in the layout of the native step';
@@ -90,6 +91,7 @@ export abstract class NativeWholeStep implements TrainStepRunner {
     if (applied) {
       this.step++;
       this.syncVariables();
+      await this.constrain();
     }
     return { loss, norm, applied, state: next };
   }
@@ -115,6 +117,17 @@ export abstract class NativeWholeStep implements TrainStepRunner {
         variable.assign(tf.tensor(values, variable.shape, 'float32'));
       }),
     );
+  }
+
+  /**
+   * A constrained model (a stable RNN's spectral bound, the stable LSTM's gate norms) is projected by its own
+   * TF.js code on the variables just assigned, and the projection is read back into the arena, so the next
+   * native step starts from the feasible parameters, as the TF.js step does.
+   */
+  private async constrain(): Promise<void> {
+    if (!this.setup.model.constrain) return;
+    await this.setup.model.constrain();
+    this.loadParameters();
   }
 
   /** The gradients of the last step (after clipping), per parameter name: for tests. */

@@ -42,7 +42,9 @@ export interface TrainStepRunner {
   readonly path: string;
   /**
    * One step on `batch` from `state` (not disposed). After it the model's
-   * variables hold the updated parameters.
+   * variables hold the updated parameters, projected by model.constrain() when
+   * the model has a constraint (the runner does it, so a native runner can read
+   * the projection back).
    */
   run(batch: Batch, state: ModelState, lr: number): Promise<StepOutcome>;
   /** The optimiser's state, in the same format whichever path runs (checkpoints move between them). */
@@ -79,6 +81,7 @@ export function tfjsTrainStep(setup: TrainStepSetup): TrainStepRunner {
       const clipped = clipByGlobalNorm(grads, norm!, clip);
       optimizer.apply(model.variables, clipped, lr);
       tf.dispose(Object.values(clipped));
+      await model.constrain?.();
       return { loss: loss!, norm: norm!, applied: true, state: nextState };
     },
     snapshotOptimizer: () => optimizer.snapshot(model.variables),

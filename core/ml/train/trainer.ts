@@ -101,8 +101,7 @@ export class Trainer {
     const { loss, norm, applied, state } = await this.stepper.run(batch, this.state, lr);
     this.disposeState();
     this.state = state;
-    if (!applied) return null;
-    await this.model.constrain?.();
+    if (!applied) return null; // the runner has projected a constrained model (TrainStepRunner.run)
     this.step++;
     const ms = performance.now() - started;
     this.elapsedMs += ms;
