@@ -119,7 +119,7 @@ describe.skipIf(!native)('what the native GCNN step refuses', () => {
     rng: new Rng(1),
   });
 
-  it('takes the default GCNN (dropout 0.05) and refuses the switch, feature inputs, other tasks, constraints and other layouts', () => {
+  it('takes the default GCNN (dropout 0.05) takes feature inputs, other tasks and constraints, and refuses the switch and other layouts', () => {
     const data = task();
     const model = buildModel(gcnn({ dropout: 0.05 }), 3);
     try {
@@ -130,11 +130,14 @@ describe.skipIf(!native)('what the native GCNN step refuses', () => {
       const { config, variables } = model;
       const constrained = { config, variables, constrain: () => Promise.resolve() };
       expect(nativeStepRefusal(setupOf(constrained, data))).toBeNull(); // the runner projects after its update
-      const features = { config: { ...config, inputFeatures: 3 } as GcnnConfig, variables };
-      expect(nativeStepRefusal(setupOf(features, data))).toBe('not a token-level language-model task');
-      expect(nativeStepRefusal(setupOf(model, { ...data, output: 'regression' } as TaskData))).toBe(
-        'not a token-level language-model task',
-      );
+      // Feature inputs and every output kind are the window's: only a mismatched input/kernel is refused.
+      const mislaid = { config: { ...config, inputFeatures: 3 } as GcnnConfig, variables };
+      expect(nativeStepRefusal(setupOf(mislaid, data))).toBe('parameters not in the layout of the native step');
+      expect(nativeStepRefusal(setupOf(model, { ...data, output: 'regression' } as TaskData))).toBeNull();
+      expect(nativeStepRefusal(setupOf(model, { ...data, output: 'bernoulli' } as TaskData))).toBeNull();
+      const features = buildModel(gcnn({ inputFeatures: 3 }), 3);
+      expect(nativeStepRefusal(setupOf(features, { ...data, inputFeatures: 3, output: 'regression' } as TaskData))).toBeNull();
+      features.dispose();
       expect(nativeStepRefusal(setupOf(model, { ...data, stateful: false } as TaskData))).toBeNull(); // episodic tasks (copy memory)
       const otherKernel = { config: { ...config, kernelSize: 2 } as GcnnConfig, variables };
       expect(nativeStepRefusal(setupOf(otherKernel, data))).toBe('parameters not in the layout of the native step');
@@ -149,31 +152,31 @@ describe.skipIf(!native)('what the native GCNN step refuses', () => {
 describe.skipIf(!native)('the native GCNN step’s arguments', () => {
   it('refuses a TCN session, an arena of the wrong length and a token outside the vocabulary, naming them', () => {
     const k = native!;
-    const [session, P] = k.gcnnStepSession(V, 4, 5, 2, 3, 2, true, true);
-    const [tcn] = k.tcnStepSession(V, 4, 5, 2, 3, 2, true, true);
+    const [session, P] = k.gcnnStepSession(V, V, 4, 5, 2, 3, 2, true, true);
+    const [tcn] = k.tcnStepSession(V, V, 4, 5, 2, 3, 2, true, true);
     const ids = new Int32Array(6).fill(1);
     const adam = [0, 0.01, 0.9, 0.999, 1e-8, 0.01, 0] as const;
-    expect(() => k.gcnnStep(tcn, 2, 3, ids, ids, new Float32Array(4 * P), 0, 0, ...adam)).toThrow(
+    expect(() => k.gcnnStep(tcn, 2, 3, ids, ids, 0, null, new Float32Array(4 * P), 0, 0, ...adam)).toThrow(
       'gcnnStep: session must come from gcnnStepSession',
     );
-    expect(() => k.tcnStep(session, 2, 3, ids, ids, new Float32Array(4 * P), 0, 0, ...adam)).toThrow(
+    expect(() => k.tcnStep(session, 2, 3, ids, ids, 0, null, new Float32Array(4 * P), 0, 0, ...adam)).toThrow(
       'tcnStep: session must come from tcnStepSession',
     );
-    expect(() => k.gcnnStep(session, 2, 3, ids, ids, new Float32Array(4 * P - 1), 0, 0, ...adam)).toThrow(
+    expect(() => k.gcnnStep(session, 2, 3, ids, ids, 0, null, new Float32Array(4 * P - 1), 0, 0, ...adam)).toThrow(
       `gcnnStep: arena has ${4 * P - 1} elements, expected ${4 * P}`,
     );
-    expect(() => k.gcnnStep(session, 2, 3, ids, Int32Array.from([0, 1, 2, 3, 4, V]), new Float32Array(4 * P), 0, 0, ...adam)).toThrow(
-      `gcnnStep: targets[5] = ${V} is outside 0..${V - 1}`,
-    );
-    expect(() => k.gcnnStep(session, 2, 3, ids, ids, new Float32Array(4 * P), 1, 0, ...adam)).toThrow(
+    expect(() =>
+      k.gcnnStep(session, 2, 3, ids, Int32Array.from([0, 1, 2, 3, 4, V]), 0, null, new Float32Array(4 * P), 0, 0, ...adam),
+    ).toThrow(`gcnnStep: targets[5] = ${V} is outside 0..${V - 1}`);
+    expect(() => k.gcnnStep(session, 2, 3, ids, ids, 0, null, new Float32Array(4 * P), 1, 0, ...adam)).toThrow(
       'gcnnStep: dropout must be in [0, 1)',
     );
-    expect(() => k.gcnnStep(session, 2, 3, ids, ids, new Float32Array(4 * P), 0.1, 0.5, ...adam)).toThrow(
+    expect(() => k.gcnnStep(session, 2, 3, ids, ids, 0, null, new Float32Array(4 * P), 0.1, 0.5, ...adam)).toThrow(
       'gcnnStep: seed must be a whole number in [0, 2^53)',
     );
-    expect(() => k.gcnnStepSession(V, 4, 5, 25, 3, 2, true, true)).toThrow('gcnnStepSession: levels must be at most 24 when dilated');
+    expect(() => k.gcnnStepSession(V, V, 4, 5, 25, 3, 2, true, true)).toThrow('gcnnStepSession: levels must be at most 24 when dilated');
     expect(P).toBe(gcnnArenaLayout(gcnn()).reduce((n, e) => n + e.size, 0));
-    expect(k.gcnnStepSession(V, 5, 5, 3, 3, 1, false, false)[1]).toBe(
+    expect(k.gcnnStepSession(V, V, 5, 5, 3, 3, 1, false, false)[1]).toBe(
       gcnnArenaLayout(gcnn({ embedSize: 5, weightNorm: false, levels: 3, convsPerBlock: 1 })).reduce((n, e) => n + e.size, 0),
     );
   });

@@ -183,16 +183,18 @@ describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native recurrent train
 describe.skipIf(!native)('the native recurrent step’s dropout arguments', () => {
   it('refuses a rate outside [0, 1) and a seed that is not a whole number below 2^53, naming them', () => {
     const k = native!;
-    const [session, P] = k.trainStepSession(1, V, 4, 5, 2);
+    const [session, P] = k.trainStepSession(1, V, V, 4, 5, 2);
     const ids = new Int32Array(6).fill(1);
     const state = new Float32Array(2 * 2 * 2 * 5);
     const adam = [0, 0.01, 0.9, 0.999, 1e-8, 0.01, 0] as const;
     const arena = new Float32Array(4 * P);
-    expect(() => k.trainStep(session, 2, 3, ids, ids, state, arena, 1, 0, ...adam)).toThrow('trainStep: dropout must be in [0, 1)');
-    expect(() => k.trainStep(session, 2, 3, ids, ids, state, arena, 0.1, 0.5, ...adam)).toThrow(
+    expect(() => k.trainStep(session, 2, 3, ids, ids, 0, null, state, arena, 1, 0, ...adam)).toThrow(
+      'trainStep: dropout must be in [0, 1)',
+    );
+    expect(() => k.trainStep(session, 2, 3, ids, ids, 0, null, state, arena, 0.1, 0.5, ...adam)).toThrow(
       'trainStep: seed must be a whole number in [0, 2^53)',
     );
-    const [loss] = k.trainStep(session, 2, 3, ids, ids, state, arena, 0.1, 7, ...adam);
+    const [loss] = k.trainStep(session, 2, 3, ids, ids, 0, null, state, arena, 0.1, 7, ...adam);
     expect(Number.isFinite(loss)).toBe(true);
   });
 });

@@ -1,6 +1,8 @@
 // Guards the whole native training steps beyond the streamed language model:
 // episodic token tasks (copy memory, where the trainer hands a recurrent step a
-// zero state for every batch) and constrained recurrent models (Miller &
+// zero state for every batch), the k-truncated model (windows of its base
+// through the recurrent step: several k, a constrained base, the adding
+// problem; and a bit-for-bit resume) and constrained recurrent models (Miller &
 // Hardt's stable RNN and stable LSTM, projected by their own TF.js code after
 // every native update and read back into the arena). For each: the trainer
 // gets the native path, and 12 steps of Adam and of SGD with clipping give the
@@ -13,7 +15,14 @@ import { activateBackend } from '../../core/engine/backends.ts';
 import { buildModel } from '../../core/ml/models/build-model.ts';
 import type { ModelConfig } from '../../core/ml/models/model-config.ts';
 import { createSyntheticTask } from '../../core/ml/tasks/synthetic.ts';
-import { expectTrainingMatchesStock, nativeWithStep, randomTextTask, smallTrainConfig } from '../helpers/train-step-cases.ts';
+import type { TaskData } from '../../core/ml/tasks/task-types.ts';
+import {
+  expectResumesBitForBit,
+  expectTrainingMatchesStock,
+  nativeWithStep,
+  randomTextTask,
+  smallTrainConfig,
+} from '../helpers/train-step-cases.ts';
 import { Trainer } from '../../core/ml/train/trainer.ts';
 
 const native = nativeWithStep('tcnStep', 'native steps on copy memory and constrained models');
@@ -63,6 +72,21 @@ const stableLstm = {
   stabilize: true,
 } as ModelConfig;
 
+const truncated = (k: number, base: Record<string, unknown>, inputs = { vocabSize: V, inputFeatures: 0 }): ModelConfig =>
+  ({ kind: 'truncated', ...inputs, embedSize: 4, dropout: 0, k, base }) as ModelConfig;
+/** The adding problem at T = 9: two features in, one regression value out, scored on the last step only. */
+const addingTask = () => createSyntheticTask({ task: 'adding', length: 9, trainSize: 64, validSize: 8, testSize: 8, seed: 3 });
+
+// Windows shorter than the batch (k = 3 of 7), a head only (k = 1), the whole window (k ≥ T), a constrained base,
+// and feature inputs with a masked regression target.
+const TRUNCATED: [string, ModelConfig, () => TaskData][] = [
+  ['GRU ×2, k = 3', truncated(3, { kind: 'gru', hiddenSize: 5, layers: 2 }), textTask],
+  ['LSTM, k = 1', truncated(1, { kind: 'lstm', hiddenSize: 5, layers: 1 }), textTask],
+  ['RNN, k = 9 ≥ T', truncated(9, { kind: 'rnn', hiddenSize: 5, layers: 1 }), textTask],
+  ['stable RNN (‖U‖₂ ≤ 0.3), k = 4', truncated(4, { kind: 'rnn', hiddenSize: 5, layers: 1, spectralBound: 0.3 }), textTask],
+  ['LSTM, k = 4, adding problem', truncated(4, { kind: 'lstm', hiddenSize: 5, layers: 1 }, { vocabSize: 1, inputFeatures: 2 }), addingTask],
+];
+
 describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native step on other tasks and constrained models, %s', (backend) => {
   beforeAll(async () => {
     tf.env().set('PROD', true);
@@ -86,6 +110,21 @@ describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native step on other t
     // Adam scales them up to full-size updates, rounding included. The largest gap after 12 Adam steps is there
     // (recurrent_kernel, forget block: 1.1e-4 of the tensor's largest value); SGD stays within 1e-4.
     await expectTrainingMatchesStock(stableLstm, textTask, 'native-recurrent', 3e-4);
+  });
+
+  it.each(TRUNCATED)(
+    'truncated model, %s: losses and parameters after 12 steps match the stock step within 1e-4',
+    async (_name, config, data) => {
+      await expectTrainingMatchesStock(config, data, 'native-truncated');
+    },
+  );
+
+  it('truncated model: a checkpoint resumes bit-for-bit', async () => {
+    await expectResumesBitForBit(
+      (seed) => buildModel(truncated(3, { kind: 'gru', hiddenSize: 5, layers: 2 }), seed),
+      textTask(),
+      'native-truncated',
+    );
   });
 
   it('a stable RNN trained on the native step stays on its constraint set', async () => {

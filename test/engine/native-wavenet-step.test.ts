@@ -124,7 +124,7 @@ describe.skipIf(!native)('what the native WaveNet step refuses', () => {
     rng: new Rng(1),
   });
 
-  it('takes a WaveNet with dropout 0.05 and refuses the switch, feature inputs, other tasks, constraints and other layouts', () => {
+  it('takes a WaveNet with dropout 0.05 takes feature inputs, other tasks and constraints, and refuses the switch and other layouts', () => {
     const data = task();
     const model = buildModel(wavenet({ dropout: 0.05 }), 3);
     try {
@@ -135,11 +135,14 @@ describe.skipIf(!native)('what the native WaveNet step refuses', () => {
       const { config, variables } = model;
       const constrained = { config, variables, constrain: () => Promise.resolve() };
       expect(nativeStepRefusal(setupOf(constrained, data))).toBeNull(); // the runner projects after its update
-      const features = { config: { ...config, inputFeatures: 3 } as WavenetConfig, variables };
-      expect(nativeStepRefusal(setupOf(features, data))).toBe('not a token-level language-model task');
-      expect(nativeStepRefusal(setupOf(model, { ...data, output: 'regression' } as TaskData))).toBe(
-        'not a token-level language-model task',
-      );
+      // Feature inputs and every output kind are the window's: only a mismatched input/kernel is refused.
+      const mislaid = { config: { ...config, inputFeatures: 3 } as WavenetConfig, variables };
+      expect(nativeStepRefusal(setupOf(mislaid, data))).toBe('parameters not in the layout of the native step');
+      expect(nativeStepRefusal(setupOf(model, { ...data, output: 'regression' } as TaskData))).toBeNull();
+      expect(nativeStepRefusal(setupOf(model, { ...data, output: 'bernoulli' } as TaskData))).toBeNull();
+      const features = buildModel(wavenet({ inputFeatures: 3 }), 3);
+      expect(nativeStepRefusal(setupOf(features, { ...data, inputFeatures: 3, output: 'regression' } as TaskData))).toBeNull();
+      features.dispose();
       expect(nativeStepRefusal(setupOf(model, { ...data, stateful: false } as TaskData))).toBeNull(); // episodic tasks (copy memory)
       const otherKernel = { config: { ...config, kernelSize: 2 } as WavenetConfig, variables };
       expect(nativeStepRefusal(setupOf(otherKernel, data))).toBe('parameters not in the layout of the native step');
@@ -156,31 +159,31 @@ describe.skipIf(!native)('what the native WaveNet step refuses', () => {
 describe.skipIf(!native)('the native WaveNet step’s arguments', () => {
   it('refuses a GCNN session, an arena of the wrong length and a token outside the vocabulary, naming them', () => {
     const k = native!;
-    const [session, P] = k.wavenetStepSession(V, 4, 5, 3, 7, 2, 2, 3);
-    const [gcnnSession] = k.gcnnStepSession(V, 4, 5, 2, 3, 2, true, true);
+    const [session, P] = k.wavenetStepSession(V, V, 4, 5, 3, 7, 2, 2, 3);
+    const [gcnnSession] = k.gcnnStepSession(V, V, 4, 5, 2, 3, 2, true, true);
     const ids = new Int32Array(6).fill(1);
     const adam = [0, 0.01, 0.9, 0.999, 1e-8, 0.01, 0] as const;
-    expect(() => k.wavenetStep(gcnnSession, 2, 3, ids, ids, new Float32Array(4 * P), 0, 0, ...adam)).toThrow(
+    expect(() => k.wavenetStep(gcnnSession, 2, 3, ids, ids, 0, null, new Float32Array(4 * P), 0, 0, ...adam)).toThrow(
       'wavenetStep: session must come from wavenetStepSession',
     );
-    expect(() => k.gcnnStep(session, 2, 3, ids, ids, new Float32Array(4 * P), 0, 0, ...adam)).toThrow(
+    expect(() => k.gcnnStep(session, 2, 3, ids, ids, 0, null, new Float32Array(4 * P), 0, 0, ...adam)).toThrow(
       'gcnnStep: session must come from gcnnStepSession',
     );
-    expect(() => k.wavenetStep(session, 2, 3, ids, ids, new Float32Array(4 * P - 1), 0, 0, ...adam)).toThrow(
+    expect(() => k.wavenetStep(session, 2, 3, ids, ids, 0, null, new Float32Array(4 * P - 1), 0, 0, ...adam)).toThrow(
       `wavenetStep: arena has ${4 * P - 1} elements, expected ${4 * P}`,
     );
-    expect(() => k.wavenetStep(session, 2, 3, Int32Array.from([0, 1, 2, 3, 4, V]), ids, new Float32Array(4 * P), 0, 0, ...adam)).toThrow(
-      `wavenetStep: ids[5] = ${V} is outside 0..${V - 1}`,
-    );
-    expect(() => k.wavenetStep(session, 2, 3, ids, ids, new Float32Array(4 * P), 1, 0, ...adam)).toThrow(
+    expect(() =>
+      k.wavenetStep(session, 2, 3, Int32Array.from([0, 1, 2, 3, 4, V]), ids, 0, null, new Float32Array(4 * P), 0, 0, ...adam),
+    ).toThrow(`wavenetStep: inputs[5] = ${V} is outside 0..${V - 1}`);
+    expect(() => k.wavenetStep(session, 2, 3, ids, ids, 0, null, new Float32Array(4 * P), 1, 0, ...adam)).toThrow(
       'wavenetStep: dropout must be in [0, 1)',
     );
-    expect(() => k.wavenetStep(session, 2, 3, ids, ids, new Float32Array(4 * P), 0.1, 0.5, ...adam)).toThrow(
+    expect(() => k.wavenetStep(session, 2, 3, ids, ids, 0, null, new Float32Array(4 * P), 0.1, 0.5, ...adam)).toThrow(
       'wavenetStep: seed must be a whole number in [0, 2^53)',
     );
-    expect(() => k.wavenetStepSession(V, 4, 5, 3, 7, 2, 25, 3)).toThrow('wavenetStepSession: layersPerStack must be at most 24');
+    expect(() => k.wavenetStepSession(V, V, 4, 5, 3, 7, 2, 25, 3)).toThrow('wavenetStepSession: layersPerStack must be at most 24');
     expect(P).toBe(wavenetArenaLayout(wavenet()).reduce((n, e) => n + e.size, 0));
-    expect(k.wavenetStepSession(V, 4, 5, 3, 7, 1, 1, 2)[1]).toBe(
+    expect(k.wavenetStepSession(V, V, 4, 5, 3, 7, 1, 1, 2)[1]).toBe(
       wavenetArenaLayout(wavenet({ stacks: 1, layersPerStack: 1, kernelSize: 2 })).reduce((n, e) => n + e.size, 0),
     );
   });

@@ -24,9 +24,10 @@ import type { ModelConfig } from '../../core/ml/models/model-config.ts';
 import type { ModelState, SequenceModel } from '../../core/ml/models/sequence-model.ts';
 import { Rng } from '../../core/ml/rng.ts';
 import { createTextTask } from '../../core/ml/tasks/text-task.ts';
-import type { Batch, TaskData } from '../../core/ml/tasks/task-types.ts';
+import type { Batch, OutputKind, TaskData } from '../../core/ml/tasks/task-types.ts';
 import { BUILTIN_CORPORA } from '../../core/ml/text/builtin-corpora.ts';
 import { adamUpdate, type AdamParamUpdate } from '../../core/ml/train/optimizer.ts';
+import { taskLoss } from '../../core/ml/train/task-loss.ts';
 import { trainConfigSchema, type TrainConfig } from '../../core/ml/train/train-config.ts';
 import type { TrainStepRunner } from '../../core/ml/train/train-step.ts';
 import { Trainer } from '../../core/ml/train/trainer.ts';
@@ -87,28 +88,33 @@ export function corpusChars(): { tokens: Int32Array; vocab: number } {
   return { tokens: Int32Array.from(text, (c) => index.get(c)!), vocab: chars.length };
 }
 
-/** The stock step's loss, gradients by parameter name and next state on one token batch, from `start` (not disposed). */
+/**
+ * The stock step's loss, gradients by parameter name and next state on one batch, from `start` (not disposed):
+ * token ids or features in, the task's loss of `output` (task-loss.ts, with the batch's mask) out.
+ */
 export async function stockStepOn(
   model: SequenceModel,
   batch: Batch,
   start: tf.Tensor[] | null,
+  output: OutputKind = 'categorical',
 ): Promise<{ loss: number; grads: Record<string, Float32Array>; state: Float32Array[] }> {
   return withStockKernels(async () => {
-    const shape = batch.inputShape as [number, number];
-    const t = {
-      inputs: tf.tensor2d(batch.inputs as Int32Array, shape, 'int32'),
-      targets: tf.tensor2d(batch.targets as Int32Array, shape, 'int32'),
-    };
+    const asTensor = (values: Int32Array | Float32Array, shape: number[]) =>
+      tf.tensor(values, shape, values instanceof Int32Array ? 'int32' : 'float32');
+    const mask = batch.mask ? tf.tensor2d(batch.mask, batch.inputShape.slice(0, 2) as [number, number]) : null;
+    const t = { inputs: asTensor(batch.inputs, batch.inputShape), targets: asTensor(batch.targets, batch.targetShape) };
     const vars = model.variables.map((v) => v.variable);
     let next: tf.Tensor[] = [];
     const { value, grads: g } = tf.variableGrads(() => {
-      const o = model.forward(t.inputs, start as ModelState, { training: true, rng: new Rng(1) });
+      const o = model.forward(t.inputs as tf.Tensor2D | tf.Tensor3D, start as ModelState, { training: true, rng: new Rng(1) });
       next = (o.state ?? []).map((s) => tf.keep(s));
-      return referenceKernel('meanCrossEntropy')(o.logits as never, t.targets as never) as tf.Scalar;
+      // Token language models keep the reference kernel's cross-entropy; every other task the task's loss.
+      if (output === 'categorical' && !mask) return referenceKernel('meanCrossEntropy')(o.logits as never, t.targets as never) as tf.Scalar;
+      return taskLoss(output, o.logits, t.targets, mask);
     }, vars);
     const grads = Object.fromEntries(model.variables.map((v) => [v.name, g[v.variable.name]!.dataSync().slice() as Float32Array]));
     const result = { loss: value.dataSync()[0]!, grads, state: next.map((s) => s.dataSync().slice() as Float32Array) };
-    tf.dispose([value, ...Object.values(g), ...next, t.inputs, t.targets]);
+    tf.dispose([value, ...Object.values(g), ...next, t.inputs, t.targets, ...(mask ? [mask] : [])]);
     return result;
   });
 }

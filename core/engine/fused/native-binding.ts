@@ -10,17 +10,31 @@ import { fileURLToPath } from 'node:url';
 
 type F32 = Float32Array;
 
+/** The addon's codes of a task's output kind (native/src/step-common.h OutputKind). */
+export const OUTPUT_CODES = { categorical: 0, bernoulli: 1, regression: 2 } as const;
+
+/**
+ * A step's window of B·T positions, the same for every whole native step:
+ * - inputs: token ids Int32Array [B·T] in [0, I), or features Float32Array [B·T·I] (I: the session's input width);
+ * - targets: class ids Int32Array [B·T] in [0, V) when output is 0 (categorical), else Float32Array [B·T·V];
+ * - output: OUTPUT_CODES' code of the task's output kind (how the loss reads the V read-out units);
+ * - mask: each position's weight Float32Array [B·T], or null to score every position alike.
+ */
+export type StepWindowArgs = [inputs: Int32Array | F32, targets: Int32Array | F32, output: number, mask: F32 | null];
+
 /**
  * One whole step of a model that carries no state between windows (the TCN, GCNN and WaveNet bindings):
- * B rows of T token ids and targets over `arena`, dropout at `rate` with the masks of `seed` (a whole
- * number below 2^53; tcnDropoutMask), then the optimiser's arguments.
+ * a window of B rows of T positions (StepWindowArgs) over `arena`, dropout at `rate` with the masks of
+ * `seed` (a whole number below 2^53; tcnDropoutMask), then the optimiser's arguments.
  */
 export type StatelessStep = (
   session: unknown,
   B: number,
   T: number,
-  ids: Int32Array,
-  targets: Int32Array,
+  inputs: Int32Array | F32,
+  targets: Int32Array | F32,
+  output: number,
+  mask: F32 | null,
   arena: F32,
   dropout: number,
   seed: number,
@@ -169,13 +183,13 @@ export interface NativeKernels {
   /** Σ x², accumulated in double. */
   sumOfSquares(x: F32): number;
   /**
-   * A workspace for whole training steps of a token-level recurrent language
-   * model (cell 0 rnn, 1 lstm, 2 gru; vocabulary, embedding, hidden width,
-   * layers), and P, the floats of one part of its arena (native/src/train-step.h).
+   * A workspace for whole training steps of a recurrent model (cell 0 rnn, 1 lstm, 2 gru; V output
+   * units, I input width (the vocabulary for token ids, else the feature width), embedding, hidden
+   * width, layers), and P, the floats of one part of its arena (native/src/train-step.h).
    */
-  trainStepSession(cell: number, V: number, E: number, H: number, L: number): [session: unknown, P: number];
+  trainStepSession(cell: number, V: number, I: number, E: number, H: number, L: number): [session: unknown, P: number];
   /**
-   * One whole step: forward, loss, backward, global-norm clipping and the update over arena
+   * One whole step on a window (StepWindowArgs): forward, loss, backward, global-norm clipping and the update over arena
    * [params | grads | m | v] in place. `state` [layers·states, B, H] is read and overwritten with the
    * state after the window. With `dropout` in (0, 1) every layer's output sequence is dropped, where
    * it feeds the layer above or the read-out, by the masks tcnDropoutMask gives for `seed` (unit =
@@ -185,8 +199,10 @@ export interface NativeKernels {
     session: unknown,
     B: number,
     T: number,
-    ids: Int32Array,
-    targets: Int32Array,
+    inputs: Int32Array | F32,
+    targets: Int32Array | F32,
+    output: number,
+    mask: F32 | null,
     state: F32,
     arena: F32,
     dropout: number,
@@ -194,11 +210,12 @@ export interface NativeKernels {
     ...optimizer: StepOptimizerArgs
   ): WholeStepResult;
   /**
-   * A workspace for whole training steps of a token-level TCN language model
-   * (native/src/tcn-step.h), and P, the floats of one part of its arena.
+   * A workspace for whole training steps of a TCN (native/src/tcn-step.h; V output units, I input
+   * width as trainStepSession's), and P, the floats of one part of its arena.
    */
   tcnStepSession(
     V: number,
+    I: number,
     E: number,
     H: number,
     levels: number,
@@ -214,11 +231,12 @@ export interface NativeKernels {
    */
   tcnStep: StatelessStep;
   /**
-   * A workspace for whole training steps of a token-level gated convolutional language model
-   * (native/src/gcnn-step.h), and P, the floats of one part of its arena.
+   * A workspace for whole training steps of a gated convolutional model (native/src/gcnn-step.h; V, I
+   * as tcnStepSession's), and P, the floats of one part of its arena.
    */
   gcnnStepSession(
     V: number,
+    I: number,
     E: number,
     H: number,
     levels: number,
@@ -233,11 +251,12 @@ export interface NativeKernels {
    */
   gcnnStep: StatelessStep;
   /**
-   * A workspace for whole training steps of a token-level WaveNet (native/src/wavenet-step.h), and P,
-   * the floats of one part of its arena. R, D, S: residual, dilation and skip channels.
+   * A workspace for whole training steps of a WaveNet (native/src/wavenet-step.h; V, I as
+   * tcnStepSession's), and P, the floats of one part of its arena. R, D, S: residual, dilation and skip channels.
    */
   wavenetStepSession(
     V: number,
+    I: number,
     E: number,
     R: number,
     D: number,
@@ -257,6 +276,11 @@ export interface NativeKernels {
    * (level·convsPerBlock + c; WaveNet and the recurrent models: the layer's index): for tests.
    */
   tcnDropoutMask(seed: number, unit: number, n: number, rate: number): Float32Array;
+  /**
+   * 1 when the whole-step bindings take a window (StepWindowArgs) and their sessions the input width; an
+   * older addon, whose steps took token ids and class targets alone, lacks it.
+   */
+  stepWindow?: number;
 }
 
 /**

@@ -1,14 +1,16 @@
-// The whole training step in one native call for the token-level gated
-// convolutional language model on the CPU backends (native/src/gcnn-step.cc):
-// embedding, every block's GLU convolution units (weight norm of each half,
-// dropout, the residual add h + skip, level 0's 1×1 projection), read-out,
-// softmax cross-entropy, backward, global-norm clipping and Adam or SGD, over
+// The whole training step in one native call for the gated convolutional
+// model on the CPU backends, on every task (native/src/gcnn-step.cc): input
+// projection (token ids or features), every block's GLU convolution units
+// (weight norm of each half, dropout, the residual add h + skip, level 0's 1×1
+// projection), read-out, the task's loss (categorical, bernoulli or
+// regression, masked or not), backward, global-norm clipping and Adam or SGD, over
 // the arena of native-whole-step.ts. Covers what core/ml/models/gcnn-model.ts
 // builds, dropout included, with the TCN step's masks and their terms
 // (native-tcn-step.ts): one seed from the run's generator per step, only when
 // dropout > 0, so a run with dropout draws other, equally random masks than
 // the TF.js step; runs without dropout match it within rounding.
 import type { GcnnConfig } from '../../ml/models/model-config.ts';
+import { inputWidth } from '../../ml/models/params.ts';
 import type { TrainStepSetup } from '../../ml/train/train-step.ts';
 import type { NativeKernels } from './native-binding.ts';
 import { type ArenaEntry, NativeStatelessStep, wholeStepRefusal } from './native-whole-step.ts';
@@ -20,7 +22,7 @@ const MAX_DILATED_LEVELS = 24;
 export function gcnnArenaLayout(c: GcnnConfig): ArenaEntry[] {
   const { vocabSize: V, embedSize: E, hiddenSize: H, kernelSize: K } = c;
   const list: ArenaEntry[] = [
-    { name: 'input/kernel', size: V * E },
+    { name: 'input/kernel', size: inputWidth(c) * E },
     { name: 'input/bias', size: E },
   ];
   for (let l = 0; l < c.levels; l++) {
@@ -43,7 +45,7 @@ export function gcnnArenaLayout(c: GcnnConfig): ArenaEntry[] {
 export function gcnnStepRefusal(setup: TrainStepSetup): string | null {
   const c = setup.model.config as GcnnConfig;
   if (c.dilated && c.levels > MAX_DILATED_LEVELS) return `dilated with more than ${MAX_DILATED_LEVELS} levels`;
-  return wholeStepRefusal(setup, c.inputFeatures, gcnnArenaLayout(c));
+  return wholeStepRefusal(setup, gcnnArenaLayout(c));
 }
 
 export class NativeGcnnStep extends NativeStatelessStep {
@@ -53,7 +55,17 @@ export class NativeGcnnStep extends NativeStatelessStep {
     const c = setup.model.config as GcnnConfig;
     super(
       setup,
-      native.gcnnStepSession(c.vocabSize, c.embedSize, c.hiddenSize, c.levels, c.kernelSize, c.convsPerBlock, c.weightNorm, c.dilated),
+      native.gcnnStepSession(
+        c.vocabSize,
+        inputWidth(c),
+        c.embedSize,
+        c.hiddenSize,
+        c.levels,
+        c.kernelSize,
+        c.convsPerBlock,
+        c.weightNorm,
+        c.dilated,
+      ),
       native.gcnnStep.bind(native),
     );
   }

@@ -1,7 +1,8 @@
-// The whole training step in one native call for the token-level TCN language
-// model on the CPU backends (native/src/tcn-step.cc): embedding, every block's
-// fused convolution units (ReLU, weight norm, the residual add, level 0's 1×1
-// downsample), read-out, softmax cross-entropy, backward, global-norm clipping
+// The whole training step in one native call for the TCN on the CPU backends,
+// on every task (native/src/tcn-step.cc): input projection (token ids or
+// features), every block's fused convolution units (ReLU, weight norm, the
+// residual add, level 0's 1×1 downsample), read-out, the task's loss
+// (categorical, bernoulli or regression, masked or not), backward, global-norm clipping
 // and Adam or SGD, over the arena of native-whole-step.ts. Covers what
 // core/ml/models/tcn-model.ts builds, dropout included: each unit's output
 // dropped, then each block's relu(h + skip) unfused, as the model does.
@@ -15,6 +16,7 @@
 // random masks on the native step than on the TF.js step (and another loss
 // curve); runs without dropout match it within rounding.
 import type { TcnConfig } from '../../ml/models/model-config.ts';
+import { inputWidth } from '../../ml/models/params.ts';
 import type { TrainStepSetup } from '../../ml/train/train-step.ts';
 import type { NativeKernels } from './native-binding.ts';
 import { type ArenaEntry, NativeStatelessStep, wholeStepRefusal } from './native-whole-step.ts';
@@ -23,7 +25,7 @@ import { type ArenaEntry, NativeStatelessStep, wholeStepRefusal } from './native
 export function tcnArenaLayout(c: TcnConfig): ArenaEntry[] {
   const { vocabSize: V, embedSize: E, hiddenSize: H, kernelSize: K } = c;
   const list: ArenaEntry[] = [
-    { name: 'input/kernel', size: V * E },
+    { name: 'input/kernel', size: inputWidth(c) * E },
     { name: 'input/bias', size: E },
   ];
   for (let l = 0; l < c.levels; l++) {
@@ -44,7 +46,7 @@ export function tcnArenaLayout(c: TcnConfig): ArenaEntry[] {
 /** Why the TCN step cannot run `setup` (a TCN), or null when it can. */
 export function tcnStepRefusal(setup: TrainStepSetup): string | null {
   const c = setup.model.config as TcnConfig;
-  return wholeStepRefusal(setup, c.inputFeatures, tcnArenaLayout(c));
+  return wholeStepRefusal(setup, tcnArenaLayout(c));
 }
 
 export class NativeTcnStep extends NativeStatelessStep {
@@ -54,7 +56,17 @@ export class NativeTcnStep extends NativeStatelessStep {
     const c = setup.model.config as TcnConfig;
     super(
       setup,
-      native.tcnStepSession(c.vocabSize, c.embedSize, c.hiddenSize, c.levels, c.kernelSize, c.convsPerBlock, c.weightNorm, c.residual),
+      native.tcnStepSession(
+        c.vocabSize,
+        inputWidth(c),
+        c.embedSize,
+        c.hiddenSize,
+        c.levels,
+        c.kernelSize,
+        c.convsPerBlock,
+        c.weightNorm,
+        c.residual,
+      ),
       native.tcnStep.bind(native),
     );
   }

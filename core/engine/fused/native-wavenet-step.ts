@@ -1,8 +1,9 @@
-// The whole training step in one native call for the token-level WaveNet on
-// the CPU backends (native/src/wavenet-step.cc): embedding, the causal input
-// convolution, every layer's gated unit tanh·σ (dropout, the 1×1 skip and
-// residual projections), the skip sum's head ReLU → 1×1 → ReLU, read-out,
-// softmax cross-entropy, backward, global-norm clipping and Adam or SGD, over
+// The whole training step in one native call for the WaveNet on the CPU
+// backends, on every task (native/src/wavenet-step.cc): input projection
+// (token ids or features), the causal input convolution, every layer's gated
+// unit tanh·σ (dropout, the 1×1 skip and residual projections), the skip
+// sum's head ReLU → 1×1 → ReLU, read-out, the task's loss (categorical,
+// bernoulli or regression, masked or not), backward, global-norm clipping and Adam or SGD, over
 // the arena of native-whole-step.ts. Covers what
 // core/ml/models/wavenet-model.ts builds, dropout included, with the TCN
 // step's masks (native-tcn-step.ts): one seed from the run's generator per
@@ -12,6 +13,7 @@
 // (core/datasets/audio.ts), so they take this step too.
 import { WAVENET_INPUT_KERNEL, wavenetLayers } from '../../ml/models/wavenet-model.ts';
 import type { WavenetConfig } from '../../ml/models/model-config.ts';
+import { inputWidth } from '../../ml/models/params.ts';
 import type { TrainStepSetup } from '../../ml/train/train-step.ts';
 import type { NativeKernels } from './native-binding.ts';
 import { type ArenaEntry, NativeStatelessStep, wholeStepRefusal } from './native-whole-step.ts';
@@ -26,7 +28,7 @@ export function wavenetArenaLayout(c: WavenetConfig): ArenaEntry[] {
     { name: `${name}/kernel`, size: fanIn * out },
     { name: `${name}/bias`, size: out },
   ];
-  const list: ArenaEntry[] = [...dense('input', V, E), ...dense('causal', WAVENET_INPUT_KERNEL * E, R)];
+  const list: ArenaEntry[] = [...dense('input', inputWidth(c), E), ...dense('causal', WAVENET_INPUT_KERNEL * E, R)];
   for (const layer of wavenetLayers(c)) {
     const name = `layer${layer.index}`;
     list.push(...dense(`${name}/filter`, K * R, D), ...dense(`${name}/gate`, K * R, D), ...dense(`${name}/skip`, D, S));
@@ -40,7 +42,7 @@ export function wavenetArenaLayout(c: WavenetConfig): ArenaEntry[] {
 export function wavenetStepRefusal(setup: TrainStepSetup): string | null {
   const c = setup.model.config as WavenetConfig;
   if (c.layersPerStack > MAX_LAYERS_PER_STACK) return `more than ${MAX_LAYERS_PER_STACK} layers per stack`;
-  return wholeStepRefusal(setup, c.inputFeatures, wavenetArenaLayout(c));
+  return wholeStepRefusal(setup, wavenetArenaLayout(c));
 }
 
 export class NativeWavenetStep extends NativeStatelessStep {
@@ -52,6 +54,7 @@ export class NativeWavenetStep extends NativeStatelessStep {
       setup,
       native.wavenetStepSession(
         c.vocabSize,
+        inputWidth(c),
         c.embedSize,
         c.residualChannels,
         c.dilationChannels,

@@ -7,12 +7,15 @@
 // assigned the arena's parameter part after every applied step (one copy of P
 // floats), so evaluation, sampling, checkpoints and export read current values
 // without knowing which step ran; checkpoints read the moments here.
+// Every step takes every task the TF.js reference takes: token ids or float
+// features in, a categorical, bernoulli or regression read-out out, with or
+// without a mask (the window of native-binding.ts StepWindowArgs).
 import * as tf from '@tensorflow/tfjs';
 import type { ModelState } from '../../ml/models/sequence-model.ts';
 import type { Batch } from '../../ml/tasks/task-types.ts';
 import type { OptimizerSnapshot } from '../../ml/train/optimizer.ts';
 import type { StepOutcome, TrainStepRunner, TrainStepSetup } from '../../ml/train/train-step.ts';
-import type { StatelessStep, StepOptimizerArgs, WholeStepResult } from './native-binding.ts';
+import { OUTPUT_CODES, type StatelessStep, type StepOptimizerArgs, type StepWindowArgs, type WholeStepResult } from './native-binding.ts';
 
 /** A parameter's name and element count, in the arena's order. */
 export interface ArenaEntry {
@@ -21,14 +24,16 @@ export interface ArenaEntry {
 }
 
 /**
- * Why a whole native step cannot take `setup` whatever the model (env switch, task, layout), or null. A
+ * Why a whole native step cannot take `setup` whatever the model (env switch, layout), or null. Any task
+ * qualifies (inputs, output kind and mask are the window's), so a model whose input or read-out widths
+ * differ from the step's session shows up here as a layout mismatch. A
  * constrained model qualifies: run() projects it after the native update and reads the projection back.
  * Dropout is each step's own affair (every one applies it, with the addon's masks).
  */
-export function wholeStepRefusal(setup: TrainStepSetup, inputFeatures: number, layout: ArenaEntry[]): string | null {
+export function wholeStepRefusal(setup: TrainStepSetup, layout: ArenaEntry[]): string | null {
   if (process.env['SEQLAB_NATIVE_STEP'] === '0') return 'disabled by SEQLAB_NATIVE_STEP=0';
-  // Episodic token tasks (copy memory) qualify: the trainer hands a recurrent step a zero state for every batch.
-  if (inputFeatures !== 0 || setup.data.output !== 'categorical') return 'not a token-level language-model task';
+  // Episodic tasks (copy memory, the adding problem, piano rolls) qualify: the trainer hands a recurrent step a zero state
+  // for every batch.
   const vars = setup.model.variables;
   if (vars.length !== layout.length || vars.some((v, i) => v.name !== layout[i]!.name || v.variable.size !== layout[i]!.size))
     return 'parameters not in the layout of the native step';
@@ -65,6 +70,11 @@ export abstract class NativeWholeStep implements TrainStepRunner {
     this.loadParameters();
   }
 
+  /** The addon's view of `batch`: inputs, targets, the task's output code and the mask (StepWindowArgs). */
+  protected window(batch: Batch): StepWindowArgs {
+    return [batch.inputs, batch.targets, OUTPUT_CODES[this.setup.data.output], batch.mask];
+  }
+
   /** One native call on `batch` with the optimiser's arguments; may return the state after the window. */
   protected abstract runNative(
     batch: Batch,
@@ -81,8 +91,6 @@ export abstract class NativeWholeStep implements TrainStepRunner {
   }
 
   async run(batch: Batch, state: ModelState, lr: number): Promise<StepOutcome> {
-    if (!(batch.inputs instanceof Int32Array) || !(batch.targets instanceof Int32Array) || batch.mask)
-      throw new Error('native train step: expected token ids and class targets without a mask');
     const t = this.step + 1;
     const stepSize = (lr * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
     const args: StepOptimizerArgs = [OPTIMIZERS[this.setup.optimizer], lr, BETA1, BETA2, EPSILON, stepSize, this.setup.clip];
@@ -202,8 +210,7 @@ export abstract class NativeStatelessStep extends NativeWholeStep {
     const [B, T] = batch.inputShape as [number, number];
     const dropout = this.setup.model.config.dropout;
     const seed = this.dropoutSeed(dropout);
-    const ids = batch.inputs as Int32Array;
-    const result = this.call(this.session, B, T, ids, batch.targets as Int32Array, this.arena, dropout, seed, ...optimizer);
+    const result = this.call(this.session, B, T, ...this.window(batch), this.arena, dropout, seed, ...optimizer);
     return { result, state: null };
   }
 }

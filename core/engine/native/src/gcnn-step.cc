@@ -1,7 +1,7 @@
-// The whole training step of a gated convolutional language model
+// The whole training step of a gated convolutional model
 // (gcnn-step.h): the GLU convolution units of conv_unit.cc (the gate in the
 // product's epilogue, weight norm folded into the packed kernel) chained over
-// buffers that stay put between steps, with the embedding, read-out, loss and
+// buffers that stay put between steps, with the input projection, read-out, loss and
 // update of step-common.cc and the TCN step's dropout masks, so nothing
 // crosses into JS but the loss and the norm.
 #include "gcnn-step.h"
@@ -31,7 +31,7 @@ GcnnLayout gcnn_layout(const GcnnDims& d) {
     at += n;
     return here;
   };
-  l.inW = take(std::size_t(d.V) * d.E);
+  l.inW = take(std::size_t(d.I) * d.E);
   l.inB = take(d.E);
   l.pjW = l.pjB = 0;
   for (int lv = 0; lv < d.levels; ++lv) {
@@ -53,7 +53,7 @@ GcnnLayout gcnn_layout(const GcnnDims& d) {
   return l;
 }
 
-StepResult gcnn_train_step(const GcnnDims& d, GcnnWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets, float* arena,
+StepResult gcnn_train_step(const GcnnDims& d, GcnnWorkspace& ws, int B, int T, const StepInput& in, const StepTargets& targets, float* arena,
                            const StepOptions& o, const TcnDropout& dropout) {
   const GcnnLayout lay = gcnn_layout(d);
   const std::size_t P = lay.P;
@@ -83,7 +83,7 @@ StepResult gcnn_train_step(const GcnnDims& d, GcnnWorkspace& ws, int B, int T, c
   // Convolution i's unit over its gathered kernel (v with its gains under weight norm).
   const auto unit_of = [&](int i) { return ConvUnit{kConvGlu, d.weightNorm ? ws.gains[i].data() : nullptr, nullptr}; };
 
-  embed_forward(rows, E, ids, w + lay.inW, w + lay.inB, ws.x0.data());
+  input_forward(rows, E, in, w + lay.inW, w + lay.inB, ws.x0.data());
 
   // Forward, block by block.
   const float* x = ws.x0.data();
@@ -160,7 +160,7 @@ StepResult gcnn_train_step(const GcnnDims& d, GcnnWorkspace& ws, int B, int T, c
       for (std::size_t k = 0; k < outN; ++k) dy[k] += dskip[k];
     }
   }
-  embed_backward(rows, V, E, ids, dy, g + lay.inW, g + lay.inB);
+  input_backward(rows, E, in, dy, g + lay.inW, g + lay.inB);
 
   // Global norm, clipping and the update, over the whole arena at once.
   return finish_step(P, arena, loss, o);

@@ -1,13 +1,13 @@
-// The whole training step of a token-level gated convolutional language model
-// in one native call (core/ml/models/gcnn-model.ts): embedding → levels ×
+// The whole training step of a gated convolutional model in one native call,
+// on token ids or float features (core/ml/models/gcnn-model.ts): input projection → levels ×
 // convsPerBlock causal GLU convolutions h = (X*W + b) ⊙ σ(X*V + c) (dilation
 // 1, or 2^level when dilated; optional weight norm of each half), each followed
 // by dropout, every block ending in x = h + skip (no ReLU; skip is the block's
 // input, or a 1×1 projection of it at level 0 when embed ≠ hidden) → dense
-// read-out → mean softmax cross-entropy → backward → global-norm clipping →
+// read-out → the task's loss (step-common.h) → backward → global-norm clipping →
 // Adam or SGD. The arena is the other steps' ([ parameters P | gradients P | m P
 // | v P ], train-step.h), each part in the model's checkpoint order:
-// input/kernel [V,E], input/bias [E]; per level l, convolution c and half
+// input/kernel [I,E], input/bias [E]; per level l, convolution c and half
 // (linear, then gate): v [K·cin, H] and g [H] (weight norm) or kernel
 // [K·cin, H], then bias [H]; after level 0's convolutions projection/kernel
 // [E,H] and projection/bias [H] when it exists; output/kernel [H,V],
@@ -34,7 +34,7 @@
 namespace sk {
 
 struct GcnnDims {
-  int V, E, H;           // vocabulary, embedding, channels of every block (the GLU's output width)
+  int V, I, E, H;        // output units (classes), input width (alphabet or features), embedding, channels of every block (the GLU's output width)
   int levels, K, convs;  // blocks, kernel size, GLU convolutions per block
   bool weightNorm, dilated;
 };
@@ -62,8 +62,8 @@ struct GcnnWorkspace {
   std::vector<std::vector<uint8_t>> keeps;                 // per convolution, with dropout: 1 where its output element is kept
 };
 
-/** One step on B rows of T tokens (a GCNN has no state between windows); dropout as the TCN step's. */
-StepResult gcnn_train_step(const GcnnDims& d, GcnnWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets, float* arena,
+/** One step on B rows of T positions (a GCNN has no state between windows); dropout as the TCN step's. */
+StepResult gcnn_train_step(const GcnnDims& d, GcnnWorkspace& ws, int B, int T, const StepInput& in, const StepTargets& targets, float* arena,
                            const StepOptions& o, const TcnDropout& dropout);
 
 }  // namespace sk

@@ -58,6 +58,24 @@ class Args {
     return v;
   }
 
+  /** True when argument i is a typed array of `type` (to tell token ids from features before checking either). */
+  bool is_typed(std::size_t i, napi_typedarray_type type) {
+    bool is;
+    check(napi_is_typedarray(env_, argv_[i], &is), "is_typedarray");
+    if (!is) return false;
+    napi_typedarray_type got;
+    check(napi_get_typedarray_info(env_, argv_[i], &got, nullptr, nullptr, nullptr, nullptr), "get_typedarray_info");
+    return got == type;
+  }
+
+  /** Argument i as null (or undefined): nullptr, else as floats(i, name, length). */
+  const float* optional_floats(std::size_t i, const char* name, std::size_t length) {
+    napi_valuetype kind;
+    check(napi_typeof(env_, argv_[i], &kind), "typeof");
+    if (kind == napi_null || kind == napi_undefined) return nullptr;
+    return floats(i, name, length);
+  }
+
   /** Argument i as a Float32Array of exactly `length` elements. */
   const float* floats(std::size_t i, const char* name, std::size_t length) {
     return static_cast<const float*>(typed(i, name, napi_float32_array, "a Float32Array", length));

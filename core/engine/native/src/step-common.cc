@@ -64,20 +64,33 @@ void column_sums(const float* m, idx rows, int cols, float* out) {
   }
 }
 
-void embed_forward(idx rows, int E, const int32_t* ids, const float* inW, const float* inB, float* x) {
+void input_forward(idx rows, int E, const StepInput& in, const float* inW, const float* inB, float* x) {
+  if (in.feats) {
+    // A dense map of the features, as the reference's timeDistributedDense: one product, then the bias.
+    gemm(int(rows), E, in.width, in.feats, in.width, false, inW, E, false, x, E, false);
+    for (idx r = 0; r < rows; ++r) {
+      float* xr = x + r * E;
+      for (int j = 0; j < E; ++j) xr[j] += inB[j];
+    }
+    return;
+  }
   for (idx r = 0; r < rows; ++r) {
-    const float* row = inW + idx(ids[r]) * E;
+    const float* row = inW + idx(in.ids[r]) * E;
     float* xr = x + r * E;
     for (int j = 0; j < E; ++j) xr[j] = row[j] + inB[j];
   }
 }
 
-void embed_backward(idx rows, int V, int E, const int32_t* ids, const float* dx, float* dInW, float* dInB) {
-  std::memset(dInW, 0, std::size_t(V) * E * sizeof(float));
-  for (idx r = 0; r < rows; ++r) {
-    float* row = dInW + idx(ids[r]) * E;
-    const float* src = dx + r * E;
-    for (int j = 0; j < E; ++j) row[j] += src[j];
+void input_backward(idx rows, int E, const StepInput& in, const float* dx, float* dInW, float* dInB) {
+  if (in.feats) {
+    gemm(in.width, E, int(rows), in.feats, in.width, true, dx, E, false, dInW, E, false);  // featsᵀ·dx
+  } else {
+    std::memset(dInW, 0, std::size_t(in.width) * E * sizeof(float));
+    for (idx r = 0; r < rows; ++r) {
+      float* row = dInW + idx(in.ids[r]) * E;
+      const float* src = dx + r * E;
+      for (int j = 0; j < E; ++j) row[j] += src[j];
+    }
   }
   column_sums(dx, rows, E, dInB);
 }
@@ -96,14 +109,92 @@ void scatter_halves(std::size_t rows, int H, const float* src, float* a, float* 
   }
 }
 
-float readout_loss(int rows, int H, int V, const float* top, const float* outW, const float* outB, const int32_t* targets, float* logits,
+namespace {
+
+/**
+ * One position's loss over its V logits z, with its gradient (unweighted) in g: the per-position terms of
+ * task-loss.ts positionLoss. y: the position's values [V] (bernoulli, regression); t: its class (categorical).
+ */
+double position_loss(OutputKind kind, int V, const float* z, const float* y, int32_t t, float* g) {
+  switch (kind) {
+    case OutputKind::Categorical: {
+      float m = z[0];
+      for (int j = 1; j < V; ++j) m = z[j] > m ? z[j] : m;
+      double s = 0.0;
+      for (int j = 0; j < V; ++j) s += g[j] = std::exp(z[j] - m);
+      const float inv = static_cast<float>(1.0 / s);
+      for (int j = 0; j < V; ++j) g[j] *= inv;
+      g[t] -= 1.f;
+      return std::log(s) - (z[t] - m);  // −log softmax(z)[t]
+    }
+    case OutputKind::Bernoulli: {
+      double sum = 0.0;
+      for (int j = 0; j < V; ++j) {
+        const float zj = z[j];
+        const float e = std::exp(-std::fabs(zj));  // the stable form: never exp of a positive number
+        sum += (zj > 0.f ? zj : 0.f) - zj * y[j] + std::log1p(e);
+        const float sigmoid = zj >= 0.f ? 1.f / (1.f + e) : e / (1.f + e);
+        g[j] = sigmoid - y[j];
+      }
+      return sum;
+    }
+    case OutputKind::Regression: {
+      double sum = 0.0;
+      const float scale = 2.f / static_cast<float>(V);  // d/dz of the mean of (z − y)²
+      for (int j = 0; j < V; ++j) {
+        const float d = z[j] - y[j];
+        sum += double(d) * d;
+        g[j] = scale * d;
+      }
+      return sum / V;
+    }
+  }
+  return 0.0;
+}
+
+}  // namespace
+
+float task_loss(int rows, int V, const float* logits, const StepTargets& t, float* dlogits) {
+  if (t.kind == OutputKind::Categorical && !t.mask) return softmax_cross_entropy(rows, V, logits, t.classes, dlogits);
+  // The divisor: the positions' count, or the mask's sum (at least 1, so an all-zero mask gives 0, not NaN).
+  double denom = rows;
+  if (t.mask) {
+    double m = 0.0;
+    for (int r = 0; r < rows; ++r) m += t.mask[r];
+    denom = m > 1.0 ? m : 1.0;
+  }
+  const float inv = static_cast<float>(1.0 / denom);
+  const int parts = pool_threads();
+  std::vector<double> partial(parts, 0.0);
+  parallel_parts([&](int part, int count) {
+    int r0, r1;
+    split_range(rows, part, count, 1, r0, r1);
+    double sum = 0.0;
+    for (int r = r0; r < r1; ++r) {
+      const idx at = idx(r) * V;
+      const float* y = t.values ? t.values + at : nullptr;
+      const int32_t cls = t.classes ? t.classes[r] : 0;
+      const double loss = position_loss(t.kind, V, logits + at, y, cls, dlogits + at);
+      const float weight = t.mask ? t.mask[r] : 1.f;
+      sum += loss * weight;
+      const float scale = weight * inv;  // the mean's (or the masked mean's) share of this position
+      for (int j = 0; j < V; ++j) dlogits[at + j] *= scale;
+    }
+    partial[part] = sum;
+  });
+  double total = 0.0;
+  for (double p : partial) total += p;
+  return static_cast<float>(total / denom);
+}
+
+float readout_loss(int rows, int H, int V, const float* top, const float* outW, const float* outB, const StepTargets& targets, float* logits,
                    float* dlogits, float* dOutW, float* dOutB, float* dtop) {
   gemm(rows, V, H, top, H, false, outW, V, false, logits, V, false);
   for (idx r = 0; r < rows; ++r) {
     float* row = logits + r * V;
     for (int j = 0; j < V; ++j) row[j] += outB[j];
   }
-  const float loss = softmax_cross_entropy(rows, V, logits, targets, dlogits);
+  const float loss = task_loss(rows, V, logits, targets, dlogits);
   gemm(H, V, rows, top, H, true, dlogits, V, false, dOutW, V, false);
   column_sums(dlogits, rows, V, dOutB);
   gemm(rows, H, V, dlogits, V, false, outW, V, true, dtop, H, false);

@@ -1,8 +1,9 @@
 // What every whole native training step shares (train-step.cc for the
 // recurrent language models, tcn-step.cc for the TCN, gcnn-step.cc for the
-// GCNN, wavenet-step.cc for the WaveNet): the token embedding, the dropout
-// masks, the gathering of a gated convolution's two kernels into one, the dense read-out with the mean softmax
-// cross-entropy and their gradients, and the tail of the step — global
+// GCNN, wavenet-step.cc for the WaveNet): the input projection (token ids or
+// float features), the dropout masks, the gathering of a gated convolution's
+// two kernels into one, the dense read-out with the task's loss (categorical,
+// bernoulli or regression, optionally masked) and their gradients, and the tail of the step — global
 // gradient norm, clipping and Adam or SGD over the whole arena
 // [ parameters P | gradients P | Adam m P | Adam v P ].
 // Written once here so every step rounds exactly as the reference does.
@@ -35,18 +36,54 @@ inline void grow(std::vector<float>& v, std::size_t n) {
 /** out[j] = Σ_r m[r, j] over a [rows, cols] matrix (summed in row order, as the reference's column sums). */
 void column_sums(const float* m, std::ptrdiff_t rows, int cols, float* out);
 
-/** x[r] = inW[ids[r]] + inB over rows tokens: the exact value of the reference's one-hot product. x [rows, E]. */
-void embed_forward(std::ptrdiff_t rows, int E, const int32_t* ids, const float* inW, const float* inB, float* x);
-
-/** Gradients of the embedding from dx [rows, E]: dInW [V, E] (rows scattered by id) and dInB [E]. */
-void embed_backward(std::ptrdiff_t rows, int V, int E, const int32_t* ids, const float* dx, float* dInW, float* dInB);
+/**
+ * A step's input window of rows = B·T positions: token ids [rows] in [0, width)
+ * (ids set, feats null) or float features [rows, width] (feats set, ids null).
+ * width is the input projection's fan-in, input/kernel [width, E].
+ */
+struct StepInput {
+  const int32_t* ids;
+  const float* feats;
+  int width;
+};
 
 /**
- * The read-out logits = top·outW + outB over rows × H → V, the mean softmax
- * cross-entropy against targets, and its backward: dOutW [H, V], dOutB [V]
+ * x [rows, E] = the input projection of `in`: inW[ids[r]] + inB for ids (the exact value of the reference's
+ * one-hot product, no product taken), feats·inW + inB for features.
+ */
+void input_forward(std::ptrdiff_t rows, int E, const StepInput& in, const float* inW, const float* inB, float* x);
+
+/** Gradients of the input projection from dx [rows, E]: dInW [width, E] (rows scattered by id, or featsᵀ·dx) and dInB [E]. */
+void input_backward(std::ptrdiff_t rows, int E, const StepInput& in, const float* dx, float* dInW, float* dInB);
+
+/** What the read-out's V units mean (core/ml/tasks/task-types.ts OutputKind), as the bindings code it. */
+enum class OutputKind : int { Categorical = 0, Bernoulli = 1, Regression = 2 };
+
+/**
+ * A step's targets over rows positions: class ids [rows] in [0, V) (categorical: classes set) or values [rows, V]
+ * (bernoulli, regression: values set), and mask [rows] (each position's weight in the loss) or null to weigh all alike.
+ */
+struct StepTargets {
+  OutputKind kind;
+  const int32_t* classes;
+  const float* values;
+  const float* mask;
+};
+
+/**
+ * The task's loss over logits [rows, V], as core/ml/train/task-loss.ts: per position −log softmax[target]
+ * (categorical), Σ over units of max(z,0) − z·y + log(1 + e^−|z|) (bernoulli) or the mean over units of (z − y)²
+ * (regression); their mean over positions, or Σ(loss·mask)/max(Σmask, 1) with a mask. dlogits [rows, V] gets its
+ * gradient in the same pass. Categorical without a mask is loss.cc's softmax_cross_entropy, unchanged.
+ */
+float task_loss(int rows, int V, const float* logits, const StepTargets& t, float* dlogits);
+
+/**
+ * The read-out logits = top·outW + outB over rows × H → V, the task's loss
+ * (task_loss) against `targets`, and its backward: dOutW [H, V], dOutB [V]
  * and dtop [rows, H]. logits and dlogits are [rows, V] scratch. Returns the loss.
  */
-float readout_loss(int rows, int H, int V, const float* top, const float* outW, const float* outB, const int32_t* targets, float* logits,
+float readout_loss(int rows, int H, int V, const float* top, const float* outW, const float* outB, const StepTargets& targets, float* logits,
                    float* dlogits, float* dOutW, float* dOutB, float* dtop);
 
 /**

@@ -1,7 +1,7 @@
 // The whole training step of a TCN language model (tcn-step.h): the fused
 // convolution units of conv_unit.cc (ReLU, residual add and weight norm in the
 // product's epilogue) chained over buffers that stay put between steps, with
-// the embedding, read-out, loss and update of step-common.cc, so nothing
+// the input projection, read-out, loss and update of step-common.cc, so nothing
 // crosses into JS but the loss and the norm. With dropout each unit's output
 // is masked in one pass after it (the unit then leaves the skip out), each
 // block's residual add and ReLU is one more pass, and the backward masks dy
@@ -43,7 +43,7 @@ TcnLayout tcn_layout(const TcnDims& d) {
     at += n;
     return here;
   };
-  l.inW = take(std::size_t(d.V) * d.E);
+  l.inW = take(std::size_t(d.I) * d.E);
   l.inB = take(d.E);
   l.dsW = l.dsB = 0;
   for (int lv = 0; lv < d.levels; ++lv) {
@@ -63,7 +63,7 @@ TcnLayout tcn_layout(const TcnDims& d) {
   return l;
 }
 
-StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets, float* arena,
+StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, const StepInput& in, const StepTargets& targets, float* arena,
                           const StepOptions& o, const TcnDropout& dropout) {
   const TcnLayout lay = tcn_layout(d);
   const std::size_t P = lay.P;
@@ -89,7 +89,7 @@ StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, cons
   if (drop) ws.keeps.resize(units);
   if (blockTail) ws.blocks.resize(d.levels);
 
-  embed_forward(rows, E, ids, w + lay.inW, w + lay.inB, ws.x0.data());
+  input_forward(rows, E, in, w + lay.inW, w + lay.inB, ws.x0.data());
 
   // Forward, block by block.
   const float* x = ws.x0.data();
@@ -175,7 +175,7 @@ StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, cons
       for (idx k = 0; k < rows * H; ++k) dy[k] += dskip[k];
     }
   }
-  embed_backward(rows, V, E, ids, dy, g + lay.inW, g + lay.inB);
+  input_backward(rows, E, in, dy, g + lay.inW, g + lay.inB);
 
   // Global norm, clipping and the update, over the whole arena at once.
   return finish_step(P, arena, loss, o);

@@ -1,11 +1,11 @@
-// The whole training step of a token-level TCN language model in one native
-// call (core/ml/models/tcn-model.ts): embedding → levels × convsPerBlock
+// The whole training step of a TCN in one native call, on token ids or float
+// features (core/ml/models/tcn-model.ts): input projection → levels × convsPerBlock
 // causal dilated convolutions (dilation 2^level, ReLU, optional weight norm,
 // the block's residual add fused into its last unit, a 1×1 downsample on
-// level 0's skip when embed ≠ hidden) → dense read-out → mean softmax
-// cross-entropy → backward → global-norm clipping → Adam or SGD. The arena is
+// level 0's skip when embed ≠ hidden) → dense read-out → the task's loss
+// (step-common.h) → backward → global-norm clipping → Adam or SGD. The arena is
 // the recurrent step's ([ parameters P | gradients P | m P | v P ], train-step.h),
-// each part in the model's checkpoint order: input/kernel [V,E], input/bias [E];
+// each part in the model's checkpoint order: input/kernel [I,E], input/bias [E];
 // per level l and convolution c: v [K·cin, H] and g [H] (weight norm) or
 // kernel [K·cin, H], then bias [H]; after level 0's convolutions
 // downsample/kernel [E,H] and downsample/bias [H] when it exists;
@@ -27,7 +27,7 @@
 namespace sk {
 
 struct TcnDims {
-  int V, E, H;          // vocabulary, embedding, channels of every block
+  int V, I, E, H;       // output units (classes), input width (alphabet or features), embedding, channels of every block
   int levels, K, convs;  // blocks (dilation 2^level), kernel size, convolutions per block
   bool weightNorm, residual;
 };
@@ -50,8 +50,8 @@ struct TcnWorkspace {
   std::vector<std::vector<float>> blocks;    // per level, with dropout and residual: relu(h + skip), the block's output
 };
 
-/** One step on B rows of T tokens (a TCN has no state between windows). */
-StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets, float* arena,
+/** One step on B rows of T positions (a TCN has no state between windows). */
+StepResult tcn_train_step(const TcnDims& d, TcnWorkspace& ws, int B, int T, const StepInput& in, const StepTargets& targets, float* arena,
                           const StepOptions& o, const TcnDropout& dropout);
 
 }  // namespace sk

@@ -2,9 +2,12 @@
 // models' (train-step.cc), the TCN's (tcn-step.cc), the GCNN's
 // (gcnn-step.cc) and the WaveNet's (wavenet-step.cc). A session is a
 // workspace kept between steps behind a JS external, tagged with its model
-// family so a step never runs on the other family's workspace. Every array's
-// length and every token is checked against the session's shapes before the
-// step runs; errors name the argument.
+// family so a step never runs on the other family's workspace. A session
+// knows its input width I (the alphabet for token ids, the feature width for
+// features) apart from its V output units, and every step takes either kind
+// of input and any task's targets (categorical, bernoulli, regression) with an
+// optional mask (step_data). Every array's length and every token is checked
+// against the session's shapes before the step runs; errors name the argument.
 #include <node_api.h>
 
 #include <string>
@@ -110,40 +113,70 @@ double dropout_rate(Args& a, std::size_t i, const char* name) {
   return rate;
 }
 
-// trainStepSession(cell, V, E, H, L) -> [session, P]: cell 0 RNN, 1 LSTM, 2 GRU; P floats per arena part.
+/** A step's window: its inputs and its targets (with the output kind and the mask). */
+struct StepData {
+  StepInput in;
+  StepTargets targets;
+};
+
+/**
+ * Arguments at..at+3 of every step: inputs (Int32Array [B·T] ids in [0, I), or Float32Array [B·T·I]
+ * features), targets (Int32Array [B·T] classes in [0, V) for categorical, else Float32Array [B·T·V]),
+ * output (0 categorical, 1 bernoulli, 2 regression) and mask (Float32Array [B·T] or null).
+ */
+StepData step_data(Args& a, std::size_t at, std::size_t rows, int I, int V) {
+  StepData d{{nullptr, nullptr, I}, {OutputKind::Categorical, nullptr, nullptr, nullptr}};
+  if (a.is_typed(at, napi_int32_array))
+    d.in.ids = a.indices(at, "inputs", rows, I);
+  else if (a.is_typed(at, napi_float32_array))
+    d.in.feats = a.floats(at, "inputs", rows * I);
+  else
+    throw ArgError(std::string(a.fn()) + ": inputs must be an Int32Array (token ids) or a Float32Array (features)");
+  const int output = a.integer(at + 2, "output");
+  if (output > 2) throw ArgError(std::string(a.fn()) + ": output must be 0 (categorical), 1 (bernoulli) or 2 (regression)");
+  d.targets.kind = static_cast<OutputKind>(output);
+  if (d.targets.kind == OutputKind::Categorical)
+    d.targets.classes = a.indices(at + 1, "targets", rows, V);
+  else
+    d.targets.values = a.floats(at + 1, "targets", rows * V);
+  d.targets.mask = a.optional_floats(at + 3, "mask", rows);
+  return d;
+}
+
+// trainStepSession(cell, V, I, E, H, L) -> [session, P]: cell 0 RNN, 1 LSTM, 2 GRU; P floats per arena part.
 napi_value TrainStepSession(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a(env, info, 5, "trainStepSession");
+    Args a(env, info, 6, "trainStepSession");
     const int cell = a.integer(0, "cell");
     if (cell > 2) throw ArgError("trainStepSession: cell must be 0 (rnn), 1 (lstm) or 2 (gru)");
     auto* s = new RecurrentSession;
-    s->dims = {static_cast<Cell>(cell), a.integer(1, "vocab", 1), a.integer(2, "embed", 1), a.integer(3, "hidden", 1),
-               a.integer(4, "layers", 1)};
+    s->dims = {static_cast<Cell>(cell), a.integer(1, "vocab", 1), a.integer(2, "inputWidth", 1), a.integer(3, "embed", 1),
+               a.integer(4, "hidden", 1), a.integer(5, "layers", 1)};
     return session_pair(env, s, lm_layout(s->dims).P);
   });
 }
 
-// trainStep(session, B, T, ids, targets, state, arena, dropout, seed, optimizer, lr, beta1, beta2, epsilon, stepSize, clip)
+// trainStep(session, B, T, inputs, targets, output, mask, state, arena, dropout, seed, optimizer, lr, beta1, beta2, epsilon,
+//   stepSize, clip)
 //   -> [loss, norm, applied]; seed (a whole number below 2^53) fixes the step's dropout masks (tcnDropoutMask's, unit = layer).
 napi_value TrainStep(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a(env, info, 16, "trainStep");
+    Args a(env, info, 18, "trainStep");
     auto& s = session_of<RecurrentSession>(env, a, Family::Recurrent, "trainStepSession");
     const LmDims& d = s.dims;
     const int B = a.integer(1, "batch", 1), T = a.integer(2, "time", 1);
     const std::size_t rows = std::size_t(B) * T;
-    const int32_t* ids = a.indices(3, "ids", rows, d.V);
-    const int32_t* targets = a.indices(4, "targets", rows, d.V);
-    float* state = a.writable_floats(5, "state", std::size_t(d.L) * states_per_layer(d.cell) * B * d.H);
-    float* arena = a.writable_floats(6, "arena", 4 * lm_layout(d).P);
-    const TcnDropout dropout{dropout_rate(a, 7, "dropout"), a.whole53(8, "seed")};
-    return step_result(env, lm_train_step(d, s.ws, B, T, ids, targets, state, arena, step_options(a, 9), dropout));
+    const StepData data = step_data(a, 3, rows, d.I, d.V);
+    float* state = a.writable_floats(7, "state", std::size_t(d.L) * states_per_layer(d.cell) * B * d.H);
+    float* arena = a.writable_floats(8, "arena", 4 * lm_layout(d).P);
+    const TcnDropout dropout{dropout_rate(a, 9, "dropout"), a.whole53(10, "seed")};
+    return step_result(env, lm_train_step(d, s.ws, B, T, data.in, data.targets, state, arena, step_options(a, 11), dropout));
   });
 }
 
 /**
  * The binding of a step with no state between windows (TCN, GCNN, WaveNet):
- * fn(session, B, T, ids, targets, arena, dropout, seed, optimizer, lr, beta1, beta2, epsilon, stepSize, clip)
+ * fn(session, B, T, inputs, targets, output, mask, arena, dropout, seed, optimizer, lr, beta1, beta2, epsilon, stepSize, clip)
  *   -> [loss, norm, applied]; seed (a whole number below 2^53) fixes the step's dropout masks (tcnDropoutMask's).
  * `layout` gives the family's arena size, `train_step` runs it.
  */
@@ -151,30 +184,30 @@ template <typename Session, typename Layout, typename TrainStep>
 napi_value stateless_step(napi_env env, napi_callback_info info, const char* fn, Family family, const char* opener, Layout layout,
                           TrainStep train_step) {
   return guarded(env, [&] {
-    Args a(env, info, 15, fn);
+    Args a(env, info, 17, fn);
     auto& s = session_of<Session>(env, a, family, opener);
     const int B = a.integer(1, "batch", 1), T = a.integer(2, "time", 1);
     const std::size_t rows = std::size_t(B) * T;
-    const int32_t* ids = a.indices(3, "ids", rows, s.dims.V);
-    const int32_t* targets = a.indices(4, "targets", rows, s.dims.V);
-    float* arena = a.writable_floats(5, "arena", 4 * layout(s.dims).P);
-    const TcnDropout dropout{dropout_rate(a, 6, "dropout"), a.whole53(7, "seed")};
-    return step_result(env, train_step(s.dims, s.ws, B, T, ids, targets, arena, step_options(a, 8), dropout));
+    const StepData data = step_data(a, 3, rows, s.dims.I, s.dims.V);
+    float* arena = a.writable_floats(7, "arena", 4 * layout(s.dims).P);
+    const TcnDropout dropout{dropout_rate(a, 8, "dropout"), a.whole53(9, "seed")};
+    return step_result(env, train_step(s.dims, s.ws, B, T, data.in, data.targets, arena, step_options(a, 10), dropout));
   });
 }
 
-// tcnStepSession(V, E, H, levels, K, convsPerBlock, weightNorm, residual) -> [session, P]
+// tcnStepSession(V, I, E, H, levels, K, convsPerBlock, weightNorm, residual) -> [session, P]
 napi_value TcnStepSession(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a(env, info, 8, "tcnStepSession");
+    Args a(env, info, 9, "tcnStepSession");
     const TcnDims d{a.integer(0, "vocab", 1),
-                    a.integer(1, "embed", 1),
-                    a.integer(2, "hidden", 1),
-                    a.integer(3, "levels", 1),
-                    a.integer(4, "kernel", 1),
-                    a.integer(5, "convsPerBlock", 1),
-                    a.flag(6, "weightNorm"),
-                    a.flag(7, "residual")};
+                    a.integer(1, "inputWidth", 1),
+                    a.integer(2, "embed", 1),
+                    a.integer(3, "hidden", 1),
+                    a.integer(4, "levels", 1),
+                    a.integer(5, "kernel", 1),
+                    a.integer(6, "convsPerBlock", 1),
+                    a.flag(7, "weightNorm"),
+                    a.flag(8, "residual")};
     // The dilation 2^level, and the shift (K−1)·2^level with it, must stay an int.
     if (d.levels > 24) throw ArgError("tcnStepSession: levels must be at most 24");
     auto* s = new TcnSession;
@@ -188,18 +221,19 @@ napi_value TcnStep(napi_env env, napi_callback_info info) {
   return stateless_step<TcnSession>(env, info, "tcnStep", Family::Tcn, "tcnStepSession", tcn_layout, tcn_train_step);
 }
 
-// gcnnStepSession(V, E, H, levels, K, convsPerBlock, weightNorm, dilated) -> [session, P]
+// gcnnStepSession(V, I, E, H, levels, K, convsPerBlock, weightNorm, dilated) -> [session, P]
 napi_value GcnnStepSession(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a(env, info, 8, "gcnnStepSession");
+    Args a(env, info, 9, "gcnnStepSession");
     const GcnnDims d{a.integer(0, "vocab", 1),
-                     a.integer(1, "embed", 1),
-                     a.integer(2, "hidden", 1),
-                     a.integer(3, "levels", 1),
-                     a.integer(4, "kernel", 1),
-                     a.integer(5, "convsPerBlock", 1),
-                     a.flag(6, "weightNorm"),
-                     a.flag(7, "dilated")};
+                     a.integer(1, "inputWidth", 1),
+                     a.integer(2, "embed", 1),
+                     a.integer(3, "hidden", 1),
+                     a.integer(4, "levels", 1),
+                     a.integer(5, "kernel", 1),
+                     a.integer(6, "convsPerBlock", 1),
+                     a.flag(7, "weightNorm"),
+                     a.flag(8, "dilated")};
     // A dilation 2^level, and the shift (K−1)·2^level with it, must stay an int.
     if (d.dilated && d.levels > 24) throw ArgError("gcnnStepSession: levels must be at most 24 when dilated");
     auto* s = new GcnnSession;
@@ -213,18 +247,19 @@ napi_value GcnnStep(napi_env env, napi_callback_info info) {
   return stateless_step<GcnnSession>(env, info, "gcnnStep", Family::Gcnn, "gcnnStepSession", gcnn_layout, gcnn_train_step);
 }
 
-// wavenetStepSession(V, E, R, D, S, stacks, layersPerStack, K) -> [session, P]
+// wavenetStepSession(V, I, E, R, D, S, stacks, layersPerStack, K) -> [session, P]
 napi_value WavenetStepSession(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    Args a(env, info, 8, "wavenetStepSession");
+    Args a(env, info, 9, "wavenetStepSession");
     const WavenetDims d{a.integer(0, "vocab", 1),
-                        a.integer(1, "embed", 1),
-                        a.integer(2, "residual", 1),
-                        a.integer(3, "dilation", 1),
-                        a.integer(4, "skip", 1),
-                        a.integer(5, "stacks", 1),
-                        a.integer(6, "layersPerStack", 1),
-                        a.integer(7, "kernel", 1)};
+                        a.integer(1, "inputWidth", 1),
+                        a.integer(2, "embed", 1),
+                        a.integer(3, "residual", 1),
+                        a.integer(4, "dilation", 1),
+                        a.integer(5, "skip", 1),
+                        a.integer(6, "stacks", 1),
+                        a.integer(7, "layersPerStack", 1),
+                        a.integer(8, "kernel", 1)};
     // The dilation 2^(layersPerStack − 1), and the shift (K−1)·dilation with it, must stay an int.
     if (d.layersPerStack > 24) throw ArgError("wavenetStepSession: layersPerStack must be at most 24");
     auto* s = new WavenetSession;
@@ -260,7 +295,12 @@ napi_value TcnDropoutMask(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void register_train_step(napi_env env, napi_value exports) {
+  // stepWindow: 1 marks the bindings above (sessions with an input width, steps taking inputs, targets, output, mask),
+  // so the JS side can tell them from an older addon's token-only ones, which would refuse the longer calls.
+  napi_value window;
+  check(napi_create_uint32(env, 1, &window), "create_uint32");
   const napi_property_descriptor props[] = {
+      {"stepWindow", nullptr, nullptr, nullptr, nullptr, window, napi_enumerable, nullptr},
       {"trainStepSession", nullptr, TrainStepSession, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"trainStep", nullptr, TrainStep, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"tcnStepSession", nullptr, TcnStepSession, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

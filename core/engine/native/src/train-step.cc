@@ -2,7 +2,7 @@
 // same passes the fused kernels run one by one behind TF.js (recurrent.cc,
 // loss.cc, optimizer.cc), chained here over buffers that stay put between
 // steps, so nothing crosses into JS but the loss, the norm and the new state.
-// The embedding, read-out, loss, update and dropout masks are step-common.cc's.
+// The input projection, read-out, loss, update and dropout masks are step-common.cc's.
 // With dropout each layer's output is copied and masked in one pass after the
 // layer (the copy, not hs, feeds the layer above or the read-out: the layer's
 // backward and the next window's state need hs itself), and the gradient
@@ -30,7 +30,7 @@ LmLayout lm_layout(const LmDims& d) {
   const std::size_t G = gate_width(d.cell, d.H);
   std::size_t at = 0;
   l.inW = at;
-  at += std::size_t(d.V) * d.E;
+  at += std::size_t(d.I) * d.E;
   l.inB = at;
   at += d.E;
   for (int k = 0; k < d.L; ++k) {
@@ -50,7 +50,7 @@ LmLayout lm_layout(const LmDims& d) {
   return l;
 }
 
-StepResult lm_train_step(const LmDims& d, LmWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets, float* state,
+StepResult lm_train_step(const LmDims& d, LmWorkspace& ws, int B, int T, const StepInput& in, const StepTargets& targets, float* state,
                          float* arena, const StepOptions& o, const TcnDropout& dropout) {
   const LmLayout lay = lm_layout(d);
   const std::size_t P = lay.P;
@@ -80,8 +80,7 @@ StepResult lm_train_step(const LmDims& d, LmWorkspace& ws, int B, int T, const i
   }
   std::memcpy(ws.stateIn.data(), state, L * S * BH * sizeof(float));
 
-  // Embedding: row ids[r] of input/kernel plus input/bias (the one-hot product's exact value).
-  embed_forward(rows, E, ids, w + lay.inW, w + lay.inB, ws.x0.data());
+  input_forward(rows, E, in, w + lay.inW, w + lay.inB, ws.x0.data());
 
   // What layer l's output feeds onwards (the layer above, or the read-out for the top one): hs, or its dropped copy.
   const auto fed = [&](int l) -> const float* { return drop ? ws.drops[l].data() : ws.hs[l].data(); };
@@ -118,7 +117,7 @@ StepResult lm_train_step(const LmDims& d, LmWorkspace& ws, int B, int T, const i
   }
   const float* top = fed(L - 1);
 
-  // Read-out and loss with their backward, then the layers from the top, then the embedding.
+  // Read-out and loss with their backward, then the layers from the top, then the input projection.
   float* dhs = ws.bufA.data();
   const float loss = readout_loss(int(rows), H, V, top, w + lay.outW, w + lay.outB, targets, ws.logits.data(), ws.dlogits.data(),
                                   g + lay.outW, g + lay.outB, dhs);
@@ -145,7 +144,7 @@ StepResult lm_train_step(const LmDims& d, LmWorkspace& ws, int B, int T, const i
     }
     std::swap(dhs, dx);  // this layer's input gradient is the next one down's output gradient
   }
-  embed_backward(rows, V, E, ids, dhs, g + lay.inW, g + lay.inB);
+  input_backward(rows, E, in, dhs, g + lay.inW, g + lay.inB);
 
   // The next window's state: h = hs[:, T−1] (and c = cT) per layer.
   for (int l = 0; l < L; ++l) {

@@ -1,11 +1,12 @@
-// The whole training step of a token-level recurrent language model in one
-// native call: embedding → 1..L recurrent layers (RNN, LSTM or GRU) → dense
-// read-out → mean softmax cross-entropy → backward → global-norm clipping →
+// The whole training step of a recurrent model (RNN, LSTM or GRU) in one
+// native call, on token ids or float features: input projection → 1..L
+// recurrent layers → dense read-out → the task's loss (categorical, bernoulli
+// or regression, optionally masked; step-common.h) → backward → global-norm clipping →
 // Adam or SGD over every parameter. Parameters, gradients and the optimiser's
 // moments live in one float arena the caller allocates once:
 // [ parameters P | gradients P | Adam m P | Adam v P ], each part holding the
 // model's tensors in its checkpoint order (core/ml/models/stacked-recurrent.ts):
-// input/kernel [V,E], input/bias [E], per layer kernel [in,G],
+// input/kernel [I,E], input/bias [E], per layer kernel [in,G],
 // recurrent_kernel [H,G], bias (LSTM [4H], GRU [2,3H], RNN [H]),
 // output/kernel [H,V], output/bias [V]. Activations live in a workspace kept
 // between steps, so a step allocates nothing the JS side must collect.
@@ -30,7 +31,7 @@ enum class Cell : int { Rnn = 0, Lstm = 1, Gru = 2 };
 
 struct LmDims {
   Cell cell;
-  int V, E, H, L;  // vocabulary (input alphabet and classes), embedding, hidden width, layers
+  int V, I, E, H, L;  // output units (classes), input width (alphabet or features), embedding, hidden width, layers
 };
 
 /** Offsets of every tensor inside one P-sized part of the arena. */
@@ -52,11 +53,11 @@ struct LmWorkspace {
 };
 
 /**
- * One step on B rows of T tokens. `state` [L·S, B, H] (S = states_per_layer)
+ * One step on B rows of T positions. `state` [L·S, B, H] (S = states_per_layer)
  * is read as the initial state and overwritten with the state after the
  * window, whether or not the update was applied (as the TF.js trainer does).
  */
-StepResult lm_train_step(const LmDims& d, LmWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets, float* state,
+StepResult lm_train_step(const LmDims& d, LmWorkspace& ws, int B, int T, const StepInput& in, const StepTargets& targets, float* state,
                          float* arena, const StepOptions& o, const TcnDropout& dropout);
 
 /** Adds trainStepSession, trainStep, tcnStepSession and tcnStep to the addon's exports (train-step-napi.cc). */

@@ -4,7 +4,7 @@
 // kernel, the 1×1 skip and residual projections and the head's two 1×1
 // layers as single products over the [B·T, ·] rows, chained over buffers that
 // stay put between steps, with the embedding, read-out, loss and update of
-// step-common.cc and the TCN step's dropout masks, so nothing crosses into JS
+// step-common.cc (the input projection among them) and the TCN step's dropout masks, so nothing crosses into JS
 // but the loss and the norm.
 #include "wavenet-step.h"
 
@@ -54,7 +54,7 @@ WavenetLayout wavenet_layout(const WavenetDims& d) {
     at += n;
     return here;
   };
-  l.inW = take(std::size_t(d.V) * d.E);
+  l.inW = take(std::size_t(d.I) * d.E);
   l.inB = take(d.E);
   l.cW = take(std::size_t(kWavenetInputKernel) * d.E * d.R);
   l.cB = take(d.R);
@@ -77,7 +77,7 @@ WavenetLayout wavenet_layout(const WavenetDims& d) {
   return l;
 }
 
-StepResult wavenet_train_step(const WavenetDims& d, WavenetWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets,
+StepResult wavenet_train_step(const WavenetDims& d, WavenetWorkspace& ws, int B, int T, const StepInput& in, const StepTargets& targets,
                               float* arena, const StepOptions& o, const TcnDropout& dropout) {
   const WavenetLayout lay = wavenet_layout(d);
   const std::size_t P = lay.P;
@@ -103,8 +103,8 @@ StepResult wavenet_train_step(const WavenetDims& d, WavenetWorkspace& ws, int B,
   const ConvUnit gated{kConvGatedTanh, nullptr, nullptr};
   const ConvDims inputConv{B, T, E, R, kWavenetInputKernel, 1};
 
-  // Forward: embedding and the input convolution give layer 0's input.
-  embed_forward(rows, E, ids, w + lay.inW, w + lay.inB, ws.x0.data());
+  // Forward: the input projection and the input convolution give layer 0's input.
+  input_forward(rows, E, in, w + lay.inW, w + lay.inB, ws.x0.data());
   grow(ws.xs[0], resN);
   conv_forward(inputConv, ws.x0.data(), w + lay.cW, w + lay.cB, ws.xs[0].data());
 
@@ -167,7 +167,7 @@ StepResult wavenet_train_step(const WavenetDims& d, WavenetWorkspace& ws, int B,
     std::swap(dx, spare);
   }
   conv_backward(inputConv, ws.x0.data(), w + lay.cW, dx, ws.dx0.data(), g + lay.cW, g + lay.cB);
-  embed_backward(rows, V, E, ids, ws.dx0.data(), g + lay.inW, g + lay.inB);
+  input_backward(rows, E, in, ws.dx0.data(), g + lay.inW, g + lay.inB);
 
   // Global norm, clipping and the update, over the whole arena at once.
   return finish_step(P, arena, loss, o);

@@ -1,13 +1,13 @@
-// The whole training step of a token-level WaveNet in one native call
-// (core/ml/models/wavenet-model.ts): embedding → causal input convolution
+// The whole training step of a WaveNet in one native call, on token ids or
+// float features (core/ml/models/wavenet-model.ts): input projection → causal input convolution
 // (kernel 2, dilation 1, no activation) → stacks × layersPerStack gated layers
 // z = tanh(X*W_f + b_f) ⊙ σ(X*W_g + b_g) (dilation 2^(i mod layersPerStack)),
 // each followed by dropout, a 1×1 skip projection added to the skip sum and,
 // but for the last layer, a 1×1 residual projection added to its input →
-// ReLU → 1×1 → ReLU → dense read-out → mean softmax cross-entropy → backward
+// ReLU → 1×1 → ReLU → dense read-out → the task's loss (step-common.h) → backward
 // → global-norm clipping → Adam or SGD. The arena is the other steps'
 // ([ parameters P | gradients P | m P | v P ], train-step.h), each part in the
-// model's checkpoint order: input/kernel [V,E], input/bias [E];
+// model's checkpoint order: input/kernel [I,E], input/bias [E];
 // causal/kernel [2·E, R], causal/bias [R]; per layer i: filter/kernel
 // [K·R, D], filter/bias [D], gate/kernel [K·R, D], gate/bias [D],
 // skip/kernel [D, S], skip/bias [S], then (all but the last layer)
@@ -35,7 +35,7 @@
 namespace sk {
 
 struct WavenetDims {
-  int V, E, R, D, S;              // vocabulary, embedding, residual, dilation (each half of the gate) and skip channels
+  int V, I, E, R, D, S;           // output units (classes), input width (alphabet or features), embedding, residual, dilation (each half of the gate) and skip channels
   int stacks, layersPerStack, K;  // layer i has dilation 2^(i mod layersPerStack); K: the gated convolutions' kernel
 };
 
@@ -64,8 +64,8 @@ struct WavenetWorkspace {
   std::vector<std::vector<uint8_t>> keeps;          // per layer, with dropout: 1 where its output element is kept
 };
 
-/** One step on B rows of T tokens (a WaveNet has no state between windows); dropout as the TCN step's. */
-StepResult wavenet_train_step(const WavenetDims& d, WavenetWorkspace& ws, int B, int T, const int32_t* ids, const int32_t* targets,
+/** One step on B rows of T positions (a WaveNet has no state between windows); dropout as the TCN step's. */
+StepResult wavenet_train_step(const WavenetDims& d, WavenetWorkspace& ws, int B, int T, const StepInput& in, const StepTargets& targets,
                               float* arena, const StepOptions& o, const TcnDropout& dropout);
 
 }  // namespace sk
