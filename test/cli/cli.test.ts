@@ -146,6 +146,35 @@ describe.sequential('seqlab CLI', () => {
     h.close();
   });
 
+  it('benches a truncated GRU on the adding problem and says which step ran', () => {
+    const r = seqlab(home, [
+      '--json',
+      'bench',
+      '--model',
+      'gru',
+      '--truncate',
+      '4',
+      '--task',
+      'adding',
+      '--steps',
+      '2',
+      '--hidden',
+      '8',
+      '--batch',
+      '4',
+      '--seq-len',
+      '12',
+      '--backend',
+      'cpu',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const [line] = jsonLines(r.stdout);
+    expect(line).toMatchObject({ model: 'gru', truncate: 4, task: 'adding', seqLen: 12, backend: 'cpu' });
+    // The truncated model's whole native step where the addon is built, else the TF.js step.
+    expect(['native-truncated', 'tfjs']).toContain(line!['trainStep']);
+    expect(line!['kernelPath'] === 'fused-native').toBe(line!['trainStep'] === 'native-truncated');
+  }, 60_000);
+
   it('refuses bad input with one line naming the problem and a non-zero exit', () => {
     const cases: [string[], RegExp][] = [
       [['train', '--dataset', 'tiny', '--hidden', '0'], /--hidden \(hiddenSize\): must be a whole number from 1 to 4096/],
@@ -157,6 +186,7 @@ describe.sequential('seqlab CLI', () => {
         /--backend: tensorflow is not available: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed/,
       ],
       [['bench', '--model', 'transformer'], /--model must be one of lstm, gru, rnn, tcn/],
+      [['bench', '--model', 'tcn', '--truncate', '4'], /--truncate: only rnn, lstm and gru have a truncated version \(got tcn\)/],
       [['show', '99'], /no run "99"/],
       [['resume', '1'], /already completed/],
       [['datasets', 'import', path.join(home, 'missing.txt')], /does not exist/],

@@ -14,11 +14,12 @@ import type { CliContext } from '../context.ts';
 import { choiceOption, intOption, numberOption } from '../options.ts';
 
 const BENCH_MODELS = ['lstm', 'gru', 'rnn', 'tcn', 'gcnn', 'wavenet'] as const;
+const BENCH_TASKS = ['text', 'adding'] as const;
 
 export function registerBench(program: Command, ctx: () => CliContext): void {
   program
     .command('bench')
-    .description('training throughput on random tokens (same shapes as shared/bench/torch_ref.py)')
+    .description('training throughput on random tokens (same shapes as shared/bench/torch_ref.py), or on the adding problem')
     .option('--model <kind>', BENCH_MODELS.join(', '), choiceOption('--model', BENCH_MODELS), 'lstm')
     .option('--hidden <n>', 'hidden size', intOption('--hidden'), 128)
     .option('--batch <n>', 'batch size', intOption('--batch'), 32)
@@ -33,6 +34,13 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
     .option('--kernel <n>', 'tcn, gcnn, wavenet kernel size', intOption('--kernel'), 3)
     .option('--steps <n>', 'timed steps after 3 warm-up steps', intOption('--steps'), 20)
     .option('--dropout <rate>', 'dropout while training, in [0, 0.9]', numberOption('--dropout'), 0)
+    .option('--truncate <k>', "rnn, lstm, gru: train the model's k-truncated version instead", intOption('--truncate'))
+    .option(
+      '--task <name>',
+      'text (random tokens) or adding (the adding problem, T = --seq-len)',
+      choiceOption('--task', BENCH_TASKS),
+      'text',
+    )
     .option('--backend <name>', BACKEND_NAMES.join(', '), choiceOption('--backend', BACKEND_NAMES), 'auto')
     .option('--generate', 'instead: WaveNet audio generation speed (2×10 layers, 32 channels, 256 classes), cached vs naive')
     .option('--samples <n>', '--generate: samples timed with the cached method', intOption('--samples'), 16000)
@@ -48,6 +56,8 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
         kernel: number;
         steps: number;
         dropout: number;
+        truncate?: number;
+        task: (typeof BENCH_TASKS)[number];
         backend: BackendName;
         generate?: boolean;
         samples: number;
@@ -66,6 +76,7 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
         }
         if (f.vocab < 2) throw new Error(`--vocab: must be at least 2 (got ${f.vocab})`);
         if (f.kernel < 2) throw new Error(`--kernel: must be at least 2 (got ${f.kernel})`);
+        if (f.truncate !== undefined && f.truncate < 1) throw new Error(`--truncate: must be at least 1 (got ${f.truncate})`);
         if (f.dropout < 0 || f.dropout > 0.9) throw new Error(`--dropout: must be in [0, 0.9] (got ${f.dropout})`);
         const backend = await activateBackend(f.backend);
         // On webgpu the work per step is counted too: dispatches are its budget (docs/benchmarks.md).
@@ -80,6 +91,8 @@ export function registerBench(program: Command, ctx: () => CliContext): void {
           kernel: f.kernel,
           steps: f.steps,
           dropout: f.dropout,
+          ...(f.truncate !== undefined ? { truncate: f.truncate } : {}),
+          task: f.task,
           gpuWork,
         });
         const line = {
