@@ -1,10 +1,11 @@
 // One training step (forward, loss, backward, global-norm clipping, the
 // optimiser update) behind the kernel seam, so that a backend may run the
-// whole step at once: the CPU backends do, natively, for the token-level
-// recurrent, TCN, GCNN and WaveNet language models (core/engine/fused/native-train-step.ts). The
-// reference below is the TF.js step: autograd over the model's forward pass,
-// then the optimiser in optimizer.ts. A runner owns the optimiser state, so a
-// checkpoint reads and restores it through the runner whichever step runs.
+// whole step at once: the CPU backends do, natively, for every model kind and
+// task (core/engine/fused/native-train-step.ts). The reference below is the
+// TF.js step: autograd over the model's forward pass, then the optimiser in
+// optimizer.ts, then a constrained model's projection. A runner owns the
+// optimiser state, so a checkpoint reads and restores it through the runner
+// whichever step runs.
 import * as tf from '@tensorflow/tfjs';
 import { defineKernel } from '../engine/kernel-registry.ts';
 import type { Rng } from '../rng.ts';
