@@ -18,6 +18,7 @@ import type { ModelConfig } from '../../core/ml/models/model-config.ts';
 import type { SequenceModel } from '../../core/ml/models/sequence-model.ts';
 import { Rng } from '../../core/ml/rng.ts';
 import { createTrainStep } from '../../core/ml/train/train-step.ts';
+import { replaying } from '../helpers/dropout-replay.ts';
 import { relDiffStrict } from '../helpers/optimizer-cases.ts';
 import {
   expectResumesBitForBit,
@@ -53,18 +54,6 @@ const masksFor = (c: ModelConfig, seed: number) => {
   return Array.from({ length: r.layers }, (_, l) => native!.tcnDropoutMask(seed, l, B * T * r.hiddenSize, r.dropout));
 };
 
-/** Runs `fn` with the stock step replaying `masks`; every mask must be used. */
-async function replaying<T>(masks: Float32Array[], fn: () => Promise<T>): Promise<T> {
-  replay.masks = [...masks];
-  try {
-    const out = await fn();
-    expect(replay.masks, 'every dropout site took its mask').toHaveLength(0);
-    return out;
-  } finally {
-    replay.masks = null;
-  }
-}
-
 /** A non-zero start state for `model` at batch B, so the state's path through the step is checked too. */
 const startState = (model: SequenceModel): tf.Tensor2D[] =>
   (model as unknown as { initialState(b: number): tf.Tensor2D[] }).initialState(B).map((z, i) => {
@@ -96,7 +85,7 @@ describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native recurrent train
       const mirror = new Rng(1);
       const masks = masksFor(c, mirror.seed());
       expect(rng.getState(), 'one seed drawn for the step').toEqual(mirror.getState());
-      const stock = await replaying(masks, () => stockStepOn(stockModel, batch, start));
+      const stock = await replaying(replay, masks, () => stockStepOn(stockModel, batch, start));
       expect(Math.abs(out.loss - stock.loss) / stock.loss, `loss ${out.loss} vs ${stock.loss}`).toBeLessThanOrEqual(1e-4);
       expect(Object.keys(grads)).toEqual(Object.keys(stock.grads));
       for (const [param, g] of Object.entries(stock.grads))
@@ -148,7 +137,7 @@ describe.skipIf(!native).each(['cpu', 'wasm'])('the whole native recurrent train
         const losses: number[] = [];
         let s: tf.Tensor[] | null = null;
         for (const b of batches) {
-          const out = await replaying(masksFor(c, mirror.seed()), () => ref.run(b, s, lr));
+          const out = await replaying(replay, masksFor(c, mirror.seed()), () => ref.run(b, s, lr));
           tf.dispose(s ?? []);
           s = out.state;
           losses.push(out.loss);

@@ -2,8 +2,10 @@
 // steps' tests mock core/ml/ops/dropout.ts with, so the stock TF.js step uses
 // the addon's masks. Each test file still calls vi.mock itself (vitest hoists
 // mocks per file) and imports this from inside the factory; it imports only
-// TF.js, so loading it there cannot reach the module being mocked.
+// TF.js and vitest, so loading it there cannot reach the module being mocked.
+// replaying() runs a stock step with the masks set and checks every one was used.
 import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
 import type * as Dropout from '../../core/ml/ops/dropout.ts';
 
 /** Where the mock takes its masks from, one per dropout site in the forward's order; null: the model's own dropout. */
@@ -20,4 +22,16 @@ export function replayingDropout(real: typeof Dropout, replay: DropoutReplay): t
     return tf.mul(x, tf.tensor(mask, x.shape, 'float32')) as typeof x;
   };
   return { ...real, seededDropout };
+}
+
+/** Runs `fn` with `replay` holding `masks` (the stock step replays them); every mask must be used. */
+export async function replaying<T>(replay: DropoutReplay, masks: Float32Array[], fn: () => Promise<T>): Promise<T> {
+  replay.masks = [...masks];
+  try {
+    const out = await fn();
+    expect(replay.masks, 'every dropout site took its mask').toHaveLength(0);
+    return out;
+  } finally {
+    replay.masks = null;
+  }
 }

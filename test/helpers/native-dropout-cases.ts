@@ -17,7 +17,7 @@ import { Rng } from '../../core/ml/rng.ts';
 import type { TaskData } from '../../core/ml/tasks/task-types.ts';
 import { createTextTask } from '../../core/ml/tasks/text-task.ts';
 import { createTrainStep } from '../../core/ml/train/train-step.ts';
-import type { DropoutReplay } from './dropout-replay.ts';
+import { type DropoutReplay, replaying } from './dropout-replay.ts';
 import { relDiffStrict } from './optimizer-cases.ts';
 import {
   corpusChars,
@@ -53,18 +53,6 @@ export interface ConvStepSuite<C extends ModelConfig> {
   replay: DropoutReplay;
   /** The model for 30 steps on real text, at the corpus's vocabulary. */
   realText(vocab: number): C;
-}
-
-/** Runs `fn` with the stock step replaying `masks`; every mask must be used. */
-async function replaying<T>(replay: DropoutReplay, masks: Float32Array[], fn: () => Promise<T>): Promise<T> {
-  replay.masks = [...masks];
-  try {
-    const out = await fn();
-    expect(replay.masks, 'every unit took its mask').toHaveLength(0);
-    return out;
-  } finally {
-    replay.masks = null;
-  }
 }
 
 /**
