@@ -3,7 +3,7 @@
 // and the input gradient are one product each whose left operand is packed
 // from shifted rows, and the weight gradient one product over every time step
 // whose left operand is packed from the transposed shifted rows, so shapes here
-// straddle the GEMM's blocking (depth kernel·Cin past KC = 256, rows past
+// straddle the GEMM's blocking (depth kernel·Cin past KC = 256 or 512, rows past
 // MC = 144, panels of MR = 6 rows that cross from one sequence into the next,
 // or from one tap into the next; the weight gradient's depth B·T past KC),
 // the threaded row and column splits, and a dilation longer than the
@@ -85,6 +85,9 @@ const SHAPES: [number, number, number, number, number, number][] = [
   // its K·Cin = 300 rows are split across the pool.
   [40, 7, 100, 40, 3, 4],
   [40, 7, 13, 6, 3, 4], // the same depth, 13 channels: most panels cross a tap boundary; a short last panel
+  // KC is 512 on builds without AVX-512: depth 3·200 = 600 crosses it inside tap 2, and the weight
+  // gradient's depth B·T = 540 crosses it 32 steps into the ninth sequence.
+  [9, 60, 200, 24, 3, 4],
 ];
 
 describe.skipIf(!native)('native causal convolution as one product', () => {

@@ -44,13 +44,17 @@ const SHAPES: [number, number, number][] = [
   [13, 33, 300],
   [150, 40, 3],
   [5, 2100, 70],
-  [6, 16, 256], // exactly one micro-tile, one depth block
+  // The depth block KC is 256 on AVX-512 builds and 512 on the others (gemm.cc): cover both edges.
+  [6, 16, 256], // exactly one micro-tile, one depth block at KC 256
   [5, 15, 255], // one short of each
   [7, 17, 257], // one past each
+  [6, 16, 512], // one micro-tile, one depth block at KC 512
+  [7, 17, 513], // one past a KC 512 block
   [144, 16, 8], // exactly MC rows
   [145, 31, 9], // one past MC
   [143, 1, 1],
-  [1, 300, 513], // a row vector, two depth blocks and a tail
+  [1, 300, 513], // a row vector, two depth blocks and a tail (KC 256)
+  [1, 300, 1025], // the same at KC 512
   [300, 1, 40], // a column vector
   [2, 2049, 3], // one past NC columns
   [64, 64, 64],

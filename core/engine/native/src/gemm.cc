@@ -30,7 +30,19 @@ constexpr int LANES = sizeof(vf) / sizeof(float);
 constexpr int MR = 6;
 constexpr int NR = 2 * LANES;
 constexpr int MC = 144;  // rows of A per packed block (L2)
-constexpr int KC = 256;  // depth per block (a B micro-panel of KC×NR stays in L1)
+// Depth per block. With 8 lanes a B micro-panel of KC×NR is 32 KB at 512, the
+// size of Zen 2's L1. Why 512 and not 256: every depth block reads and writes
+// the whole C block again and restarts each micro-kernel's streams; on the
+// Zen 2 VM (docs/benchmarks.md, "Depth blocks and C prefetch") the h512
+// convolutions ran at 95 GF/s with 512 against 85 with 256 (the micro-kernel's
+// in-L1 peak there is 104), and 768-1536 measured the same as 512. AVX-512
+// keeps 256: its B micro-panel is twice as wide, and no AVX-512 machine was at
+// hand to measure a change.
+#if defined(__AVX512F__)
+constexpr int KC = 256;
+#else
+constexpr int KC = 512;
+#endif
 constexpr int NC = 2048; // columns of B per packed block (L3)
 #ifndef SK_SPIN
 #define SK_SPIN 2000  // pause loops (~50 µs) a pool thread waits for work before sleeping: longer
@@ -62,6 +74,13 @@ inline vf splat(const float* p) { return *p - vf{}; }
 
 /** C[m,n] (+)= Ap·Bp over depth kc; Ap is [kc][MR], Bp is [kc][NR]; m ≤ MR, n ≤ NR. */
 SK_KERNEL_CLONES void micro_kernel(int kc, const float* Ap, const float* Bp, float* C, int ldc, int m, int n, bool accumulate) {
+  // The C tile is read (accumulate) and written after the loop: ask for its lines now, so they arrive
+  // while the loop runs instead of stalling the stores (C blocks do not stay in L1/L2 between depth blocks).
+  for (int r = 0; r < m; ++r) {
+    const float* row = C + static_cast<std::ptrdiff_t>(r) * ldc;
+    for (int j = 0; j < n; j += 16) __builtin_prefetch(row + j, 1, 3);
+    __builtin_prefetch(row + n - 1, 1, 3);
+  }
   vf c00{}, c01{}, c10{}, c11{}, c20{}, c21{}, c30{}, c31{}, c40{}, c41{}, c50{}, c51{};
   for (int k = 0; k < kc; ++k) {
     const vf b0 = loadv(Bp), b1 = loadv(Bp + LANES);
@@ -162,7 +181,9 @@ void gemm_single(int M, int N, int K, const PackA& packA, const float* B, int ld
   // A row block is final inside the last depth block only when one column block spans all of N.
   const bool rowsFinalInLoop = epilogue && N <= NC;
   tl_packA.resize(static_cast<std::size_t>(MC + MR) * KC);
-  tl_packB.resize(static_cast<std::size_t>(KC) * (NC + NR));
+  // Sized for this product's columns (a block is at most NC): KC·NC floats would be 4 MB for every thread.
+  const std::size_t packedColumns = static_cast<std::size_t>((std::min(N, NC) + NR - 1) / NR) * NR;
+  if (tl_packB.size() < static_cast<std::size_t>(KC) * packedColumns) tl_packB.resize(static_cast<std::size_t>(KC) * packedColumns);
   for (int jc = 0; jc < N; jc += NC) {
     const int nc = std::min(NC, N - jc);
     for (int pc = 0; pc < K; pc += KC) {
