@@ -97,6 +97,8 @@ const SHAPES_CPU: ConvShape[] = [
   [1, 7, 17, 40, 2, 1], // widths past the micro-tile and the eight-lane rows of the activation
   [3, 100, 130, 40, 3, 8], // enough work to thread: rows split across the pool, the epilogue inside each part
   [2, 40, 200, 24, 3, 2], // depth 600: past KC = 512 too, the epilogue after the last depth block
+  // 600 rows, depth 600: split with a shared packing of B (2+ threads), the epilogue inside each part after its last depth block
+  [2, 300, 200, 40, 3, 2],
   [1, 40, 100, 300, 2, 1], // more columns than rows: columns split across the pool, the epilogue after them
 ];
 

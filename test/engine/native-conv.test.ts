@@ -88,6 +88,9 @@ const SHAPES: [number, number, number, number, number, number][] = [
   // KC is 512 on builds without AVX-512: depth 3·200 = 600 crosses it inside tap 2, and the weight
   // gradient's depth B·T = 540 crosses it 32 steps into the ninth sequence.
   [9, 60, 200, 24, 3, 4],
+  // 600 rows: with 2 threads or more the forward and input-gradient products split them and share one
+  // packing of each B block (gemm.cc, gemm_rows_shared_b); the bias after their last depth block.
+  [6, 100, 40, 40, 3, 4],
 ];
 
 describe.skipIf(!native)('native causal convolution as one product', () => {

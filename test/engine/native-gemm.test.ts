@@ -58,6 +58,10 @@ const SHAPES: [number, number, number][] = [
   [300, 1, 40], // a column vector
   [2, 2049, 3], // one past NC columns
   [64, 64, 64],
+  // At least two blocks of MC = 144 rows per thread: with 2 threads or more the rows are split and every
+  // thread reads one shared packing of each B block (gemm.cc, gemm_rows_shared_b), over two depth blocks.
+  [700, 40, 600],
+  [600, 2100, 20], // the same past NC columns
   [97, 130, 258],
 ];
 

@@ -163,6 +163,23 @@ inline void add_bias_tile(float* C, int ldc, int m, int n, const float* bias) {
 }
 
 /**
+ * C[mc, nc] (+)= Ap · Bp over depth kc: Ap is mc rows packed in MR-row panels
+ * [kc][MR], Bp nc columns in NR-column panels [kc][NR]; then bias[0..nc) (or
+ * null) on every row.
+ */
+void multiply_block(int mc, int nc, int kc, const float* Ap, const float* Bp, float* C, int ldc, bool acc, const float* bias) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    const float* Bpanel = Bp + static_cast<std::ptrdiff_t>(jr) * kc;
+    for (int ir = 0; ir < mc; ir += MR) {
+      float* Ct = C + static_cast<std::ptrdiff_t>(ir) * ldc + jr;
+      const int m = std::min(MR, mc - ir), n = std::min(NR, nc - jr);
+      micro_kernel(kc, Ap + static_cast<std::ptrdiff_t>(ir) * kc, Bpanel, Ct, ldc, m, n, acc);
+      if (bias) add_bias_tile(Ct, ldc, m, n, bias + jr);
+    }
+  }
+}
+
+/**
  * The blocked product with A supplied by a packer (an explicit matrix, or an
  * implicit one such as a convolution's shifted rows); `bias` (N values, or
  * null) is added to each C tile after its last depth block. `epilogue` (or
@@ -194,15 +211,8 @@ void gemm_single(int M, int N, int K, const PackA& packA, const float* B, int ld
       for (int ic = 0; ic < M; ic += MC) {
         const int mc = std::min(MC, M - ic);
         packA(ic, mc, pc, kc, tl_packA.data());
-        for (int jr = 0; jr < nc; jr += NR) {
-          const float* Bp = tl_packB.data() + static_cast<std::ptrdiff_t>(jr) * kc;
-          for (int ir = 0; ir < mc; ir += MR) {
-            float* Ct = C + static_cast<std::ptrdiff_t>(ic + ir) * ldc + jc + jr;
-            const int m = std::min(MR, mc - ir), n = std::min(NR, nc - jr);
-            micro_kernel(kc, tl_packA.data() + static_cast<std::ptrdiff_t>(ir) * kc, Bp, Ct, ldc, m, n, acc);
-            if (last && bias) add_bias_tile(Ct, ldc, m, n, bias + jc + jr);
-          }
-        }
+        multiply_block(mc, nc, kc, tl_packA.data(), tl_packB.data(), C + static_cast<std::ptrdiff_t>(ic) * ldc + jc, ldc, acc,
+                       last && bias ? bias + jc : nullptr);
         if (last && rowsFinalInLoop) (*epilogue)(row0 + ic, mc);
       }
     }
@@ -357,6 +367,61 @@ void parallel_parts(const std::function<void(int, int)>& fn) { pool().run(pool()
 
 void parallel_for(int parts, const std::function<void(int, int)>& fn) { pool().run(parts, fn); }
 
+namespace {
+
+/**
+ * The product on the pool, cut by rows into `parts` parts of at most MC + MR
+ * rows, with ONE packed copy of each B block that every thread reads: the
+ * threads pack each block together (a share of its column panels each), then
+ * each part packs only its own rows of A. Why: a thread that packs all of B
+ * for itself repeats the other threads' work, and for a weight gradient B is
+ * the whole output gradient (B·T × Cout: 16 MB at width 512, batch 64,
+ * length 128) packed once per part. Same tiles, same order of the depth
+ * blocks as gemm_single, so the same sums.
+ */
+void gemm_rows_shared_b(int M, int N, int K, const PackA& packA, const float* B, int ldb, bool transB, float* C, int ldc, bool accumulate,
+                        const float* bias, const RowEpilogue* epilogue, int parts) {
+  // The caller's buffer: the workers read it only inside this call's jobs.
+  thread_local std::vector<float> shared;
+  const std::size_t packedColumns = static_cast<std::size_t>((std::min(N, NC) + NR - 1) / NR) * NR;
+  if (shared.size() < static_cast<std::size_t>(KC) * packedColumns) shared.resize(static_cast<std::size_t>(KC) * packedColumns);
+  float* const Bpk = shared.data();
+  const bool rowsFinalInLoop = epilogue && N <= NC;
+  for (int jc = 0; jc < N; jc += NC) {
+    const int nc = std::min(NC, N - jc), panels = (nc + NR - 1) / NR;
+    for (int pc = 0; pc < K; pc += KC) {
+      const int kc = std::min(KC, K - pc);
+      const bool acc = accumulate || pc > 0, last = pc + kc == K;
+      parallel_parts([&](int part, int count) {
+        int b, e;
+        split_range(panels, part, count, 1, b, e);
+        if (e > b) pack_b_block(B, ldb, transB, pc, kc, jc + b * NR, std::min(nc, e * NR) - b * NR, Bpk + static_cast<std::ptrdiff_t>(b) * NR * kc);
+      });
+      parallel_for(parts, [&](int part, int count) {
+        int r0, r1;
+        split_range(M, part, count, MR, r0, r1);
+        tl_packA.resize(static_cast<std::size_t>(MC + MR) * KC);
+        for (int ic = r0; ic < r1; ic += MC + MR) {
+          const int mc = std::min(MC + MR, r1 - ic);
+          packA(ic, mc, pc, kc, tl_packA.data());
+          multiply_block(mc, nc, kc, tl_packA.data(), Bpk, C + static_cast<std::ptrdiff_t>(ic) * ldc + jc, ldc, acc,
+                         last && bias ? bias + jc : nullptr);
+          if (last && rowsFinalInLoop) (*epilogue)(ic, mc);
+        }
+      });
+    }
+  }
+  if (epilogue && !rowsFinalInLoop) {
+    parallel_parts([&](int part, int count) {
+      int b, e;
+      split_range(M, part, count, MR, b, e);
+      if (e > b) (*epilogue)(b, e - b);
+    });
+  }
+}
+
+}  // namespace
+
 void gemm_with_packer(int M, int N, int K, const PackA& packA, const float* B, int ldb, bool transB, float* C, int ldc, bool accumulate,
                       const float* bias, const RowEpilogue* epilogue) {
   // Cut the larger output dimension so each part packs only its share of it.
@@ -373,8 +438,15 @@ void gemm_with_packer(int M, int N, int K, const PackA& packA, const float* B, i
   const int panels = byColumns ? (N + NR - 1) / NR : (M + MR - 1) / MR;
   const int perThread = std::max(1, std::min(kMaxPartsPerThread, span / (threads * kPartSpan)));
   const int parts = static_cast<int>(std::min<double>({flops / kPartFlops, double(threads * perThread), double(panels)}));
-  if (threads == 1 || parts < 2) {
+  if (threads == 1 || parts < 2 || K <= 0) {
     gemm_single(M, N, K, packA, B, ldb, transB, C, ldc, accumulate, bias, epilogue);
+    return;
+  }
+  // Rows enough for two blocks a thread: split them and share B's packing (gemm_rows_shared_b); the parts
+  // a multiple of the threads so that none is left with one more block than the other.
+  const int rowBlocks = (M + MC - 1) / MC;
+  if (rowBlocks >= 2 * threads) {
+    gemm_rows_shared_b(M, N, K, packA, B, ldb, transB, C, ldc, accumulate, bias, epilogue, threads * ((rowBlocks + threads - 1) / threads));
     return;
   }
   parallel_for(parts, [&](int part, int count) {
