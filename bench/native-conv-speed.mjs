@@ -4,6 +4,8 @@
 // minutes. Prints one JSON line per shape: the median and the fastest of the
 // timed calls, wall and process CPU time (user + system, all threads), in ms;
 // on a loaded machine the CPU time of a 1-thread run is the steadier figure.
+// GFLOP/s are of the fastest wall time (the forward pass is one product of
+// 2·B·T·C·K·C flops, the backward two), to set against bench/fma-peak.cc.
 // The addon is the one beside the sources unless a path is given (e.g. an
 // older build in a scratch folder).
 //   SEQLAB_THREADS=1 node bench/native-conv-speed.mjs [addon.node] [--shape B,T,C,K,D]... [--reps N]
@@ -63,6 +65,7 @@ for (const [B, T, C, K, D] of shapes) {
   const dy = data(B * T * C, 4);
   const forward = time(() => native.convForward(B, T, C, C, K, D, x, w, bias));
   const backward = time(() => native.convBackward(B, T, C, C, K, D, x, w, dy));
+  const flops = 2 * B * T * C * K * C;
   const line = {
     addon: addonPath,
     threads: native.threads(),
@@ -75,6 +78,8 @@ for (const [B, T, C, K, D] of shapes) {
     reps,
     forwardMs: forward,
     backwardMs: backward,
+    forwardGflops: +(flops / forward.wall.min / 1e6).toFixed(1),
+    backwardGflops: +((2 * flops) / backward.wall.min / 1e6).toFixed(1),
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
