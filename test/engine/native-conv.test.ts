@@ -91,6 +91,15 @@ const SHAPES: [number, number, number, number, number, number][] = [
   // 600 rows: with 2 threads or more the forward and input-gradient products split them and share one
   // packing of each B block (gemm.cc, gemm_rows_shared_b); the bias after their last depth block.
   [6, 100, 40, 40, 3, 4],
+  // Panels whose rows read only padding are skipped (conv.cc, reads_padding): only in a depth block of
+  // early taps alone, so channels past KC. T = 12 puts panels at t 0-5 and 6-11. Shift 5: the panel at
+  // t 0-5 reads x[0] in its last row (not skipped), the one at t 6-11 gets dy[11] (not skipped); shift 6:
+  // both skipped, in the forward and in the input gradient.
+  [2, 12, 520, 520, 2, 5],
+  [2, 12, 520, 520, 2, 6],
+  // T = 7: the input gradient's panel at rows 30-35 is t 2-6 of one sequence and t 0 of the next, which
+  // still receives from the future at shift 5: not skipped.
+  [6, 7, 16, 520, 2, 5],
 ];
 
 describe.skipIf(!native)('native causal convolution as one product', () => {

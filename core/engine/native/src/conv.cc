@@ -5,7 +5,9 @@
 // reads every row of it straight from the sequence, at the tap's shift
 // (a column matrix would be 50 MB per call at width 512, batch 64, length
 // 128; one product per tap re-reads the output K times). The bias is added
-// in the product's epilogue. The weight gradient is one deep product over the
+// in the product's epilogue. A panel of rows that read only padding (a
+// dilated level's first steps; a whole tap once the shift passes T) adds
+// nothing, so the product skips it. The weight gradient is one deep product over the
 // time steps whose left operand, the transpose of the same implicit matrix,
 // is packed from the sequence the same way.
 #include <algorithm>
@@ -33,6 +35,19 @@ struct ShiftedRows {
   int T, W;
   const ConvDims* d;
   int direction;
+
+  /**
+   * A PanelIsZero: whether rows [i0, i0+m) read only padding in every tap of
+   * columns [p0, p0+kc). The block's last tap has the smallest shift, so it
+   * decides. Rows that cross into the next sequence span every t.
+   */
+  bool reads_padding(int i0, int m, int p0, int kc) const {
+    const int t0 = i0 % T;
+    const bool crosses = t0 + m > T;
+    const int tmin = crosses ? 0 : t0, tmax = crosses ? T - 1 : t0 + m - 1;
+    const int shift = tap_shift(*d, (p0 + kc - 1) / W);
+    return direction < 0 ? tmax < shift : tmin + shift >= T;
+  }
 
   /** A PackA: rows [i0, i0+mc) × columns [p0, p0+kc) into MR-row panels [kc][MR], zero-padded. */
   void pack(int i0, int mc, int p0, int kc, float* out) const {
@@ -123,8 +138,9 @@ struct ShiftedColumns {
 void conv_forward_rows(const ConvDims& d, const float* x, const float* w, const float* bias, float* y, const RowEpilogue* epilogue) {
   const ShiftedRows rows{x, d.T, d.Cin, &d, -1};
   const PackA pack = [&rows](int i0, int mc, int p0, int kc, float* out) { rows.pack(i0, mc, p0, kc, out); };
+  const PanelIsZero padding = [&rows](int i0, int m, int p0, int kc) { return rows.reads_padding(i0, m, p0, kc); };
   // y[BT, Cout] = im2col(x)[BT, K·Cin] · w[K·Cin, Cout] + bias
-  gemm_with_packer(d.B * d.T, d.Cout, d.K * d.Cin, pack, w, d.Cout, false, y, d.Cout, false, bias, epilogue);
+  gemm_with_packer(d.B * d.T, d.Cout, d.K * d.Cin, pack, w, d.Cout, false, y, d.Cout, false, bias, epilogue, &padding);
 }
 
 void conv_forward(const ConvDims& d, const float* x, const float* w, const float* bias, float* y) {
@@ -151,7 +167,8 @@ void conv_backward(const ConvDims& d, const float* x, const float* w, const floa
   }
   const ShiftedRows dyRows{dy, d.T, d.Cout, &d, +1};
   const PackA pack = [&dyRows](int i0, int mc, int p0, int kc, float* out) { dyRows.pack(i0, mc, p0, kc, out); };
-  gemm_with_packer(static_cast<int>(rows), d.Cin, d.K * d.Cout, pack, wt.data(), d.Cin, false, dx, d.Cin, false, nullptr);
+  const PanelIsZero padding = [&dyRows](int i0, int m, int p0, int kc) { return dyRows.reads_padding(i0, m, p0, kc); };
+  gemm_with_packer(static_cast<int>(rows), d.Cin, d.K * d.Cout, pack, wt.data(), d.Cin, false, dx, d.Cin, false, nullptr, nullptr, &padding);
   parallel_parts([&](int part, int parts) {
     int c0, c1;
     split_range(d.Cout, part, parts, 16, c0, c1);

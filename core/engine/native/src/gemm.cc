@@ -162,18 +162,34 @@ inline void add_bias_tile(float* C, int ldc, int m, int n, const float* bias) {
   }
 }
 
+/** Panels of a block of at most MC + MR rows. */
+constexpr int kBlockPanels = (MC + MR + MR - 1) / MR;
+
+/**
+ * Which MR-row panels of rows [i0, i0 + mc) × depth [p0, p0 + kc) are all
+ * zero, into `out`; null (none known) without a `zero` test.
+ */
+const bool* zero_panels(const PanelIsZero* zero, int i0, int mc, int p0, int kc, bool (&out)[kBlockPanels]) {
+  if (!zero) return nullptr;
+  for (int ir = 0; ir < mc; ir += MR) out[ir / MR] = (*zero)(i0 + ir, std::min(MR, mc - ir), p0, kc);
+  return out;
+}
+
 /**
  * C[mc, nc] (+)= Ap · Bp over depth kc: Ap is mc rows packed in MR-row panels
  * [kc][MR], Bp nc columns in NR-column panels [kc][NR]; then bias[0..nc) (or
- * null) on every row.
+ * null) on every row. A panel flagged in `zeroPanel` (or none, when null)
+ * adds nothing: its tiles are skipped, or set to zero when not accumulating.
  */
-void multiply_block(int mc, int nc, int kc, const float* Ap, const float* Bp, float* C, int ldc, bool acc, const float* bias) {
+void multiply_block(int mc, int nc, int kc, const float* Ap, const float* Bp, float* C, int ldc, bool acc, const float* bias,
+                    const bool* zeroPanel) {
   for (int jr = 0; jr < nc; jr += NR) {
     const float* Bpanel = Bp + static_cast<std::ptrdiff_t>(jr) * kc;
     for (int ir = 0; ir < mc; ir += MR) {
       float* Ct = C + static_cast<std::ptrdiff_t>(ir) * ldc + jr;
       const int m = std::min(MR, mc - ir), n = std::min(NR, nc - jr);
-      micro_kernel(kc, Ap + static_cast<std::ptrdiff_t>(ir) * kc, Bpanel, Ct, ldc, m, n, acc);
+      if (!zeroPanel || !zeroPanel[ir / MR]) micro_kernel(kc, Ap + static_cast<std::ptrdiff_t>(ir) * kc, Bpanel, Ct, ldc, m, n, acc);
+      else if (!acc) zero_c(m, n, Ct, ldc);
       if (bias) add_bias_tile(Ct, ldc, m, n, bias + jr);
     }
   }
@@ -184,10 +200,11 @@ void multiply_block(int mc, int nc, int kc, const float* Ap, const float* Bp, fl
  * implicit one such as a convolution's shifted rows); `bias` (N values, or
  * null) is added to each C tile after its last depth block. `epilogue` (or
  * null) gets every block of MC rows as soon as it is final, numbered from
- * `row0` (this call's first row in the caller's whole C).
+ * `row0` (this call's first row in the caller's whole C); `zero` (or null) is
+ * asked about panels by the same numbers.
  */
 void gemm_single(int M, int N, int K, const PackA& packA, const float* B, int ldb, bool transB, float* C, int ldc, bool accumulate,
-                 const float* bias, const RowEpilogue* epilogue = nullptr, int row0 = 0) {
+                 const float* bias, const RowEpilogue* epilogue = nullptr, int row0 = 0, const PanelIsZero* zero = nullptr) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (!accumulate) zero_c(M, N, C, ldc);
@@ -211,8 +228,9 @@ void gemm_single(int M, int N, int K, const PackA& packA, const float* B, int ld
       for (int ic = 0; ic < M; ic += MC) {
         const int mc = std::min(MC, M - ic);
         packA(ic, mc, pc, kc, tl_packA.data());
+        bool zeros[kBlockPanels];
         multiply_block(mc, nc, kc, tl_packA.data(), tl_packB.data(), C + static_cast<std::ptrdiff_t>(ic) * ldc + jc, ldc, acc,
-                       last && bias ? bias + jc : nullptr);
+                       last && bias ? bias + jc : nullptr, zero_panels(zero, row0 + ic, mc, pc, kc, zeros));
         if (last && rowsFinalInLoop) (*epilogue)(row0 + ic, mc);
       }
     }
@@ -380,7 +398,7 @@ namespace {
  * blocks as gemm_single, so the same sums.
  */
 void gemm_rows_shared_b(int M, int N, int K, const PackA& packA, const float* B, int ldb, bool transB, float* C, int ldc, bool accumulate,
-                        const float* bias, const RowEpilogue* epilogue, int parts) {
+                        const float* bias, const RowEpilogue* epilogue, const PanelIsZero* zero, int parts) {
   // The caller's buffer: the workers read it only inside this call's jobs.
   thread_local std::vector<float> shared;
   const std::size_t packedColumns = static_cast<std::size_t>((std::min(N, NC) + NR - 1) / NR) * NR;
@@ -404,8 +422,9 @@ void gemm_rows_shared_b(int M, int N, int K, const PackA& packA, const float* B,
         for (int ic = r0; ic < r1; ic += MC + MR) {
           const int mc = std::min(MC + MR, r1 - ic);
           packA(ic, mc, pc, kc, tl_packA.data());
+          bool zeros[kBlockPanels];
           multiply_block(mc, nc, kc, tl_packA.data(), Bpk, C + static_cast<std::ptrdiff_t>(ic) * ldc + jc, ldc, acc,
-                         last && bias ? bias + jc : nullptr);
+                         last && bias ? bias + jc : nullptr, zero_panels(zero, ic, mc, pc, kc, zeros));
           if (last && rowsFinalInLoop) (*epilogue)(ic, mc);
         }
       });
@@ -423,7 +442,7 @@ void gemm_rows_shared_b(int M, int N, int K, const PackA& packA, const float* B,
 }  // namespace
 
 void gemm_with_packer(int M, int N, int K, const PackA& packA, const float* B, int ldb, bool transB, float* C, int ldc, bool accumulate,
-                      const float* bias, const RowEpilogue* epilogue) {
+                      const float* bias, const RowEpilogue* epilogue, const PanelIsZero* zero) {
   // Cut the larger output dimension so each part packs only its share of it.
   // The other operand is packed again by every part, which costs about 16/m
   // of a part m rows (or columns) wide: so one part per thread, and up to four
@@ -439,14 +458,14 @@ void gemm_with_packer(int M, int N, int K, const PackA& packA, const float* B, i
   const int perThread = std::max(1, std::min(kMaxPartsPerThread, span / (threads * kPartSpan)));
   const int parts = static_cast<int>(std::min<double>({flops / kPartFlops, double(threads * perThread), double(panels)}));
   if (threads == 1 || parts < 2 || K <= 0) {
-    gemm_single(M, N, K, packA, B, ldb, transB, C, ldc, accumulate, bias, epilogue);
+    gemm_single(M, N, K, packA, B, ldb, transB, C, ldc, accumulate, bias, epilogue, 0, zero);
     return;
   }
   // Rows enough for two blocks a thread: split them and share B's packing (gemm_rows_shared_b); the parts
   // a multiple of the threads so that none is left with one more block than the other.
   const int rowBlocks = (M + MC - 1) / MC;
   if (rowBlocks >= 2 * threads) {
-    gemm_rows_shared_b(M, N, K, packA, B, ldb, transB, C, ldc, accumulate, bias, epilogue, threads * ((rowBlocks + threads - 1) / threads));
+    gemm_rows_shared_b(M, N, K, packA, B, ldb, transB, C, ldc, accumulate, bias, epilogue, zero, threads * ((rowBlocks + threads - 1) / threads));
     return;
   }
   parallel_for(parts, [&](int part, int count) {
@@ -455,13 +474,13 @@ void gemm_with_packer(int M, int N, int K, const PackA& packA, const float* B, i
       split_range(N, part, count, NR, b, e);
       if (e > b) {
         const float* Bpart = transB ? B + static_cast<std::ptrdiff_t>(b) * ldb : B + b;
-        gemm_single(M, e - b, K, packA, Bpart, ldb, transB, C + b, ldc, accumulate, bias ? bias + b : nullptr);
+        gemm_single(M, e - b, K, packA, Bpart, ldb, transB, C + b, ldc, accumulate, bias ? bias + b : nullptr, nullptr, 0, zero);
       }
     } else {
       split_range(M, part, count, MR, b, e);
       if (e > b) {
         const PackA rows = [&](int i0, int mc, int p0, int kc, float* out) { packA(b + i0, mc, p0, kc, out); };
-        gemm_single(e - b, N, K, rows, B, ldb, transB, C + static_cast<std::ptrdiff_t>(b) * ldc, ldc, accumulate, bias, epilogue, b);
+        gemm_single(e - b, N, K, rows, B, ldb, transB, C + static_cast<std::ptrdiff_t>(b) * ldc, ldc, accumulate, bias, epilogue, b, zero);
       }
     }
   });

@@ -26,6 +26,14 @@ void gemm(int M, int N, int K, const float* A, int lda, bool transA, const float
  */
 using PackA = std::function<void(int i0, int mc, int p0, int kc, float* out)>;
 
+/**
+ * True when rows [i0, i0 + m) × depth [p0, p0 + kc) of a packed left operand
+ * are all zero (a causal convolution's rows that read only padding): the
+ * product then skips that panel's tiles, which add nothing. Rows are numbered
+ * as PackA's; m ≤ gemm_mr().
+ */
+using PanelIsZero = std::function<bool(int i0, int m, int p0, int kc)>;
+
 /** Rows per packed A panel (the micro-kernel's MR). */
 int gemm_mr();
 
@@ -40,10 +48,11 @@ using RowEpilogue = std::function<void(int i0, int m)>;
 /**
  * C[M,N] = (accumulate ? C : 0) + A[M,K] · op(B)[K,N] (+ bias[N] on every row,
  * when given), with A supplied by `packA`, then `epilogue` (when given) over
- * every row block. Threaded as gemm().
+ * every row block. `zero` (when given) names A's panels that are all zero.
+ * Threaded as gemm().
  */
 void gemm_with_packer(int M, int N, int K, const PackA& packA, const float* B, int ldb, bool transB, float* C, int ldc, bool accumulate,
-                      const float* bias, const RowEpilogue* epilogue = nullptr);
+                      const float* bias, const RowEpilogue* epilogue = nullptr, const PanelIsZero* zero = nullptr);
 
 /** A right-hand operand packed once into column panels, for many products with the same matrix (recurrent weights). */
 struct PackedB {
