@@ -118,6 +118,21 @@ SK_KERNEL_CLONES void micro_kernel(int kc, const float* Ap, const float* Bp, flo
 void pack_a(const float* A, int lda, bool transA, int i0, int mc, int p0, int kc, float* out) {
   for (int ir = 0; ir < mc; ir += MR) {
     const int m = std::min(MR, mc - ir);
+    if (m == MR) {
+      // Full panels without the per-element index arithmetic and padding test of the general loop below
+      // (it was 2.8 % of the LSTM h512 step): Aᵀ gives MR contiguous floats per depth step, A MR rows.
+      const int i = i0 + ir;
+      if (transA) {
+        for (int k = 0; k < kc; ++k) std::memcpy(out + k * MR, A + static_cast<std::ptrdiff_t>(p0 + k) * lda + i, MR * sizeof(float));
+      } else {
+        const float* rows[MR];
+        for (int r = 0; r < MR; ++r) rows[r] = A + static_cast<std::ptrdiff_t>(i + r) * lda + p0;
+        for (int k = 0; k < kc; ++k)
+          for (int r = 0; r < MR; ++r) out[k * MR + r] = rows[r][k];
+      }
+      out += static_cast<std::ptrdiff_t>(kc) * MR;
+      continue;
+    }
     for (int k = 0; k < kc; ++k) {
       for (int r = 0; r < MR; ++r) {
         const int i = i0 + ir + r;
