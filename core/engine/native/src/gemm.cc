@@ -32,12 +32,12 @@ constexpr int NR = 2 * LANES;
 constexpr int MC = 144;  // rows of A per packed block (L2)
 // Depth per block. With 8 lanes a B micro-panel of KC×NR is 32 KB at 512, the
 // size of Zen 2's L1. Why 512 and not 256: every depth block reads and writes
-// the whole C block again and restarts each micro-kernel's streams; on the
-// Zen 2 VM (docs/benchmarks.md, "Depth blocks and C prefetch") the h512
-// convolutions ran at 95 GF/s with 512 against 85 with 256 (the micro-kernel's
-// in-L1 peak there is 104), and 768-1536 measured the same as 512. AVX-512
-// keeps 256: its B micro-panel is twice as wide, and no AVX-512 machine was at
-// hand to measure a change.
+// the whole C block again and restarts each micro-kernel's streams. On the
+// Zen 2 VM (docs/benchmarks.md, "Depth blocks, C prefetch and one shared
+// packing of B") the h512 convolutions ran at 95 GF/s with 512 against 85 with
+// 256 (the micro-kernel's in-L1 peak there, bench/fma-peak.cc, is 103-106), and
+// 768-1536 measured the same as 512. AVX-512 keeps 256: its B micro-panel is
+// twice as wide, and no AVX-512 machine was at hand to measure a change.
 #if defined(__AVX512F__)
 constexpr int KC = 256;
 #else
