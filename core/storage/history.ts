@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import type { z } from 'zod';
 import { DATASET_TASK_SCHEMAS } from './dataset-tasks.ts';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './schema.ts';
-import { isDiskFull, openReadOnly } from './open-read-only.ts';
+import { isDiskFull, noSpaceLeft, openReadOnly } from './open-read-only.ts';
 import {
   DATASET_KINDS,
   datasetFromRow,
@@ -136,6 +136,8 @@ export class History {
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       probeWrite(db); // fail here, not at the first metric
+      const full = noSpaceLeft(path.dirname(file));
+      if (full) throw full;
       migrate(db);
     } catch (err) {
       db?.close();

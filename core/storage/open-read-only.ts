@@ -10,6 +10,24 @@ import Database from 'better-sqlite3';
 export const DISK_FULL_NOTE =
   'the disk holding the history is full, so nothing more can be recorded until space is freed; listing, showing, sampling and exporting to another disk keep working';
 
+/**
+ * An ENOSPC error when the file system holding `dir` has no block left for
+ * this user, else null (also where statfs cannot tell). Why: SQLite still
+ * writes into pages its files already hold (a write-ahead log's spare frames),
+ * so on a full disk the open's probe can succeed and the first write that
+ * needs a new block fail later; whether it did depended on what the last
+ * process left in the log. With nothing free, the history opens read-only
+ * from the start.
+ */
+export function noSpaceLeft(dir: string): Error | null {
+  try {
+    if (fs.statfsSync(dir).bavail > 0) return null;
+  } catch {
+    return null;
+  }
+  return Object.assign(new Error('no free block left on the file system'), { code: 'ENOSPC' });
+}
+
 /** Whether an error means the disk (or the quota) is full. */
 export function isDiskFull(err: unknown): boolean {
   const code = String((err as { code?: unknown } | undefined)?.code ?? '');

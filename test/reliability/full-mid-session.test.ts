@@ -133,7 +133,11 @@ describe('seqlab train whose disk fills', () => {
     expect(stderr).toMatch(/full.*the disk holding the history is full, so nothing more can be recorded until space is freed/s);
     expect(jsonLines(stdout).at(-1)).toMatchObject({ id: 1, status: 'crashed', error: expect.stringMatching(/full/) });
 
-    // Still full: reads work (read-only), the run shows as last recorded.
+    // Still full: reads work (read-only), the run shows as last recorded. Fill again first: the training
+    // process may free blocks as it exits (its database closed, temporary files removed), and this open must
+    // meet a full disk. (On a full disk SQLite could still write into pages its files held, so the open used
+    // to come up writable in some runs; History.open now checks the file system's free blocks itself.)
+    fillUp(mount);
     const listed = seqlab(home, ['--json', 'runs']);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stderr).toMatch(/read-only/);
