@@ -177,6 +177,13 @@ inline void add_bias_tile(float* C, int ldc, int m, int n, const float* bias) {
   }
 }
 
+/** `buf` grown (never shrunk) to hold one packed B block of a product with N columns: KC × N rounded up to NR, at most NC. */
+float* packed_b_block(std::vector<float>& buf, int N) {
+  const std::size_t floats = static_cast<std::size_t>(KC) * ((std::min(N, NC) + NR - 1) / NR) * NR;
+  if (buf.size() < floats) buf.resize(floats);
+  return buf.data();
+}
+
 /** Panels of a block of at most MC + MR rows. */
 constexpr int kBlockPanels = (MC + MR + MR - 1) / MR;
 
@@ -230,21 +237,20 @@ void gemm_single(int M, int N, int K, const PackA& packA, const float* B, int ld
   // A row block is final inside the last depth block only when one column block spans all of N.
   const bool rowsFinalInLoop = epilogue && N <= NC;
   tl_packA.resize(static_cast<std::size_t>(MC + MR) * KC);
-  // Sized for this product's columns (a block is at most NC): KC·NC floats would be 4 MB for every thread.
-  const std::size_t packedColumns = static_cast<std::size_t>((std::min(N, NC) + NR - 1) / NR) * NR;
-  if (tl_packB.size() < static_cast<std::size_t>(KC) * packedColumns) tl_packB.resize(static_cast<std::size_t>(KC) * packedColumns);
+  // Sized for this product's columns: KC·NC floats would be 4 MB for every thread.
+  float* const Bpk = packed_b_block(tl_packB, N);
   for (int jc = 0; jc < N; jc += NC) {
     const int nc = std::min(NC, N - jc);
     for (int pc = 0; pc < K; pc += KC) {
       const int kc = std::min(KC, K - pc);
       const bool acc = accumulate || pc > 0;
       const bool last = pc + kc == K;
-      pack_b_block(B, ldb, transB, pc, kc, jc, nc, tl_packB.data());
+      pack_b_block(B, ldb, transB, pc, kc, jc, nc, Bpk);
       for (int ic = 0; ic < M; ic += MC) {
         const int mc = std::min(MC, M - ic);
         packA(ic, mc, pc, kc, tl_packA.data());
         bool zeros[kBlockPanels];
-        multiply_block(mc, nc, kc, tl_packA.data(), tl_packB.data(), C + static_cast<std::ptrdiff_t>(ic) * ldc + jc, ldc, acc,
+        multiply_block(mc, nc, kc, tl_packA.data(), Bpk, C + static_cast<std::ptrdiff_t>(ic) * ldc + jc, ldc, acc,
                        last && bias ? bias + jc : nullptr, zero_panels(zero, row0 + ic, mc, pc, kc, zeros));
         if (last && rowsFinalInLoop) (*epilogue)(row0 + ic, mc);
       }
@@ -402,6 +408,15 @@ void parallel_for(int parts, const std::function<void(int, int)>& fn) { pool().r
 
 namespace {
 
+/** `epilogue` over all M rows, split by rows across the pool: for products whose rows became final only at the end. */
+void epilogue_by_rows(int M, const RowEpilogue& epilogue) {
+  parallel_parts([&](int part, int count) {
+    int b, e;
+    split_range(M, part, count, MR, b, e);
+    if (e > b) epilogue(b, e - b);
+  });
+}
+
 /**
  * The product on the pool, cut by rows into `parts` parts of at most MC + MR
  * rows, with ONE packed copy of each B block that every thread reads: the
@@ -416,9 +431,7 @@ void gemm_rows_shared_b(int M, int N, int K, const PackA& packA, const float* B,
                         const float* bias, const RowEpilogue* epilogue, const PanelIsZero* zero, int parts) {
   // The caller's buffer: the workers read it only inside this call's jobs.
   thread_local std::vector<float> shared;
-  const std::size_t packedColumns = static_cast<std::size_t>((std::min(N, NC) + NR - 1) / NR) * NR;
-  if (shared.size() < static_cast<std::size_t>(KC) * packedColumns) shared.resize(static_cast<std::size_t>(KC) * packedColumns);
-  float* const Bpk = shared.data();
+  float* const Bpk = packed_b_block(shared, N);
   const bool rowsFinalInLoop = epilogue && N <= NC;
   for (int jc = 0; jc < N; jc += NC) {
     const int nc = std::min(NC, N - jc), panels = (nc + NR - 1) / NR;
@@ -445,13 +458,7 @@ void gemm_rows_shared_b(int M, int N, int K, const PackA& packA, const float* B,
       });
     }
   }
-  if (epilogue && !rowsFinalInLoop) {
-    parallel_parts([&](int part, int count) {
-      int b, e;
-      split_range(M, part, count, MR, b, e);
-      if (e > b) (*epilogue)(b, e - b);
-    });
-  }
+  if (epilogue && !rowsFinalInLoop) epilogue_by_rows(M, *epilogue);
 }
 
 }  // namespace
@@ -500,13 +507,7 @@ void gemm_with_packer(int M, int N, int K, const PackA& packA, const float* B, i
     }
   });
   // Split by columns, no thread holds a whole row: the epilogue runs after, split by rows.
-  if (byColumns && epilogue) {
-    parallel_parts([&](int part, int count) {
-      int b, e;
-      split_range(M, part, count, MR, b, e);
-      if (e > b) (*epilogue)(b, e - b);
-    });
-  }
+  if (byColumns && epilogue) epilogue_by_rows(M, *epilogue);
 }
 
 void gemm(int M, int N, int K, const float* A, int lda, bool transA, const float* B, int ldb, bool transB, float* C, int ldc,
